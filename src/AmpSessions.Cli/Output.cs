@@ -1,0 +1,52 @@
+using AmpSessions.Core.Processes;
+using AmpSessions.Core.Serialization;
+
+namespace AmpSessions.Cli;
+
+/// <summary>Writes results as text for people or JSON for programs, and errors as one stderr line.</summary>
+public sealed class Output
+{
+    public Output(bool json) => IsJson = json;
+
+    public bool IsJson { get; }
+
+    /// <summary>Writes the object as JSON with --json, else runs the text renderer.</summary>
+    public void Result<T>(T value, Action<T> renderText)
+    {
+        if (IsJson)
+        {
+            Console.Out.WriteLine(JsonOutput.Serialize(value));
+        }
+        else
+        {
+            renderText(value);
+        }
+    }
+
+    public void Line(string text = "") => Console.Out.WriteLine(text);
+
+    /// <summary>Progress and notes for people: stderr, so stdout stays clean for --json.</summary>
+    public void Note(string text) => Console.Error.WriteLine(text);
+
+    public void Error(string errorId, string message)
+    {
+        var safe = SecretRedactor.Redact(message.ReplaceLineEndings(" "));
+        Console.Error.WriteLine($"amp-sessions: {safe}");
+        if (IsJson)
+        {
+            Console.Out.WriteLine(JsonOutput.Serialize(new { error = new { id = errorId, message = safe } }));
+        }
+    }
+
+    /// <summary>Simple aligned columns (no box drawing, so output pipes and diffs cleanly).</summary>
+    public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        var all = new List<IReadOnlyList<string>> { headers };
+        all.AddRange(rows);
+        var widths = headers.Select((_, i) => all.Max(r => r[i].Length)).ToArray();
+        foreach (var row in all)
+        {
+            Console.Out.WriteLine(string.Join("  ", row.Select((cell, i) => i == row.Count - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
+        }
+    }
+}

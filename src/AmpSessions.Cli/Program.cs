@@ -1,0 +1,3 @@
+using AmpSessions.Cli;
+
+return await CliApplication.RunAsync(args);

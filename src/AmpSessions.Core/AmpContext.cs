@@ -1,0 +1,55 @@
+using AmpSessions.Core.Storage;
+
+namespace AmpSessions.Core;
+
+/// <summary>Options for opening the product's state; tests and front ends override what they need.</summary>
+public sealed record AmpContextOptions
+{
+    /// <summary>The data directory; null uses AMP_SESSIONS_HOME or the platform default.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>How long a database write waits for other processes.</summary>
+    public TimeSpan? DatabaseBusyTimeout { get; init; }
+
+    /// <summary>The clock; tests fix it.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>Makes new session ids; tests fix it to provoke collisions.</summary>
+    public Func<string>? SessionIdGenerator { get; init; }
+
+    /// <summary>The git executable.</summary>
+    public string GitExecutable { get; init; } = "git";
+}
+
+/// <summary>
+/// The resolved data directory and store, opened once per command (or once per PowerShell
+/// pipeline) and shared by every core operation.
+/// </summary>
+public sealed class AmpContext
+{
+    private AmpContext(DataDirectory data, Database database, AmpContextOptions options)
+    {
+        Data = data;
+        Database = database;
+        Options = options;
+        Sessions = new SessionStore(database);
+    }
+
+    public DataDirectory Data { get; }
+    public Database Database { get; }
+    public AmpContextOptions Options { get; }
+    public SessionStore Sessions { get; }
+    public TimeProvider Clock => Options.Clock;
+
+    public static AmpContext Open(AmpContextOptions? options = null)
+    {
+        options ??= new AmpContextOptions();
+        var data = DataDirectory.Open(options.DataDirectory);
+        var database = Database.Open(data.DatabasePath, options.DatabaseBusyTimeout);
+        return new AmpContext(data, database, options);
+    }
+
+    public static AmpContext Open(string? dataDirectory) => Open(new AmpContextOptions { DataDirectory = dataDirectory });
+
+    public DateTimeOffset Now => Clock.GetUtcNow();
+}

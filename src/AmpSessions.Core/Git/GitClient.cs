@@ -1,0 +1,276 @@
+using AmpSessions.Core.Processes;
+
+namespace AmpSessions.Core.Git;
+
+/// <summary>
+/// Typed access to the <c>git</c> executable for one working directory (a main checkout or a
+/// worktree). Every call runs non-interactively with a stable locale; failures throw
+/// <see cref="GitException"/>.
+/// </summary>
+public sealed class GitClient
+{
+    /// <summary>The identity used for commits when the user has none configured (documented in OPERATIONS.md).</summary>
+    public const string FallbackName = "AmpSessions";
+    public const string FallbackEmail = "amp-sessions@localhost";
+
+    // Variables a parent git (a hook, an alias) may have set that would point us at another repository.
+    private static readonly string[] InheritedGitVariables =
+    [
+        "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_COMMON_DIR", "GIT_PREFIX", "GIT_NAMESPACE", "GIT_CEILING_DIRECTORIES",
+    ];
+
+    public GitClient(string workingDirectory, string gitExecutable = "git")
+    {
+        WorkingDirectory = workingDirectory;
+        GitExecutable = gitExecutable;
+    }
+
+    public string WorkingDirectory { get; }
+
+    public string GitExecutable { get; }
+
+    /// <summary>The environment every git call gets: no prompts, no editors, no pager, English messages.</summary>
+    public static IReadOnlyDictionary<string, string?> NonInteractiveEnvironment { get; } = BuildEnvironment();
+
+    private static Dictionary<string, string?> BuildEnvironment()
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["GIT_TERMINAL_PROMPT"] = "0",
+            ["GCM_INTERACTIVE"] = "never",
+            ["GIT_ASKPASS"] = null,
+            ["SSH_ASKPASS"] = null,
+            // ':' is git's own "no editor": commit, rebase and merge never wait for a person.
+            ["GIT_EDITOR"] = ":",
+            ["GIT_SEQUENCE_EDITOR"] = ":",
+            ["GIT_MERGE_AUTOEDIT"] = "no",
+            ["GIT_PAGER"] = "cat",
+            ["PAGER"] = "cat",
+            ["LC_ALL"] = "C",
+            ["LANGUAGE"] = "C",
+        };
+        foreach (var name in InheritedGitVariables)
+        {
+            environment[name] = null;
+        }
+        return environment;
+    }
+
+    /// <summary>Runs git with the arguments; throws <see cref="GitException"/> on a non-zero exit unless <paramref name="allowFailure"/>.</summary>
+    public async Task<ProcessResult> RunAsync(IEnumerable<string> arguments, bool allowFailure = false, string? standardInput = null,
+        IReadOnlyDictionary<string, string?>? extraEnvironment = null, CancellationToken cancellationToken = default)
+    {
+        var args = new List<string> { "-c", "core.quotePath=false" };
+        args.AddRange(arguments);
+        var environment = new Dictionary<string, string?>(NonInteractiveEnvironment);
+        if (extraEnvironment is not null)
+        {
+            foreach (var (name, value) in extraEnvironment)
+            {
+                environment[name] = value;
+            }
+        }
+        var spec = new ProcessSpec(GitExecutable, args)
+        {
+            WorkingDirectory = WorkingDirectory,
+            Environment = environment,
+            StandardInput = standardInput,
+        };
+        ProcessResult result;
+        try
+        {
+            result = await ProcessRunner.RunAsync(spec, (Func<OutputLine, LineDecision>?)null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ExecutableNotFoundException)
+        {
+            throw new ExecutableNotFoundException(GitExecutable, "AmpSessions drives Git through the git executable");
+        }
+        if (result.Cancelled)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        if (!allowFailure && result.ExitCode != 0)
+        {
+            throw new GitException(args.Skip(2).ToArray(), result.ExitCode, result.StandardError);
+        }
+        return result;
+    }
+
+    /// <summary>Runs git and returns stdout with the trailing newline removed.</summary>
+    public async Task<string> ReadAsync(IEnumerable<string> arguments, CancellationToken cancellationToken = default) =>
+        (await RunAsync(arguments, cancellationToken: cancellationToken).ConfigureAwait(false)).StandardOutput.TrimEnd('\n', '\r');
+
+    /// <summary>Runs git, returning stdout when it succeeds and null when it exits non-zero.</summary>
+    public async Task<string?> TryReadAsync(IEnumerable<string> arguments, CancellationToken cancellationToken = default)
+    {
+        var result = await RunAsync(arguments, allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return result.ExitCode == 0 ? result.StandardOutput.TrimEnd('\n', '\r') : null;
+    }
+
+    // ---- Repository facts ----
+
+    /// <summary>Whether the working directory is inside a git repository (bare or not).</summary>
+    public async Task<bool> IsRepositoryAsync(CancellationToken cancellationToken = default) =>
+        await TryReadAsync(["rev-parse", "--git-dir"], cancellationToken).ConfigureAwait(false) is not null;
+
+    public async Task<bool> IsBareAsync(CancellationToken cancellationToken = default) =>
+        await TryReadAsync(["rev-parse", "--is-bare-repository"], cancellationToken).ConfigureAwait(false) == "true";
+
+    /// <summary>The top of the working tree that contains the working directory.</summary>
+    public async Task<string> GetTopLevelAsync(CancellationToken cancellationToken = default) =>
+        GitPorcelain.NormalizePath(await ReadAsync(["rev-parse", "--show-toplevel"], cancellationToken).ConfigureAwait(false));
+
+    /// <summary>The git directory shared by the main checkout and all its worktrees.</summary>
+    public async Task<string> GetCommonDirAsync(CancellationToken cancellationToken = default) =>
+        GitPorcelain.NormalizePath(await ReadAsync(["rev-parse", "--path-format=absolute", "--git-common-dir"], cancellationToken).ConfigureAwait(false));
+
+    /// <summary>This working tree's own git directory (for a worktree: .git/worktrees/&lt;name&gt;).</summary>
+    public async Task<string> GetGitDirAsync(CancellationToken cancellationToken = default) =>
+        GitPorcelain.NormalizePath(await ReadAsync(["rev-parse", "--path-format=absolute", "--git-dir"], cancellationToken).ConfigureAwait(false));
+
+    /// <summary>The commit a revision names, or null when it names none.</summary>
+    public Task<string?> ResolveCommitAsync(string revision, CancellationToken cancellationToken = default) =>
+        TryReadAsync(["rev-parse", "--verify", "--quiet", "--end-of-options", revision + "^{commit}"], cancellationToken);
+
+    public async Task<bool> BranchExistsAsync(string branch, CancellationToken cancellationToken = default) =>
+        (await RunAsync(["show-ref", "--verify", "--quiet", "refs/heads/" + branch], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false)).ExitCode == 0;
+
+    public async Task<bool> IsValidBranchNameAsync(string branch, CancellationToken cancellationToken = default) =>
+        (await RunAsync(["check-ref-format", "--branch", branch], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false)).ExitCode == 0;
+
+    /// <summary>The branch checked out here, or null when HEAD is detached.</summary>
+    public Task<string?> GetCurrentBranchAsync(CancellationToken cancellationToken = default) =>
+        TryReadAsync(["symbolic-ref", "--quiet", "--short", "HEAD"], cancellationToken);
+
+    public Task<string?> GetConfigAsync(string key, CancellationToken cancellationToken = default) =>
+        TryReadAsync(["config", "--get", key], cancellationToken);
+
+    public Task<string?> MergeBaseAsync(string a, string b, CancellationToken cancellationToken = default) =>
+        TryReadAsync(["merge-base", a, b], cancellationToken);
+
+    public async Task<bool> IsAncestorAsync(string ancestor, string descendant, CancellationToken cancellationToken = default) =>
+        (await RunAsync(["merge-base", "--is-ancestor", ancestor, descendant], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false)).ExitCode == 0;
+
+    /// <summary>Commits in <paramref name="head"/> not in <paramref name="upstream"/> (ahead) and the reverse (behind).</summary>
+    public async Task<(int Ahead, int Behind)> CountAheadBehindAsync(string upstream, string head, CancellationToken cancellationToken = default)
+    {
+        var text = await ReadAsync(["rev-list", "--left-right", "--count", $"{upstream}...{head}"], cancellationToken).ConfigureAwait(false);
+        var parts = text.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries);
+        return (int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public async Task<GitStatus> GetStatusAsync(bool includeUntracked = true, CancellationToken cancellationToken = default)
+    {
+        var output = (await RunAsync(
+            ["--no-optional-locks", "status", "--porcelain=v2", "--branch", "-z", includeUntracked ? "--untracked-files=all" : "--untracked-files=no"],
+            cancellationToken: cancellationToken).ConfigureAwait(false)).StandardOutput;
+        return GitPorcelain.ParseStatus(output);
+    }
+
+    public async Task<IReadOnlyList<GitWorktree>> ListWorktreesAsync(CancellationToken cancellationToken = default)
+    {
+        var output = (await RunAsync(["worktree", "list", "--porcelain", "-z"], cancellationToken: cancellationToken).ConfigureAwait(false)).StandardOutput;
+        return GitPorcelain.ParseWorktreeList(output);
+    }
+
+    /// <summary><c>git diff --name-status -z</c> with the given revisions and options (for example a commit, or --cached).</summary>
+    public async Task<IReadOnlyList<NameStatusEntry>> DiffNameStatusAsync(IEnumerable<string> diffArguments,
+        IReadOnlyDictionary<string, string?>? environment = null, CancellationToken cancellationToken = default)
+    {
+        var args = new List<string> { "diff", "--name-status", "-z", "-M", "--no-ext-diff" };
+        args.AddRange(diffArguments);
+        var output = (await RunAsync(args, extraEnvironment: environment, cancellationToken: cancellationToken).ConfigureAwait(false)).StandardOutput;
+        return GitPorcelain.ParseNameStatus(output);
+    }
+
+    /// <summary>The patch text of <c>git diff</c> with the given revisions and options.</summary>
+    public async Task<string> DiffPatchAsync(IEnumerable<string> diffArguments, IReadOnlyDictionary<string, string?>? environment = null,
+        CancellationToken cancellationToken = default)
+    {
+        var args = new List<string> { "diff", "--patch", "-M", "--no-color", "--no-ext-diff", "--no-textconv" };
+        args.AddRange(diffArguments);
+        return (await RunAsync(args, extraEnvironment: environment, cancellationToken: cancellationToken).ConfigureAwait(false)).StandardOutput;
+    }
+
+    // ---- Changes in a working tree ----
+
+    public Task StageAllAsync(CancellationToken cancellationToken = default) =>
+        RunAsync(["add", "--all"], cancellationToken: cancellationToken);
+
+    public async Task<bool> HasStagedChangesAsync(CancellationToken cancellationToken = default) =>
+        (await RunAsync(["diff", "--cached", "--quiet"], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false)).ExitCode == 1;
+
+    /// <summary>Commits what is staged; uses the fallback identity for whatever part of the user's identity is missing.</summary>
+    public async Task<string> CommitAsync(string message, IEnumerable<string>? extraArguments = null, CancellationToken cancellationToken = default)
+    {
+        var environment = await GetIdentityFallbackAsync(cancellationToken).ConfigureAwait(false);
+        var args = new List<string> { "commit", "--no-verify", "--no-gpg-sign", "--cleanup=strip", "--file=-" };
+        if (extraArguments is not null)
+        {
+            args.AddRange(extraArguments);
+        }
+        await RunAsync(args, standardInput: message, extraEnvironment: environment, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(["rev-parse", "HEAD"], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Author and committer variables for the parts of the identity git cannot find in config or the environment.</summary>
+    public async Task<IReadOnlyDictionary<string, string?>> GetIdentityFallbackAsync(CancellationToken cancellationToken = default)
+    {
+        var environment = new Dictionary<string, string?>();
+        var name = Environment.GetEnvironmentVariable("GIT_AUTHOR_NAME") ?? await GetConfigAsync("user.name", cancellationToken).ConfigureAwait(false);
+        var email = Environment.GetEnvironmentVariable("GIT_AUTHOR_EMAIL") ?? await GetConfigAsync("user.email", cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            environment["GIT_AUTHOR_NAME"] = FallbackName;
+            environment["GIT_COMMITTER_NAME"] = FallbackName;
+        }
+        if (string.IsNullOrWhiteSpace(email))
+        {
+            environment["GIT_AUTHOR_EMAIL"] = FallbackEmail;
+            environment["GIT_COMMITTER_EMAIL"] = FallbackEmail;
+        }
+        return environment;
+    }
+
+    // ---- Shared state: callers hold the RepositoryLock around these ----
+
+    public Task CreateBranchAsync(string branch, string startPoint, CancellationToken cancellationToken = default) =>
+        RunAsync(["branch", "--no-track", "--end-of-options", branch, startPoint], cancellationToken: cancellationToken);
+
+    public Task DeleteBranchAsync(string branch, bool force, CancellationToken cancellationToken = default) =>
+        RunAsync(["branch", force ? "-D" : "-d", "--end-of-options", branch], cancellationToken: cancellationToken);
+
+    public Task AddWorktreeAsync(string path, string branch, CancellationToken cancellationToken = default) =>
+        RunAsync(["worktree", "add", "--quiet", path, branch], cancellationToken: cancellationToken);
+
+    public Task RemoveWorktreeAsync(string path, bool force, CancellationToken cancellationToken = default) =>
+        RunAsync(force ? ["worktree", "remove", "--force", "--force", path] : ["worktree", "remove", path], cancellationToken: cancellationToken);
+
+    public Task PruneWorktreesAsync(CancellationToken cancellationToken = default) =>
+        RunAsync(["worktree", "prune"], cancellationToken: cancellationToken);
+
+    /// <summary>Moves a ref to a new value, only if it still holds <paramref name="expectedOldValue"/> (null: no check; empty: must not exist).</summary>
+    public Task UpdateRefAsync(string refName, string newValue, string? expectedOldValue, string reason, CancellationToken cancellationToken = default)
+    {
+        var args = new List<string> { "update-ref", "-m", reason, refName, newValue };
+        if (expectedOldValue is not null)
+        {
+            args.Add(expectedOldValue.Length == 0 ? new string('0', 40) : expectedOldValue);
+        }
+        return RunAsync(args, cancellationToken: cancellationToken);
+    }
+
+    public Task DeleteRefAsync(string refName, CancellationToken cancellationToken = default) =>
+        RunAsync(["update-ref", "-d", refName], cancellationToken: cancellationToken);
+
+    /// <summary>Refs under a prefix with their commits, newest name last.</summary>
+    public async Task<IReadOnlyList<(string Ref, string Commit)>> ListRefsAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        var output = await ReadAsync(["for-each-ref", "--format=%(refname)%00%(objectname)", prefix], cancellationToken).ConfigureAwait(false);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('\0'))
+            .Select(parts => (parts[0], parts[1]))
+            .ToArray();
+    }
+}

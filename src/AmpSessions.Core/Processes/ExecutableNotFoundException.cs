@@ -1,0 +1,16 @@
+using AmpSessions.Core.Errors;
+
+namespace AmpSessions.Core.Processes;
+
+/// <summary>The program to run is not installed or not on PATH.</summary>
+public sealed class ExecutableNotFoundException : AmpSessionsException
+{
+    public ExecutableNotFoundException(string fileName, string? hint = null)
+        : base("AmpExecutableNotFound", ErrorKind.ExternalTool,
+            $"'{fileName}' was not found: install it or put it on PATH{(hint is null ? "" : $" ({hint})")}.", fileName)
+    {
+        FileName = fileName;
+    }
+
+    public string FileName { get; }
+}

@@ -1,0 +1,51 @@
+namespace AmpSessions.Core.Sessions;
+
+/// <summary>Where a session is in its life.</summary>
+public enum SessionStatus
+{
+    /// <summary>The row exists; the branch and worktree are being made.</summary>
+    Initializing,
+    /// <summary>Ready for an iteration, a manual edit or integration.</summary>
+    Idle,
+    /// <summary>An agent turn is running.</summary>
+    Running,
+    /// <summary>The agent stopped for a person (a tool needs approval).</summary>
+    AwaitingInput,
+    /// <summary>The test script or grading command is running.</summary>
+    Evaluating,
+    /// <summary>A rebase stopped on conflicts.</summary>
+    Conflicted,
+    /// <summary>The last operation failed; <see cref="Session.StatusMessage"/> says why.</summary>
+    Error,
+    /// <summary>The session's change is in the base branch.</summary>
+    Merged,
+    /// <summary>Cleaned up: the worktree is gone.</summary>
+    Archived,
+}
+
+/// <summary>One goal worked on its own branch and worktree.</summary>
+public sealed record Session
+{
+    /// <summary>Short, unique and typable; commands also accept an unambiguous prefix or the name.</summary>
+    public required string Id { get; init; }
+    public required string Name { get; init; }
+    public required string Prompt { get; init; }
+    public required string RepoRoot { get; init; }
+    public required string BaseBranch { get; init; }
+    /// <summary>The base branch's commit when the session was created.</summary>
+    public required string BaseCommit { get; init; }
+    public required string BranchName { get; init; }
+    public required string WorktreePath { get; init; }
+    public required SessionStatus Status { get; init; }
+    public string? StatusMessage { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+    public DateTimeOffset? LastRunAt { get; init; }
+    public string? ScriptCommand { get; init; }
+    public string? ModelOverride { get; init; }
+    public string? AgentMode { get; init; }
+    public IReadOnlyList<string> ToolboxPaths { get; init; } = [];
+    public IReadOnlyList<string> McpServers { get; init; } = [];
+    public string? Notes { get; init; }
+    public string? BatchId { get; init; }
+}

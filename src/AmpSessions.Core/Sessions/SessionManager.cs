@@ -1,0 +1,344 @@
+using AmpSessions.Core.Errors;
+using AmpSessions.Core.Git;
+
+namespace AmpSessions.Core.Sessions;
+
+/// <summary>
+/// The session workspace life cycle: create, find, inspect, diff, commit, open, clean up, repair.
+/// Every front end (CLI command, cmdlet) is one call into this class.
+/// </summary>
+public sealed partial class SessionManager
+{
+    /// <summary>The folder under the repository root that holds session worktrees.</summary>
+    public const string WorktreesFolder = ".worktrees";
+
+    private readonly AmpContext context;
+
+    public SessionManager(AmpContext context) => this.context = context;
+
+    public AmpContext Context => context;
+
+    private GitClient Git(string directory) => new(directory, context.Options.GitExecutable);
+
+    // ---- new ----
+
+    /// <summary>
+    /// Creates the branch and worktree for a new session. The row is written first (Initializing),
+    /// the Git work happens under the repository lock, and any failure undoes all of it.
+    /// </summary>
+    public async Task<Session> CreateAsync(NewSessionRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var name = request.Name?.Trim() ?? "";
+        if (name.Length == 0)
+        {
+            throw Invalid("AmpSessionNameEmpty", "The session name is empty: give --name a few words that describe the goal.", request.Name);
+        }
+        var slug = SessionNaming.Slugify(name);
+        if (slug.Length == 0)
+        {
+            throw Invalid("AmpSessionNameInvalid", $"The session name '{name}' has no letters or digits to make a branch name from: use a name with some.", name);
+        }
+        if (string.IsNullOrWhiteSpace(request.Prompt))
+        {
+            throw Invalid("AmpPromptEmpty", "The prompt is empty: say what the agent should do with --prompt.", request.Prompt);
+        }
+        var repo = await OpenRepositoryAsync(request.RepoPath, cancellationToken).ConfigureAwait(false);
+        var baseBranch = string.IsNullOrWhiteSpace(request.BaseBranch)
+            ? await repo.Git.GetCurrentBranchAsync(cancellationToken).ConfigureAwait(false) ?? "main"
+            : request.BaseBranch.Trim();
+        var baseCommit = await ResolveBaseAsync(repo, baseBranch, cancellationToken).ConfigureAwait(false);
+        if (request.BranchName is { } explicitBranch && !await repo.Git.IsValidBranchNameAsync(explicitBranch, cancellationToken).ConfigureAwait(false))
+        {
+            throw Invalid("AmpBranchNameInvalid", $"'{explicitBranch}' is not a valid branch name: see `git check-ref-format --help`.", explicitBranch);
+        }
+
+        var now = context.Now;
+        var id = (context.Options.SessionIdGenerator ?? SessionNaming.NewId)();
+        var worktreePath = Path.Combine(repo.Root, WorktreesFolder, id);
+        if (Directory.Exists(worktreePath) || File.Exists(worktreePath))
+        {
+            throw new AmpSessionsException("AmpWorktreePathExists", ErrorKind.InvalidOperation,
+                $"The worktree folder '{worktreePath}' already exists: remove it, or run `amp-sessions repair --repo \"{repo.Root}\"` to see what it is.", worktreePath);
+        }
+        var session = new Session
+        {
+            Id = id,
+            Name = name,
+            Prompt = request.Prompt,
+            RepoRoot = repo.Root,
+            BaseBranch = baseBranch,
+            BaseCommit = baseCommit,
+            BranchName = request.BranchName ?? SessionNaming.BranchName(slug, now),
+            WorktreePath = worktreePath,
+            Status = SessionStatus.Initializing,
+            CreatedAt = now,
+            UpdatedAt = now,
+            ScriptCommand = NullIfBlank(request.ScriptCommand),
+            ModelOverride = NullIfBlank(request.ModelOverride),
+            AgentMode = NullIfBlank(request.AgentMode),
+            Notes = NullIfBlank(request.Notes),
+            BatchId = request.BatchId,
+        };
+        context.Sessions.Insert(session);
+
+        var branchCreated = false;
+        var worktreeCreated = false;
+        try
+        {
+            using (await RepositoryLock.AcquireAsync(repo.CommonDir, "new " + id, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                GitExcludes.Ensure(repo.CommonDir, WorktreesFolder + "/");
+                session = session with { BranchName = await ChooseBranchNameAsync(repo.Git, session.BranchName, request.BranchName is not null, cancellationToken).ConfigureAwait(false) };
+                await repo.Git.CreateBranchAsync(session.BranchName, baseCommit, cancellationToken).ConfigureAwait(false);
+                branchCreated = true;
+                await repo.Git.AddWorktreeAsync(worktreePath, session.BranchName, cancellationToken).ConfigureAwait(false);
+                worktreeCreated = true;
+            }
+            session = session with { Status = SessionStatus.Idle, UpdatedAt = context.Now };
+            context.Sessions.Update(session);
+            return session;
+        }
+        catch
+        {
+            await UndoCreateAsync(repo, session, branchCreated, worktreeCreated).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task UndoCreateAsync(RepositoryHandle repo, Session session, bool branchCreated, bool worktreeCreated)
+    {
+        // Best effort and never cancelled: the point is to leave nothing behind.
+        try
+        {
+            using (await RepositoryLock.AcquireAsync(repo.CommonDir, "undo new " + session.Id).ConfigureAwait(false))
+            {
+                if (worktreeCreated || Directory.Exists(session.WorktreePath))
+                {
+                    await repo.Git.RunAsync(["worktree", "remove", "--force", "--force", session.WorktreePath], allowFailure: true).ConfigureAwait(false);
+                    await repo.Git.PruneWorktreesAsync().ConfigureAwait(false);
+                }
+                if (branchCreated)
+                {
+                    await repo.Git.RunAsync(["branch", "-D", "--end-of-options", session.BranchName], allowFailure: true).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            try
+            {
+                context.Sessions.Delete(session.Id);
+            }
+            catch (AmpSessionsException)
+            {
+                // The database is what failed; repair finds an Initializing row and removes it.
+            }
+        }
+    }
+
+    private static async Task<string> ChooseBranchNameAsync(GitClient git, string wanted, bool explicitlyNamed, CancellationToken cancellationToken)
+    {
+        if (!await git.BranchExistsAsync(wanted, cancellationToken).ConfigureAwait(false))
+        {
+            return wanted;
+        }
+        if (explicitlyNamed)
+        {
+            throw new AmpSessionsException("AmpBranchExists", ErrorKind.InvalidOperation,
+                $"The branch '{wanted}' already exists: choose another --branch, or delete it with `git branch -D {wanted}` if it is not needed.", wanted);
+        }
+        // Two sessions with the same name in the same second: keep the generated name unique.
+        for (var n = 2; ; n++)
+        {
+            var candidate = $"{wanted}-{n}";
+            if (!await git.BranchExistsAsync(candidate, cancellationToken).ConfigureAwait(false))
+            {
+                return candidate;
+            }
+        }
+    }
+
+    /// <summary>A repository the product can work in: its main working tree and common git directory.</summary>
+    internal sealed record RepositoryHandle(string Root, string CommonDir, GitClient Git);
+
+    internal async Task<RepositoryHandle> OpenRepositoryAsync(string path, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw Invalid("AmpRepositoryPathEmpty", "No repository given: pass --repo <path to a git checkout>.", path);
+        }
+        var full = Path.GetFullPath(path);
+        if (!Directory.Exists(full))
+        {
+            throw new AmpSessionsException("AmpRepositoryNotFound", ErrorKind.NotFound,
+                $"The folder '{full}' does not exist: pass --repo the path of a git checkout.", full);
+        }
+        var git = Git(full);
+        if (!await git.IsRepositoryAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw Invalid("AmpNotARepository", $"'{full}' is not a Git repository: run `git init` there, or pass --repo a checkout.", full);
+        }
+        if (await git.IsBareAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw Invalid("AmpBareRepository", $"'{full}' is a bare repository, which has no working tree for sessions: clone it and pass the clone.", full);
+        }
+        var commonDir = await git.GetCommonDirAsync(cancellationToken).ConfigureAwait(false);
+        // Sessions belong to the main working tree, even when the path given is inside another worktree.
+        var worktrees = await git.ListWorktreesAsync(cancellationToken).ConfigureAwait(false);
+        var root = worktrees.FirstOrDefault(w => !w.IsBare)?.Path ?? await git.GetTopLevelAsync(cancellationToken).ConfigureAwait(false);
+        var rootGit = Git(root);
+        if (await rootGit.TryReadAsync(["rev-list", "-n", "1", "--all"], cancellationToken).ConfigureAwait(false) is not { Length: > 0 })
+        {
+            throw Invalid("AmpRepositoryEmpty", $"The repository '{root}' has no commits yet: make a first commit, then create the session.", root);
+        }
+        return new RepositoryHandle(root, commonDir, rootGit);
+    }
+
+    private static async Task<string> ResolveBaseAsync(RepositoryHandle repo, string baseBranch, CancellationToken cancellationToken)
+    {
+        if (await repo.Git.BranchExistsAsync(baseBranch, cancellationToken).ConfigureAwait(false)
+            && await repo.Git.ResolveCommitAsync("refs/heads/" + baseBranch, cancellationToken).ConfigureAwait(false) is { } commit)
+        {
+            return commit;
+        }
+        var branches = await repo.Git.ReadAsync(["for-each-ref", "--format=%(refname:short)", "--count=10", "refs/heads/"], cancellationToken).ConfigureAwait(false);
+        var known = string.Join(", ", branches.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        throw new AmpSessionsException("AmpBaseBranchNotFound", ErrorKind.NotFound,
+            $"The base branch '{baseBranch}' does not exist in '{repo.Root}': pass --base one of: {known}.", baseBranch);
+    }
+
+    // ---- finding sessions ----
+
+    /// <summary>
+    /// The one session a reference names: an exact id, else an exact name, else a unique id prefix.
+    /// None or several is a clear error.
+    /// </summary>
+    public Session Resolve(string reference)
+    {
+        var text = reference?.Trim() ?? "";
+        if (text.Length == 0)
+        {
+            throw new SessionNotFoundException(text, "No session given: pass a session id (or a unique prefix of one) or its name.");
+        }
+        if (context.Sessions.Get(text) is { } exact)
+        {
+            return exact;
+        }
+        var candidates = context.Sessions.FindByIdPrefixOrName(text);
+        var byName = candidates.Where(s => s.Name == text).ToArray();
+        var matches = byName.Length > 0 ? byName : candidates.ToArray();
+        return matches.Length switch
+        {
+            1 => matches[0],
+            0 => throw new SessionNotFoundException(text, $"No session matches '{text}': run `amp-sessions list` to see session ids and names."),
+            _ => throw new SessionNotFoundException(text,
+                $"'{text}' matches {matches.Length} sessions ({string.Join(", ", matches.Take(5).Select(s => $"{s.Id} \"{s.Name}\""))}): use more of the id.",
+                "AmpSessionAmbiguous"),
+        };
+    }
+
+    /// <summary>Sessions, newest first, optionally of one repository and one status.</summary>
+    public async Task<IReadOnlyList<Session>> ListAsync(string? repoPath = null, SessionStatus? status = null, CancellationToken cancellationToken = default)
+    {
+        string? root = null;
+        if (!string.IsNullOrWhiteSpace(repoPath))
+        {
+            root = (await OpenRepositoryAsync(repoPath, cancellationToken).ConfigureAwait(false)).Root;
+        }
+        return context.Sessions.List(root, status);
+    }
+
+    // ---- status ----
+
+    /// <summary>The session's row with the live state of its branch and worktree.</summary>
+    public async Task<SessionState> GetStateAsync(string reference, CancellationToken cancellationToken = default)
+    {
+        var session = Resolve(reference);
+        var repo = Git(session.RepoRoot);
+        var repoPresent = Directory.Exists(session.RepoRoot);
+        var branchTip = repoPresent ? await repo.ResolveCommitAsync("refs/heads/" + session.BranchName, cancellationToken).ConfigureAwait(false) : null;
+        var baseTip = repoPresent ? await repo.ResolveCommitAsync("refs/heads/" + session.BaseBranch, cancellationToken).ConfigureAwait(false) : null;
+        var worktreePresent = await IsWorktreePresentAsync(session, cancellationToken).ConfigureAwait(false);
+
+        int ahead = 0, behind = 0;
+        string? mergeBase = null;
+        if (branchTip is not null && baseTip is not null)
+        {
+            (ahead, behind) = await repo.CountAheadBehindAsync(baseTip, branchTip, cancellationToken).ConfigureAwait(false);
+            mergeBase = await repo.MergeBaseAsync(baseTip, branchTip, cancellationToken).ConfigureAwait(false);
+        }
+        IReadOnlyList<StatusEntry> changes = [];
+        string? currentBranch = null, head = branchTip;
+        var rebasing = false;
+        if (worktreePresent)
+        {
+            var worktree = Git(session.WorktreePath);
+            var status = await worktree.GetStatusAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            changes = status.Changes.ToArray();
+            currentBranch = status.Branch;
+            head = status.HeadCommit;
+            rebasing = await IsRebaseInProgressAsync(worktree, cancellationToken).ConfigureAwait(false);
+        }
+        return new SessionState
+        {
+            Session = session,
+            WorktreePresent = worktreePresent,
+            BranchPresent = branchTip is not null,
+            CurrentBranch = currentBranch,
+            Head = head,
+            BaseHead = baseTip,
+            MergeBase = mergeBase,
+            Ahead = ahead,
+            Behind = behind,
+            ChangedFiles = changes,
+            RebaseInProgress = rebasing,
+            ConflictedPaths = changes.Where(c => c.Kind == StatusEntryKind.Unmerged).Select(c => c.Path).ToArray(),
+        };
+    }
+
+    internal static async Task<bool> IsRebaseInProgressAsync(GitClient worktree, CancellationToken cancellationToken)
+    {
+        var gitDir = await worktree.GetGitDirAsync(cancellationToken).ConfigureAwait(false);
+        return Directory.Exists(Path.Combine(gitDir, "rebase-merge")) || Directory.Exists(Path.Combine(gitDir, "rebase-apply"));
+    }
+
+    /// <summary>Whether the worktree folder exists and git still knows it as a worktree of this repository.</summary>
+    internal async Task<bool> IsWorktreePresentAsync(Session session, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(session.WorktreePath) || !Directory.Exists(session.RepoRoot))
+        {
+            return false;
+        }
+        var worktrees = await Git(session.RepoRoot).ListWorktreesAsync(cancellationToken).ConfigureAwait(false);
+        return worktrees.Any(w => SamePath(w.Path, session.WorktreePath) && !w.IsPrunable);
+    }
+
+    /// <summary>The session's worktree, or a clear error when it is gone.</summary>
+    internal async Task<GitClient> RequireWorktreeAsync(Session session, CancellationToken cancellationToken)
+    {
+        if (session.Status == SessionStatus.Archived)
+        {
+            throw new AmpSessionsException("AmpSessionArchived", ErrorKind.InvalidOperation,
+                $"Session {session.Id} is archived and has no worktree: create a new session to keep working.", session.Id);
+        }
+        if (!await IsWorktreePresentAsync(session, cancellationToken).ConfigureAwait(false))
+        {
+            throw new AmpSessionsException("AmpWorktreeMissing", ErrorKind.NotFound,
+                $"The worktree of session {session.Id} ('{session.WorktreePath}') is missing: run `amp-sessions repair --reattach` to restore it from its branch, or `amp-sessions cleanup {session.Id}`.",
+                session.WorktreePath);
+        }
+        return Git(session.WorktreePath);
+    }
+
+    internal static bool SamePath(string a, string b) =>
+        string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(a)), Path.TrimEndingDirectorySeparator(Path.GetFullPath(b)),
+            OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+
+    internal void Save(Session session) => context.Sessions.Update(session with { UpdatedAt = context.Now });
+
+    private static string? NullIfBlank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    private static AmpSessionsException Invalid(string id, string message, object? target) =>
+        new(id, ErrorKind.InvalidArgument, message, target);
+}

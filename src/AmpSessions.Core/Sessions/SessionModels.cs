@@ -1,0 +1,85 @@
+using AmpSessions.Core.Git;
+
+namespace AmpSessions.Core.Sessions;
+
+/// <summary>What <c>new</c> needs.</summary>
+public sealed record NewSessionRequest
+{
+    public required string RepoPath { get; init; }
+    /// <summary>The branch to start from; null: the branch checked out in the main worktree.</summary>
+    public string? BaseBranch { get; init; }
+    public required string Name { get; init; }
+    public required string Prompt { get; init; }
+    public string? ScriptCommand { get; init; }
+    public string? ModelOverride { get; init; }
+    public string? AgentMode { get; init; }
+    /// <summary>An explicit branch name instead of amp/&lt;slug&gt;/&lt;time&gt;; it must not exist yet.</summary>
+    public string? BranchName { get; init; }
+    public string? Notes { get; init; }
+    public string? BatchId { get; init; }
+}
+
+/// <summary>A session with the live state of its branch and worktree.</summary>
+public sealed record SessionState
+{
+    public required Session Session { get; init; }
+    public required bool WorktreePresent { get; init; }
+    public required bool BranchPresent { get; init; }
+    public string? CurrentBranch { get; init; }
+    public string? Head { get; init; }
+    public string? BaseHead { get; init; }
+    public string? MergeBase { get; init; }
+    /// <summary>Commits on the session branch that the base does not have.</summary>
+    public int Ahead { get; init; }
+    /// <summary>Commits on the base that the session branch does not have.</summary>
+    public int Behind { get; init; }
+    public IReadOnlyList<StatusEntry> ChangedFiles { get; init; } = [];
+    public bool HasUncommittedChanges => ChangedFiles.Count > 0;
+    public bool RebaseInProgress { get; init; }
+    public IReadOnlyList<string> ConflictedPaths { get; init; } = [];
+}
+
+/// <summary>Which changes a diff shows.</summary>
+public enum DiffScope
+{
+    /// <summary>Everything since the merge-base with the base branch: commits, staged, unstaged and untracked.</summary>
+    All,
+    /// <summary>The index against HEAD.</summary>
+    Staged,
+    /// <summary>The working tree (untracked files included) against the index.</summary>
+    Unstaged,
+}
+
+/// <summary>A session's changes, file by file and hunk by hunk, with the patch text.</summary>
+public sealed record SessionDiff
+{
+    public required string SessionId { get; init; }
+    public required DiffScope Scope { get; init; }
+    public required IReadOnlyList<FileDiff> Files { get; init; }
+    public required string Patch { get; init; }
+    public int AddedLineCount => Files.Sum(f => f.AddedLineCount);
+    public int RemovedLineCount => Files.Sum(f => f.RemovedLineCount);
+}
+
+/// <summary>A commit made in a session's worktree.</summary>
+public sealed record CommitResult
+{
+    public required string SessionId { get; init; }
+    public required string Commit { get; init; }
+    public required string Subject { get; init; }
+    public required IReadOnlyList<NameStatusEntry> Files { get; init; }
+}
+
+/// <summary>What <c>open</c> started.</summary>
+public sealed record OpenResult(string SessionId, string Path, string Program, IReadOnlyList<string> Arguments, int ProcessId);
+
+/// <summary>What <c>cleanup</c> did.</summary>
+public sealed record CleanupResult
+{
+    public required Session Session { get; init; }
+    public bool WorktreeRemoved { get; init; }
+    public bool BranchDeleted { get; init; }
+    /// <summary>The backup kept before a forced cleanup, if one was needed.</summary>
+    public string? BackupRef { get; init; }
+    public int PurgedRefCount { get; init; }
+}

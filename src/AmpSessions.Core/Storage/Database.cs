@@ -1,0 +1,125 @@
+using AmpSessions.Core.Errors;
+using Microsoft.Data.Sqlite;
+
+namespace AmpSessions.Core.Storage;
+
+/// <summary>
+/// The SQLite database: WAL journal, a busy timeout so concurrent processes wait rather than fail,
+/// foreign keys on, and the schema brought up to date with numbered migrations (PRAGMA user_version).
+/// </summary>
+public sealed class Database
+{
+    /// <summary>How long a write waits for another process's transaction; AMP_SESSIONS_DB_BUSY_TIMEOUT_MS overrides it.</summary>
+    public static readonly TimeSpan DefaultBusyTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly string connectionString;
+
+    private Database(string path, TimeSpan busyTimeout)
+    {
+        Path = path;
+        BusyTimeout = busyTimeout;
+        connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = (int)Math.Ceiling(busyTimeout.TotalSeconds),
+        }.ToString();
+    }
+
+    public string Path { get; }
+
+    public TimeSpan BusyTimeout { get; }
+
+    /// <summary>Opens (creating if needed) and migrates the database at <paramref name="path"/>.</summary>
+    public static Database Open(string path, TimeSpan? busyTimeout = null)
+    {
+        var timeout = busyTimeout ?? BusyTimeoutFromEnvironment() ?? DefaultBusyTimeout;
+        RefuseReadOnlyFile(path);
+        var database = new Database(path, timeout);
+        database.Execute(connection =>
+        {
+            Migrations.Apply(connection);
+            return 0;
+        });
+        return database;
+    }
+
+    private static TimeSpan? BusyTimeoutFromEnvironment() =>
+        int.TryParse(Environment.GetEnvironmentVariable("AMP_SESSIONS_DB_BUSY_TIMEOUT_MS"), out var ms) && ms >= 0
+            ? TimeSpan.FromMilliseconds(ms)
+            : null;
+
+    // SQLite would open a read-only file and fail only at the first write, half-way through an
+    // operation; refuse up front instead (file permissions are checked even for root).
+    private static void RefuseReadOnlyFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+        var readOnly = OperatingSystem.IsWindows()
+            ? File.GetAttributes(path).HasFlag(FileAttributes.ReadOnly)
+            : (File.GetUnixFileMode(path) & UnixFileMode.UserWrite) == 0;
+        if (readOnly)
+        {
+            throw new AmpSessionsException("AmpDatabaseReadOnly", ErrorKind.PermissionDenied,
+                $"The database '{path}' is read-only: make it writable (chmod u+w) or use another --data-dir.", path);
+        }
+    }
+
+    /// <summary>Runs work on a fresh connection with the session pragmas set; SQLite errors become clear messages.</summary>
+    public T Execute<T>(Func<SqliteConnection, T> work)
+    {
+        try
+        {
+            using var connection = new SqliteConnection(connectionString);
+            connection.Open();
+            using (var pragma = connection.CreateCommand())
+            {
+                pragma.CommandText = $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+                pragma.ExecuteNonQuery();
+            }
+            EnsureWal(connection);
+            return work(connection);
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
+        }
+    }
+
+    /// <summary>Runs work inside one write transaction (BEGIN IMMEDIATE: the write lock is taken up front).</summary>
+    public T Transaction<T>(Func<SqliteConnection, SqliteTransaction, T> work) => Execute(connection =>
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var result = work(connection, transaction);
+        transaction.Commit();
+        return result;
+    });
+
+    private static void EnsureWal(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        if (string.Equals(command.ExecuteScalar() as string, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+        command.CommandText = "PRAGMA journal_mode = WAL";
+        command.ExecuteScalar();
+    }
+
+    private Exception Translate(SqliteException ex) => ex.SqliteErrorCode switch
+    {
+        5 or 6 => new AmpSessionsException("AmpDatabaseLocked", ErrorKind.ResourceBusy,
+            $"The database '{Path}' is locked by another process (waited {BusyTimeout.TotalSeconds:0.#} s): close the other program or try again.", Path, ex),
+        8 => new AmpSessionsException("AmpDatabaseReadOnly", ErrorKind.PermissionDenied,
+            $"The database '{Path}' is read-only: make it and its folder writable or use another --data-dir.", Path, ex),
+        14 => new AmpSessionsException("AmpDatabaseUnavailable", ErrorKind.PermissionDenied,
+            $"Cannot open the database '{Path}': check that its folder exists and is writable, or use another --data-dir.", Path, ex),
+        11 or 26 => new AmpSessionsException("AmpDatabaseCorrupt", ErrorKind.InvalidOperation,
+            $"The database '{Path}' is damaged or not a database: move it aside and run again to start a new one.", Path, ex),
+        _ => new AmpSessionsException("AmpDatabaseError", ErrorKind.InvalidOperation, $"Database error in '{Path}': {ex.Message}", Path, ex),
+    };
+}

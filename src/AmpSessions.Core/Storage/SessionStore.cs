@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Text.Json;
+using AmpSessions.Core.Sessions;
+using Microsoft.Data.Sqlite;
+
+namespace AmpSessions.Core.Storage;
+
+/// <summary>The sessions table: parameterised SQL only.</summary>
+public sealed class SessionStore
+{
+    private const string Columns =
+        "id, name, prompt, repo_root, base_branch, base_commit, branch_name, worktree_path, status, status_message, " +
+        "created_at, updated_at, last_run_at, script_command, model_override, agent_mode, toolbox_paths, mcp_servers, notes, batch_id";
+
+    private readonly Database database;
+
+    public SessionStore(Database database) => this.database = database;
+
+    public void Insert(Session session) => database.Execute(connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"INSERT INTO sessions ({Columns}) VALUES (" +
+            "$id, $name, $prompt, $repo_root, $base_branch, $base_commit, $branch_name, $worktree_path, $status, $status_message, " +
+            "$created_at, $updated_at, $last_run_at, $script_command, $model_override, $agent_mode, $toolbox_paths, $mcp_servers, $notes, $batch_id)";
+        Bind(command, session);
+        return command.ExecuteNonQuery();
+    });
+
+    /// <summary>Writes every field of the session (the row must exist).</summary>
+    public void Update(Session session) => database.Execute(connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE sessions SET name=$name, prompt=$prompt, repo_root=$repo_root, base_branch=$base_branch, " +
+            "base_commit=$base_commit, branch_name=$branch_name, worktree_path=$worktree_path, status=$status, status_message=$status_message, " +
+            "created_at=$created_at, updated_at=$updated_at, last_run_at=$last_run_at, script_command=$script_command, " +
+            "model_override=$model_override, agent_mode=$agent_mode, toolbox_paths=$toolbox_paths, mcp_servers=$mcp_servers, " +
+            "notes=$notes, batch_id=$batch_id WHERE id=$id";
+        Bind(command, session);
+        return command.ExecuteNonQuery();
+    });
+
+    public void Delete(string id) => database.Execute(connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM sessions WHERE id=$id";
+        command.Parameters.AddWithValue("$id", id);
+        return command.ExecuteNonQuery();
+    });
+
+    public Session? Get(string id) => Query("WHERE id=$p", id).FirstOrDefault();
+
+    /// <summary>Sessions, newest first, optionally only those of one repository and/or one status.</summary>
+    public IReadOnlyList<Session> List(string? repoRoot = null, SessionStatus? status = null) => database.Execute(connection =>
+    {
+        using var command = connection.CreateCommand();
+        var filters = new List<string>();
+        if (repoRoot is not null)
+        {
+            filters.Add("repo_root=$repo");
+            command.Parameters.AddWithValue("$repo", repoRoot);
+        }
+        if (status is not null)
+        {
+            filters.Add("status=$status");
+            command.Parameters.AddWithValue("$status", status.Value.ToString());
+        }
+        command.CommandText = $"SELECT {Columns} FROM sessions {(filters.Count == 0 ? "" : "WHERE " + string.Join(" AND ", filters))} ORDER BY created_at DESC, id";
+        return ReadAll(command);
+    });
+
+    /// <summary>Sessions whose id starts with the prefix or whose name equals the text.</summary>
+    public IReadOnlyList<Session> FindByIdPrefixOrName(string text) => database.Execute(connection =>
+    {
+        using var command = connection.CreateCommand();
+        // substr, not LIKE: a prefix with % or _ in it must not act as a wildcard.
+        command.CommandText = $"SELECT {Columns} FROM sessions WHERE substr(id, 1, length($p)) = $p OR name = $p ORDER BY created_at DESC";
+        command.Parameters.AddWithValue("$p", text);
+        return ReadAll(command);
+    });
+
+    private IReadOnlyList<Session> Query(string where, string parameter) => database.Execute(connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM sessions {where}";
+        command.Parameters.AddWithValue("$p", parameter);
+        return ReadAll(command);
+    });
+
+    private static List<Session> ReadAll(SqliteCommand command)
+    {
+        var sessions = new List<Session>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            sessions.Add(Read(reader));
+        }
+        return sessions;
+    }
+
+    private static void Bind(SqliteCommand command, Session s)
+    {
+        var p = command.Parameters;
+        p.AddWithValue("$id", s.Id);
+        p.AddWithValue("$name", s.Name);
+        p.AddWithValue("$prompt", s.Prompt);
+        p.AddWithValue("$repo_root", s.RepoRoot);
+        p.AddWithValue("$base_branch", s.BaseBranch);
+        p.AddWithValue("$base_commit", s.BaseCommit);
+        p.AddWithValue("$branch_name", s.BranchName);
+        p.AddWithValue("$worktree_path", s.WorktreePath);
+        p.AddWithValue("$status", s.Status.ToString());
+        p.AddWithValue("$status_message", (object?)s.StatusMessage ?? DBNull.Value);
+        p.AddWithValue("$created_at", FormatTime(s.CreatedAt));
+        p.AddWithValue("$updated_at", FormatTime(s.UpdatedAt));
+        p.AddWithValue("$last_run_at", s.LastRunAt is { } run ? FormatTime(run) : DBNull.Value);
+        p.AddWithValue("$script_command", (object?)s.ScriptCommand ?? DBNull.Value);
+        p.AddWithValue("$model_override", (object?)s.ModelOverride ?? DBNull.Value);
+        p.AddWithValue("$agent_mode", (object?)s.AgentMode ?? DBNull.Value);
+        p.AddWithValue("$toolbox_paths", JsonSerializer.Serialize(s.ToolboxPaths));
+        p.AddWithValue("$mcp_servers", JsonSerializer.Serialize(s.McpServers));
+        p.AddWithValue("$notes", (object?)s.Notes ?? DBNull.Value);
+        p.AddWithValue("$batch_id", (object?)s.BatchId ?? DBNull.Value);
+    }
+
+    private static Session Read(SqliteDataReader r) => new()
+    {
+        Id = r.GetString(0),
+        Name = r.GetString(1),
+        Prompt = r.GetString(2),
+        RepoRoot = r.GetString(3),
+        BaseBranch = r.GetString(4),
+        BaseCommit = r.GetString(5),
+        BranchName = r.GetString(6),
+        WorktreePath = r.GetString(7),
+        Status = Enum.Parse<SessionStatus>(r.GetString(8)),
+        StatusMessage = r.IsDBNull(9) ? null : r.GetString(9),
+        CreatedAt = ParseTime(r.GetString(10)),
+        UpdatedAt = ParseTime(r.GetString(11)),
+        LastRunAt = r.IsDBNull(12) ? null : ParseTime(r.GetString(12)),
+        ScriptCommand = r.IsDBNull(13) ? null : r.GetString(13),
+        ModelOverride = r.IsDBNull(14) ? null : r.GetString(14),
+        AgentMode = r.IsDBNull(15) ? null : r.GetString(15),
+        ToolboxPaths = JsonSerializer.Deserialize<string[]>(r.GetString(16)) ?? [],
+        McpServers = JsonSerializer.Deserialize<string[]>(r.GetString(17)) ?? [],
+        Notes = r.IsDBNull(18) ? null : r.GetString(18),
+        BatchId = r.IsDBNull(19) ? null : r.GetString(19),
+    };
+
+    internal static string FormatTime(DateTimeOffset time) => time.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+
+    internal static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+}
