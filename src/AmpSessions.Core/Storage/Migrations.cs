@@ -8,7 +8,7 @@ internal static class Migrations
     // Append only: a released step is never edited, a change is a new step.
     private static readonly string[] Steps =
     [
-        // 1: sessions
+        // 1: sessions, iterations, script runs, batches, templates
         """
         CREATE TABLE sessions (
             id              TEXT PRIMARY KEY,
@@ -35,6 +35,103 @@ internal static class Migrations
         CREATE INDEX ix_sessions_repo ON sessions(repo_root);
         CREATE INDEX ix_sessions_status ON sessions(status);
         CREATE INDEX ix_sessions_name ON sessions(name);
+
+        CREATE TABLE iterations (
+            id                     INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id             TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            number                 INTEGER NOT NULL,
+            prompt                 TEXT NOT NULL,
+            notes                  TEXT,
+            agent                  TEXT,
+            model                  TEXT,
+            started_at             TEXT NOT NULL,
+            ended_at               TEXT,
+            duration_ms            INTEGER,
+            status                 TEXT NOT NULL,
+            error                  TEXT,
+            summary                TEXT,
+            thread_id              TEXT,
+            input_tokens           INTEGER NOT NULL DEFAULT 0,
+            output_tokens          INTEGER NOT NULL DEFAULT 0,
+            cache_creation_tokens  INTEGER NOT NULL DEFAULT 0,
+            cache_read_tokens      INTEGER NOT NULL DEFAULT 0,
+            tool_calls             TEXT NOT NULL DEFAULT '{}',
+            commit_sha             TEXT,
+            changed_files          TEXT NOT NULL DEFAULT '[]',
+            script_run_id          INTEGER,
+            script_passed          INTEGER,
+            transcript_path        TEXT,
+            UNIQUE (session_id, number)
+        );
+
+        CREATE TABLE script_runs (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id    TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            iteration_id  INTEGER REFERENCES iterations(id) ON DELETE SET NULL,
+            command       TEXT NOT NULL,
+            started_at    TEXT NOT NULL,
+            ended_at      TEXT,
+            duration_ms   INTEGER,
+            exit_code     INTEGER,
+            status        TEXT NOT NULL,
+            output_path   TEXT,
+            output_tail   TEXT
+        );
+        CREATE INDEX ix_script_runs_session ON script_runs(session_id);
+
+        CREATE TABLE batches (
+            id            TEXT PRIMARY KEY,
+            name          TEXT NOT NULL,
+            file_path     TEXT NOT NULL,
+            config_json   TEXT NOT NULL,
+            status        TEXT NOT NULL,
+            shard         TEXT,
+            journal_path  TEXT NOT NULL,
+            total_items   INTEGER NOT NULL,
+            created_at    TEXT NOT NULL,
+            started_at    TEXT,
+            ended_at      TEXT
+        );
+
+        CREATE TABLE batch_items (
+            batch_id               TEXT NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+            item_id                TEXT NOT NULL,
+            agent_id               TEXT NOT NULL,
+            task_id                TEXT NOT NULL,
+            task_type              TEXT NOT NULL,
+            prompt                 TEXT NOT NULL,
+            repository             TEXT,
+            case_id                TEXT,
+            status                 TEXT NOT NULL,
+            attempts               INTEGER NOT NULL DEFAULT 0,
+            session_id             TEXT,
+            started_at             TEXT,
+            ended_at               TEXT,
+            duration_ms            INTEGER,
+            iterations             INTEGER NOT NULL DEFAULT 0,
+            input_tokens           INTEGER NOT NULL DEFAULT 0,
+            output_tokens          INTEGER NOT NULL DEFAULT 0,
+            cache_creation_tokens  INTEGER NOT NULL DEFAULT 0,
+            cache_read_tokens      INTEGER NOT NULL DEFAULT 0,
+            cost_usd               REAL,
+            tools_json             TEXT NOT NULL DEFAULT '{}',
+            files_changed          INTEGER NOT NULL DEFAULT 0,
+            grading_exit_code      INTEGER,
+            error                  TEXT,
+            log_path               TEXT,
+            PRIMARY KEY (batch_id, item_id)
+        );
+
+        CREATE TABLE templates (
+            name            TEXT PRIMARY KEY,
+            repo_root       TEXT,
+            base_branch     TEXT,
+            prompt          TEXT NOT NULL,
+            script_command  TEXT,
+            model_override  TEXT,
+            agent_mode      TEXT,
+            created_at      TEXT NOT NULL
+        );
         """,
     ];
 
@@ -42,7 +139,13 @@ internal static class Migrations
 
     public static void Apply(SqliteConnection connection)
     {
-        if (CurrentVersion(connection) >= Steps.Length)
+        var found = CurrentVersion(connection);
+        if (found > Steps.Length)
+        {
+            throw new Errors.AmpSessionsException("AmpDatabaseTooNew", Errors.ErrorKind.InvalidOperation,
+                $"The database was written by a newer AmpSessions (schema {found}, this one knows {Steps.Length}): upgrade AmpSessions, or use another --data-dir.", connection.DataSource);
+        }
+        if (found == Steps.Length)
         {
             return;
         }
