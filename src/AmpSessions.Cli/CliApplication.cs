@@ -29,6 +29,8 @@ public static class CliApplication
         root.Options.Add(Json);
         root.Options.Add(DataDir);
         SessionCommands.AddTo(root);
+        IterationCommands.AddTo(root);
+        DemoCommands.AddTo(root);
         return root;
     }
 

@@ -1,3 +1,10 @@
 using AmpSessions.Cli;
+using AmpSessions.Cli.Commands;
+using AmpSessions.Core.Demo;
 
+// The bundled demo agent is this same executable in another role, so the demo needs nothing installed.
+if (args.Length > 0 && args[0] == DemoCommands.DemoAgentCommand)
+{
+    return DemoAgent.Run(args[1..], Console.In, Console.Out, Console.Error, Environment.CurrentDirectory);
+}
 return await CliApplication.RunAsync(args);

@@ -33,12 +33,14 @@ public sealed class AmpContext
         Database = database;
         Options = options;
         Sessions = new SessionStore(database);
+        Iterations = new IterationStore(database);
     }
 
     public DataDirectory Data { get; }
     public Database Database { get; }
     public AmpContextOptions Options { get; }
     public SessionStore Sessions { get; }
+    public IterationStore Iterations { get; }
     public TimeProvider Clock => Options.Clock;
 
     public static AmpContext Open(AmpContextOptions? options = null)

@@ -12,6 +12,7 @@ internal static class SessionCommands
     public static void AddTo(RootCommand root)
     {
         AddNew(root);
+        AddSet(root);
         AddList(root);
         AddStatus(root);
         AddDiff(root);
@@ -33,6 +34,13 @@ internal static class SessionCommands
         var mode = new Option<string?>("--mode") { Description = "The agent mode (for Amp: low, medium, high, ...).", HelpName = "mode" };
         var branch = new Option<string?>("--branch") { Description = "An explicit branch name instead of amp/<slug>/<time>; it must not exist.", HelpName = "name" };
         var notes = new Option<string?>("--notes") { Description = "Notes for the agent's context." };
+        var agent = AgentOption();
+        var timeout = IterationCommands.TimeoutOption("The time limit of one agent turn (default 30 minutes).");
+        var allowTool = AllowToolOption();
+        var allowAll = new Option<bool>("--allow-all-tools") { Description = "Let the agent use every tool without approval (Amp's --dangerously-allow-all)." };
+        var mcp = new Option<string?>("--mcp-config") { Description = "MCP servers for the agent: JSON or the path of a JSON file.", HelpName = "json-or-file" };
+        var env = EnvOption();
+        var quiet = new Option<bool>("--no-notifications") { Description = "No desktop notifications for this session." };
         root.Add("new", "Create a session: a branch off the base and a worktree at <repo>/.worktrees/<id>.", async (p, output, ct) =>
         {
             var session = await Sessions(p).CreateAsync(new NewSessionRequest
@@ -46,6 +54,13 @@ internal static class SessionCommands
                 AgentMode = p.GetValue(mode),
                 BranchName = p.GetValue(branch),
                 Notes = p.GetValue(notes),
+                Agent = p.GetValue(agent),
+                Timeout = p.GetValue(timeout),
+                AllowedTools = p.GetValue(allowTool) ?? [],
+                AllowAllTools = p.GetValue(allowAll),
+                McpConfig = p.GetValue(mcp),
+                AgentEnvironment = ParseEnvironment(p.GetValue(env)),
+                NotificationsEnabled = !p.GetValue(quiet),
             }, ct);
             output.Result(session, s =>
             {
@@ -55,7 +70,85 @@ internal static class SessionCommands
                 output.Line($"Next: amp-sessions iterate {s.Id}");
             });
             return CliApplication.Success;
-        }, repo, baseBranch, name, prompt, script, model, mode, branch, notes);
+        }, repo, baseBranch, name, prompt, script, model, mode, branch, notes, agent, timeout, allowTool, allowAll, mcp, env, quiet);
+    }
+
+    private static Option<string?> AgentOption() => new("--agent")
+    {
+        Description = "The agent: amp (default, or $AMP_SESSIONS_AGENT), claude, or amp:<command>, claude:<command>, exec:<command> for other stream-json agents.",
+        HelpName = "agent",
+    };
+
+    private static Option<string[]> AllowToolOption() => new("--allow-tool")
+    {
+        Description = "A tool the agent may use without approval (repeatable), e.g. Bash.",
+        HelpName = "tool",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private static Option<string[]> EnvOption() => new("--env")
+    {
+        Description = "NAME=VALUE for the agent's environment (repeatable), e.g. AMP_URL=http://localhost:7002. Secrets are refused: keep them in your shell's environment.",
+        HelpName = "NAME=VALUE",
+    };
+
+    private static Dictionary<string, string> ParseEnvironment(string[]? pairs)
+    {
+        var environment = new Dictionary<string, string>();
+        foreach (var pair in pairs ?? [])
+        {
+            var equals = pair.IndexOf('=');
+            if (equals <= 0)
+            {
+                throw new Core.Errors.AmpSessionsException("AmpUsageEnvironment", Core.Errors.ErrorKind.InvalidArgument,
+                    $"--env '{pair}' is not NAME=VALUE: write it as NAME=VALUE (an empty VALUE removes the variable).", pair);
+            }
+            environment[pair[..equals]] = pair[(equals + 1)..];
+        }
+        return environment;
+    }
+
+    private static void AddSet(RootCommand root)
+    {
+        var session = SessionArgument();
+        var name = new Option<string?>("--name") { Description = "A new name." };
+        var prompt = new Option<string?>("--prompt") { Description = "A new goal for later iterations." };
+        var script = new Option<string?>("--script") { Description = "The test script command (empty to remove).", HelpName = "command" };
+        var model = new Option<string?>("--model") { Description = "The model override (empty to remove).", HelpName = "id" };
+        var mode = new Option<string?>("--mode") { Description = "The agent mode (empty for the default).", HelpName = "mode" };
+        var agent = AgentOption();
+        var notes = new Option<string?>("--notes") { Description = "Notes for the agent's context (empty to remove)." };
+        var mcp = new Option<string?>("--mcp-config") { Description = "MCP servers: JSON or a file path (empty to remove).", HelpName = "json-or-file" };
+        var timeout = IterationCommands.TimeoutOption("The time limit of one agent turn.");
+        var allowTool = AllowToolOption();
+        var disallowTool = new Option<string[]>("--disallow-tool") { Description = "Remove a tool from the allowed list (repeatable).", HelpName = "tool" };
+        var allowAll = new Option<bool?>("--allow-all-tools") { Description = "true: the agent may use every tool without approval; false: only the allowed list." };
+        var notifications = new Option<bool?>("--notifications") { Description = "true or false: desktop notifications for this session." };
+        var env = EnvOption();
+        var newThread = new Option<bool>("--new-thread") { Description = "Start a new agent thread at the next iteration." };
+        root.Add("set", "Change a session's settings: script, model, agent, permissions, timeout, notes.", async (p, output, ct) =>
+        {
+            var updated = await Sessions(p).UpdateAsync(p.GetValue(session)!, new SessionUpdate
+            {
+                Name = p.GetValue(name),
+                Prompt = p.GetValue(prompt),
+                ScriptCommand = p.GetValue(script),
+                ModelOverride = p.GetValue(model),
+                AgentMode = p.GetValue(mode),
+                Agent = p.GetValue(agent),
+                Notes = p.GetValue(notes),
+                McpConfig = p.GetValue(mcp),
+                Timeout = p.GetValue(timeout),
+                AllowTools = p.GetValue(allowTool) ?? [],
+                DisallowTools = p.GetValue(disallowTool) ?? [],
+                AllowAllTools = p.GetValue(allowAll),
+                NotificationsEnabled = p.GetValue(notifications),
+                AgentEnvironment = ParseEnvironment(p.GetValue(env)),
+                NewThread = p.GetValue(newThread),
+            }, ct);
+            output.Result(updated, s => output.Line($"Updated session {s.Id} \"{s.Name}\" [{s.Status}]"));
+            return CliApplication.Success;
+        }, session, name, prompt, script, model, mode, agent, notes, mcp, timeout, allowTool, disallowTool, allowAll, notifications, env, newThread);
     }
 
     private static void AddList(RootCommand root)

@@ -48,4 +48,20 @@ public sealed record Session
     public IReadOnlyList<string> McpServers { get; init; } = [];
     public string? Notes { get; init; }
     public string? BatchId { get; init; }
+    /// <summary>Which agent runs the iterations: null for the configured default (Amp); see AgentSpec.</summary>
+    public string? Agent { get; init; }
+    /// <summary>The agent's thread, continued by later iterations.</summary>
+    public string? ThreadId { get; init; }
+    /// <summary>The time limit of one agent turn; null: the default (30 minutes).</summary>
+    public TimeSpan? Timeout { get; init; }
+    /// <summary>Run the agent with every tool allowed (Amp's --dangerously-allow-all).</summary>
+    public bool AllowAllTools { get; init; }
+    /// <summary>Tools the agent may use without approval (Amp permission rules).</summary>
+    public IReadOnlyList<string> AllowedTools { get; init; } = [];
+    /// <summary>MCP servers for the agent: JSON or the path of a JSON file (Amp's --mcp-config).</summary>
+    public string? McpConfig { get; init; }
+    /// <summary>Extra environment for the agent (AMP_URL and the like; never secrets).</summary>
+    public IReadOnlyDictionary<string, string> AgentEnvironment { get; init; } = new Dictionary<string, string>();
+    /// <summary>Whether desktop notifications fire for this session.</summary>
+    public bool NotificationsEnabled { get; init; } = true;
 }

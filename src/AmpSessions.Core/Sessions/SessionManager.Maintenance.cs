@@ -166,6 +166,17 @@ public sealed partial class SessionManager
                     "the session was never finished being created", "removed the partial branch, worktree and row"));
                 continue;
             }
+            if (session.Status is SessionStatus.Running or SessionStatus.Evaluating && !SessionLock.IsHeld(context, session.Id))
+            {
+                // The process that ran the iteration is gone (killed, crashed, machine restarted).
+                foreach (var iteration in context.Iterations.List(session.Id).Where(i => i.Status == Iterations.IterationStatus.Running))
+                {
+                    context.Iterations.Update(iteration with { Status = Iterations.IterationStatus.Crashed, Error = "interrupted: the process running it ended", EndedAt = context.Now });
+                }
+                Save(session with { Status = SessionStatus.Error, StatusMessage = "interrupted" });
+                findings.Add(new RepairFinding(RepairFindingKind.InterruptedRun, session.Id, session.WorktreePath,
+                    "the session was marked running but no process is running it", "marked Error \"interrupted\"; the worktree is left as it was"));
+            }
             if (!registered || !Directory.Exists(session.WorktreePath))
             {
                 var action = "none: run repair --reattach to restore it from its branch, or --archive-missing";

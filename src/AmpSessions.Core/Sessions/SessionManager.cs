@@ -48,6 +48,18 @@ public sealed partial class SessionManager
             ? await repo.Git.GetCurrentBranchAsync(cancellationToken).ConfigureAwait(false) ?? "main"
             : request.BaseBranch.Trim();
         var baseCommit = await ResolveBaseAsync(repo, baseBranch, cancellationToken).ConfigureAwait(false);
+        if (request.Agent is { Length: > 0 } agent)
+        {
+            Agents.AgentSpec.Parse(agent);
+        }
+        if (request.Timeout is { } timeout && timeout <= TimeSpan.Zero)
+        {
+            throw Invalid("AmpTimeoutInvalid", $"The timeout must be positive, not {timeout}.", timeout);
+        }
+        if (request.AgentEnvironment.Keys.FirstOrDefault(Processes.SecretRedactor.IsSecretName) is { } secretName)
+        {
+            throw Invalid("AmpSecretNotStored", $"'{secretName}' looks like a secret, and secrets are never stored: set it in the environment of the shell that runs amp-sessions instead.", secretName);
+        }
         if (request.BranchName is { } explicitBranch && !await repo.Git.IsValidBranchNameAsync(explicitBranch, cancellationToken).ConfigureAwait(false))
         {
             throw Invalid("AmpBranchNameInvalid", $"'{explicitBranch}' is not a valid branch name: see `git check-ref-format --help`.", explicitBranch);
@@ -79,6 +91,14 @@ public sealed partial class SessionManager
             AgentMode = NullIfBlank(request.AgentMode),
             Notes = NullIfBlank(request.Notes),
             BatchId = request.BatchId,
+            Agent = NullIfBlank(request.Agent),
+            Timeout = request.Timeout,
+            AllowAllTools = request.AllowAllTools,
+            AllowedTools = request.AllowedTools,
+            McpConfig = NullIfBlank(request.McpConfig),
+            ToolboxPaths = request.ToolboxPaths,
+            AgentEnvironment = request.AgentEnvironment,
+            NotificationsEnabled = request.NotificationsEnabled,
         };
         context.Sessions.Insert(session);
 

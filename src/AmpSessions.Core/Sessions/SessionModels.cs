@@ -17,6 +17,15 @@ public sealed record NewSessionRequest
     public string? BranchName { get; init; }
     public string? Notes { get; init; }
     public string? BatchId { get; init; }
+    /// <summary>The agent (amp, claude, amp:&lt;command&gt;, ...); null: the default.</summary>
+    public string? Agent { get; init; }
+    public TimeSpan? Timeout { get; init; }
+    public bool AllowAllTools { get; init; }
+    public IReadOnlyList<string> AllowedTools { get; init; } = [];
+    public string? McpConfig { get; init; }
+    public IReadOnlyList<string> ToolboxPaths { get; init; } = [];
+    public IReadOnlyDictionary<string, string> AgentEnvironment { get; init; } = new Dictionary<string, string>();
+    public bool NotificationsEnabled { get; init; } = true;
 }
 
 /// <summary>A session with the live state of its branch and worktree.</summary>

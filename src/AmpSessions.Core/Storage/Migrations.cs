@@ -30,7 +30,15 @@ internal static class Migrations
             toolbox_paths   TEXT NOT NULL DEFAULT '[]',
             mcp_servers     TEXT NOT NULL DEFAULT '[]',
             notes           TEXT,
-            batch_id        TEXT
+            batch_id        TEXT,
+            agent           TEXT,
+            thread_id       TEXT,
+            timeout_seconds INTEGER,
+            allow_all_tools INTEGER NOT NULL DEFAULT 0,
+            allowed_tools   TEXT NOT NULL DEFAULT '[]',
+            mcp_config      TEXT,
+            agent_env       TEXT NOT NULL DEFAULT '{}',
+            notifications   INTEGER NOT NULL DEFAULT 1
         );
         CREATE INDEX ix_sessions_repo ON sessions(repo_root);
         CREATE INDEX ix_sessions_status ON sessions(status);

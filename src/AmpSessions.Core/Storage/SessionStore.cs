@@ -10,7 +10,8 @@ public sealed class SessionStore
 {
     private const string Columns =
         "id, name, prompt, repo_root, base_branch, base_commit, branch_name, worktree_path, status, status_message, " +
-        "created_at, updated_at, last_run_at, script_command, model_override, agent_mode, toolbox_paths, mcp_servers, notes, batch_id";
+        "created_at, updated_at, last_run_at, script_command, model_override, agent_mode, toolbox_paths, mcp_servers, notes, batch_id, " +
+        "agent, thread_id, timeout_seconds, allow_all_tools, allowed_tools, mcp_config, agent_env, notifications";
 
     private readonly Database database;
 
@@ -21,7 +22,8 @@ public sealed class SessionStore
         using var command = connection.CreateCommand();
         command.CommandText = $"INSERT INTO sessions ({Columns}) VALUES (" +
             "$id, $name, $prompt, $repo_root, $base_branch, $base_commit, $branch_name, $worktree_path, $status, $status_message, " +
-            "$created_at, $updated_at, $last_run_at, $script_command, $model_override, $agent_mode, $toolbox_paths, $mcp_servers, $notes, $batch_id)";
+            "$created_at, $updated_at, $last_run_at, $script_command, $model_override, $agent_mode, $toolbox_paths, $mcp_servers, $notes, $batch_id, " +
+            "$agent, $thread_id, $timeout_seconds, $allow_all_tools, $allowed_tools, $mcp_config, $agent_env, $notifications)";
         Bind(command, session);
         return command.ExecuteNonQuery();
     });
@@ -34,7 +36,8 @@ public sealed class SessionStore
             "base_commit=$base_commit, branch_name=$branch_name, worktree_path=$worktree_path, status=$status, status_message=$status_message, " +
             "created_at=$created_at, updated_at=$updated_at, last_run_at=$last_run_at, script_command=$script_command, " +
             "model_override=$model_override, agent_mode=$agent_mode, toolbox_paths=$toolbox_paths, mcp_servers=$mcp_servers, " +
-            "notes=$notes, batch_id=$batch_id WHERE id=$id";
+            "notes=$notes, batch_id=$batch_id, agent=$agent, thread_id=$thread_id, timeout_seconds=$timeout_seconds, " +
+            "allow_all_tools=$allow_all_tools, allowed_tools=$allowed_tools, mcp_config=$mcp_config, agent_env=$agent_env, notifications=$notifications WHERE id=$id";
         Bind(command, session);
         return command.ExecuteNonQuery();
     });
@@ -120,6 +123,14 @@ public sealed class SessionStore
         p.AddWithValue("$mcp_servers", JsonSerializer.Serialize(s.McpServers));
         p.AddWithValue("$notes", (object?)s.Notes ?? DBNull.Value);
         p.AddWithValue("$batch_id", (object?)s.BatchId ?? DBNull.Value);
+        p.AddWithValue("$agent", (object?)s.Agent ?? DBNull.Value);
+        p.AddWithValue("$thread_id", (object?)s.ThreadId ?? DBNull.Value);
+        p.AddWithValue("$timeout_seconds", s.Timeout is { } t ? (long)t.TotalSeconds : DBNull.Value);
+        p.AddWithValue("$allow_all_tools", s.AllowAllTools ? 1 : 0);
+        p.AddWithValue("$allowed_tools", JsonSerializer.Serialize(s.AllowedTools));
+        p.AddWithValue("$mcp_config", (object?)s.McpConfig ?? DBNull.Value);
+        p.AddWithValue("$agent_env", JsonSerializer.Serialize(s.AgentEnvironment));
+        p.AddWithValue("$notifications", s.NotificationsEnabled ? 1 : 0);
     }
 
     private static Session Read(SqliteDataReader r) => new()
@@ -144,6 +155,14 @@ public sealed class SessionStore
         McpServers = JsonSerializer.Deserialize<string[]>(r.GetString(17)) ?? [],
         Notes = r.IsDBNull(18) ? null : r.GetString(18),
         BatchId = r.IsDBNull(19) ? null : r.GetString(19),
+        Agent = r.IsDBNull(20) ? null : r.GetString(20),
+        ThreadId = r.IsDBNull(21) ? null : r.GetString(21),
+        Timeout = r.IsDBNull(22) ? null : TimeSpan.FromSeconds(r.GetInt64(22)),
+        AllowAllTools = r.GetInt64(23) != 0,
+        AllowedTools = JsonSerializer.Deserialize<string[]>(r.GetString(24)) ?? [],
+        McpConfig = r.IsDBNull(25) ? null : r.GetString(25),
+        AgentEnvironment = JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(26)) ?? new Dictionary<string, string>(),
+        NotificationsEnabled = r.GetInt64(27) != 0,
     };
 
     internal static string FormatTime(DateTimeOffset time) => time.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);

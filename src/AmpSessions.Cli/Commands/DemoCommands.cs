@@ -1,0 +1,79 @@
+using System.CommandLine;
+using AmpSessions.Core.Demo;
+using AmpSessions.Core.Timeline;
+using static AmpSessions.Cli.Commands.CommandContext;
+
+namespace AmpSessions.Cli.Commands;
+
+/// <summary>`demo`: a whole session on a sample repository with the bundled demo agent (no Amp key needed).</summary>
+internal static class DemoCommands
+{
+    /// <summary>The hidden first argument that turns this executable into the demo agent.</summary>
+    public const string DemoAgentCommand = "__demo-agent";
+
+    public static void AddTo(RootCommand root)
+    {
+        var dir = new Option<string?>("--dir") { Description = "Where to create the sample repository (a new folder; default: a new folder under the temp directory).", HelpName = "path" };
+        var agent = new Option<string?>("--agent") { Description = "Run the demo with this agent instead of the bundled demo agent (for example amp, with AMP_API_KEY set).", HelpName = "agent" };
+        root.Add("demo", "Create a sample repository and run a whole session on it: new, iterate (bundled demo agent), test, diff, timeline.", async (p, output, ct) =>
+        {
+            var directory = p.GetValue(dir) ?? Path.Combine(Path.GetTempPath(), $"amp-sessions-demo-{DateTime.Now:yyyyMMdd-HHmmss}");
+            var result = await new DemoRunner(OpenContext(p)).RunAsync(directory, p.GetValue(agent) ?? SelfAsAgent(), Live(output), ct);
+            output.Result(result, r =>
+            {
+                output.Line();
+                output.Line($"Sample repository: {r.RepositoryPath}");
+                output.Line($"Session {r.Session.Id} \"{r.Session.Name}\" [{r.Session.Status}] on {r.Session.BranchName}");
+                IterationCommands.RenderIteration(r.Iteration, output);
+                output.Line();
+                output.Line("Diff against main:");
+                Console.Out.Write(r.Diff.Patch);
+                output.Line();
+                output.Line("Timeline:");
+                foreach (var e in r.Timeline)
+                {
+                    output.Line($"  {e.ShortHash ?? "-------"}  iteration {e.IterationNumber?.ToString() ?? "-"}  {e.TotalTokens:N0} tokens  test {e.TestResult}  {e.Subject}");
+                }
+                output.Line();
+                output.Line("Try next:");
+                output.Line($"  amp-sessions status {r.Session.Id}");
+                output.Line($"  amp-sessions timeline {r.Session.Id}");
+                output.Line($"  amp-sessions cleanup {r.Session.Id} --force");
+            });
+            return ExitCodeOf(result);
+        }, dir, agent);
+    }
+
+    private static int ExitCodeOf(DemoResult result) =>
+        result.Iteration.Status == Core.Iterations.IterationStatus.Succeeded && result.Iteration.ScriptPassed == true ? CliApplication.Success : CliApplication.Failed;
+
+    private static Action<Core.Iterations.IterationEvent> Live(Output output) => e =>
+    {
+        var writer = output.IsJson ? Console.Error : Console.Out;
+        switch (e)
+        {
+            case Core.Iterations.IterationStartedEvent s: writer.WriteLine($"▶ iteration {s.Number} with {s.Agent}"); break;
+            case Core.Iterations.IterationAgentEvent { Event: Core.Agents.AgentTextEvent t }: writer.WriteLine($"  agent: {t.Text}"); break;
+            case Core.Iterations.IterationAgentEvent { Event: Core.Agents.AgentToolUseEvent u }: writer.WriteLine($"  tool:  {u.Name}"); break;
+            case Core.Iterations.IterationCommittedEvent c: writer.WriteLine($"  commit: {Short(c.Commit)} {c.Subject}"); break;
+            case Core.Iterations.IterationScriptStartedEvent s: writer.WriteLine($"  test:  {s.Command}"); break;
+        }
+    };
+
+    /// <summary>This executable as an amp-compatible agent: `amp:"&lt;host&gt;" ["&lt;dll&gt;"] __demo-agent`.</summary>
+    internal static string SelfAsAgent()
+    {
+        var host = Environment.ProcessPath ?? "dotnet";
+        var parts = new List<string> { host };
+        var hostName = Path.GetFileNameWithoutExtension(host);
+        if (hostName.Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            // Run as `dotnet amp-sessions.dll`: the host needs the assembly too.
+            parts.Add(typeof(DemoCommands).Assembly.Location);
+        }
+        parts.Add(DemoAgentCommand);
+        return "amp:" + string.Join(' ', parts.Select(Quote));
+    }
+
+    private static string Quote(string part) => "\"" + part.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+}

@@ -1,0 +1,211 @@
+using System.CommandLine;
+using AmpSessions.Core.Agents;
+using AmpSessions.Core.Iterations;
+using AmpSessions.Core.Scripts;
+using AmpSessions.Core.Timeline;
+using static AmpSessions.Cli.Commands.CommandContext;
+
+namespace AmpSessions.Cli.Commands;
+
+/// <summary>Moving a session forward: iterate, run (the test script), iterations, timeline.</summary>
+internal static class IterationCommands
+{
+    public static void AddTo(RootCommand root)
+    {
+        AddIterate(root);
+        AddRun(root);
+        AddIterations(root);
+        AddTimeline(root);
+    }
+
+    private static void AddIterate(RootCommand root)
+    {
+        var session = SessionArgument();
+        var notes = new Option<string?>("--notes") { Description = "Notes for this turn, added to the session context." };
+        var prompt = new Option<string?>("--prompt") { Description = "A follow-up request instead of the session's prompt." };
+        var noCommit = new Option<bool>("--no-commit") { Description = "Leave the agent's changes uncommitted." };
+        var noScript = new Option<bool>("--no-script") { Description = "Do not run the session's test script after the turn." };
+        var timeout = TimeoutOption("The time limit of this turn (default: the session's, else 30 minutes).");
+        root.Add("iterate", "Run one agent turn in the session's worktree, commit what changed as `amp: <summary>`, then run the test script.", async (p, output, ct) =>
+        {
+            var live = new LiveView(output);
+            var iteration = await new IterationRunner(OpenContext(p)).RunAsync(new IterateRequest
+            {
+                Session = p.GetValue(session)!,
+                Notes = p.GetValue(notes),
+                Prompt = p.GetValue(prompt),
+                NoCommit = p.GetValue(noCommit),
+                SkipScript = p.GetValue(noScript),
+                Timeout = p.GetValue(timeout),
+            }, live.Show, ct);
+            output.Result(iteration, i => RenderIteration(i, output));
+            return iteration.Status == IterationStatus.Succeeded ? CliApplication.Success : CliApplication.Failed;
+        }, session, notes, prompt, noCommit, noScript, timeout);
+    }
+
+    private static void AddRun(RootCommand root)
+    {
+        var session = SessionArgument();
+        var timeout = TimeoutOption("The time limit of the script (default: the session's, else 30 minutes).");
+        root.Add("run", "Run the session's test script in its worktree, streaming its output; exit 0 passes.", async (p, output, ct) =>
+        {
+            var run = await new ScriptRunner(OpenContext(p)).RunAsync(p.GetValue(session)!,
+                line => (output.IsJson ? Console.Error : Console.Out).WriteLine(line.Text), p.GetValue(timeout), ct);
+            output.Result(run, r => output.Line($"Script `{r.Command}` {r.Status.ToString().ToLowerInvariant()}{(r.ExitCode is { } code ? $" (exit {code})" : "")} in {Seconds(r.Duration)}; log: {r.OutputPath}"));
+            return run.Passed ? CliApplication.Success : CliApplication.Failed;
+        }, session, timeout);
+    }
+
+    private static void AddIterations(RootCommand root)
+    {
+        var session = SessionArgument();
+        root.Add("iterations", "List a session's iterations with status, tokens, tools and test results.", (p, output, ct) =>
+        {
+            var manager = Sessions(p);
+            var iterations = manager.Context.Iterations.List(manager.Resolve(p.GetValue(session)!).Id);
+            output.Result(iterations, list =>
+            {
+                if (list.Count == 0)
+                {
+                    output.Line("No iterations yet.");
+                    return;
+                }
+                output.Table(["#", "STATUS", "COMMIT", "TOKENS", "TOOLS", "TEST", "DURATION", "SUMMARY"],
+                    list.Select(i => (IReadOnlyList<string>)[i.Number.ToString(), i.Status.ToString(), Short(i.CommitSha), i.TotalTokens.ToString("N0"),
+                        string.Join(",", i.ToolCalls.Select(t => $"{t.Key}x{t.Value}")), Test(i.ScriptPassed), Seconds(i.Duration), i.Summary ?? i.Error ?? ""]));
+            });
+            return Task.FromResult(CliApplication.Success);
+        }, session);
+    }
+
+    private static void AddTimeline(RootCommand root)
+    {
+        var session = SessionArgument();
+        root.Add("timeline", "Show a session's history: each commit with its iteration, tokens, duration and test result.", async (p, output, ct) =>
+        {
+            var entries = await new TimelineBuilder(OpenContext(p)).BuildAsync(p.GetValue(session)!, ct);
+            output.Result(entries, list =>
+            {
+                if (list.Count == 0)
+                {
+                    output.Line("Nothing yet: no commits or iterations.");
+                    return;
+                }
+                output.Table(["TIME", "COMMIT", "ITER", "TOKENS", "TEST", "DURATION", "SUBJECT", "FILES"],
+                    list.Select(e => (IReadOnlyList<string>)[e.Time.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"), e.ShortHash ?? "-",
+                        e.IterationNumber?.ToString() ?? "-", e.TotalTokens == 0 ? "-" : e.TotalTokens.ToString("N0"),
+                        e.TestResult switch { TestResult.Passed => "pass", TestResult.Failed => "FAIL", _ => "-" }, Seconds(e.Duration), e.Subject,
+                        string.Join(" ", e.Files)]));
+            });
+            return CliApplication.Success;
+        }, session);
+    }
+
+    internal static void RenderIteration(IterationRecord i, Output output)
+    {
+        output.Line($"Iteration {i.Number} of session {i.SessionId}: {i.Status}{(i.Error is null ? "" : " - " + i.Error)}");
+        if (i.CommitSha is not null)
+        {
+            output.Line($"  commit:  {Short(i.CommitSha)} amp: {i.Summary} ({i.FilesChanged} file{(i.FilesChanged == 1 ? "" : "s")})");
+        }
+        else if (i.Status == IterationStatus.Succeeded)
+        {
+            output.Line("  commit:  none (nothing changed, or --no-commit)");
+        }
+        output.Line($"  tokens:  {i.Tokens.Input:N0} in, {i.Tokens.Output:N0} out, {i.Tokens.CacheCreation:N0} cache write, {i.Tokens.CacheRead:N0} cache read");
+        if (i.ToolCalls.Count > 0)
+        {
+            output.Line($"  tools:   {string.Join(", ", i.ToolCalls.Select(t => $"{t.Key} x{t.Value}"))}");
+        }
+        output.Line($"  tests:   {Test(i.ScriptPassed)}   duration: {Seconds(i.Duration)}");
+        if (i.TranscriptPath is not null)
+        {
+            output.Line($"  transcript: {i.TranscriptPath}");
+        }
+    }
+
+    internal static Option<TimeSpan?> TimeoutOption(string description) => new("--timeout")
+    {
+        Description = description + " Examples: 90s, 10m, 1h.",
+        HelpName = "duration",
+        CustomParser = result => Durations.Parse(result.Tokens.Single().Value, result),
+    };
+
+    private static string Test(bool? passed) => passed switch { true => "passed", false => "FAILED", null => "-" };
+
+    internal static string Seconds(TimeSpan? duration) => duration is { } d ? $"{d.TotalSeconds:0.0}s" : "-";
+
+    /// <summary>Live progress of an iteration: what the agent says and does, and the test output.</summary>
+    private sealed class LiveView(Output output)
+    {
+        private readonly TextWriter writer = output.IsJson ? Console.Error : Console.Out;
+
+        public void Show(IterationEvent e)
+        {
+            switch (e)
+            {
+                case IterationStartedEvent started:
+                    writer.WriteLine($"▶ iteration {started.Number} of {started.SessionId} with {started.Agent}");
+                    break;
+                case IterationAgentEvent { Event: AgentTextEvent text }:
+                    writer.WriteLine($"  agent: {text.Text.ReplaceLineEndings(" ")}");
+                    break;
+                case IterationAgentEvent { Event: AgentToolUseEvent tool }:
+                    writer.WriteLine($"  tool:  {tool.Name}");
+                    break;
+                case IterationAgentEvent { Event: AgentProtocolWarningEvent warning }:
+                    writer.WriteLine($"  warning: {warning.Reason}");
+                    break;
+                case IterationCommittedEvent committed:
+                    writer.WriteLine($"  commit: {Short(committed.Commit)} {committed.Subject}");
+                    break;
+                case IterationScriptStartedEvent script:
+                    writer.WriteLine($"  test:  {script.Command}");
+                    break;
+                case IterationScriptOutputEvent line:
+                    writer.WriteLine($"  | {line.Line.Text}");
+                    break;
+            }
+        }
+    }
+}
+
+/// <summary>Durations typed by people: 90s, 10m, 1h30m, or a plain number of seconds.</summary>
+internal static class Durations
+{
+    public static TimeSpan? Parse(string text, System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var total = TimeSpan.Zero;
+        var number = "";
+        foreach (var c in text.Trim().ToLowerInvariant())
+        {
+            if (char.IsDigit(c) || c == '.')
+            {
+                number += c;
+                continue;
+            }
+            if (number.Length == 0 || !double.TryParse(number, System.Globalization.CultureInfo.InvariantCulture, out var value) || c is not ('s' or 'm' or 'h'))
+            {
+                result.AddError($"'{text}' is not a duration: use for example 90s, 10m or 1h.");
+                return null;
+            }
+            total += c switch { 's' => TimeSpan.FromSeconds(value), 'm' => TimeSpan.FromMinutes(value), _ => TimeSpan.FromHours(value) };
+            number = "";
+        }
+        if (number.Length > 0)
+        {
+            if (!double.TryParse(number, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+            {
+                result.AddError($"'{text}' is not a duration: use for example 90s, 10m or 1h.");
+                return null;
+            }
+            total += TimeSpan.FromSeconds(seconds);
+        }
+        if (total <= TimeSpan.Zero)
+        {
+            result.AddError($"'{text}' is not a positive duration.");
+            return null;
+        }
+        return total;
+    }
+}

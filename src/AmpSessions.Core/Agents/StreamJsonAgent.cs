@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using System.Text;
+using AmpSessions.Core.Processes;
+
+namespace AmpSessions.Core.Agents;
+
+/// <summary>
+/// Runs one turn of any agent that streams Amp's JSON: builds the argument list for its dialect,
+/// feeds the prompt on stdin, parses stdout line by line, and judges the turn by its result line
+/// (Amp exits 0 on failed turns), recognising a login prompt, an unreachable server, approval
+/// blocks, timeouts and cancellation.
+/// </summary>
+public sealed class StreamJsonAgent : IAgent
+{
+    private const string ApprovalMarker = "require user approval";
+    private static readonly string[] LoginMarkers = ["No API key found", "Starting login flow", "Login failed", "paste your code here"];
+    private static readonly string[] UnreachableMarkers = ["Couldn't connect to the Amp server", "Cannot reach Amp servers"];
+
+    public StreamJsonAgent(AgentSpec spec) => Spec = spec;
+
+    public AgentSpec Spec { get; }
+
+    public string Name => Spec.ToString();
+
+    public async Task<AgentTurnResult> RunTurnAsync(AgentTurnRequest request, Action<AgentEvent>? onEvent, CancellationToken cancellationToken)
+    {
+        var environment = AgentCommandLine.Environment(Spec, request);
+        // Only the real Amp starts a browser login without a key; amp-compatible programs (the demo
+        // agent, test doubles, wrappers) are judged by what they print.
+        if (Spec.Dialect == AgentDialect.Amp && request.CheckCredentials && IsAmpItself(Spec.Program) && !AgentCommandLine.AmpCredentialsAvailable(environment))
+        {
+            return NotLoggedIn(TimeSpan.Zero, null);
+        }
+        var secrets = new List<string>(SecretRedactor.SecretsFromEnvironment());
+        secrets.AddRange(request.Environment.Where(e => SecretRedactor.IsSecretName(e.Key)).Select(e => e.Value));
+
+        var settingsFile = AgentCommandLine.WriteSettingsFile(Spec, request);
+        var state = new TurnState();
+        using var transcript = OpenTranscript(request.TranscriptPath);
+        var stopwatch = Stopwatch.StartNew();
+        try
+        {
+            var spec = new ProcessSpec(Spec.Program, AgentCommandLine.Arguments(Spec, request, settingsFile))
+            {
+                WorkingDirectory = request.WorkingDirectory,
+                Environment = environment,
+                StandardInput = request.Prompt,
+                Timeout = request.Timeout,
+                Secrets = secrets,
+            };
+            ProcessResult process;
+            try
+            {
+                process = await ProcessRunner.RunAsync(spec, line => OnLine(line, state, onEvent, transcript, secrets), cancellationToken).ConfigureAwait(false);
+            }
+            catch (ExecutableNotFoundException)
+            {
+                throw new ExecutableNotFoundException(Spec.Program, Spec.Dialect switch
+                {
+                    AgentDialect.Amp => "install the Amp CLI (npm install -g @ampcode/amp) or choose another agent with --agent",
+                    AgentDialect.Claude => "install Claude Code or choose another agent with --agent",
+                    _ => "check the agent command configured for the session",
+                });
+            }
+            stopwatch.Stop();
+            return Judge(process, state, stopwatch.Elapsed, secrets, environment);
+        }
+        finally
+        {
+            if (settingsFile is not null)
+            {
+                File.Delete(settingsFile);
+            }
+        }
+    }
+
+    private static bool IsAmpItself(string program) =>
+        Path.GetFileNameWithoutExtension(program).Equals("amp", StringComparison.OrdinalIgnoreCase);
+
+    private sealed class TurnState
+    {
+        public string? ThreadId;
+        public TokenUsage Tokens;
+        public readonly Dictionary<string, int> ToolCalls = new(StringComparer.Ordinal);
+        public string? LastText;
+        public AgentResultEvent? Result;
+        public bool LoginDetected;
+        public readonly List<string> Warnings = [];
+        public readonly StringBuilder Stderr = new();
+    }
+
+    private static LineDecision OnLine(OutputLine line, TurnState state, Action<AgentEvent>? onEvent, StreamWriter? transcript, IReadOnlyCollection<string> secrets)
+    {
+        var text = line.Text;
+        if (transcript is not null)
+        {
+            transcript.WriteLine(line.Stream == OutputStream.StandardOutput
+                ? SecretRedactor.Redact(text, secrets)
+                : Serialization.JsonOutput.Serialize(new { type = "amp-sessions/stderr", line = SecretRedactor.Redact(text, secrets) }, indented: false));
+            transcript.Flush();
+        }
+        // Amp prints its login flow (on stdout in current builds, stderr in older ones) and then waits for a browser forever.
+        if (LoginMarkers.Any(marker => text.Contains(marker, StringComparison.Ordinal)))
+        {
+            state.LoginDetected = true;
+            return LineDecision.Stop;
+        }
+        if (line.Stream == OutputStream.StandardError)
+        {
+            state.Stderr.AppendLine(text);
+            onEvent?.Invoke(new AgentStderrEvent(SecretRedactor.Redact(text, secrets)));
+            return LineDecision.Continue;
+        }
+        foreach (var agentEvent in StreamJsonParser.ParseLine(text))
+        {
+            switch (agentEvent)
+            {
+                case AgentInitEvent init:
+                    state.ThreadId ??= init.ThreadId;
+                    break;
+                case AgentTextEvent textEvent:
+                    state.LastText = textEvent.Text;
+                    break;
+                case AgentToolUseEvent toolUse:
+                    state.ToolCalls[toolUse.Name] = state.ToolCalls.GetValueOrDefault(toolUse.Name) + 1;
+                    break;
+                case AgentUsageEvent usage:
+                    state.Tokens += usage.Usage;
+                    break;
+                case AgentResultEvent result:
+                    state.Result = result;
+                    state.ThreadId = result.ThreadId ?? state.ThreadId;
+                    break;
+                case AgentProtocolWarningEvent warning:
+                    state.Warnings.Add(SecretRedactor.Redact(warning.Reason + ": " + Truncate(warning.Line, 200), secrets));
+                    break;
+            }
+            onEvent?.Invoke(agentEvent);
+        }
+        return LineDecision.Continue;
+    }
+
+    private static AgentTurnResult Judge(ProcessResult process, TurnState state, TimeSpan duration, IReadOnlyCollection<string> secrets, IReadOnlyDictionary<string, string?> environment)
+    {
+        AgentTurnResult With(AgentOutcome outcome, string? error, IReadOnlyList<string>? blocked = null) => new()
+        {
+            Outcome = outcome,
+            Error = error is null ? null : SecretRedactor.Redact(error, secrets),
+            FinalMessage = state.Result?.Result ?? state.LastText,
+            ThreadId = state.ThreadId,
+            Tokens = state.Tokens,
+            ToolCalls = state.ToolCalls,
+            Duration = duration,
+            ExitCode = process.StoppedByHandler || process.TimedOut || process.Cancelled ? null : process.ExitCode,
+            BlockedTools = blocked ?? [],
+            ProtocolWarnings = state.Warnings,
+            NumTurns = state.Result?.NumTurns,
+        };
+
+        if (state.LoginDetected)
+        {
+            return NotLoggedIn(duration, state.ThreadId);
+        }
+        if (process.Cancelled)
+        {
+            return With(AgentOutcome.Cancelled, "Cancelled: the agent was stopped and the worktree left as it is.");
+        }
+        if (process.TimedOut)
+        {
+            return With(AgentOutcome.TimedOut, $"The agent did not finish within {Describe(duration)} and was stopped; raise the session's timeout if the task needs longer.");
+        }
+        if (state.Result is { } result)
+        {
+            if (!result.IsError)
+            {
+                return With(AgentOutcome.Succeeded, null);
+            }
+            var error = result.Error ?? result.Result ?? result.Subtype ?? "the agent reported an error";
+            if (error.Contains(ApprovalMarker, StringComparison.OrdinalIgnoreCase))
+            {
+                var blocked = BlockedTools(error);
+                return With(AgentOutcome.AwaitingInput,
+                    $"The agent needs approval for {string.Join(", ", blocked)}, which it cannot ask for in execute mode: allow {(blocked.Count == 1 ? "it" : "them")} with `amp-sessions set <session> --allow-tool {blocked.FirstOrDefault() ?? "<tool>"}` (or --allow-all-tools), then iterate again.",
+                    blocked);
+            }
+            if (error.Contains("User cancelled", StringComparison.OrdinalIgnoreCase))
+            {
+                return With(AgentOutcome.Cancelled, "Cancelled: the agent was interrupted and the worktree left as it is.");
+            }
+            return With(AgentOutcome.Failed, "The agent failed: " + error);
+        }
+        var stderr = state.Stderr.ToString();
+        if (UnreachableMarkers.Any(marker => stderr.Contains(marker, StringComparison.Ordinal)))
+        {
+            var server = environment.TryGetValue("AMP_URL", out var configured) ? configured : Environment.GetEnvironmentVariable("AMP_URL");
+            return With(AgentOutcome.ServerUnreachable,
+                $"Amp could not reach its server{(string.IsNullOrEmpty(server) ? "" : $" at {server}")}: check the network connection and AMP_URL, then iterate again. ({FirstLine(stderr)})");
+        }
+        var tail = process.StandardErrorTail(5);
+        return With(AgentOutcome.Crashed,
+            $"The agent ended without a result (exit {process.ExitCode}){(tail.Length == 0 ? "" : ": " + tail.ReplaceLineEndings(" | "))}");
+    }
+
+    private static AgentTurnResult NotLoggedIn(TimeSpan duration, string? threadId) => new()
+    {
+        Outcome = AgentOutcome.NotLoggedIn,
+        Error = "Amp is not logged in: run `amp login` or set AMP_API_KEY",
+        ThreadId = threadId,
+        Duration = duration,
+    };
+
+    /// <summary>"...not supported in stream JSON mode: Bash, edit_file" → [Bash, edit_file].</summary>
+    internal static IReadOnlyList<string> BlockedTools(string error)
+    {
+        var colon = error.LastIndexOf(':');
+        return colon < 0
+            ? []
+            : error[(colon + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    private static StreamWriter? OpenTranscript(string? path)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        return new StreamWriter(path, append: false, new UTF8Encoding(false));
+    }
+
+    private static string Describe(TimeSpan duration) =>
+        duration.TotalMinutes >= 1 ? $"{duration.TotalMinutes:0.#} minutes" : $"{duration.TotalSeconds:0.#} seconds";
+
+    private static string FirstLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
+}

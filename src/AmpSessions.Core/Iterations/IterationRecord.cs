@@ -1,0 +1,52 @@
+using AmpSessions.Core.Agents;
+
+namespace AmpSessions.Core.Iterations;
+
+/// <summary>How an iteration ended.</summary>
+public enum IterationStatus
+{
+    Running,
+    Succeeded,
+    /// <summary>The agent reported an error.</summary>
+    Failed,
+    /// <summary>A tool needed approval: a person must decide.</summary>
+    AwaitingInput,
+    NotLoggedIn,
+    ServerUnreachable,
+    TimedOut,
+    Cancelled,
+    /// <summary>The agent ended without a result, or the orchestrating process died.</summary>
+    Crashed,
+}
+
+/// <summary>One agent turn of a session, with what it cost and what it changed.</summary>
+public sealed record IterationRecord
+{
+    public long Id { get; init; }
+    public required string SessionId { get; init; }
+    public required int Number { get; init; }
+    public required string Prompt { get; init; }
+    public string? Notes { get; init; }
+    public string? Agent { get; init; }
+    public string? Model { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset? EndedAt { get; init; }
+    public TimeSpan? Duration { get; init; }
+    public required IterationStatus Status { get; init; }
+    public string? Error { get; init; }
+    /// <summary>The one-line summary used in the commit subject.</summary>
+    public string? Summary { get; init; }
+    public string? ThreadId { get; init; }
+    public TokenUsage Tokens { get; init; }
+    public IReadOnlyDictionary<string, int> ToolCalls { get; init; } = new Dictionary<string, int>();
+    /// <summary>The amp: commit this iteration made, if it changed anything.</summary>
+    public string? CommitSha { get; init; }
+    public IReadOnlyList<string> ChangedFiles { get; init; } = [];
+    public long? ScriptRunId { get; init; }
+    /// <summary>The test script's verdict; null when no script ran.</summary>
+    public bool? ScriptPassed { get; init; }
+    public string? TranscriptPath { get; init; }
+
+    public int FilesChanged => ChangedFiles.Count;
+    public long TotalTokens => Tokens.Total;
+}

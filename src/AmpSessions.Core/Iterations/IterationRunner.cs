@@ -1,0 +1,238 @@
+using AmpSessions.Core.Agents;
+using AmpSessions.Core.Errors;
+using AmpSessions.Core.Git;
+using AmpSessions.Core.Notifications;
+using AmpSessions.Core.Processes;
+using AmpSessions.Core.Scripts;
+using AmpSessions.Core.Sessions;
+
+namespace AmpSessions.Core.Iterations;
+
+/// <summary>What <c>iterate</c> needs.</summary>
+public sealed record IterateRequest
+{
+    public required string Session { get; init; }
+    /// <summary>Notes for this turn's context.</summary>
+    public string? Notes { get; init; }
+    /// <summary>A follow-up request instead of the session's prompt.</summary>
+    public string? Prompt { get; init; }
+    /// <summary>Leave the agent's changes uncommitted.</summary>
+    public bool NoCommit { get; init; }
+    /// <summary>This turn's time limit; null: the session's, else 30 minutes.</summary>
+    public TimeSpan? Timeout { get; init; }
+    /// <summary>Skip the test script even when the session has one.</summary>
+    public bool SkipScript { get; init; }
+}
+
+/// <summary>Something that happened during an iteration, for live display.</summary>
+public abstract record IterationEvent(string SessionId);
+public sealed record IterationStartedEvent(string SessionId, int Number, string Agent) : IterationEvent(SessionId);
+public sealed record IterationAgentEvent(string SessionId, AgentEvent Event) : IterationEvent(SessionId);
+public sealed record IterationCommittedEvent(string SessionId, string Commit, string Subject, int FileCount) : IterationEvent(SessionId);
+public sealed record IterationScriptStartedEvent(string SessionId, string Command) : IterationEvent(SessionId);
+public sealed record IterationScriptOutputEvent(string SessionId, OutputLine Line) : IterationEvent(SessionId);
+
+/// <summary>
+/// Moves a session forward one agent turn: context file, the turn, an amp: commit when anything
+/// changed, the test script, the records, the notifications. One at a time per session, across processes.
+/// </summary>
+public sealed class IterationRunner
+{
+    private readonly AmpContext context;
+    private readonly INotifier notifier;
+    private readonly SessionManager sessions;
+
+    public IterationRunner(AmpContext context, INotifier? notifier = null)
+    {
+        this.context = context;
+        this.notifier = notifier ?? new DesktopNotifier();
+        sessions = new SessionManager(context);
+    }
+
+    public async Task<IterationRecord> RunAsync(IterateRequest request, Action<IterationEvent>? onEvent = null, CancellationToken cancellationToken = default)
+    {
+        var session = sessions.Resolve(request.Session);
+        RefuseState(session);
+        var worktree = await sessions.RequireWorktreeAsync(session, cancellationToken).ConfigureAwait(false);
+        if (await SessionManager.IsRebaseInProgressAsync(worktree, cancellationToken).ConfigureAwait(false))
+        {
+            throw new AmpSessionsException("AmpRebaseInProgress", ErrorKind.InvalidOperation,
+                $"A rebase is in progress in session {session.Id}: finish it with `amp-sessions rebase {session.Id} --continue` or `--abort` before iterating.", session.Id);
+        }
+        var spec = AgentSpec.Resolve(session.Agent);
+        using var sessionLock = SessionLock.Acquire(context, session, "iteration");
+        session = sessions.Resolve(session.Id);
+
+        var commonDir = await worktree.GetCommonDirAsync(cancellationToken).ConfigureAwait(false);
+        var baseCommit = await sessions.SessionBaseAsync(session, worktree, cancellationToken).ConfigureAwait(false);
+        var lastScript = context.Iterations.ListScriptRuns(session.Id).LastOrDefault();
+        var contextText = await SessionContextFile.WriteAsync(session, worktree, commonDir, baseCommit, request.Notes, lastScript, cancellationToken).ConfigureAwait(false);
+        var userPrompt = string.IsNullOrWhiteSpace(request.Prompt) ? session.Prompt : request.Prompt;
+
+        // The row and the Running status come first, so a crash leaves a record repair can reconcile.
+        var iteration = context.Iterations.InsertNext(new IterationRecord
+        {
+            SessionId = session.Id,
+            Number = 0,
+            Prompt = userPrompt,
+            Notes = request.Notes,
+            Agent = spec.ToString(),
+            Model = session.ModelOverride,
+            StartedAt = context.Now,
+            Status = IterationStatus.Running,
+        });
+        var transcript = Path.Combine(context.Data.SessionLogs(session.Id), $"iteration-{iteration.Number}.jsonl");
+        iteration = iteration with { TranscriptPath = transcript };
+        context.Iterations.Update(iteration);
+        session = session with { Status = SessionStatus.Running, StatusMessage = null, LastRunAt = context.Now };
+        sessions.Save(session);
+        onEvent?.Invoke(new IterationStartedEvent(session.Id, iteration.Number, spec.ToString()));
+
+        AgentTurnResult turn;
+        try
+        {
+            turn = await spec.CreateAgent().RunTurnAsync(new AgentTurnRequest
+            {
+                Prompt = SessionContextFile.Prompt(userPrompt, contextText),
+                WorkingDirectory = session.WorktreePath,
+                ThreadId = session.ThreadId,
+                Mode = session.AgentMode,
+                Model = session.ModelOverride,
+                McpConfig = session.McpConfig,
+                AllowAllTools = session.AllowAllTools,
+                AllowedTools = session.AllowedTools,
+                ToolboxPaths = session.ToolboxPaths,
+                Labels = ["amp-sessions", $"session-{session.Id}"],
+                Title = $"{session.Name} ({session.Id})",
+                Timeout = request.Timeout ?? session.Timeout ?? AgentDefaults.Timeout,
+                Environment = session.AgentEnvironment,
+                TranscriptPath = transcript,
+            }, agentEvent => onEvent?.Invoke(new IterationAgentEvent(session.Id, agentEvent)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The agent could not even start (missing executable): record it, then report it.
+            Finish(ref session, iteration with { Status = IterationStatus.Crashed, Error = ex.Message }, SessionStatus.Error, ex.Message);
+            throw;
+        }
+
+        iteration = iteration with
+        {
+            Status = StatusOf(turn.Outcome),
+            Error = turn.Error,
+            ThreadId = turn.ThreadId,
+            Tokens = turn.Tokens,
+            ToolCalls = turn.ToolCalls,
+            Summary = turn.Succeeded ? CommitMessage.Summary(turn.FinalMessage, iteration.Number) : null,
+        };
+        // Keep the thread only when it can be continued (a fresh thread that failed at once may not exist server-side).
+        if (turn.ThreadId is not null && turn.Outcome is AgentOutcome.Succeeded or AgentOutcome.Failed or AgentOutcome.AwaitingInput)
+        {
+            session = session with { ThreadId = turn.ThreadId };
+        }
+
+        if (turn.Succeeded && !request.NoCommit)
+        {
+            iteration = await CommitAsync(session, worktree, iteration, onEvent, cancellationToken).ConfigureAwait(false);
+        }
+        if (turn.Succeeded && !request.SkipScript && !string.IsNullOrWhiteSpace(session.ScriptCommand))
+        {
+            context.Iterations.Update(iteration);
+            sessions.Save(session with { Status = SessionStatus.Evaluating });
+            onEvent?.Invoke(new IterationScriptStartedEvent(session.Id, session.ScriptCommand));
+            try
+            {
+                var run = await new ScriptRunner(context, notifier).RunLockedAsync(session, iteration.Id,
+                    line => onEvent?.Invoke(new IterationScriptOutputEvent(session.Id, line)), request.Timeout, cancellationToken).ConfigureAwait(false);
+                iteration = iteration with { ScriptRunId = run.Id, ScriptPassed = run.Passed };
+            }
+            catch (OperationCanceledException)
+            {
+                Finish(ref session, iteration with { Error = "cancelled while the test script ran" }, SessionStatus.Idle, "test script cancelled");
+                throw;
+            }
+        }
+
+        var (sessionStatus, message) = turn.Outcome switch
+        {
+            AgentOutcome.Succeeded => (SessionStatus.Idle, iteration.ScriptPassed == false ? "tests failed" : null),
+            AgentOutcome.AwaitingInput => (SessionStatus.AwaitingInput, turn.Error),
+            AgentOutcome.Cancelled => (SessionStatus.Idle, "last iteration cancelled"),
+            _ => (SessionStatus.Error, turn.Error),
+        };
+        Finish(ref session, iteration, sessionStatus, message);
+        NotifyOutcome(session, iteration, turn);
+        return context.Iterations.List(session.Id).Single(i => i.Id == iteration.Id);
+    }
+
+    private void Finish(ref Session session, IterationRecord iteration, SessionStatus status, string? message)
+    {
+        var ended = context.Now;
+        context.Iterations.Update(iteration with { EndedAt = ended, Duration = ended - iteration.StartedAt });
+        session = session with { Status = status, StatusMessage = message };
+        sessions.Save(session);
+    }
+
+    private async Task<IterationRecord> CommitAsync(Session session, GitClient worktree, IterationRecord iteration, Action<IterationEvent>? onEvent, CancellationToken cancellationToken)
+    {
+        await worktree.StageAllAsync(cancellationToken).ConfigureAwait(false);
+        if (!await worktree.HasStagedChangesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return iteration;
+        }
+        var summary = iteration.Summary ?? $"iteration {iteration.Number}";
+        var commit = await worktree.CommitAsync(CommitMessage.Compose(summary, session.Id, iteration.Number, iteration.ThreadId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var files = await worktree.DiffNameStatusAsync([commit + "^", commit], cancellationToken: cancellationToken).ConfigureAwait(false);
+        onEvent?.Invoke(new IterationCommittedEvent(session.Id, commit, CommitMessage.Prefix + summary, files.Count));
+        return iteration with { CommitSha = commit, ChangedFiles = files.Select(f => f.Path).ToArray() };
+    }
+
+    private void NotifyOutcome(Session session, IterationRecord iteration, AgentTurnResult turn)
+    {
+        if (!session.NotificationsEnabled)
+        {
+            return;
+        }
+        var who = $"{session.Name} ({session.Id})";
+        switch (turn.Outcome)
+        {
+            case AgentOutcome.AwaitingInput:
+                notifier.Notify(new Notification("waiting for you", $"{who}: {turn.Error}", NotificationKind.AwaitingInput, session.Id));
+                break;
+            case AgentOutcome.Succeeded or AgentOutcome.Cancelled:
+                break;
+            default:
+                notifier.Notify(new Notification($"iteration {iteration.Number} {iteration.Status}", $"{who}: {turn.Error}", NotificationKind.IterationFailed, session.Id));
+                break;
+        }
+    }
+
+    private static void RefuseState(Session session)
+    {
+        var reason = session.Status switch
+        {
+            SessionStatus.Archived => "is archived",
+            SessionStatus.Merged => "is already merged",
+            SessionStatus.Conflicted => "has a rebase conflict to resolve first",
+            SessionStatus.Initializing => "is still being created",
+            _ => null,
+        };
+        if (reason is not null)
+        {
+            throw new AmpSessionsException("AmpSessionNotIterable", ErrorKind.InvalidOperation,
+                $"Session {session.Id} {reason}, so it cannot iterate: see `amp-sessions status {session.Id}`.", session.Id);
+        }
+    }
+
+    internal static IterationStatus StatusOf(AgentOutcome outcome) => outcome switch
+    {
+        AgentOutcome.Succeeded => IterationStatus.Succeeded,
+        AgentOutcome.Failed => IterationStatus.Failed,
+        AgentOutcome.AwaitingInput => IterationStatus.AwaitingInput,
+        AgentOutcome.NotLoggedIn => IterationStatus.NotLoggedIn,
+        AgentOutcome.ServerUnreachable => IterationStatus.ServerUnreachable,
+        AgentOutcome.TimedOut => IterationStatus.TimedOut,
+        AgentOutcome.Cancelled => IterationStatus.Cancelled,
+        _ => IterationStatus.Crashed,
+    };
+}

@@ -1,0 +1,89 @@
+using System.Text;
+using AmpSessions.Core.Errors;
+using AmpSessions.Core.Git;
+using AmpSessions.Core.Scripts;
+using AmpSessions.Core.Sessions;
+
+namespace AmpSessions.Core.Iterations;
+
+/// <summary>
+/// The context the agent gets with every prompt: goal, constraints, notes, a summary of the
+/// session's diff so far and the last test result. Written to <c>.amp-sessions/context.md</c> in the
+/// worktree (git-excluded, so it is never committed) and never over the repository's own
+/// AGENT.md or AGENTS.md.
+/// </summary>
+public static class SessionContextFile
+{
+    public const string Folder = ".amp-sessions";
+    public const string FileName = "context.md";
+    /// <summary>How much of the diff summary goes into the context.</summary>
+    public const int MaxDiffCharacters = 12_000;
+
+    public static string RelativePath => Folder + "/" + FileName;
+
+    /// <summary>Writes the file and returns its text (which also goes into the prompt).</summary>
+    public static async Task<string> WriteAsync(Session session, GitClient worktree, string commonDir, string baseCommit, string? iterationNotes,
+        ScriptRun? lastScript, CancellationToken cancellationToken)
+    {
+        var tracked = await worktree.ReadAsync(["ls-files", "--", Folder], cancellationToken).ConfigureAwait(false);
+        if (tracked.Length > 0)
+        {
+            throw new AmpSessionsException("AmpContextFolderTracked", ErrorKind.InvalidOperation,
+                $"The repository tracks files under '{Folder}/', where AmpSessions keeps its session context: rename that folder in the repository.", session.Id);
+        }
+        GitExcludes.Ensure(commonDir, Folder + "/");
+        var text = Compose(session, await DiffSummaryAsync(worktree, baseCommit, cancellationToken).ConfigureAwait(false), iterationNotes, lastScript);
+        var folder = Path.Combine(session.WorktreePath, Folder);
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, FileName), text, new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
+        return text;
+    }
+
+    internal static string Compose(Session session, string diffSummary, string? iterationNotes, ScriptRun? lastScript)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"# Session context: {session.Name}");
+        text.AppendLine();
+        text.AppendLine("## Goal");
+        text.AppendLine(session.Prompt.Trim());
+        text.AppendLine();
+        text.AppendLine("## Constraints");
+        text.AppendLine($"- Work only inside this folder (a git worktree on branch `{session.BranchName}`, based on `{session.BaseBranch}`).");
+        text.AppendLine("- Do not commit, switch branches, rebase or push: AmpSessions commits your changes after the turn.");
+        text.AppendLine("- Keep the change focused on the goal; leave unrelated files alone.");
+        if (session.ScriptCommand is { } script)
+        {
+            text.AppendLine($"- The work is checked by running `{script}`; it must exit 0.");
+        }
+        var notes = string.Join("\n", new[] { session.Notes, iterationNotes }.Where(n => !string.IsNullOrWhiteSpace(n)).Select(n => n!.Trim()));
+        if (notes.Length > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("## Notes");
+            text.AppendLine(notes);
+        }
+        text.AppendLine();
+        text.AppendLine("## Changes so far (git diff -U0 against the base)");
+        text.AppendLine(diffSummary.Length == 0 ? "(none yet)" : "```diff\n" + diffSummary.TrimEnd() + "\n```");
+        text.AppendLine();
+        text.AppendLine("## Last test result");
+        text.AppendLine(lastScript is null
+            ? "(no test run yet)"
+            : $"`{lastScript.Command}` {lastScript.Status.ToString().ToLowerInvariant()}{(lastScript.ExitCode is { } code ? $" (exit {code})" : "")}" +
+              (string.IsNullOrWhiteSpace(lastScript.OutputTail) || lastScript.Passed ? "" : "\n```\n" + lastScript.OutputTail.TrimEnd() + "\n```"));
+        return text.ToString();
+    }
+
+    private static async Task<string> DiffSummaryAsync(GitClient worktree, string baseCommit, CancellationToken cancellationToken)
+    {
+        var tree = await WorkingTreeSnapshot.WriteWorkingTreeAsync(worktree, cancellationToken).ConfigureAwait(false);
+        var result = await worktree.RunAsync(["diff", "-U0", "--no-color", "--no-ext-diff", "--stat=120", "--patch", baseCommit, tree, "--", ".", ":(exclude)" + Folder],
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+        var diff = result.StandardOutput;
+        return diff.Length <= MaxDiffCharacters ? diff : diff[..MaxDiffCharacters] + "\n… (diff truncated)";
+    }
+
+    /// <summary>The prompt sent to the agent: the request, then the context.</summary>
+    public static string Prompt(string request, string context) =>
+        $"{request.Trim()}\n\n---\nSession context (also in {RelativePath}):\n\n{context}";
+}

@@ -1,0 +1,74 @@
+using AmpSessions.Core.Agents;
+using AmpSessions.Core.Errors;
+using AmpSessions.Core.Processes;
+
+namespace AmpSessions.Core.Sessions;
+
+public sealed partial class SessionManager
+{
+    /// <summary>Changes a session's settings (script, model, agent, permissions, notes, ...), validating each.</summary>
+    public Task<Session> UpdateAsync(string reference, SessionUpdate update, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var session = Resolve(reference);
+        if (update.Name is not null && SessionNaming.Slugify(update.Name).Length == 0)
+        {
+            throw Invalid("AmpSessionNameInvalid", $"The session name '{update.Name}' has no letters or digits: use a name with some.", update.Name);
+        }
+        if (update.Prompt is { } prompt && string.IsNullOrWhiteSpace(prompt))
+        {
+            throw Invalid("AmpPromptEmpty", "The prompt cannot be empty: say what the agent should do.", prompt);
+        }
+        if (update.Agent is { Length: > 0 } agent)
+        {
+            AgentSpec.Parse(agent);
+        }
+        if (update.Timeout is { } timeout && timeout <= TimeSpan.Zero)
+        {
+            throw Invalid("AmpTimeoutInvalid", $"The timeout must be positive, not {timeout}.", timeout);
+        }
+        foreach (var (name, _) in update.AgentEnvironment)
+        {
+            if (SecretRedactor.IsSecretName(name))
+            {
+                throw Invalid("AmpSecretNotStored", $"'{name}' looks like a secret, and secrets are never stored: set it in the environment of the shell that runs amp-sessions instead.", name);
+            }
+            if (string.IsNullOrWhiteSpace(name) || name.Contains('='))
+            {
+                throw Invalid("AmpEnvironmentNameInvalid", $"'{name}' is not a valid environment variable name: use NAME=VALUE.", name);
+            }
+        }
+        var environment = new Dictionary<string, string>(session.AgentEnvironment);
+        foreach (var (name, value) in update.AgentEnvironment)
+        {
+            if (value.Length == 0) environment.Remove(name);
+            else environment[name] = value;
+        }
+        var allowed = session.AllowedTools.Concat(update.AllowTools.Select(t => t.Trim()).Where(t => t.Length > 0))
+            .Except(update.DisallowTools, StringComparer.Ordinal).Distinct(StringComparer.Ordinal).ToArray();
+        session = session with
+        {
+            Name = update.Name?.Trim() ?? session.Name,
+            Prompt = update.Prompt ?? session.Prompt,
+            ScriptCommand = Apply(update.ScriptCommand, session.ScriptCommand),
+            ModelOverride = Apply(update.ModelOverride, session.ModelOverride),
+            AgentMode = Apply(update.AgentMode, session.AgentMode),
+            Agent = Apply(update.Agent, session.Agent),
+            Notes = Apply(update.Notes, session.Notes),
+            McpConfig = Apply(update.McpConfig, session.McpConfig),
+            Timeout = update.Timeout ?? session.Timeout,
+            AllowAllTools = update.AllowAllTools ?? session.AllowAllTools,
+            AllowedTools = allowed,
+            NotificationsEnabled = update.NotificationsEnabled ?? session.NotificationsEnabled,
+            AgentEnvironment = environment,
+            ThreadId = update.NewThread ? null : session.ThreadId,
+            // A person has acted on what the agent was waiting for.
+            Status = session.Status == SessionStatus.AwaitingInput && (update.AllowTools.Count > 0 || update.AllowAllTools == true) ? SessionStatus.Idle : session.Status,
+            UpdatedAt = context.Now,
+        };
+        context.Sessions.Update(session);
+        return Task.FromResult(session);
+    }
+
+    private static string? Apply(string? change, string? current) => change is null ? current : change.Trim().Length == 0 ? null : change.Trim();
+}

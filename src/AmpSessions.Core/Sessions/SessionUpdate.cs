@@ -1,0 +1,25 @@
+namespace AmpSessions.Core.Sessions;
+
+/// <summary>Changes to a session's settings; null leaves a field as it is, an empty string clears it.</summary>
+public sealed record SessionUpdate
+{
+    public string? Name { get; init; }
+    public string? Prompt { get; init; }
+    public string? ScriptCommand { get; init; }
+    public string? ModelOverride { get; init; }
+    public string? AgentMode { get; init; }
+    public string? Agent { get; init; }
+    public string? Notes { get; init; }
+    public string? McpConfig { get; init; }
+    public TimeSpan? Timeout { get; init; }
+    public bool? AllowAllTools { get; init; }
+    /// <summary>Tools to add to the allowed list.</summary>
+    public IReadOnlyList<string> AllowTools { get; init; } = [];
+    /// <summary>Tools to remove from the allowed list.</summary>
+    public IReadOnlyList<string> DisallowTools { get; init; } = [];
+    public bool? NotificationsEnabled { get; init; }
+    /// <summary>Agent environment entries to set (NAME=VALUE); an empty value removes the entry.</summary>
+    public IReadOnlyDictionary<string, string> AgentEnvironment { get; init; } = new Dictionary<string, string>();
+    /// <summary>Forget the agent thread, so the next iteration starts a new one.</summary>
+    public bool NewThread { get; init; }
+}
