@@ -1,44 +1,23 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using AmpSessions.Core.Git;
+using AmpSessions.Core.Serialization;
 using AmpSessions.Core.Sessions;
 
 namespace AmpSessions.Cli.Commands;
 
-/// <summary>The status command's JSON shape: the session's fields with a "git" object of live state.</summary>
-internal sealed record StatusView
+/// <summary>The status command's JSON shape: the session's own fields, plus a "git" object of live state.</summary>
+internal static class StatusView
 {
-    public required string Id { get; init; }
-    public required string Name { get; init; }
-    public required string Prompt { get; init; }
-    public required string RepoRoot { get; init; }
-    public required string BaseBranch { get; init; }
-    public required string BaseCommit { get; init; }
-    public required string BranchName { get; init; }
-    public required string WorktreePath { get; init; }
-    public required SessionStatus Status { get; init; }
-    public string? StatusMessage { get; init; }
-    public required DateTimeOffset CreatedAt { get; init; }
-    public DateTimeOffset? LastRunAt { get; init; }
-    public string? ScriptCommand { get; init; }
-    public string? ModelOverride { get; init; }
-    public string? AgentMode { get; init; }
-    public string? Notes { get; init; }
-    public required GitView Git { get; init; }
-
     internal sealed record GitView(bool WorktreePresent, bool BranchPresent, string? CurrentBranch, string? Head, string? BaseHead, string? MergeBase,
         int Ahead, int Behind, bool RebaseInProgress, IReadOnlyList<string> ConflictedPaths, IReadOnlyList<StatusEntry> ChangedFiles);
 
-    public static StatusView From(SessionState state)
+    public static JsonObject From(SessionState state)
     {
-        var s = state.Session;
-        return new StatusView
-        {
-            Id = s.Id, Name = s.Name, Prompt = s.Prompt, RepoRoot = s.RepoRoot, BaseBranch = s.BaseBranch, BaseCommit = s.BaseCommit,
-            BranchName = s.BranchName, WorktreePath = s.WorktreePath, Status = s.Status, StatusMessage = s.StatusMessage,
-            CreatedAt = s.CreatedAt, LastRunAt = s.LastRunAt, ScriptCommand = s.ScriptCommand, ModelOverride = s.ModelOverride,
-            AgentMode = s.AgentMode, Notes = s.Notes,
-            Git = new GitView(state.WorktreePresent, state.BranchPresent, state.CurrentBranch, state.Head, state.BaseHead, state.MergeBase,
-                state.Ahead, state.Behind, state.RebaseInProgress, state.ConflictedPaths, state.ChangedFiles),
-        };
+        var json = JsonSerializer.SerializeToNode(state.Session, JsonOutput.Options)!.AsObject();
+        json["git"] = JsonSerializer.SerializeToNode(new GitView(state.WorktreePresent, state.BranchPresent, state.CurrentBranch, state.Head,
+            state.BaseHead, state.MergeBase, state.Ahead, state.Behind, state.RebaseInProgress, state.ConflictedPaths, state.ChangedFiles), JsonOutput.Options);
+        return json;
     }
 
     public static void Render(SessionState state, Output output)
