@@ -34,6 +34,7 @@ public sealed class AmpContext
         Options = options;
         Sessions = new SessionStore(database);
         Iterations = new IterationStore(database);
+        Templates = new TemplateStore(database);
     }
 
     public DataDirectory Data { get; }
@@ -41,6 +42,7 @@ public sealed class AmpContext
     public AmpContextOptions Options { get; }
     public SessionStore Sessions { get; }
     public IterationStore Iterations { get; }
+    public TemplateStore Templates { get; }
     public TimeProvider Clock => Options.Clock;
 
     public static AmpContext Open(AmpContextOptions? options = null)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using AmpSessions.Core.Backups;
 using AmpSessions.Core.Git;
 using AmpSessions.Core.Sessions;
+using AmpSessions.Core.Templates;
 using static AmpSessions.Cli.Commands.CommandContext;
 
 namespace AmpSessions.Cli.Commands;
@@ -21,14 +22,16 @@ internal static class SessionCommands
         AddCleanup(root);
         AddRepair(root);
         AddBackups(root);
+        AddTemplates(root);
     }
 
     private static void AddNew(RootCommand root)
     {
-        var repo = new Option<string>("--repo") { Description = "The Git checkout to work on.", Required = true, HelpName = "path" };
+        var repo = new Option<string?>("--repo") { Description = "The Git checkout to work on (required unless the template names one).", HelpName = "path" };
+        var template = new Option<string?>("--template") { Description = "Start from a saved template (see `amp-sessions template`); options given here win.", HelpName = "name" };
         var baseBranch = new Option<string?>("--base") { Description = "The branch to start from (default: the branch checked out in the repository).", HelpName = "branch" };
         var name = new Option<string>("--name") { Description = "A short name for the goal; it becomes part of the branch name.", Required = true };
-        var prompt = new Option<string>("--prompt") { Description = "What the agent should do.", Required = true };
+        var prompt = new Option<string?>("--prompt") { Description = "What the agent should do (required unless from a template)." };
         var script = new Option<string?>("--script") { Description = "A shell command that tests the work after each iteration (exit 0 passes).", HelpName = "command" };
         var model = new Option<string?>("--model") { Description = "A model override for the agent.", HelpName = "id" };
         var mode = new Option<string?>("--mode") { Description = "The agent mode (for Amp: low, medium, high, ...).", HelpName = "mode" };
@@ -43,12 +46,13 @@ internal static class SessionCommands
         var quiet = new Option<bool>("--no-notifications") { Description = "No desktop notifications for this session." };
         root.Add("new", "Create a session: a branch off the base and a worktree at <repo>/.worktrees/<id>.", async (p, output, ct) =>
         {
-            var session = await Sessions(p).CreateAsync(new NewSessionRequest
+            var manager = Sessions(p);
+            var request = new NewSessionRequest
             {
-                RepoPath = p.GetValue(repo)!,
+                RepoPath = p.GetValue(repo) ?? "",
                 BaseBranch = p.GetValue(baseBranch),
                 Name = p.GetValue(name)!,
-                Prompt = p.GetValue(prompt)!,
+                Prompt = p.GetValue(prompt) ?? "",
                 ScriptCommand = p.GetValue(script),
                 ModelOverride = p.GetValue(model),
                 AgentMode = p.GetValue(mode),
@@ -61,7 +65,14 @@ internal static class SessionCommands
                 McpConfig = p.GetValue(mcp),
                 AgentEnvironment = ParseEnvironment(p.GetValue(env)),
                 NotificationsEnabled = !p.GetValue(quiet),
-            }, ct);
+            };
+            if (p.GetValue(template) is { } templateName)
+            {
+                request = new TemplateService(manager.Context).Apply(templateName, request);
+            }
+            RequireUsage(request.RepoPath.Length > 0, "--repo is required (or a --template that names a repository).");
+            RequireUsage(request.Prompt.Length > 0, "--prompt is required (or a --template with a prompt).");
+            var session = await manager.CreateAsync(request, ct);
             output.Result(session, s =>
             {
                 output.Line($"Created session {s.Id} \"{s.Name}\"");
@@ -70,7 +81,57 @@ internal static class SessionCommands
                 output.Line($"Next: amp-sessions iterate {s.Id}");
             });
             return CliApplication.Success;
-        }, repo, baseBranch, name, prompt, script, model, mode, branch, notes, agent, timeout, allowTool, allowAll, mcp, env, quiet);
+        }, repo, template, baseBranch, name, prompt, script, model, mode, branch, notes, agent, timeout, allowTool, allowAll, mcp, env, quiet);
+    }
+
+    private static void RequireUsage(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new Core.Errors.AmpSessionsException("AmpUsageMissingOption", Core.Errors.ErrorKind.InvalidArgument, message);
+        }
+    }
+
+    private static void AddTemplates(RootCommand root)
+    {
+        var templates = new Command("template", "Saved starting points for sessions: a prompt with its repository, base and script.");
+        root.Subcommands.Add(templates);
+        var name = new Argument<string>("name") { Description = "The template's name." };
+        var prompt = new Option<string>("--prompt") { Description = "What the agent should do.", Required = true };
+        var repo = new Option<string?>("--repo") { Description = "The repository sessions from this template use.", HelpName = "path" };
+        var baseBranch = new Option<string?>("--base") { Description = "The base branch.", HelpName = "branch" };
+        var script = new Option<string?>("--script") { Description = "The test script command.", HelpName = "command" };
+        var model = new Option<string?>("--model") { Description = "The model override.", HelpName = "id" };
+        var mode = new Option<string?>("--mode") { Description = "The agent mode.", HelpName = "mode" };
+        templates.Add("save", "Save (or replace) a template.", (p, output, ct) =>
+        {
+            var saved = new TemplateService(OpenContext(p)).Save(p.GetValue(name)!, p.GetValue(prompt)!, p.GetValue(repo), p.GetValue(baseBranch),
+                p.GetValue(script), p.GetValue(model), p.GetValue(mode));
+            output.Result(saved, t => output.Line($"Saved template \"{t.Name}\". Use it with: amp-sessions new --template \"{t.Name}\" --name <name>"));
+            return Task.FromResult(CliApplication.Success);
+        }, name, prompt, repo, baseBranch, script, model, mode);
+        templates.Add("list", "List templates.", (p, output, ct) =>
+        {
+            var list = new TemplateService(OpenContext(p)).List();
+            output.Result(list, l =>
+            {
+                if (l.Count == 0)
+                {
+                    output.Line("No templates. Save one with: amp-sessions template save <name> --prompt <prompt>");
+                    return;
+                }
+                output.Table(["NAME", "REPO", "BASE", "SCRIPT", "PROMPT"],
+                    l.Select(t => (IReadOnlyList<string>)[t.Name, t.RepoRoot ?? "-", t.BaseBranch ?? "-", t.ScriptCommand ?? "-", t.Prompt.ReplaceLineEndings(" ")]));
+            });
+            return Task.FromResult(CliApplication.Success);
+        });
+        var removeName = new Argument<string>("name") { Description = "The template to remove." };
+        templates.Add("remove", "Remove a template.", (p, output, ct) =>
+        {
+            new TemplateService(OpenContext(p)).Remove(p.GetValue(removeName)!);
+            output.Result(new { removed = p.GetValue(removeName) }, r => output.Line($"Removed template \"{r.removed}\"."));
+            return Task.FromResult(CliApplication.Success);
+        }, removeName);
     }
 
     private static Option<string?> AgentOption() => new("--agent")
