@@ -16,6 +16,40 @@ internal static class IterationCommands
         AddRun(root);
         AddIterations(root);
         AddTimeline(root);
+        AddWatch(root);
+    }
+
+    private static void AddWatch(RootCommand root)
+    {
+        var session = SessionArgument();
+        var untilSettled = new Option<bool>("--until-idle") { Description = "Stop when the session is no longer running (default: until Ctrl+C)." };
+        root.Add("watch", "Follow a session live, whichever process drives it: status, iterations and what the agent does.", async (p, output, ct) =>
+        {
+            await foreach (var e in new Core.Sessions.SessionWatcher(OpenContext(p)).WatchAsync(p.GetValue(session)!, p.GetValue(untilSettled), cancellationToken: ct))
+            {
+                if (output.IsJson)
+                {
+                    // One object per line, so a program can read the stream as it comes.
+                    Console.Out.WriteLine(Core.Serialization.JsonOutput.Serialize(e, indented: false));
+                    continue;
+                }
+                var time = e.Time.ToLocalTime().ToString("HH:mm:ss");
+                var line = e switch
+                {
+                    Core.Sessions.SessionStatusChangedEvent s => $"{time} status {s.Status}{(s.Message is null ? "" : ": " + s.Message)}",
+                    Core.Sessions.IterationChangedEvent i => $"{time} iteration {i.Iteration.Number} {i.Iteration.Status}{(i.Iteration.CommitSha is null ? "" : " commit " + Short(i.Iteration.CommitSha))}",
+                    Core.Sessions.AgentActivityEvent { Event: AgentTextEvent t } a => $"{time}   [{a.IterationNumber}] agent: {t.Text.ReplaceLineEndings(" ")}",
+                    Core.Sessions.AgentActivityEvent { Event: AgentToolUseEvent u } a => $"{time}   [{a.IterationNumber}] tool: {u.Name}",
+                    Core.Sessions.AgentActivityEvent { Event: AgentResultEvent r } a => $"{time}   [{a.IterationNumber}] result: {(r.IsError ? "error " + r.Error : "success")}",
+                    _ => null,
+                };
+                if (line is not null)
+                {
+                    output.Line(line);
+                }
+            }
+            return CliApplication.Success;
+        }, session, untilSettled);
     }
 
     private static void AddIterate(RootCommand root)

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AmpSessions.Core.Agents;
 
 /// <summary>Token counts of one message or a whole turn.</summary>
@@ -10,6 +12,15 @@ public readonly record struct TokenUsage(long Input, long Output, long CacheCrea
 }
 
 /// <summary>Something the agent did during a turn, as it streamed it.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonDerivedType(typeof(AgentInitEvent), "init")]
+[JsonDerivedType(typeof(AgentTextEvent), "text")]
+[JsonDerivedType(typeof(AgentToolUseEvent), "toolUse")]
+[JsonDerivedType(typeof(AgentToolResultEvent), "toolResult")]
+[JsonDerivedType(typeof(AgentUsageEvent), "usage")]
+[JsonDerivedType(typeof(AgentResultEvent), "result")]
+[JsonDerivedType(typeof(AgentProtocolWarningEvent), "protocolWarning")]
+[JsonDerivedType(typeof(AgentStderrEvent), "stderr")]
 public abstract record AgentEvent;
 
 /// <summary>The first line: the thread, tools and MCP servers of the run.</summary>
