@@ -27,7 +27,7 @@ public sealed partial class IntegrationService
             throw new AmpSessionsException("AmpOutputPathEmpty", ErrorKind.InvalidArgument, "The output path is empty: pass --output a file name, or leave it out.", outputPath);
         }
         var w = await OpenAsync(reference, cancellationToken).ConfigureAwait(false);
-        var (tip, basePoint, commits) = await RequireChangeAsync(w, "export", allowMissingBase: false, cancellationToken).ConfigureAwait(false);
+        var (tip, basePoint, commits) = await RequireChangeAsync(w, "AmpNothingToExport", "export", allowMissingBase: false, cancellationToken).ConfigureAwait(false);
         var target = ResolveOutputPath(outputPath, w.Session);
 
         var patchHead = tip;

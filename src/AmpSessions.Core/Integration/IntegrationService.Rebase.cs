@@ -44,7 +44,7 @@ public sealed partial class IntegrationService
             throw new AmpSessionsException("AmpOntoBranchInvalid", ErrorKind.InvalidArgument,
                 $"'{target}' is the session's own branch: pass --onto another branch.", target);
         }
-        var (tip, basePoint, _) = await RequireChangeAsync(w, "rebase", allowMissingBase: retarget, cancellationToken).ConfigureAwait(false);
+        var (tip, basePoint, _) = await RequireChangeAsync(w, "AmpNothingToRebase", "rebase", allowMissingBase: retarget, cancellationToken).ConfigureAwait(false);
         var targetTip = retarget
             ? await w.Repo.ResolveCommitAsync("refs/heads/" + target, cancellationToken).ConfigureAwait(false)
               ?? throw new AmpSessionsException("AmpOntoBranchNotFound", ErrorKind.NotFound,

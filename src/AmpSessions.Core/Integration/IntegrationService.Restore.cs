@@ -32,6 +32,8 @@ public sealed partial class IntegrationService
             var oldHead = await BranchTipAsync(w, cancellationToken).ConfigureAwait(false);
             var safety = await BackupAsync(w, "restore", cancellationToken).ConfigureAwait(false);
 
+            // Announced first: a crash between moving the branch and the files leaves the way back on record.
+            Save(Current(w) with { StatusMessage = $"restoring backup {backup.Name}; if interrupted: amp-sessions restore {w.Session.Id} --backup {safety.Name}" });
             // The branch first (checked against the tip just backed up), then the files: everything
             // they held is in the safety backup, untracked files included.
             await w.Worktree.UpdateRefAsync(w.BranchRef, backup.BranchCommit, oldHead, $"amp-sessions: restore {backup.Name}", cancellationToken).ConfigureAwait(false);

@@ -22,7 +22,7 @@ public sealed partial class IntegrationService
     /// <summary>The squash itself; the caller holds the lock. <paramref name="backupRef"/>: a backup the caller already took.</summary>
     private async Task<SquashResult> SquashLockedAsync(Workspace w, string? message, string? backupRef, CancellationToken cancellationToken)
     {
-        var (tip, basePoint, commits) = await RequireChangeAsync(w, "squash", allowMissingBase: false, cancellationToken).ConfigureAwait(false);
+        var (tip, basePoint, commits) = await RequireChangeAsync(w, "AmpNothingToSquash", "squash", allowMissingBase: false, cancellationToken).ConfigureAwait(false);
         var composed = await ComposeMessageAsync(w.Worktree, w.Session, commits, cancellationToken).ConfigureAwait(false);
         var finalMessage = message ?? composed;
         if (commits.Count == 1 && finalMessage == composed)

@@ -132,8 +132,8 @@ public sealed partial class IntegrationService
     /// <summary>The session's committed change: its branch tip, where it forked from the base, and its commits.</summary>
     private sealed record SessionChange(string Tip, BasePoint Base, IReadOnlyList<(string Commit, string Subject)> Commits);
 
-    /// <summary>The session's commits since it left the base; none is an error named for what needed them (AmpNothingTo&lt;Verb&gt;).</summary>
-    private async Task<SessionChange> RequireChangeAsync(Workspace w, string verb, bool allowMissingBase, CancellationToken cancellationToken)
+    /// <summary>The session's commits since it left the base; none is the error <paramref name="errorId"/>, saying there is nothing to <paramref name="verb"/>.</summary>
+    private async Task<SessionChange> RequireChangeAsync(Workspace w, string errorId, string verb, bool allowMissingBase, CancellationToken cancellationToken)
     {
         var tip = await BranchTipAsync(w, cancellationToken).ConfigureAwait(false);
         var basePoint = await RequireBaseAsync(w, tip, allowMissingBase, cancellationToken).ConfigureAwait(false);
@@ -141,7 +141,7 @@ public sealed partial class IntegrationService
         if (commits.Count == 0)
         {
             var session = w.Session;
-            throw new AmpSessionsException("AmpNothingTo" + char.ToUpperInvariant(verb[0]) + verb[1..], ErrorKind.InvalidOperation,
+            throw new AmpSessionsException(errorId, ErrorKind.InvalidOperation,
                 $"Session {session.Id} has no commits since it left '{session.BaseBranch}', so there is nothing to {verb}: " +
                 $"run an iteration or commit its changes first (`amp-sessions commit {session.Id} -m \"...\"`).", session.Id);
         }

@@ -13,8 +13,11 @@ public sealed class RebaseTests : IntegrationTestBase
         var session = await SessionWithWorkAsync();
         var oldTip = Tip(session.BranchName);
         var newBase = BaseCommit("CHANGELOG.md", "teammate's change\n", "Changelog");
+        var mainBefore = WorktreeState.Capture(Repo.Root, "main");
 
         var result = await Integration.RebaseAsync(session.Id);
+
+        WorktreeState.Capture(Repo.Root, "main").AssertSameAs(mainBefore);
 
         Assert.Equal(RebaseOutcome.Succeeded, result.Outcome);
         Assert.False(result.AlreadyUpToDate);
@@ -128,6 +131,52 @@ public sealed class RebaseTests : IntegrationTestBase
         Assert.Equal(RebaseOutcome.Succeeded, done.Outcome);
         Assert.Equal(Tip("main"), Reload(session).BaseCommit);
         Assert.True((await Sessions.RepairAsync(new RepairRequest { RepoPath = Repo.Root })).IsHealthy);
+    }
+
+    private void InstallHook(string name, string body)
+    {
+        var path = Repo.Path(".git", "hooks", name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, "#!/bin/sh\n" + body + "\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    [Fact]
+    public async Task A_rebase_git_refuses_to_start_is_an_error_and_the_branch_is_unchanged()
+    {
+        var session = await SessionWithWorkAsync();
+        BaseCommit("CHANGELOG.md", "moved\n", "Move the base");
+        var before = WorktreeState.Capture(session.WorktreePath, session.BranchName);
+        InstallHook("pre-rebase", "echo 'rebases are not allowed here' >&2; exit 1");
+
+        var error = await Assert.ThrowsAsync<Errors.AmpSessionsException>(() => Integration.RebaseAsync(session.Id));
+
+        Assert.Equal("AmpRebaseFailed", error.ErrorId);
+        Assert.Contains("rebases are not allowed here", error.Message);
+        WorktreeState.Capture(session.WorktreePath, session.BranchName).AssertSameAs(before);
+        Assert.False((await Sessions.GetStateAsync(session.Id)).RebaseInProgress);
+        Assert.Equal(SessionStatus.Idle, Reload(session).Status);
+    }
+
+    [Fact]
+    public async Task A_rebase_that_stops_without_a_conflict_is_undone_rather_than_left_half_done()
+    {
+        var session = await SessionWithWorkAsync();
+        BaseCommit("CHANGELOG.md", "moved\n", "Move the base");
+        var before = WorktreeState.Capture(session.WorktreePath, session.BranchName);
+        // A failing commit hook stops git's pick with nothing to resolve.
+        InstallHook("prepare-commit-msg", "echo 'commit hook says no' >&2; exit 1");
+
+        var error = await Assert.ThrowsAsync<Errors.AmpSessionsException>(() => Integration.RebaseAsync(session.Id));
+
+        Assert.Equal("AmpRebaseFailed", error.ErrorId);
+        Assert.Contains("undone", error.Message);
+        WorktreeState.Capture(session.WorktreePath, session.BranchName).AssertSameAs(before);
+        Assert.False((await Sessions.GetStateAsync(session.Id)).RebaseInProgress);
+        Assert.Empty(Notifier.Sent);
     }
 
     [Fact]

@@ -13,9 +13,11 @@ public sealed class RestoreTests : IntegrationTestBase
         var session = await SessionWithWorkAsync();
         var before = WorktreeState.Capture(session.WorktreePath, session.BranchName);
         var squash = await Integration.SquashAsync(session.Id, "One commit");
+        var mainBefore = WorktreeState.Capture(Repo.Root, "main");
 
         var restore = await Integration.RestoreAsync(session.Id);
 
+        WorktreeState.Capture(Repo.Root, "main").AssertSameAs(mainBefore);
         Assert.Equal(squash.BackupRef, restore.Backup.Ref);
         Assert.Equal(squash.NewHead, restore.OldHead);
         Assert.False(restore.WorktreeFromSnapshot);
