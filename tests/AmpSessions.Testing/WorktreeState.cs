@@ -9,12 +9,13 @@ namespace AmpSessions.Testing;
 /// </summary>
 public sealed record WorktreeState(string BranchTip, string IndexEntries, string IndexFileHash, IReadOnlyDictionary<string, string> Files, string Status)
 {
-    public static WorktreeState Capture(string worktree, string branch)
+    /// <summary>Captures the worktree; <paramref name="branch"/> null records HEAD (a detached checkout).</summary>
+    public static WorktreeState Capture(string worktree, string? branch)
     {
         var gitDir = TestRepository.GitIn(worktree, "rev-parse", "--path-format=absolute", "--git-dir");
         var indexHash = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(gitDir, "index"))));
         return new WorktreeState(
-            TestRepository.GitIn(worktree, "rev-parse", "refs/heads/" + branch),
+            TestRepository.GitIn(worktree, "rev-parse", branch is null ? "HEAD" : "refs/heads/" + branch),
             TestRepository.GitIn(worktree, "--no-optional-locks", "ls-files", "--stage"),
             indexHash,
             FileHashes(worktree),

@@ -93,18 +93,33 @@ public sealed partial class IntegrationService
         return await FastForwardBaseAsync(w, result, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The worktree that has the base branch checked out, if any.</summary>
-    private static async Task<GitWorktree?> FindBaseCheckoutAsync(Workspace w, CancellationToken cancellationToken)
+    /// <summary>
+    /// The worktree that has the base branch checked out, if any. A worktree in the middle of
+    /// rebasing the base (HEAD detached, the branch still its own) is refused: moving the branch
+    /// under that rebase would collide with it when it finishes.
+    /// </summary>
+    private async Task<GitWorktree?> FindBaseCheckoutAsync(Workspace w, CancellationToken cancellationToken)
     {
-        var worktrees = await w.Repo.ListWorktreesAsync(cancellationToken).ConfigureAwait(false);
-        return worktrees.FirstOrDefault(t => !t.IsBare && !t.IsPrunable && t.Branch == "refs/heads/" + w.Session.BaseBranch);
+        var baseRef = "refs/heads/" + w.Session.BaseBranch;
+        var worktrees = (await w.Repo.ListWorktreesAsync(cancellationToken).ConfigureAwait(false)).Where(t => !t.IsBare && !t.IsPrunable).ToArray();
+        foreach (var detached in worktrees.Where(t => t.IsDetached))
+        {
+            var gitDir = await Git(detached.Path).GetGitDirAsync(cancellationToken).ConfigureAwait(false);
+            if (GitRebaseState.Find(gitDir)?.HeadName == baseRef)
+            {
+                throw new AmpSessionsException("AmpBaseBranchBusy", ErrorKind.InvalidOperation,
+                    $"'{w.Session.BaseBranch}' is being rebased in '{detached.Path}': finish or abort that rebase there, then merge again.", detached.Path);
+            }
+        }
+        return worktrees.FirstOrDefault(t => t.Branch == baseRef);
     }
 
-    private async Task RequireBaseCheckoutCleanAsync(Workspace w, CancellationToken cancellationToken)
+    /// <summary>Where the base is checked out (null: nowhere), refusing a checkout with uncommitted changes to tracked files.</summary>
+    private async Task<GitWorktree?> RequireBaseCheckoutCleanAsync(Workspace w, CancellationToken cancellationToken)
     {
         if (await FindBaseCheckoutAsync(w, cancellationToken).ConfigureAwait(false) is not { } checkout)
         {
-            return;
+            return null;
         }
         // Untracked files do not block a fast-forward: git refuses by itself if one would be overwritten.
         var status = await Git(checkout.Path).GetStatusAsync(includeUntracked: false, cancellationToken).ConfigureAwait(false);
@@ -115,6 +130,7 @@ public sealed partial class IntegrationService
                 $"'{w.Session.BaseBranch}' is checked out in '{checkout.Path}', which has {changes.Length} uncommitted change{(changes.Length == 1 ? "" : "s")} ({Describe(changes)}): " +
                 $"merging would fast-forward that checkout under them. Commit or stash them there, then merge again.", checkout.Path);
         }
+        return checkout;
     }
 
     private async Task<MergeResult> FastForwardBaseAsync(Workspace w, MergeResult result, CancellationToken cancellationToken)
@@ -127,8 +143,7 @@ public sealed partial class IntegrationService
             throw new AmpSessionsException("AmpFastForwardImpossible", ErrorKind.InvalidOperation,
                 $"'{w.Session.BaseBranch}' is not an ancestor of session {w.Session.Id}'s branch, so it cannot be fast-forwarded: run `amp-sessions rebase {w.Session.Id}` and merge again.", w.Session.Id);
         }
-        await RequireBaseCheckoutCleanAsync(w, cancellationToken).ConfigureAwait(false);
-        var checkout = await FindBaseCheckoutAsync(w, cancellationToken).ConfigureAwait(false);
+        var checkout = await RequireBaseCheckoutCleanAsync(w, cancellationToken).ConfigureAwait(false);
         Save(Current(w) with { StatusMessage = $"merging into {w.Session.BaseBranch}: fast-forward from {Short(oldTip)} to {Short(newTip)} (backup {result.BackupRef})" });
         MergeMethod method;
         if (checkout is not null)

@@ -74,7 +74,7 @@ internal sealed record RebaseJournal
 }
 
 /// <summary>Git's own record of a rebase in progress in one worktree (rebase-merge/ or rebase-apply/ in its git directory).</summary>
-internal sealed record GitRebaseState(string Directory, string? Onto, string? OrigHead)
+internal sealed record GitRebaseState(string Directory, string? Onto, string? OrigHead, string? HeadName)
 {
     /// <summary>The rebase in progress in the worktree whose git directory is given, or null.</summary>
     public static GitRebaseState? Find(string gitDir)
@@ -84,7 +84,8 @@ internal sealed record GitRebaseState(string Directory, string? Onto, string? Or
             var directory = Path.Combine(gitDir, name);
             if (System.IO.Directory.Exists(directory))
             {
-                return new GitRebaseState(directory, ReadLine(Path.Combine(directory, "onto")), ReadLine(Path.Combine(directory, "orig-head")));
+                return new GitRebaseState(directory, ReadLine(Path.Combine(directory, "onto")), ReadLine(Path.Combine(directory, "orig-head")),
+                    ReadLine(Path.Combine(directory, "head-name")));
             }
         }
         return null;

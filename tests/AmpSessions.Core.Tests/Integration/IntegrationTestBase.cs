@@ -94,7 +94,7 @@ public abstract class IntegrationTestBase : IDisposable
     protected string Everything(Session session)
     {
         var refs = Repo.Git("for-each-ref", "--format=%(refname) %(objectname)");
-        var main = Describe(WorktreeState.Capture(Repo.Root, Repo.Git("branch", "--show-current")));
+        var main = Describe(WorktreeState.Capture(Repo.Root, Repo.Git("branch", "--show-current") is { Length: > 0 } branch ? branch : null));
         var worktree = Directory.Exists(session.WorktreePath) ? Describe(WorktreeState.Capture(session.WorktreePath, session.BranchName)) : "(no worktree)";
         return $"{refs}\n--main--\n{main}\n--worktree--\n{worktree}\n--row--\n{JsonOutput.Serialize(Reload(session))}";
 

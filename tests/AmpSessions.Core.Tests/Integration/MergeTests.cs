@@ -66,6 +66,22 @@ public sealed class MergeTests : IntegrationTestBase
     }
 
     [Fact]
+    public async Task Merge_refuses_a_base_that_is_being_rebased_in_the_main_checkout()
+    {
+        var session = await SessionWithWorkAsync();
+        Repo.Git("branch", "upstream");
+        BaseCommit("README.md", "# main's edit\n", "Main edits the readme");
+        Repo.Git("checkout", "--quiet", "upstream");
+        BaseCommit("README.md", "# upstream's edit\n", "Upstream edits the readme");
+        Repo.Git("checkout", "--quiet", "main");
+        // The person is rebasing main in their checkout and stopped on a conflict: HEAD is detached, main is theirs.
+        Assert.ThrowsAny<InvalidOperationException>(() => Repo.Git("rebase", "upstream"));
+
+        var error = await AssertRefusedAsync(session, "AmpBaseBranchBusy", () => Integration.MergeAsync(session.Id));
+        Assert.Contains(Repo.Root, error.Message);
+    }
+
+    [Fact]
     public async Task Merge_of_a_conflicted_session_is_refused()
     {
         var session = await ConflictingSessionAsync();
