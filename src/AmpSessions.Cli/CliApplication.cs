@@ -31,6 +31,7 @@ public static class CliApplication
         SessionCommands.AddTo(root);
         IterationCommands.AddTo(root);
         DemoCommands.AddTo(root);
+        IntegrationCommands.AddTo(root);
         return root;
     }
 

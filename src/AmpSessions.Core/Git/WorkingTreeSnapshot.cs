@@ -35,6 +35,23 @@ public static class WorkingTreeSnapshot
             extraEnvironment: identity, cancellationToken: cancellationToken).ConfigureAwait(false)).StandardOutput.Trim();
     }
 
+    /// <summary>
+    /// Puts the working tree and index back to a snapshot made by <see cref="CommitSnapshotAsync"/>:
+    /// its files (untracked ones come back untracked) and what was staged. Expects the working tree
+    /// clean at the snapshot's HEAD; files the snapshot does not have are removed.
+    /// </summary>
+    public static async Task RestoreSnapshotAsync(GitClient git, string snapshot, CancellationToken cancellationToken = default)
+    {
+        var workTree = await git.ReadAsync(["rev-parse", "--verify", snapshot + "^{tree}"], cancellationToken).ConfigureAwait(false);
+        var indexTree = await git.ReadAsync(["rev-parse", "--verify", snapshot + "^2^{tree}"], cancellationToken).ConfigureAwait(false);
+        // Every file of the snapshot into the working tree (through the index), then the index as it was staged:
+        // files in the first tree but not the second stay on disk as untracked files.
+        await git.RunAsync(["read-tree", "--reset", "-u", workTree], cancellationToken: cancellationToken).ConfigureAwait(false);
+        await git.RunAsync(["read-tree", indexTree], cancellationToken: cancellationToken).ConfigureAwait(false);
+        // read-tree leaves no file stamps; refresh them (exit 1 just means some files differ from the index, as they should).
+        await git.RunAsync(["update-index", "-q", "--refresh"], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
     private static async Task<string> WithIndexCopyAsync(GitClient git, Func<IReadOnlyDictionary<string, string?>, Task<string>> work, CancellationToken cancellationToken)
     {
         var gitDir = await git.GetGitDirAsync(cancellationToken).ConfigureAwait(false);

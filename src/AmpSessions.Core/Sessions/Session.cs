@@ -32,7 +32,7 @@ public sealed record Session
     public required string Prompt { get; init; }
     public required string RepoRoot { get; init; }
     public required string BaseBranch { get; init; }
-    /// <summary>The base branch's commit when the session was created.</summary>
+    /// <summary>The base-branch commit the session is built on: set when it is created, moved by rebase and merge.</summary>
     public required string BaseCommit { get; init; }
     public required string BranchName { get; init; }
     public required string WorktreePath { get; init; }

@@ -320,7 +320,7 @@ public sealed partial class SessionManager
     internal static async Task<bool> IsRebaseInProgressAsync(GitClient worktree, CancellationToken cancellationToken)
     {
         var gitDir = await worktree.GetGitDirAsync(cancellationToken).ConfigureAwait(false);
-        return Directory.Exists(Path.Combine(gitDir, "rebase-merge")) || Directory.Exists(Path.Combine(gitDir, "rebase-apply"));
+        return Integration.GitRebaseState.Find(gitDir) is not null;
     }
 
     /// <summary>Whether the worktree folder exists and git still knows it as a worktree of this repository.</summary>

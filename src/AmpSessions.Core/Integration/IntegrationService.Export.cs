@@ -1,0 +1,77 @@
+using AmpSessions.Core.Errors;
+using AmpSessions.Core.Sessions;
+
+namespace AmpSessions.Core.Integration;
+
+public sealed partial class IntegrationService
+{
+    /// <summary>The file name an export gets when only a folder (or nothing) is given: &lt;id&gt;-&lt;name slug&gt;.patch.</summary>
+    public static string DefaultPatchFileName(Session session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var slug = SessionNaming.Slugify(session.Name);
+        return slug.Length == 0 ? $"{session.Id}.patch" : $"{session.Id}-{slug}.patch";
+    }
+
+    /// <summary>
+    /// Writes the session's committed change since its merge-base with the base as a patch file
+    /// (<c>git format-patch</c>) that <c>git am</c> applies on the base: one patch of the whole change
+    /// (<paramref name="squashed"/>, its message composed like squash's), or one per session commit.
+    /// <paramref name="outputPath"/>: a file, an existing folder, or null for the current folder. No ref,
+    /// index or file of the repository changes.
+    /// </summary>
+    public async Task<ExportResult> ExportPatchAsync(string reference, string? outputPath = null, bool squashed = true, CancellationToken cancellationToken = default)
+    {
+        if (outputPath is not null && string.IsNullOrWhiteSpace(outputPath))
+        {
+            throw new AmpSessionsException("AmpOutputPathEmpty", ErrorKind.InvalidArgument, "The output path is empty: pass --output a file name, or leave it out.", outputPath);
+        }
+        var w = await OpenAsync(reference, cancellationToken).ConfigureAwait(false);
+        var (tip, basePoint, commits) = await RequireChangeAsync(w, "AmpNothingToExport", "export", allowMissingBase: false, cancellationToken).ConfigureAwait(false);
+        var target = ResolveOutputPath(outputPath, w.Session);
+
+        var patchHead = tip;
+        if (squashed && commits.Count > 1)
+        {
+            // A commit object only, reachable from no ref: the squashed change without rewriting the branch.
+            var message = await ComposeMessageAsync(w.Worktree, w.Session, commits, cancellationToken).ConfigureAwait(false);
+            var tree = await w.Worktree.ReadAsync(["rev-parse", tip + "^{tree}"], cancellationToken).ConfigureAwait(false);
+            patchHead = await CommitTreeAsync(w.Worktree, tree, basePoint.ForkPoint, message, cancellationToken).ConfigureAwait(false);
+        }
+        // git writes the bytes itself (file contents need not be UTF-8); a temporary name first, so a
+        // failure never leaves half a patch under the name asked for.
+        var temporary = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            await w.Worktree.RunAsync(["format-patch", "--output=" + temporary, $"{basePoint.ForkPoint}..{patchHead}"], cancellationToken: cancellationToken).ConfigureAwait(false);
+            File.Move(temporary, target, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+        var files = await w.Worktree.DiffNameStatusAsync([basePoint.ForkPoint, tip], cancellationToken: cancellationToken).ConfigureAwait(false);
+        var uncommitted = (await w.Worktree.GetStatusAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Changes.Count();
+        return new ExportResult
+        {
+            Session = w.Session, OutputPath = target, Squashed = squashed, PatchCount = squashed ? 1 : commits.Count, CommitCount = commits.Count,
+            MergeBase = basePoint.ForkPoint, Head = tip, Files = files, UncommittedChangeCount = uncommitted,
+        };
+    }
+
+    private static string ResolveOutputPath(string? outputPath, Session session)
+    {
+        var full = Path.GetFullPath(outputPath ?? DefaultPatchFileName(session));
+        if (Directory.Exists(full))
+        {
+            return Path.Combine(full, DefaultPatchFileName(session));
+        }
+        var folder = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(folder))
+        {
+            throw new AmpSessionsException("AmpOutputFolderMissing", ErrorKind.NotFound,
+                $"The folder '{folder}' for the patch does not exist: create it, or pass --output a path in an existing folder.", folder);
+        }
+        return full;
+    }
+}
