@@ -15,7 +15,7 @@ internal static class DemoCommands
     {
         var dir = new Option<string?>("--dir") { Description = "Where to create the sample repository (a new folder; default: a new folder under the temp directory).", HelpName = "path" };
         var agent = new Option<string?>("--agent") { Description = "Run the demo with this agent instead of the bundled demo agent (for example amp, with AMP_API_KEY set).", HelpName = "agent" };
-        root.Add("demo", "Create a sample repository and run a whole session on it: new, iterate (bundled demo agent), test, diff, timeline.", async (p, output, ct) =>
+        root.Add("demo", "Create a sample repository and run a whole session on it: new, iterate (bundled demo agent), test, diff, timeline, squash and merge, cleanup.", async (p, output, ct) =>
         {
             var directory = p.GetValue(dir) ?? Path.Combine(Path.GetTempPath(), $"amp-sessions-demo-{DateTime.Now:yyyyMMdd-HHmmss}");
             var result = await new DemoRunner(OpenContext(p)).RunAsync(directory, p.GetValue(agent) ?? SelfAsAgent(), Live(output), ct);
@@ -34,18 +34,24 @@ internal static class DemoCommands
                 {
                     output.Line($"  {e.ShortHash ?? "-------"}  iteration {e.IterationNumber?.ToString() ?? "-"}  {e.TotalTokens:N0} tokens  test {e.TestResult}  {e.Subject}");
                 }
+                if (r.Merge is { } merge)
+                {
+                    output.Line();
+                    output.Line($"Squashed and merged into {merge.BaseBranch}: {Short(merge.OldBaseCommit)} -> {Short(merge.NewBaseCommit)} ({merge.Method}); backup ref {merge.BackupRef}");
+                    output.Line($"Cleaned up: worktree {(r.Cleanup?.WorktreeRemoved == true ? "removed" : "kept")}, branch {(r.Cleanup?.BranchDeleted == true ? "deleted" : "kept")}; session {r.Session.Status}.");
+                }
                 output.Line();
                 output.Line("Try next:");
-                output.Line($"  amp-sessions status {r.Session.Id}");
+                output.Line($"  git -C \"{r.RepositoryPath}\" log --oneline");
                 output.Line($"  amp-sessions timeline {r.Session.Id}");
-                output.Line($"  amp-sessions cleanup {r.Session.Id} --force");
+                output.Line($"  amp-sessions new --repo \"{r.RepositoryPath}\" --name \"My change\" --prompt \"...\"");
             });
             return ExitCodeOf(result);
         }, dir, agent);
     }
 
     private static int ExitCodeOf(DemoResult result) =>
-        result.Iteration.Status == Core.Iterations.IterationStatus.Succeeded && result.Iteration.ScriptPassed == true ? CliApplication.Success : CliApplication.Failed;
+        result.Merge is { Conflicted: false } ? CliApplication.Success : CliApplication.Failed;
 
     private static Action<Core.Iterations.IterationEvent> Live(Output output) => e =>
     {

@@ -13,11 +13,16 @@ public sealed record DemoResult
     public required IterationRecord Iteration { get; init; }
     public required SessionDiff Diff { get; init; }
     public required IReadOnlyList<TimelineEntry> Timeline { get; init; }
+    /// <summary>The squash-and-merge into main; null when the iteration or its tests failed.</summary>
+    public Integration.MergeResult? Merge { get; init; }
+    /// <summary>The cleanup after the merge; null when nothing was merged.</summary>
+    public CleanupResult? Cleanup { get; init; }
 }
 
 /// <summary>
 /// The demo: a sample repository and one whole session on it (create, iterate with the demo agent,
-/// test, timeline, diff), through exactly the code paths a real session takes.
+/// test, diff, timeline, squash and merge into main, cleanup), through exactly the code paths a real
+/// session takes.
 /// </summary>
 public sealed class DemoRunner
 {
@@ -42,13 +47,25 @@ public sealed class DemoRunner
             Agent = agent,
         }, cancellationToken).ConfigureAwait(false);
         var iteration = await new IterationRunner(context).RunAsync(new IterateRequest { Session = session.Id }, onEvent, cancellationToken).ConfigureAwait(false);
+        var diff = await sessions.DiffAsync(session.Id, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var timeline = await new TimelineBuilder(context).BuildAsync(session.Id, cancellationToken).ConfigureAwait(false);
+        Integration.MergeResult? merge = null;
+        CleanupResult? cleanup = null;
+        if (iteration.Status == IterationStatus.Succeeded && iteration.ScriptPassed == true)
+        {
+            merge = await new Integration.IntegrationService(context).MergeAsync(session.Id,
+                new Integration.MergeOptions { Squash = true, Message = "Rename hello to greet" }, cancellationToken).ConfigureAwait(false);
+            cleanup = await sessions.CleanupAsync(session.Id, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
         return new DemoResult
         {
             RepositoryPath = repository,
             Session = sessions.Resolve(session.Id),
             Iteration = iteration,
-            Diff = await sessions.DiffAsync(session.Id, cancellationToken: cancellationToken).ConfigureAwait(false),
-            Timeline = await new TimelineBuilder(context).BuildAsync(session.Id, cancellationToken).ConfigureAwait(false),
+            Diff = diff,
+            Timeline = timeline,
+            Merge = merge,
+            Cleanup = cleanup,
         };
     }
 
