@@ -6,7 +6,7 @@ using static AmpSessions.Cli.Commands.CommandContext;
 
 namespace AmpSessions.Cli.Commands;
 
-/// <summary>The session workspace commands: new, list, status, diff, commit, open, cleanup, repair, backups.</summary>
+/// <summary>The session workspace commands: new, list, status, set, diff, commit, open, cleanup, repair, backups.</summary>
 internal static class SessionCommands
 {
     public static void AddTo(RootCommand root)
@@ -14,6 +14,7 @@ internal static class SessionCommands
         AddNew(root);
         AddList(root);
         AddStatus(root);
+        AddSet(root);
         AddDiff(root);
         AddCommit(root);
         AddOpen(root);
@@ -90,6 +91,29 @@ internal static class SessionCommands
         }, session);
     }
 
+    private static void AddSet(RootCommand root)
+    {
+        var session = SessionArgument();
+        var name = new Option<string?>("--name") { Description = "A new name (the branch keeps its name)." };
+        var script = new Option<string?>("--script") { Description = "The test command run after each iteration; \"\" removes it.", HelpName = "command" };
+        var model = new Option<string?>("--model") { Description = "A model override for the agent; \"\" removes it.", HelpName = "id" };
+        var mode = new Option<string?>("--mode") { Description = "The agent mode; \"\" removes it.", HelpName = "mode" };
+        var notes = new Option<string?>("--notes") { Description = "Notes for the agent's context; \"\" removes them." };
+        root.Add("set", "Change a session's name, test script, model, agent mode or notes.", async (p, output, ct) =>
+        {
+            var updated = await Sessions(p).UpdateAsync(p.GetValue(session)!, new SessionUpdate
+            {
+                Name = p.GetValue(name),
+                ScriptCommand = p.GetValue(script),
+                ModelOverride = p.GetValue(model),
+                AgentMode = p.GetValue(mode),
+                Notes = p.GetValue(notes),
+            }, ct);
+            output.Result(updated, s => output.Line($"Updated session {s.Id} \"{s.Name}\""));
+            return CliApplication.Success;
+        }, session, name, script, model, mode, notes);
+    }
+
     private static void AddDiff(RootCommand root)
     {
         var session = SessionArgument();
@@ -98,12 +122,7 @@ internal static class SessionCommands
         var nameOnly = new Option<bool>("--name-only") { Description = "Only the names of changed files." };
         root.Add("diff", "Show the session's changes (default: everything since it left the base, uncommitted and untracked included).", async (p, output, ct) =>
         {
-            if (p.GetValue(staged) && p.GetValue(unstaged))
-            {
-                throw new Core.Errors.AmpSessionsException("AmpUsageConflictingOptions", Core.Errors.ErrorKind.InvalidArgument,
-                    "--staged and --unstaged cannot be combined: leave both out to see everything.");
-            }
-            var scope = p.GetValue(staged) ? DiffScope.Staged : p.GetValue(unstaged) ? DiffScope.Unstaged : DiffScope.All;
+            var scope = DiffScopes.FromSwitches(p.GetValue(staged), p.GetValue(unstaged));
             var diff = await Sessions(p).DiffAsync(p.GetValue(session)!, scope, p.GetValue(nameOnly), ct);
             output.Result(diff, d =>
             {

@@ -29,16 +29,7 @@ public sealed partial class SessionManager
     public async Task<Session> CreateAsync(NewSessionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var name = request.Name?.Trim() ?? "";
-        if (name.Length == 0)
-        {
-            throw Invalid("AmpSessionNameEmpty", "The session name is empty: give --name a few words that describe the goal.", request.Name);
-        }
-        var slug = SessionNaming.Slugify(name);
-        if (slug.Length == 0)
-        {
-            throw Invalid("AmpSessionNameInvalid", $"The session name '{name}' has no letters or digits to make a branch name from: use a name with some.", name);
-        }
+        var (name, slug) = ValidateName(request.Name);
         if (string.IsNullOrWhiteSpace(request.Prompt))
         {
             throw Invalid("AmpPromptEmpty", "The prompt is empty: say what the agent should do with --prompt.", request.Prompt);
@@ -338,6 +329,22 @@ public sealed partial class SessionManager
     internal void Save(Session session) => context.Sessions.Update(session with { UpdatedAt = context.Now });
 
     private static string? NullIfBlank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    /// <summary>A session name, trimmed, and the branch slug made from it; a name without letters or digits is refused.</summary>
+    private static (string Name, string Slug) ValidateName(string? requested)
+    {
+        var name = requested?.Trim() ?? "";
+        if (name.Length == 0)
+        {
+            throw Invalid("AmpSessionNameEmpty", "The session name is empty: give --name a few words that describe the goal.", requested);
+        }
+        var slug = SessionNaming.Slugify(name);
+        if (slug.Length == 0)
+        {
+            throw Invalid("AmpSessionNameInvalid", $"The session name '{name}' has no letters or digits to make a branch name from: use a name with some.", name);
+        }
+        return (name, slug);
+    }
 
     private static AmpSessionsException Invalid(string id, string message, object? target) =>
         new(id, ErrorKind.InvalidArgument, message, target);

@@ -19,6 +19,19 @@ public sealed record NewSessionRequest
     public string? BatchId { get; init; }
 }
 
+/// <summary>What <c>set</c> changes: a null field keeps its value, an empty one clears an optional field.</summary>
+public sealed record SessionUpdate
+{
+    /// <summary>The new name (the branch keeps the name it was created with).</summary>
+    public string? Name { get; init; }
+    public string? ScriptCommand { get; init; }
+    public string? ModelOverride { get; init; }
+    public string? AgentMode { get; init; }
+    public string? Notes { get; init; }
+
+    public bool IsEmpty => Name is null && ScriptCommand is null && ModelOverride is null && AgentMode is null && Notes is null;
+}
+
 /// <summary>A session with the live state of its branch and worktree.</summary>
 public sealed record SessionState
 {
@@ -48,6 +61,20 @@ public enum DiffScope
     Staged,
     /// <summary>The working tree (untracked files included) against the index.</summary>
     Unstaged,
+}
+
+/// <summary>Choosing a <see cref="DiffScope"/> from the staged/unstaged switches every front end offers.</summary>
+public static class DiffScopes
+{
+    /// <summary>Staged, unstaged, or (neither) everything; both at once is a usage error.</summary>
+    public static DiffScope FromSwitches(bool staged, bool unstaged) => (staged, unstaged) switch
+    {
+        (true, true) => throw new Errors.AmpSessionsException("AmpUsageConflictingOptions", Errors.ErrorKind.InvalidArgument,
+            "Staged and unstaged cannot be combined: choose one, or neither to see everything."),
+        (true, false) => DiffScope.Staged,
+        (false, true) => DiffScope.Unstaged,
+        _ => DiffScope.All,
+    };
 }
 
 /// <summary>A session's changes, file by file and hunk by hunk, with the patch text.</summary>
