@@ -229,6 +229,16 @@ public sealed partial class SessionManager
         };
     }
 
+    /// <summary>Every session with exactly this name (names need not be unique), newest first; none is a clear error.</summary>
+    public IReadOnlyList<Session> FindByName(string name)
+    {
+        var text = name?.Trim() ?? "";
+        var named = context.Sessions.FindByIdPrefixOrName(text).Where(s => s.Name == text).ToArray();
+        return named.Length > 0
+            ? named
+            : throw new SessionNotFoundException(text, $"No session is named '{text}': list the sessions to see their names, or give an id.");
+    }
+
     /// <summary>Sessions, newest first, optionally of one repository and one status.</summary>
     public async Task<IReadOnlyList<Session>> ListAsync(string? repoPath = null, SessionStatus? status = null, CancellationToken cancellationToken = default)
     {
