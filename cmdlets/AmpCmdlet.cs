@@ -58,7 +58,7 @@ public abstract class AmpCmdlet : PSCmdlet, IDisposable
     /// progress, verbose, information, warning, output and error records, then returns its result.
     /// Core exceptions surface as they are; a stopped pipeline surfaces as PipelineStoppedException.
     /// </summary>
-    protected T Invoke<T>(Func<RunEventWriter, CancellationToken, Task<T>> call)
+    protected T RunOnPipeline<T>(Func<RunEventWriter, CancellationToken, Task<T>> call)
     {
         var run = new BackgroundRun<T>(MyInvocation.MyCommand.Name, call, CancellationToken);
         run.Start();

@@ -56,7 +56,7 @@ public abstract class AmpSessionCmdlet : AmpCmdlet
     /// <summary>Runs one session's operation now; <see cref="AmpJobCmdlet"/> queues it into a job instead.</summary>
     protected virtual void RunForSession<T>(Session session, Func<RunEventWriter, CancellationToken, Task<T>> operation, bool writeResult)
     {
-        var result = Invoke(operation);
+        var result = RunOnPipeline(operation);
         if (writeResult && result is not null)
         {
             WriteObject(result, enumerateCollection: true);

@@ -38,7 +38,7 @@ public sealed class GetAmpSessionCommand : AmpCmdlet
     {
         try
         {
-            var sessions = Invoke((events, ct) => Sessions.ListAsync(RepoPath is null ? null : ResolvePath(RepoPath), Status, ct));
+            var sessions = RunOnPipeline((events, ct) => Sessions.ListAsync(RepoPath is null ? null : ResolvePath(RepoPath), Status, ct));
             switch (ParameterSetName)
             {
                 case IdParameterSet:

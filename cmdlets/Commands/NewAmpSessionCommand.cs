@@ -55,7 +55,7 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
         }
         try
         {
-            WriteObject(Invoke((events, ct) => Sessions.CreateAsync(new NewSessionRequest
+            WriteObject(RunOnPipeline((events, ct) => Sessions.CreateAsync(new NewSessionRequest
             {
                 RepoPath = repo,
                 BaseBranch = BaseBranch,

@@ -38,7 +38,7 @@ public sealed class RepairAmpSessionCommand : AmpCmdlet
             }
             try
             {
-                var report = Invoke((events, ct) => Sessions.RepairAsync(new RepairRequest
+                var report = RunOnPipeline((events, ct) => Sessions.RepairAsync(new RepairRequest
                 {
                     RepoPath = repo,
                     Reattach = Reattach,
