@@ -35,7 +35,12 @@ public abstract class AmpJobCmdlet : AmpSessionCmdlet
         }
         // The job outlives this cmdlet: its runs take the group's cancellation, never the pipeline's.
         group ??= new BackgroundRunGroup(ThrottleLimit);
-        group.Add($"{session.Id} {session.Name}", operation);
+        group.Add<T?>($"{session.Id} {session.Name}", writeResult ? async (events, ct) => await operation(events, ct).ConfigureAwait(false) : async (events, ct) =>
+        {
+            // Without -PassThru the child job's Output stays empty, as the cmdlet's would.
+            await operation(events, ct).ConfigureAwait(false);
+            return default;
+        });
     }
 
     protected override void EndProcessing()
