@@ -7,7 +7,7 @@ using static AmpSessions.Cli.Commands.CommandContext;
 
 namespace AmpSessions.Cli.Commands;
 
-/// <summary>The session workspace commands: new, list, status, diff, commit, open, cleanup, repair, backups.</summary>
+/// <summary>The session workspace commands: new, list, status, set, diff, commit, open, cleanup, repair, backups.</summary>
 internal static class SessionCommands
 {
     public static void AddTo(RootCommand root)
@@ -252,12 +252,7 @@ internal static class SessionCommands
         var nameOnly = new Option<bool>("--name-only") { Description = "Only the names of changed files." };
         root.Add("diff", "Show the session's changes (default: everything since it left the base, uncommitted and untracked included).", async (p, output, ct) =>
         {
-            if (p.GetValue(staged) && p.GetValue(unstaged))
-            {
-                throw new Core.Errors.AmpSessionsException("AmpUsageConflictingOptions", Core.Errors.ErrorKind.InvalidArgument,
-                    "--staged and --unstaged cannot be combined: leave both out to see everything.");
-            }
-            var scope = p.GetValue(staged) ? DiffScope.Staged : p.GetValue(unstaged) ? DiffScope.Unstaged : DiffScope.All;
+            var scope = DiffScopes.FromSwitches(p.GetValue(staged), p.GetValue(unstaged));
             var diff = await Sessions(p).DiffAsync(p.GetValue(session)!, scope, p.GetValue(nameOnly), ct);
             output.Result(diff, d =>
             {

@@ -6,15 +6,27 @@ namespace AmpSessions.Core.Sessions;
 
 public sealed partial class SessionManager
 {
-    /// <summary>Changes a session's settings (script, model, agent, permissions, notes, ...), validating each.</summary>
+    /// <summary>
+    /// Changes a session's settings (script, model, agent, permissions, notes, ...), validating each.
+    /// A null field keeps its value; an empty one clears an optional field. The branch keeps the name
+    /// it was created with. Refused while an agent turn or the test script runs, since that run would
+    /// write its own copy of the session back over the change.
+    /// </summary>
     public Task<Session> UpdateAsync(string reference, SessionUpdate update, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(update);
         cancellationToken.ThrowIfCancellationRequested();
-        var session = Resolve(reference);
-        if (update.Name is not null && SessionNaming.Slugify(update.Name).Length == 0)
+        if (update.IsEmpty)
         {
-            throw Invalid("AmpSessionNameInvalid", $"The session name '{update.Name}' has no letters or digits: use a name with some.", update.Name);
+            throw Invalid("AmpSessionUpdateEmpty", "Nothing to change: give at least one setting to change.", reference);
         }
+        var session = Resolve(reference);
+        if (session.Status is SessionStatus.Running or SessionStatus.Evaluating)
+        {
+            throw new AmpSessionsException("AmpSessionBusy", ErrorKind.ResourceBusy,
+                $"Session {session.Id} is {session.Status}: wait for the run to finish (or stop it), then change its settings.", session.Id);
+        }
+        var newName = update.Name is null ? session.Name : ValidateName(update.Name).Name;
         if (update.Prompt is { } prompt && string.IsNullOrWhiteSpace(prompt))
         {
             throw Invalid("AmpPromptEmpty", "The prompt cannot be empty: say what the agent should do.", prompt);
@@ -48,7 +60,7 @@ public sealed partial class SessionManager
             .Except(update.DisallowTools, StringComparer.Ordinal).Distinct(StringComparer.Ordinal).ToArray();
         session = session with
         {
-            Name = update.Name?.Trim() ?? session.Name,
+            Name = newName,
             Prompt = update.Prompt ?? session.Prompt,
             ScriptCommand = Apply(update.ScriptCommand, session.ScriptCommand),
             ModelOverride = Apply(update.ModelOverride, session.ModelOverride),

@@ -29,16 +29,7 @@ public sealed partial class SessionManager
     public async Task<Session> CreateAsync(NewSessionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var name = request.Name?.Trim() ?? "";
-        if (name.Length == 0)
-        {
-            throw Invalid("AmpSessionNameEmpty", "The session name is empty: give --name a few words that describe the goal.", request.Name);
-        }
-        var slug = SessionNaming.Slugify(name);
-        if (slug.Length == 0)
-        {
-            throw Invalid("AmpSessionNameInvalid", $"The session name '{name}' has no letters or digits to make a branch name from: use a name with some.", name);
-        }
+        var (name, slug) = ValidateName(request.Name);
         if (string.IsNullOrWhiteSpace(request.Prompt))
         {
             throw Invalid("AmpPromptEmpty", "The prompt is empty: say what the agent should do with --prompt.", request.Prompt);
@@ -258,6 +249,16 @@ public sealed partial class SessionManager
         };
     }
 
+    /// <summary>Every session with exactly this name (names need not be unique), newest first; none is a clear error.</summary>
+    public IReadOnlyList<Session> FindByName(string name)
+    {
+        var text = name?.Trim() ?? "";
+        var named = context.Sessions.FindByIdPrefixOrName(text).Where(s => s.Name == text).ToArray();
+        return named.Length > 0
+            ? named
+            : throw new SessionNotFoundException(text, $"No session is named '{text}': list the sessions to see their names, or give an id.");
+    }
+
     /// <summary>Sessions, newest first, optionally of one repository and one status.</summary>
     public async Task<IReadOnlyList<Session>> ListAsync(string? repoPath = null, SessionStatus? status = null, CancellationToken cancellationToken = default)
     {
@@ -358,6 +359,22 @@ public sealed partial class SessionManager
     internal void Save(Session session) => context.Sessions.Update(session with { UpdatedAt = context.Now });
 
     private static string? NullIfBlank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    /// <summary>A session name, trimmed, and the branch slug made from it; a name without letters or digits is refused.</summary>
+    private static (string Name, string Slug) ValidateName(string? requested)
+    {
+        var name = requested?.Trim() ?? "";
+        if (name.Length == 0)
+        {
+            throw Invalid("AmpSessionNameEmpty", "The session name is empty: give --name a few words that describe the goal.", requested);
+        }
+        var slug = SessionNaming.Slugify(name);
+        if (slug.Length == 0)
+        {
+            throw Invalid("AmpSessionNameInvalid", $"The session name '{name}' has no letters or digits to make a branch name from: use a name with some.", name);
+        }
+        return (name, slug);
+    }
 
     private static AmpSessionsException Invalid(string id, string message, object? target) =>
         new(id, ErrorKind.InvalidArgument, message, target);

@@ -59,6 +59,20 @@ public enum DiffScope
     Unstaged,
 }
 
+/// <summary>Choosing a <see cref="DiffScope"/> from the staged/unstaged switches every front end offers.</summary>
+public static class DiffScopes
+{
+    /// <summary>Staged, unstaged, or (neither) everything; both at once is a usage error.</summary>
+    public static DiffScope FromSwitches(bool staged, bool unstaged) => (staged, unstaged) switch
+    {
+        (true, true) => throw new Errors.AmpSessionsException("AmpUsageConflictingOptions", Errors.ErrorKind.InvalidArgument,
+            "Staged and unstaged cannot be combined: choose one, or neither to see everything."),
+        (true, false) => DiffScope.Staged,
+        (false, true) => DiffScope.Unstaged,
+        _ => DiffScope.All,
+    };
+}
+
 /// <summary>A session's changes, file by file and hunk by hunk, with the patch text.</summary>
 public sealed record SessionDiff
 {

@@ -22,4 +22,9 @@ public sealed record SessionUpdate
     public IReadOnlyDictionary<string, string> AgentEnvironment { get; init; } = new Dictionary<string, string>();
     /// <summary>Forget the agent thread, so the next iteration starts a new one.</summary>
     public bool NewThread { get; init; }
+
+    public bool IsEmpty =>
+        Name is null && Prompt is null && ScriptCommand is null && ModelOverride is null && AgentMode is null && Agent is null && Notes is null
+        && McpConfig is null && Timeout is null && AllowAllTools is null && AllowTools.Count == 0 && DisallowTools.Count == 0
+        && NotificationsEnabled is null && AgentEnvironment.Count == 0 && !NewThread;
 }

@@ -1,0 +1,48 @@
+# Module manifest for AmpSessions.
+#
+# This file is the template: the build (cmdlets/Staging.targets) writes the staged manifest into
+# out/AmpSessions/<version>/ with {{ModuleVersion}} replaced by VersionPrefix from
+# Directory.Build.props, so the version is defined in one place. Import the staged module, not
+# this file. CmdletsToExport and AliasesToExport must list exactly the compiled cmdlets and their
+# [Alias]es; the module contract tests check it.
+@{
+    RootModule           = 'AmpSessions.dll'
+    ModuleVersion        = '{{ModuleVersion}}'
+    GUID                 = 'c9eb79fb-aad7-4e09-a484-d8f1a6776888'
+    Author               = 'AmpSessions contributors'
+    CompanyName          = 'AmpSessions contributors'
+    Copyright            = '(c) AmpSessions contributors. MIT License.'
+    Description          = 'Run Amp coding agents in isolated Git worktrees: one session per goal, on its own branch and worktree, with diffs, checkpoints, backups and repair, from the PowerShell pipeline.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+
+    FormatsToProcess     = @('AmpSessions.Format.ps1xml')
+
+    CmdletsToExport      = @(
+        'New-AmpSession'
+        'Get-AmpSession'
+        'Get-AmpSessionState'
+        'Set-AmpSession'
+        'Remove-AmpSession'
+        'Repair-AmpSession'
+        'Compare-AmpSession'
+        'Checkpoint-AmpSession'
+        'Open-AmpSession'
+        'Get-AmpSessionBackup'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @(
+        'gams'
+        'nams'
+    )
+
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('PSEdition_Core', 'Windows', 'Linux', 'MacOS', 'Git', 'AI', 'Agents')
+            ProjectUri   = 'https://github.com/ampsessions/ampsessions'
+            LicenseUri   = 'https://github.com/ampsessions/ampsessions/blob/main/LICENSE'
+            ReleaseNotes = 'First release of the module: create, list, inspect, change, diff, checkpoint, open, back up, repair and clean up sessions; -WhatIf/-Confirm on every change; typed output with table and diff views; full offline help.'
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using System.Management.Automation;
+using AmpSessions.Core;
+using AmpSessions.Core.Errors;
+using AmpSessions.Core.Jobs;
+using AmpSessions.Core.Sessions;
+using AmpSessions.Module.Infrastructure;
+
+namespace AmpSessions.Module;
+
+/// <summary>
+/// The base of every AmpSessions cmdlet: the data directory and store, opened once per pipeline;
+/// a cancellation token that Ctrl+C (StopProcessing) cancels; core errors mapped to ErrorRecords;
+/// and core calls run off the pipeline thread with their events written back on it.
+/// </summary>
+public abstract class AmpCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource cancellation = new();
+    private AmpContext? context;
+    private SessionManager? sessions;
+    private readonly Dictionary<string, int> progressActivityIds = new(StringComparer.Ordinal);
+
+    /// <summary>The data directory (database, logs); default $env:AMP_SESSIONS_HOME, else the platform's app-data folder.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? DataPath { get; set; }
+
+    /// <summary>The store and settings this pipeline works with.</summary>
+    protected AmpContext Context => context ?? throw new InvalidOperationException("The AmpSessions context is opened in BeginProcessing.");
+
+    protected SessionManager Sessions => sessions ??= new SessionManager(Context);
+
+    /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
+    protected CancellationToken CancellationToken => cancellation.Token;
+
+    protected override void BeginProcessing()
+    {
+        var dataPath = DataPath is null ? null : ResolvePath(DataPath);
+        try
+        {
+            context = AmpContext.Open(dataPath);
+        }
+        catch (AmpSessionsException ex)
+        {
+            ThrowTerminatingError(ErrorRecords.From(ex, dataPath));
+        }
+    }
+
+    protected override void StopProcessing() => cancellation.Cancel();
+
+    /// <summary>A path the user typed, resolved against PowerShell's current location (not the process's).</summary>
+    protected string ResolvePath(string path) => GetUnresolvedProviderPathFromPSPath(path);
+
+    /// <summary>PowerShell's current file-system location.</summary>
+    protected string CurrentDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+
+    /// <summary>
+    /// Runs a core call on the thread pool while this (the pipeline) thread writes its events as
+    /// progress, verbose, information, warning, output and error records, then returns its result.
+    /// Core exceptions surface as they are; a stopped pipeline surfaces as PipelineStoppedException.
+    /// </summary>
+    protected T RunOnPipeline<T>(Func<RunEventWriter, CancellationToken, Task<T>> call)
+    {
+        var run = new BackgroundRun<T>(MyInvocation.MyCommand.Name, call, CancellationToken);
+        run.Start();
+        var events = run.Events;
+        while (events.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            while (events.TryRead(out var item))
+            {
+                WriteEvent(item);
+            }
+        }
+        try
+        {
+            return run.Completion.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    /// <summary>Writes one failed pipeline item as a non-terminating error.</summary>
+    protected void WriteFailure(Exception error, object? input) => WriteError(ErrorRecords.From(error, input));
+
+    private void WriteEvent(RunEvent item)
+    {
+        switch (item.Kind)
+        {
+            case RunEventKind.Progress:
+                WriteProgress(RunEventRecords.Progress(item.Progress!, ActivityId(item.Progress!.Activity), parentActivityId: -1));
+                break;
+            case RunEventKind.Verbose:
+                WriteVerbose(item.Message);
+                break;
+            case RunEventKind.Information:
+                WriteInformation(RunEventRecords.Information(item, MyInvocation.MyCommand.Name));
+                break;
+            case RunEventKind.Warning:
+                WriteWarning(item.Message);
+                break;
+            case RunEventKind.Output:
+                WriteObject(item.Output, enumerateCollection: true);
+                break;
+            case RunEventKind.Error:
+                WriteError(ErrorRecords.From(item.Error!, null));
+                break;
+        }
+    }
+
+    // One stable id per activity name for the whole pipeline, so updates replace each other.
+    private int ActivityId(string activity)
+    {
+        if (!progressActivityIds.TryGetValue(activity, out var id))
+        {
+            id = progressActivityIds.Count + 1;
+            progressActivityIds[activity] = id;
+        }
+        return id;
+    }
+
+    public void Dispose()
+    {
+        cancellation.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,114 @@
+using System.Management.Automation;
+using AmpSessions.Core.Jobs;
+using AmpSessions.Module.Infrastructure;
+
+namespace AmpSessions.Module.Jobs;
+
+/// <summary>
+/// One session of an <see cref="AmpJob"/>: a shell over a core background run. A worker moves the
+/// run's events into the job's Output, Error, Progress, Verbose, Warning and Information
+/// collections (never the pipeline) and sets the final state once the run has ended.
+/// </summary>
+public sealed class AmpChildJob : Job
+{
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(30);
+
+    private readonly IBackgroundRun run;
+    private readonly int progressActivityId;
+    private readonly int parentActivityId;
+
+    internal AmpChildJob(string command, IBackgroundRun run, int progressActivityId, int parentActivityId)
+        : base(command, run.Name)
+    {
+        PSJobTypeName = AmpJob.JobTypeName;
+        this.run = run;
+        this.progressActivityId = progressActivityId;
+        this.parentActivityId = parentActivityId;
+        run.StateChanged += OnRunStateChanged;
+        _ = Task.Run(ForwardAsync);
+    }
+
+    public override string StatusMessage => run.State.ToString();
+
+    public override bool HasMoreData =>
+        Output.Count > 0 || Error.Count > 0 || Progress.Count > 0 || Verbose.Count > 0 || Warning.Count > 0 || Information.Count > 0;
+
+    public override string Location => Environment.MachineName;
+
+    public override void StopJob()
+    {
+        run.Cancel();
+        run.Completion.ContinueWith(_ => { }, TaskScheduler.Default).Wait(StopWait);
+    }
+
+    private void OnRunStateChanged(object? sender, BackgroundRunStateChangedEventArgs e)
+    {
+        if (e.Current == BackgroundRunState.Running)
+        {
+            SetJobState(JobState.Running);
+        }
+    }
+
+    private async Task ForwardAsync()
+    {
+        await foreach (var item in run.Events.ReadAllAsync().ConfigureAwait(false))
+        {
+            Add(item);
+        }
+        await run.Completion.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        switch (run.State)
+        {
+            case BackgroundRunState.Completed:
+                if (run.Result is { } result)
+                {
+                    foreach (var item in LanguagePrimitives.GetEnumerable(result) ?? new[] { result })
+                    {
+                        Output.Add(PSObject.AsPSObject(item));
+                    }
+                }
+                SetJobState(JobState.Completed);
+                break;
+            case BackgroundRunState.Cancelled:
+                SetJobState(JobState.Stopped);
+                break;
+            default:
+                Error.Add(ErrorRecords.From(run.Error!, run.Name));
+                SetJobState(JobState.Failed);
+                break;
+        }
+    }
+
+    private void Add(RunEvent item)
+    {
+        switch (item.Kind)
+        {
+            case RunEventKind.Progress:
+                Progress.Add(RunEventRecords.Progress(item.Progress!, progressActivityId, parentActivityId));
+                break;
+            case RunEventKind.Verbose:
+                Verbose.Add(new VerboseRecord(item.Message));
+                break;
+            case RunEventKind.Information:
+                Information.Add(RunEventRecords.Information(item, Name));
+                break;
+            case RunEventKind.Warning:
+                Warning.Add(new WarningRecord(item.Message));
+                break;
+            case RunEventKind.Output:
+                Output.Add(PSObject.AsPSObject(item.Output));
+                break;
+            case RunEventKind.Error:
+                Error.Add(ErrorRecords.From(item.Error!, Name));
+                break;
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            run.StateChanged -= OnRunStateChanged;
+        }
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,228 @@
+using System.Reflection;
+
+namespace AmpSessions.Module.Tests;
+
+[Collection(StagedModuleCollection.Name)]
+public sealed class CmdletContractTests(StagedModule module)
+{
+    /// <summary>The approved verbs: the constants of PowerShell's VerbsCommon, VerbsCommunications,
+    /// VerbsData, VerbsDiagnostic, VerbsLifecycle, VerbsOther and VerbsSecurity classes.</summary>
+    private static readonly HashSet<string> ApprovedVerbs = new(StringComparer.Ordinal)
+    {
+        // VerbsCommon
+        "Add", "Clear", "Close", "Copy", "Enter", "Exit", "Find", "Format", "Get", "Hide", "Join", "Lock", "Move", "New", "Open",
+        "Optimize", "Pop", "Push", "Redo", "Remove", "Rename", "Reset", "Resize", "Search", "Select", "Set", "Show", "Skip",
+        "Split", "Step", "Switch", "Undo", "Unlock", "Watch",
+        // VerbsCommunications
+        "Connect", "Disconnect", "Read", "Receive", "Send", "Write",
+        // VerbsData
+        "Backup", "Checkpoint", "Compare", "Compress", "Convert", "ConvertFrom", "ConvertTo", "Dismount", "Edit", "Expand",
+        "Export", "Group", "Import", "Initialize", "Limit", "Merge", "Mount", "Out", "Publish", "Restore", "Save", "Sync",
+        "Unpublish", "Update",
+        // VerbsDiagnostic
+        "Debug", "Measure", "Ping", "Repair", "Resolve", "Test", "Trace",
+        // VerbsLifecycle
+        "Approve", "Assert", "Build", "Complete", "Confirm", "Deny", "Deploy", "Disable", "Enable", "Install", "Invoke",
+        "Register", "Request", "Restart", "Resume", "Start", "Stop", "Submit", "Suspend", "Uninstall", "Unregister", "Wait",
+        // VerbsOther
+        "Use",
+        // VerbsSecurity
+        "Block", "Grant", "Protect", "Revoke", "Unblock", "Unprotect",
+    };
+
+    /// <summary>Verbs that only read (or, for Export, write a file of the user's): no -WhatIf needed.</summary>
+    private static readonly HashSet<string> ReadOnlyVerbs = new(StringComparer.Ordinal)
+    {
+        "Get", "Compare", "Export", "Open", "Watch", "Find", "Search", "Test", "Measure", "Show", "Resolve", "Receive", "Wait",
+        "Read", "Format", "Out", "Select",
+    };
+
+    private const string CoreSession = "AmpSessions.Core.Sessions.Session";
+
+    [Fact]
+    public void The_module_has_cmdlets() => Assert.NotEmpty(module.Cmdlets);
+
+    [Fact]
+    public void Every_cmdlet_uses_an_approved_verb() =>
+        Assert.All(module.Cmdlets, c => Assert.True(ApprovedVerbs.Contains(c.Verb), $"{c.Name}: '{c.Verb}' is not an approved verb"));
+
+    [Fact]
+    public void Every_noun_is_singular_and_starts_with_Amp() =>
+        Assert.All(module.Cmdlets, c =>
+        {
+            Assert.StartsWith("Amp", c.Noun, StringComparison.Ordinal);
+            Assert.False(c.Noun.EndsWith('s'), $"{c.Name}: nouns are singular");
+        });
+
+    [Fact]
+    public void Every_cmdlet_is_a_sealed_VerbNounCommand_class_on_the_shared_base()
+    {
+        var baseType = module.ModuleType("AmpSessions.Module.AmpCmdlet");
+        Assert.All(module.Cmdlets, c =>
+        {
+            Assert.Equal(c.Verb + c.Noun + "Command", c.Type.Name);
+            Assert.True(c.Type.IsSealed, $"{c.Type.Name} must be sealed");
+            Assert.True(c.Type.IsSubclassOf(baseType), $"{c.Type.Name} must derive from AmpCmdlet");
+        });
+    }
+
+    [Fact]
+    public void The_shared_base_is_a_disposable_PSCmdlet_that_handles_Ctrl_C()
+    {
+        var baseType = module.ModuleType("AmpSessions.Module.AmpCmdlet");
+        Assert.True(baseType.IsAbstract);
+        Assert.Equal("System.Management.Automation.PSCmdlet", baseType.BaseType!.FullName);
+        Assert.Contains(baseType.GetInterfaces(), i => i.FullName == "System.IDisposable");
+        foreach (var method in new[] { "BeginProcessing", "StopProcessing" })
+        {
+            Assert.Equal(baseType, baseType.GetMethod(method, BindingFlags.NonPublic | BindingFlags.Instance)!.DeclaringType);
+        }
+    }
+
+    [Fact]
+    public void Every_cmdlet_declares_one_public_sealed_output_type()
+    {
+        Assert.All(module.Cmdlets, c =>
+        {
+            var output = Assert.Single(c.OutputTypes);
+            Assert.True(output.IsPublic && output.IsSealed, $"{c.Name}: {output.FullName} must be a public sealed type");
+            Assert.Equal("AmpSessions.Core", output.Assembly.GetName().Name);
+        });
+    }
+
+    [Fact]
+    public void Every_parameter_set_name_is_a_public_constant()
+    {
+        Assert.All(module.Cmdlets, c =>
+        {
+            var constants = c.Type.GetFields(BindingFlags.Public | BindingFlags.Static | BindingFlags.FlattenHierarchy)
+                .Where(f => f.IsLiteral && f.FieldType.FullName == "System.String")
+                .Select(f => (string)f.GetRawConstantValue()!)
+                .ToHashSet(StringComparer.Ordinal);
+            Assert.All(c.ParameterSets, set => Assert.True(constants.Contains(set), $"{c.Name}: the parameter set '{set}' is not a constant"));
+            if (c.ParameterSets.Count > 1)
+            {
+                Assert.Contains(c.DefaultParameterSet, c.ParameterSets);
+            }
+        });
+    }
+
+    [Fact]
+    public void Every_cmdlet_that_changes_state_supports_WhatIf_and_Confirm()
+    {
+        var changing = module.Cmdlets.Where(c => !ReadOnlyVerbs.Contains(c.Verb)).ToArray();
+        Assert.NotEmpty(changing);
+        Assert.All(changing, c => Assert.True(c.SupportsShouldProcess, $"{c.Name} changes state but does not support ShouldProcess"));
+    }
+
+    [Fact]
+    public void Removing_and_forcing_ask_for_confirmation_by_default()
+    {
+        var risky = module.Cmdlets.Where(c => c.Verb == "Remove" || c.Parameter("Force") is not null).ToArray();
+        Assert.NotEmpty(risky);
+        Assert.All(risky, c =>
+        {
+            Assert.True(c.SupportsShouldProcess, c.Name);
+            Assert.Equal(CompiledCmdlet.ConfirmImpactHigh, c.ConfirmImpact);
+        });
+    }
+
+    [Fact]
+    public void Every_cmdlet_takes_DataPath_in_every_parameter_set() =>
+        Assert.All(module.Cmdlets, c =>
+        {
+            var dataPath = c.Parameter("DataPath");
+            Assert.True(dataPath is not null, $"{c.Name} has no -DataPath");
+            Assert.Equal(PowerShellTypes.AllParameterSets, Assert.Single(dataPath!.Usages).ParameterSet);
+        });
+
+    [Fact]
+    public void Cmdlets_that_take_sessions_bind_Session_by_value_and_Id_by_property_name()
+    {
+        var sessionCmdlets = module.Cmdlets.Where(c => c.Parameter("Session") is not null).ToArray();
+        Assert.True(sessionCmdlets.Length >= 7, "the session cmdlets share -Session and -Id");
+        Assert.All(sessionCmdlets, c =>
+        {
+            var session = c.Parameter("Session")!;
+            Assert.Equal(CoreSession + "[]", session.Type.FullName);
+            Assert.Equal(new ParameterUsage("Session", true, 0, true, false), Assert.Single(session.Usages));
+
+            var id = c.Parameter("Id")!;
+            Assert.Equal("System.String[]", id.Type.FullName);
+            Assert.Equal(new ParameterUsage("Id", true, 0, false, true), Assert.Single(id.Usages));
+            Assert.Contains("SessionId", id.Aliases);
+            Assert.Equal("AmpSessions.Module.Completion.SessionIdCompleter", id.Completer?.FullName);
+            Assert.Equal("Id", c.DefaultParameterSet);
+        });
+    }
+
+    [Fact]
+    public void Get_AmpSession_finds_by_id_name_and_wildcard()
+    {
+        var get = module.Cmdlets.Single(c => c.Name == "Get-AmpSession");
+        var id = get.Parameter("Id")!;
+        Assert.True(id.SupportsWildcards);
+        Assert.True(id.Usages.Single().ValueFromPipelineByPropertyName && id.Usages.Single().ValueFromPipeline);
+        Assert.Equal("AmpSessions.Module.Completion.SessionIdCompleter", id.Completer?.FullName);
+        Assert.True(get.Parameter("Name")!.SupportsWildcards);
+        Assert.Equal("AmpSessions.Module.Completion.SessionNameCompleter", get.Parameter("Name")!.Completer?.FullName);
+        var status = get.Parameter("Status")!.Type;
+        Assert.Equal("System.Nullable`1", status.GetGenericTypeDefinition().FullName);
+        Assert.Equal("AmpSessions.Core.Sessions.SessionStatus", status.GetGenericArguments()[0].FullName);
+    }
+
+    [Fact]
+    public void Argument_completers_are_PowerShell_completers_for_sessions_and_branches()
+    {
+        var completers = module.Cmdlets.SelectMany(c => c.Parameters).Where(p => p.Completer is not null).Select(p => p.Completer!).Distinct().ToArray();
+        Assert.Contains(completers, t => t.Name == "BranchCompleter");
+        Assert.All(completers, t => Assert.Contains(t.GetInterfaces(), i => i.FullName == "System.Management.Automation.IArgumentCompleter"));
+        Assert.Equal("BranchCompleter", module.Cmdlets.Single(c => c.Name == "New-AmpSession").Parameter("BaseBranch")!.Completer?.Name);
+    }
+
+    [Fact]
+    public void Switches_are_SwitchParameters_not_booleans() =>
+        Assert.All(module.Cmdlets.SelectMany(c => c.Parameters), p => Assert.NotEqual("System.Boolean", p.Type.FullName));
+
+    [Fact]
+    public void The_job_base_offers_AsJob_and_a_bounded_ThrottleLimit()
+    {
+        var jobCmdlet = module.ModuleType("AmpSessions.Module.AmpJobCmdlet");
+        Assert.True(jobCmdlet.IsAbstract);
+        Assert.Equal("AmpSessions.Module.AmpSessionCmdlet", jobCmdlet.BaseType!.FullName);
+        var asJob = new CompiledParameter(jobCmdlet.GetProperty("AsJob")!);
+        Assert.True(asJob.IsSwitch);
+        var throttle = jobCmdlet.GetProperty("ThrottleLimit")!;
+        Assert.Equal("System.Int32", throttle.PropertyType.FullName);
+        var range = CompiledCmdlet.Attribute(throttle.CustomAttributes, PowerShellTypes.ValidateRangeAttribute)!;
+        Assert.Equal(1, range.ConstructorArguments[0].Value);
+        Assert.Equal(64, range.ConstructorArguments[1].Value);
+    }
+
+    [Fact]
+    public void Jobs_are_PowerShell_jobs_with_a_type_name_children_and_stop()
+    {
+        var job = module.ModuleType("AmpSessions.Module.Jobs.AmpJob");
+        var child = module.ModuleType("AmpSessions.Module.Jobs.AmpChildJob");
+        foreach (var type in new[] { job, child })
+        {
+            Assert.True(type.IsSealed);
+            Assert.Equal("System.Management.Automation.Job", type.BaseType!.FullName);
+            Assert.Equal(type, type.GetMethod("StopJob")!.DeclaringType);
+            foreach (var property in new[] { "StatusMessage", "HasMoreData", "Location" })
+            {
+                Assert.Equal(type, type.GetProperty(property)!.DeclaringType);
+            }
+        }
+        Assert.Equal("AmpSessionsJob", job.GetField("JobTypeName")!.GetRawConstantValue());
+    }
+
+    [Fact]
+    public void The_module_initializer_resolves_dependencies_on_import_and_forgets_them_on_removal()
+    {
+        var initializer = module.ModuleType("AmpSessions.Module.Infrastructure.ModuleInitializer");
+        var interfaces = initializer.GetInterfaces().Select(i => i.FullName).ToArray();
+        Assert.Contains("System.Management.Automation.IModuleAssemblyInitializer", interfaces);
+        Assert.Contains("System.Management.Automation.IModuleAssemblyCleanup", interfaces);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+
+namespace AmpSessions.Module.Tests;
+
+[Collection(StagedModuleCollection.Name)]
+public sealed partial class FormatTests(StagedModule module)
+{
+    private XDocument Formats => XDocument.Load(module.StagedFile("AmpSessions.Format.ps1xml"));
+
+    /// <summary>Each view (and each shared control) with the type it formats.</summary>
+    private IEnumerable<(string Where, string TypeName, XElement Body)> Formatted()
+    {
+        var document = Formats;
+        foreach (var view in document.Descendants("View"))
+        {
+            var type = view.Element("ViewSelectedBy")!.Elements("TypeName").Single().Value;
+            yield return ($"view {view.Element("Name")!.Value}", type, view);
+        }
+        foreach (var control in document.Root!.Element("Controls")!.Elements("Control"))
+        {
+            var type = control.Descendants("EntrySelectedBy").Single().Element("TypeName")!.Value;
+            yield return ($"control {control.Element("Name")!.Value}", type, control);
+        }
+    }
+
+    [Fact]
+    public void Every_type_a_view_selects_exists_in_the_staged_assemblies()
+    {
+        var typeNames = Formats.Descendants("TypeName").Select(t => t.Value).Distinct().ToArray();
+        Assert.NotEmpty(typeNames);
+        Assert.All(typeNames, name => Assert.True(module.FindType(name) is not null, $"{name} is not a type of the staged module"));
+    }
+
+    [Fact]
+    public void Every_property_a_view_reads_exists_on_its_type()
+    {
+        Assert.All(Formatted(), f =>
+        {
+            var type = module.FindType(f.TypeName)!;
+            // Nested controls (CustomControlName) bind their own types; only this body's own bindings count.
+            var properties = f.Body.Descendants("PropertyName").Where(p => p.Parent!.Name != "GroupBy").Select(p => p.Value);
+            var scriptProperties = f.Body.Descendants("ScriptBlock").SelectMany(s => DollarUnderscoreProperty().Matches(s.Value).Select(m => m.Groups["name"].Value));
+            Assert.All(properties.Concat(scriptProperties).Distinct(), name =>
+                Assert.True(HasProperty(type, name), $"{f.Where}: {f.TypeName} has no property '{name}'"));
+        });
+    }
+
+    [Fact]
+    public void Every_named_control_a_view_uses_is_defined()
+    {
+        var document = Formats;
+        var defined = document.Root!.Element("Controls")!.Elements("Control").Select(c => c.Element("Name")!.Value).ToHashSet();
+        Assert.All(document.Descendants("CustomControlName"), use => Assert.Contains(use.Value, defined));
+    }
+
+    [Fact]
+    public void Sessions_backups_and_diffs_have_their_default_views()
+    {
+        var firstViewKind = Formats.Descendants("View")
+            .GroupBy(v => v.Element("ViewSelectedBy")!.Element("TypeName")!.Value)
+            .ToDictionary(g => g.Key, g => g.First().Elements().Last().Name.LocalName);
+        Assert.Equal("TableControl", firstViewKind["AmpSessions.Core.Sessions.Session"]);
+        Assert.Equal("TableControl", firstViewKind["AmpSessions.Core.Backups.SessionBackup"]);
+        Assert.Equal("ListControl", firstViewKind["AmpSessions.Core.Sessions.SessionState"]);
+        Assert.Equal("CustomControl", firstViewKind["AmpSessions.Core.Sessions.SessionDiff"]);
+        Assert.Equal("CustomControl", firstViewKind["AmpSessions.Core.Git.FileDiff"]);
+    }
+
+    [Fact]
+    public void Every_cmdlet_output_type_has_a_view()
+    {
+        var formatted = Formats.Descendants("ViewSelectedBy").Elements("TypeName").Select(t => t.Value).ToHashSet();
+        Assert.All(module.Cmdlets, c => Assert.Contains(c.OutputTypes.Single().FullName!, formatted));
+    }
+
+    [Fact]
+    public void The_diff_colours_added_and_removed_lines_through_PSStyle_when_there_is_one()
+    {
+        var line = Formats.Root!.Element("Controls")!.Elements("Control").Single(c => c.Element("Name")!.Value == "AmpDiffLine").Value;
+        Assert.Contains("$PSStyle.Foreground.Green", line, StringComparison.Ordinal);
+        Assert.Contains("$PSStyle.Foreground.Red", line, StringComparison.Ordinal);
+        Assert.Contains("if (-not $PSStyle) { $text }", line, StringComparison.Ordinal);
+    }
+
+    private static bool HasProperty(Type type, string name) =>
+        type.GetProperty(name, BindingFlags.Public | BindingFlags.Instance) is not null;
+
+    // $_.Name at the start of a member chain; $_.Name.Substring(...) reads Name.
+    [GeneratedRegex(@"\$_\.(?<name>[A-Za-z]+)")]
+    private static partial Regex DollarUnderscoreProperty();
+}
