@@ -29,6 +29,7 @@ public static class CliApplication
         root.Options.Add(Json);
         root.Options.Add(DataDir);
         SessionCommands.AddTo(root);
+        BatchCommands.AddTo(root);
         return root;
     }
 

@@ -135,6 +135,7 @@ public sealed record BatchRecord
     public required string FilePath { get; init; }
 
     /// <summary>The batch file's text when the batch was created: resume runs exactly that, even if the file changed since.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public required string FileText { get; init; }
 
     public required string ContentHash { get; init; }
@@ -168,9 +169,12 @@ public sealed record BatchSummary
     public required BatchRecord Batch { get; init; }
     public required IReadOnlyDictionary<BatchItemStatus, int> Counts { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public string Id => Batch.Id;
-    public string Name => Batch.Name;
+
+    [System.Text.Json.Serialization.JsonIgnore]
     public BatchStatus Status => Batch.Status;
+
     public int Total => Batch.TotalItems;
     public int Finished => Counts.Where(c => c.Key.IsFinished()).Sum(c => c.Value);
     public int Passed => Counts.GetValueOrDefault(BatchItemStatus.Passed);

@@ -67,24 +67,26 @@ public sealed class BatchWorkspace : IDisposable
               FAKE_AMP_SCENARIO: {Yaml(scenario.EndsWith(".json", StringComparison.Ordinal) ? "script:" + scenario : scenario)}
               FAKE_AMP_STATE_DIR: {Yaml(StateDirectory)}
               FAKE_AMP_RECORD: {Yaml(RecordPath)}
+              AMP_TEST_AGENT: {Yaml(id)}
         {extra}
         """;
 
     /// <summary>YAML double-quoted scalar.</summary>
     public static string Yaml(string text) => JsonSerializer.Serialize(text);
 
-    /// <summary>Every recorded agent invocation: its folder, prompt, process id and start time.</summary>
+    /// <summary>Every recorded agent invocation: its agent, folder, prompt, process id and start time.</summary>
     public IReadOnlyList<AgentInvocation> Invocations() => !File.Exists(RecordPath) ? [] :
         File.ReadAllLines(RecordPath).Where(l => l.Length > 0).Select(line =>
         {
             using var json = JsonDocument.Parse(line);
             var root = json.RootElement;
-            return new AgentInvocation(root.GetProperty("cwd").GetString()!, root.GetProperty("stdin").GetString() ?? "",
+            var agent = root.GetProperty("env").TryGetProperty("AMP_TEST_AGENT", out var a) ? a.GetString() : null;
+            return new AgentInvocation(agent, root.GetProperty("cwd").GetString()!, root.GetProperty("stdin").GetString() ?? "",
                 root.GetProperty("pid").GetInt32(), root.GetProperty("startedAt").GetDateTimeOffset());
         }).ToList();
 
     public void Dispose() => temp.Dispose();
 }
 
-/// <summary>One run of the fake agent, as it recorded itself.</summary>
-public sealed record AgentInvocation(string WorkingDirectory, string Prompt, int ProcessId, DateTimeOffset StartedAt);
+/// <summary>One run of the fake agent, as it recorded itself (the agent from AMP_TEST_AGENT).</summary>
+public sealed record AgentInvocation(string? Agent, string WorkingDirectory, string Prompt, int ProcessId, DateTimeOffset StartedAt);
