@@ -47,7 +47,8 @@ public static class HtmlReport
         .matrix td { min-width: 120px; }
         .cells { display: flex; flex-wrap: wrap; gap: 3px; }
         .cell { display: inline-block; width: 20px; height: 20px; border-radius: 3px; color: #fff; font-size: 11px; font-weight: 700; line-height: 20px; text-align: center; text-decoration: none; }
-        .badge { display: inline-block; padding: 0 7px; border-radius: 9px; color: #fff; font-size: 12px; }
+        .badge { display: inline-block; padding: 0 7px; border-radius: 9px; color: #fff; font-size: 12px; white-space: nowrap; }
+        td code { white-space: nowrap; }
         .legend-row { display: flex; flex-wrap: wrap; gap: 14px; margin: 8px 0; color: #374151; }
         .legend-row span { display: inline-flex; align-items: center; gap: 5px; }
         .prompt { max-width: 340px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
@@ -164,7 +165,7 @@ public static class HtmlReport
     {
         var max = SvgChart.NiceMax(stats.ByAgent.Max(a => a.MaxDuration?.TotalSeconds ?? 0));
         var bars = stats.ByAgent.Select(a => new Bar(a.Key, a.MeanDuration?.TotalSeconds ?? 0,
-            a.MeanDuration is { } mean ? $"mean {Duration(mean)} (range {Duration(a.MinDuration!.Value)}–{Duration(a.MaxDuration!.Value)})" : "nothing ran",
+            a.MeanDuration is { } mean ? $"mean {Duration(mean)} ({Duration(a.MinDuration!.Value)} – {Duration(a.MaxDuration!.Value)})" : "nothing ran",
             "#0369a1", $"{a.Key}: mean {Duration(a.MeanDuration ?? TimeSpan.Zero)}, total {Duration(a.TotalDuration)}")
         {
             Lower = a.MinDuration?.TotalSeconds,
@@ -306,7 +307,7 @@ public static class HtmlReport
     private static string Interval(ConfidenceInterval interval) =>
         $"{(interval.Lower * 100).ToString("0", CultureInfo.InvariantCulture)}–{(interval.Upper * 100).ToString("0", CultureInfo.InvariantCulture)}%";
 
-    private static string Money(decimal? cost) => cost is { } c ? "$" + c.ToString(c >= 100 ? "0" : c >= 1 ? "0.00" : "0.0000", CultureInfo.InvariantCulture) : "–";
+    private static string Money(decimal? cost) => cost is { } c ? "$" + c.ToString(c >= 100 ? "0" : c >= 0.1m ? "0.00" : "0.0000", CultureInfo.InvariantCulture) : "–";
 
     private static string Duration(TimeSpan duration) => duration.TotalSeconds switch
     {

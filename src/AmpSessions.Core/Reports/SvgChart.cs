@@ -20,9 +20,9 @@ internal sealed record StackedBar(string Label, IReadOnlyList<(double Value, str
 /// </summary>
 internal static class SvgChart
 {
-    private const int Width = 720;
+    private const int Width = 860;
     private const int LabelWidth = 170;
-    private const int ValueWidth = 150;
+    private const int ValueWidth = 220;
     private const int RowHeight = 30;
     private const int Top = 8;
     private const int AxisHeight = 26;
@@ -84,7 +84,7 @@ internal static class SvgChart
         return svg.Append("</svg>").ToString();
     }
 
-    /// <summary>The next 1, 2 or 5 × 10^k at or above the value, so ticks are round numbers.</summary>
+    /// <summary>The next 1, 2, 2.5 or 5 × 10^k at or above the value, so the quarter ticks are round numbers.</summary>
     public static double NiceMax(double value)
     {
         if (value <= 0 || double.IsNaN(value))
@@ -92,7 +92,7 @@ internal static class SvgChart
             return 1;
         }
         var magnitude = Math.Pow(10, Math.Floor(Math.Log10(value)));
-        foreach (var step in new[] { 1.0, 2.0, 5.0, 10.0 })
+        foreach (var step in new[] { 1.0, 2.0, 2.5, 5.0, 10.0 })
         {
             if (step * magnitude >= value * 0.999999)
             {

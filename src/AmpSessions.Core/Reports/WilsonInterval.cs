@@ -29,7 +29,7 @@ public static class WilsonInterval
         var denominator = 1 + z2 / n;
         var center = (p + z2 / (2 * n)) / denominator;
         var half = z * Math.Sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator;
-        // Clamp away rounding noise at the ends (0/n must give exactly 0 as the lower bound).
-        return new ConfidenceInterval(Math.Max(0, center - half), Math.Min(1, center + half));
+        // At 0/n and n/n the bound is exactly 0 or 1; the formula leaves rounding noise there.
+        return new ConfidenceInterval(successes == 0 ? 0 : Math.Max(0, center - half), successes == trials ? 1 : Math.Min(1, center + half));
     }
 }
