@@ -47,7 +47,7 @@ internal static class BatchCommands
             var request = new BatchRunRequest { FilePath = p.GetValue(file)!, Shard = Shard(p, shard), Concurrency = p.GetValue(concurrency) };
             var service = Service(p);
             var result = await BatchProgressDisplay.RunAsync(output, progress => service.RunAsync(request, progress, ct));
-            return RenderRun(output, result);
+            return RenderRun(output, result, ct);
         }, file, shard, concurrency);
     }
 
@@ -58,11 +58,11 @@ internal static class BatchCommands
         {
             var service = Service(p);
             var result = await BatchProgressDisplay.RunAsync(output, progress => service.ResumeAsync(p.GetValue(reference)!, progress, ct));
-            return RenderRun(output, result);
+            return RenderRun(output, result, ct);
         }, reference);
     }
 
-    private static int RenderRun(Output output, BatchRunResult result)
+    private static int RenderRun(Output output, BatchRunResult result, CancellationToken cancellationToken)
     {
         output.Result(result, r =>
         {
@@ -77,7 +77,9 @@ internal static class BatchCommands
                 output.Line($"Resume with: amp-sessions batch resume {r.BatchId}");
             }
         });
-        return result.Status == BatchStatus.Completed ? CliApplication.Success : CliApplication.Failed;
+        return result.Status == BatchStatus.Completed ? CliApplication.Success
+            : cancellationToken.IsCancellationRequested ? CliApplication.Cancelled
+            : CliApplication.Failed;
     }
 
     private static void AddValidate(Command batch)
@@ -118,13 +120,14 @@ internal static class BatchCommands
                 itemIds = validation.Selected.Select(i => i.Id),
             }, _ =>
             {
-                output.Line($"{d.FilePath}: valid. \"{d.Metadata.Name}\": {d.Agents.Count} agents × {d.Tasks.Count} tasks = {validation.Items.Count} items" +
+                output.Line($"{d.FilePath}: valid. \"{d.Metadata.Name}\": {BatchText.Count(d.Agents.Count, "agent")} × {BatchText.Count(d.Tasks.Count, "task")} = {BatchText.Count(validation.Items.Count, "item")}" +
                     (validation.Shard is null ? "." : $"; shard {validation.Shard} runs {validation.Selected.Count}."));
                 foreach (var task in d.Tasks)
                 {
                     var count = validation.Items.Count(i => i.TaskId == task.Id);
-                    output.Line($"  {task.Id} ({task.Type.ToString().ToLowerInvariant()}): {count} items" +
-                        (task.Type == BatchTaskType.Batch ? $" ({task.Prompts.Count} prompts × {task.Repositories.Count} repositories per agent)" : $" ({task.Cases.Count} cases per agent)"));
+                    output.Line($"  {task.Id} ({task.Type.ToString().ToLowerInvariant()}): {BatchText.Count(count, "item")}" + (task.Type == BatchTaskType.Batch
+                        ? $" ({BatchText.Count(task.Prompts.Count, "prompt")} × {task.Repositories.Count} repositor{(task.Repositories.Count == 1 ? "y" : "ies")} per agent)"
+                        : $" ({BatchText.Count(task.Cases.Count, "case")} per agent)"));
                 }
                 output.Line($"  {d.Execution.Concurrency} at once, time limit {(d.Execution.Timeout is { } t ? BatchText.Duration(t) : "none")}, up to {d.Execution.RetryPolicy.MaxAttempts} attempts");
             });

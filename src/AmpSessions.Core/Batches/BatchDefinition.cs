@@ -18,7 +18,7 @@ public sealed record BatchDefinition
 
     /// <summary>The file's text as read (a batch keeps it, so resume runs what was started).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public required string SourceText { get; init; }
+    public string SourceText { get; init; } = "";
 
     public int Version { get; init; } = SupportedVersion;
     public required BatchMetadata Metadata { get; init; }

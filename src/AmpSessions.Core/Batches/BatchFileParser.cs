@@ -541,8 +541,9 @@ public static class BatchFileParser
                 if (id is not null)
                 {
                     seen[id] = map.Value("id")!;
+                    map.Where = $"{what} '{id}'";
                 }
-                yield return (map, id, id is null ? $"{what} {i + 1}" : $"{what} '{id}'");
+                yield return (map, id, map.Where);
             }
         }
 

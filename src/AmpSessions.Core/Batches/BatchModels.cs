@@ -136,7 +136,7 @@ public sealed record BatchRecord
 
     /// <summary>The batch file's text when the batch was created: resume runs exactly that, even if the file changed since.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public required string FileText { get; init; }
+    public string FileText { get; init; } = "";
 
     public required string ContentHash { get; init; }
     public required BatchStatus Status { get; init; }

@@ -118,8 +118,8 @@ internal sealed class YamlMap
 
     public YamlMappingNode Node { get; }
 
-    /// <summary>Where this mapping is, for messages: "execution", "agent 'fast'".</summary>
-    public string Where { get; }
+    /// <summary>Where this mapping is, for messages: "execution", "agent 'fast'" (renamed once its id is known).</summary>
+    public string Where { get; set; }
 
     public YamlFile File => file;
 

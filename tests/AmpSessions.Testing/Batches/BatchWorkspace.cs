@@ -74,9 +74,33 @@ public sealed class BatchWorkspace : IDisposable
     /// <summary>YAML double-quoted scalar.</summary>
     public static string Yaml(string text) => JsonSerializer.Serialize(text);
 
-    /// <summary>Every recorded agent invocation: its agent, folder, prompt, process id and start time.</summary>
-    public IReadOnlyList<AgentInvocation> Invocations() => !File.Exists(RecordPath) ? [] :
-        File.ReadAllLines(RecordPath).Where(l => l.Length > 0).Select(line =>
+    /// <summary>
+    /// Every recorded agent invocation: its agent, folder, prompt, process id and start time. Agents
+    /// may be appending (under a lock) while this reads: a locked file is read again, and a line
+    /// without its newline yet is left for the next read.
+    /// </summary>
+    public IReadOnlyList<AgentInvocation> Invocations()
+    {
+        if (!File.Exists(RecordPath))
+        {
+            return [];
+        }
+        string text;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var stream = new FileStream(RecordPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                text = new StreamReader(stream).ReadToEnd();
+                break;
+            }
+            catch (IOException) when (attempt < 50)
+            {
+                Thread.Sleep(20);
+            }
+        }
+        var lines = text.Split('\n');
+        return lines.Take(lines.Length - 1).Where(l => l.Length > 0).Select(line =>
         {
             using var json = JsonDocument.Parse(line);
             var root = json.RootElement;
@@ -84,6 +108,7 @@ public sealed class BatchWorkspace : IDisposable
             return new AgentInvocation(agent, root.GetProperty("cwd").GetString()!, root.GetProperty("stdin").GetString() ?? "",
                 root.GetProperty("pid").GetInt32(), root.GetProperty("startedAt").GetDateTimeOffset());
         }).ToList();
+    }
 
     public void Dispose() => temp.Dispose();
 }
