@@ -19,29 +19,12 @@ public sealed class BatchCommandTests : IDisposable
     public BatchCommandTests()
     {
         cli = new CliRunner(ws.DataDirectory);
-        ws.Folder("repo-a");
-        ws.WriteFile("repo-a/PASS", "yes\n");
-        ws.Folder("repo-b");
     }
 
     public void Dispose() => ws.Dispose();
 
-    private string WriteBatch() => ws.WriteFile("batch.yaml", $"""
-        version: 3
-        metadata:
-          name: "CLI batch"
-        execution:
-          concurrency: 2
-        agents:
-        {ws.Agent("steady", ws.Script("steady", Succeeds()))}
-        {ws.Agent("broken", ws.Script("broken", AlwaysErrors()))}
-        tasks:
-          - id: build
-            type: batch
-            prompts: ["Add a feature"]
-            repositories: ["./repo-a", "./repo-b"]
-            script_command: "test -f PASS"
-        """);
+    private string WriteBatch() => ws.WriteBatch("  concurrency: 2",
+        ws.Agent("steady", ws.Script("steady", Succeeds())), ws.Agent("broken", ws.Script("broken", AlwaysErrors())));
 
     private async Task<BatchRunResult> RunInCoreAsync(string file, BatchShard? shard = null) =>
         await new BatchService(AmpContext.Open(ws.DataDirectory), (_, _) => new ProcessBatchItemRunner())
@@ -56,16 +39,16 @@ public sealed class BatchCommandTests : IDisposable
         var json = await cli.RunAsync("batch", "validate", file, "--shard", "2/3", "--json");
 
         Assert.True(text.ExitCode == 0, text.ToString());
-        Assert.Contains($"{file}: valid. \"CLI batch\": 2 agents × 1 task = 4 items.", text.StandardOutput);
+        Assert.Contains($"{file}: valid. \"Runner test\": 2 agents × 2 tasks = 8 items.", text.StandardOutput);
         Assert.Contains("build (batch): 4 items (1 prompt × 2 repositories per agent)", text.StandardOutput);
         Assert.True(json.ExitCode == 0, json.ToString());
         using var document = JsonDocument.Parse(json.StandardOutput);
         var root = document.RootElement;
         Assert.True(root.GetProperty("valid").GetBoolean());
-        Assert.Equal(4, root.GetProperty("items").GetInt32());
+        Assert.Equal(8, root.GetProperty("items").GetInt32());
         Assert.Equal("2/3", root.GetProperty("shard").GetString());
         Assert.Equal(root.GetProperty("selected").GetInt32(), root.GetProperty("itemIds").GetArrayLength());
-        Assert.InRange(root.GetProperty("selected").GetInt32(), 1, 2);
+        Assert.InRange(root.GetProperty("selected").GetInt32(), 2, 3);
     }
 
     [Fact]
@@ -137,15 +120,15 @@ public sealed class BatchCommandTests : IDisposable
         var missing = await cli.RunAsync("batch", "status", "zzzz");
 
         Assert.True(list.ExitCode == 0, list.ToString());
-        Assert.Matches($@"(?m)^{result.BatchId}\s+CLI batch\s+Completed\s+-\s+4/4\s+1\s", list.StandardOutput);
+        Assert.Matches($@"(?m)^{result.BatchId}\s+Runner test\s+Completed\s+-\s+8/8\s+3\s", list.StandardOutput);
         Assert.True(status.ExitCode == 0, status.ToString());
-        Assert.Contains($"Batch {result.BatchId} \"CLI batch\"  [Completed]", status.StandardOutput);
-        Assert.Contains("4/4 finished, 1 passed, 1 failed, 2 error", status.StandardOutput);
+        Assert.Contains($"Batch {result.BatchId} \"Runner test\"  [Completed]", status.StandardOutput);
+        Assert.Contains("8/8 finished, 3 passed, 1 failed, 4 error", status.StandardOutput);
         Assert.Matches(@"(?m)^\w{12}\s+broken\s+build\s+repo-a\s+error\s+1\s+\S+s\s+Model provider returned an error: overloaded$", status.StandardOutput);
         using var document = JsonDocument.Parse(json.StandardOutput);
         Assert.Equal("Completed", document.RootElement.GetProperty("summary").GetProperty("batch").GetProperty("status").GetString());
         Assert.False(document.RootElement.GetProperty("summary").GetProperty("batch").TryGetProperty("fileText", out _));
-        Assert.Equal(["Passed", "Failed", "Error", "Error"],
+        Assert.Equal(["Passed", "Failed", "Passed", "Passed", "Error", "Error", "Error", "Error"],
             document.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("status").GetString()));
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("No batch matches 'zzzz'", missing.StandardError);
@@ -179,13 +162,13 @@ public sealed class BatchCommandTests : IDisposable
         var html = await cli.RunAsync("report", output, "--format", "html");
 
         Assert.True(merge.ExitCode == 0, merge.ToString());
-        Assert.Contains($"Merged 2 journals into {output}: 4 items, 0 unfinished, 0 missing.", merge.StandardOutput);
-        Assert.Equal(4, BatchJournal.Read(output).Latest().Count);
+        Assert.Contains($"Merged 2 journals into {output}: 8 items, 0 unfinished, 0 missing.", merge.StandardOutput);
+        Assert.Equal(8, BatchJournal.Read(output).Latest().Count);
         Assert.True(toStdout.ExitCode == 0, toStdout.ToString());
         Assert.StartsWith("{\"record\":\"batch\"", toStdout.StandardOutput);
-        Assert.Contains("of the batch's 4 items are in no journal given: is a shard missing?", toStdout.StandardError);
+        Assert.Contains("of the batch's 8 items are in no journal given: is a shard missing?", toStdout.StandardError);
         Assert.True(report.ExitCode == 0, report.ToString());
-        Assert.Equal(5, File.ReadAllLines(ws.Path("merged", "all.csv")).Length);
+        Assert.Equal(9, File.ReadAllLines(ws.Path("merged", "all.csv")).Length);
         Assert.True(html.ExitCode == 0, html.ToString());
         Assert.StartsWith("<!DOCTYPE html>", html.StandardOutput);
         Assert.Contains("<section id=\"matrix\">", html.StandardOutput);
@@ -202,9 +185,9 @@ public sealed class BatchCommandTests : IDisposable
 
         Assert.True(jsonl.ExitCode == 0, jsonl.ToString());
         Assert.Equal(ws.Path("r", "items.jsonl"), JsonDocument.Parse(jsonl.StandardOutput).RootElement.GetProperty("output").GetString());
-        Assert.Equal(4, File.ReadAllLines(ws.Path("r", "items.jsonl")).Length);
+        Assert.Equal(8, File.ReadAllLines(ws.Path("r", "items.jsonl")).Length);
         Assert.True(html.ExitCode == 0, html.ToString());
-        Assert.Contains("Wrote the html report of 4 items", html.StandardOutput);
+        Assert.Contains("Wrote the html report of 8 items", html.StandardOutput);
         Assert.Contains("href=\"../data/batches/", File.ReadAllText(ws.Path("r", "report.html")));
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("'pdf' is not a report format: use jsonl, csv, html.", bad.StandardError);

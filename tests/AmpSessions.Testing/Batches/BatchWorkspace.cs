@@ -3,8 +3,9 @@ using System.Text.Json;
 namespace AmpSessions.Testing.Batches;
 
 /// <summary>
-/// A temp folder for batch tests: repositories, fake-agent scenario scripts, a data directory and
-/// a batch file whose agents run the fake agent (recording every invocation).
+/// A temp folder for batch tests: two repository folders (repo-a passes `test -f PASS`, repo-b does
+/// not), fake-agent scenario scripts, a data directory and batch files whose agents run the fake
+/// agent (recording every invocation).
 /// </summary>
 public sealed class BatchWorkspace : IDisposable
 {
@@ -14,6 +15,8 @@ public sealed class BatchWorkspace : IDisposable
     {
         Directory.CreateDirectory(DataDirectory);
         Directory.CreateDirectory(StateDirectory);
+        WriteFile("repo-a/PASS", "yes\n");
+        Folder("repo-b");
     }
 
     public string Root => temp.Path;
@@ -38,6 +41,35 @@ public sealed class BatchWorkspace : IDisposable
         File.WriteAllText(path, content);
         return path;
     }
+
+    /// <summary>
+    /// Writes batch.yaml ("Runner test"): the execution lines and agents given, two tasks (build:
+    /// graded by `test -f PASS`; docs: ungraded) over repo-a and repo-b, a price for the agent
+    /// "steady", and all three export formats.
+    /// </summary>
+    public string WriteBatch(string execution, params string[] agents) => WriteFile("batch.yaml", $$"""
+        version: 3
+        metadata:
+          name: "Runner test"
+        execution:
+        {{execution}}
+        agents:
+        {{string.Join("\n", agents)}}
+        tasks:
+          - id: build
+            type: batch
+            prompts: ["Add a feature"]
+            repositories: ["./repo-a", "./repo-b"]
+            script_command: "test -f PASS"
+          - id: docs
+            type: batch
+            prompts: ["Write the docs"]
+            repositories: ["./repo-a", "./repo-b"]
+        prices:
+          steady: { input: 3, output: 15, cache_creation: 3.75, cache_read: 0.3 }
+        metrics:
+          export_formats: [jsonl, csv, html]
+        """);
 
     /// <summary>A fake-agent scenario script (see tests/AmpSessions.FakeAgent/README.md) under scripts/.</summary>
     public string Script(string name, params object[] steps) =>
