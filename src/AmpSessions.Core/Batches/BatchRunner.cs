@@ -77,6 +77,7 @@ public sealed class BatchRunner
     {
         ArgumentNullException.ThrowIfNull(plan);
         var run = new Run(this, plan, progress);
+        using var keepOpen = store.KeepOpen();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var pollEnd = new CancellationTokenSource();
         var poll = PollForStopAsync(plan.Batch.Id, stop, pollEnd.Token);

@@ -22,6 +22,9 @@ public sealed class BatchStore
 
     public BatchStore(Database database) => this.database = database;
 
+    /// <summary>Holds the database open for a run, so each item's two short writes stay cheap (see <see cref="Database.KeepOpen"/>).</summary>
+    public IDisposable KeepOpen() => database.KeepOpen();
+
     /// <summary>Writes the batch and one Pending row per item, all or nothing.</summary>
     public void Insert(BatchRecord batch, IReadOnlyList<BatchItem> items) => database.Transaction((connection, transaction) =>
     {
