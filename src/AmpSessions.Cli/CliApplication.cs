@@ -32,6 +32,7 @@ public static class CliApplication
         IterationCommands.AddTo(root);
         DemoCommands.AddTo(root);
         IntegrationCommands.AddTo(root);
+        BatchCommands.AddTo(root);
         return root;
     }
 

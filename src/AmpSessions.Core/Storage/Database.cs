@@ -89,6 +89,26 @@ public sealed class Database
         }
     }
 
+    /// <summary>
+    /// Keeps one connection open until disposed. SQLite checkpoints the WAL when the last
+    /// connection closes, so a long run of short connections (a batch writing two rows per item)
+    /// would pay a checkpoint on every write; with this held, they do not.
+    /// </summary>
+    public IDisposable KeepOpen()
+    {
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
+            connection.Open();
+        }
+        catch (SqliteException ex)
+        {
+            connection.Dispose();
+            throw Translate(ex);
+        }
+        return connection;
+    }
+
     /// <summary>Runs work inside one write transaction (BEGIN IMMEDIATE: the write lock is taken up front).</summary>
     public T Transaction<T>(Func<SqliteConnection, SqliteTransaction, T> work) => Execute(connection =>
     {

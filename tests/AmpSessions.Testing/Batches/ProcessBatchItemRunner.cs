@@ -1,0 +1,138 @@
+using System.Text.Json;
+using AmpSessions.Core.Batches;
+using AmpSessions.Core.Processes;
+
+namespace AmpSessions.Testing.Batches;
+
+/// <summary>
+/// A real, process-based item runner for tests only: it runs the item's agent command (the fake
+/// agent in tests) in the item's repository folder with the prompt on stdin, reads its stream-json
+/// output for the result, tokens and tool calls, then runs the script or grading command through
+/// the shell. No session or worktree: that is the product's session-based runner. Cancellation
+/// kills the process tree (ProcessRunner does) and surfaces as OperationCanceledException.
+/// </summary>
+public sealed class ProcessBatchItemRunner : IBatchItemRunner
+{
+    private int inFlight;
+    private int maxInFlight;
+    private int calls;
+
+    /// <summary>The most attempts that were running at the same moment.</summary>
+    public int MaxConcurrency => Volatile.Read(ref maxInFlight);
+
+    /// <summary>How many attempts were started.</summary>
+    public int Calls => Volatile.Read(ref calls);
+
+    public async Task<BatchItemOutcome> RunAsync(BatchItem item, BatchItemContext context, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref calls);
+        var now = Interlocked.Increment(ref inFlight);
+        for (var seen = Volatile.Read(ref maxInFlight); now > seen; seen = Volatile.Read(ref maxInFlight))
+        {
+            if (Interlocked.CompareExchange(ref maxInFlight, now, seen) == seen)
+            {
+                break;
+            }
+        }
+        try
+        {
+            return await RunAgentAndGradeAsync(item, context, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref inFlight);
+        }
+    }
+
+    private static async Task<BatchItemOutcome> RunAgentAndGradeAsync(BatchItem item, BatchItemContext context, CancellationToken cancellationToken)
+    {
+        var arguments = context.Runtime.Command.Skip(1).Concat(["-x", "--stream-json"]).ToList();
+        if (context.Agent.AgentMode is { } mode)
+        {
+            arguments.AddRange(["-m", mode]);
+        }
+        var environment = context.Runtime.Environment.ToDictionary(e => e.Key, e => (string?)e.Value);
+        using var log = new StreamWriter(context.LogPath);
+        var tokens = TokenUsage.Zero;
+        var tools = new Dictionary<string, int>(StringComparer.Ordinal);
+        string? model = null;
+        bool? isError = null;
+        string? error = null;
+        var agent = await ProcessRunner.RunAsync(new ProcessSpec(context.Runtime.Command[0], arguments)
+        {
+            WorkingDirectory = item.RepositoryPath,
+            Environment = environment,
+            StandardInput = item.Prompt,
+            CaptureOutput = false,
+        }, line =>
+        {
+            log.WriteLine(line.Stream == OutputStream.StandardOutput ? line.Text : "stderr: " + line.Text);
+            if (line.Stream != OutputStream.StandardOutput || !line.Text.StartsWith('{'))
+            {
+                return;
+            }
+            try
+            {
+                using var json = JsonDocument.Parse(line.Text);
+                var root = json.RootElement;
+                switch (root.TryGetProperty("type", out var type) ? type.GetString() : null)
+                {
+                    case "assistant":
+                        var message = root.GetProperty("message");
+                        if (message.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String)
+                        {
+                            model = m.GetString();
+                        }
+                        if (message.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
+                        {
+                            tokens = tokens.Add(new TokenUsage
+                            {
+                                Input = Number(usage, "input_tokens"),
+                                Output = Number(usage, "output_tokens"),
+                                CacheCreation = Number(usage, "cache_creation_input_tokens"),
+                                CacheRead = Number(usage, "cache_read_input_tokens"),
+                            });
+                        }
+                        foreach (var block in message.GetProperty("content").EnumerateArray())
+                        {
+                            if (block.GetProperty("type").GetString() == "tool_use" && block.GetProperty("name").GetString() is { } name)
+                            {
+                                tools[name] = tools.GetValueOrDefault(name) + 1;
+                            }
+                        }
+                        break;
+                    case "result":
+                        isError = root.GetProperty("is_error").GetBoolean();
+                        error = root.TryGetProperty("error", out var e) ? e.GetString() : null;
+                        break;
+                }
+            }
+            catch (JsonException)
+            {
+                // Not a protocol line: the log keeps it.
+            }
+        }, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var outcome = new BatchItemOutcome { Status = BatchItemStatus.Error, Iterations = 1, Tokens = tokens, ToolCalls = tools, Model = model };
+        if (isError is null || agent.ExitCode != 0)
+        {
+            return outcome with { Error = $"the agent exited {agent.ExitCode} without a result" };
+        }
+        if (isError.Value)
+        {
+            return outcome with { Error = error ?? "the agent reported an error" };
+        }
+        if (item.ScriptCommand is null)
+        {
+            return outcome with { Status = BatchItemStatus.Passed };
+        }
+        var grade = await ProcessRunner.RunAsync(new ProcessSpec("/bin/sh", ["-c", item.ScriptCommand]) { WorkingDirectory = item.RepositoryPath },
+            (Action<OutputLine>)(line => log.WriteLine("grade: " + line.Text)), cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        return outcome with { Status = grade.ExitCode == 0 ? BatchItemStatus.Passed : BatchItemStatus.Failed, GradingExitCode = grade.ExitCode };
+    }
+
+    private static long Number(JsonElement usage, string name) =>
+        usage.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64() : 0;
+}
