@@ -5,7 +5,11 @@ namespace AmpSessions.Core.Agents;
 /// <summary>Token counts of one message or a whole turn.</summary>
 public readonly record struct TokenUsage(long Input, long Output, long CacheCreation, long CacheRead)
 {
+    public static TokenUsage Zero => default;
+
     public long Total => Input + Output + CacheCreation + CacheRead;
+
+    public TokenUsage Add(TokenUsage other) => this + other;
 
     public static TokenUsage operator +(TokenUsage a, TokenUsage b) =>
         new(a.Input + b.Input, a.Output + b.Output, a.CacheCreation + b.CacheCreation, a.CacheRead + b.CacheRead);

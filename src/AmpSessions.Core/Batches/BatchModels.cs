@@ -1,3 +1,4 @@
+using AmpSessions.Core.Agents;
 namespace AmpSessions.Core.Batches;
 
 /// <summary>Where a batch is.</summary>

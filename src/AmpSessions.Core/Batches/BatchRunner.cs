@@ -1,3 +1,4 @@
+using AmpSessions.Core.Agents;
 using AmpSessions.Core.Errors;
 using AmpSessions.Core.Storage;
 

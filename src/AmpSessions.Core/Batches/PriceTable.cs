@@ -1,25 +1,6 @@
+using AmpSessions.Core.Agents;
+
 namespace AmpSessions.Core.Batches;
-
-/// <summary>Tokens an agent used, summed over its messages.</summary>
-public sealed record TokenUsage
-{
-    public static readonly TokenUsage Zero = new();
-
-    public long Input { get; init; }
-    public long Output { get; init; }
-    public long CacheCreation { get; init; }
-    public long CacheRead { get; init; }
-
-    public long Total => Input + Output + CacheCreation + CacheRead;
-
-    public TokenUsage Add(TokenUsage other) => new()
-    {
-        Input = Input + other.Input,
-        Output = Output + other.Output,
-        CacheCreation = CacheCreation + other.CacheCreation,
-        CacheRead = CacheRead + other.CacheRead,
-    };
-}
 
 /// <summary>US dollars per million tokens of each kind.</summary>
 public sealed record ModelPrice

@@ -1,3 +1,4 @@
+using AmpSessions.Core.Agents;
 using System.Globalization;
 using System.Text.Json;
 using AmpSessions.Core.Batches;

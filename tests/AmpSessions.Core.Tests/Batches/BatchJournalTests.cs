@@ -1,3 +1,4 @@
+using AmpSessions.Core.Agents;
 using AmpSessions.Core.Batches;
 using AmpSessions.Core.Errors;
 using AmpSessions.Testing;

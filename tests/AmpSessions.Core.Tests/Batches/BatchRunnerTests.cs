@@ -1,3 +1,4 @@
+using AmpSessions.Core.Agents;
 using System.Diagnostics;
 using AmpSessions.Core.Batches;
 using AmpSessions.Core.Errors;

@@ -1,3 +1,4 @@
+using AmpSessions.Core.Agents;
 using System.Text.Json;
 using AmpSessions.Core.Batches;
 using AmpSessions.Core.Processes;
