@@ -12,7 +12,7 @@
     Author               = 'AmpSessions contributors'
     CompanyName          = 'AmpSessions contributors'
     Copyright            = '(c) AmpSessions contributors. MIT License.'
-    Description          = 'Run Amp coding agents in isolated Git worktrees: one session per goal, on its own branch and worktree, with diffs, checkpoints, backups and repair, from the PowerShell pipeline.'
+    Description          = 'Run Amp coding agents in isolated Git worktrees: one session per goal, on its own branch and worktree, with iterations, test scripts, diffs, timelines, backups, squash, rebase and merge, from the PowerShell pipeline.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
 
@@ -29,6 +29,19 @@
         'Checkpoint-AmpSession'
         'Open-AmpSession'
         'Get-AmpSessionBackup'
+        'Invoke-AmpIteration'
+        'Get-AmpIteration'
+        'Invoke-AmpScript'
+        'Get-AmpTimeline'
+        'Watch-AmpSession'
+        'Compress-AmpSession'
+        'Update-AmpSession'
+        'Merge-AmpSession'
+        'Export-AmpPatch'
+        'Restore-AmpSession'
+        'New-AmpTemplate'
+        'Get-AmpTemplate'
+        'Remove-AmpTemplate'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -42,7 +55,7 @@
             Tags         = @('PSEdition_Core', 'Windows', 'Linux', 'MacOS', 'Git', 'AI', 'Agents')
             ProjectUri   = 'https://github.com/ampsessions/ampsessions'
             LicenseUri   = 'https://github.com/ampsessions/ampsessions/blob/main/LICENSE'
-            ReleaseNotes = 'First release of the module: create, list, inspect, change, diff, checkpoint, open, back up, repair and clean up sessions; -WhatIf/-Confirm on every change; typed output with table and diff views; full offline help.'
+            ReleaseNotes = 'First release of the module: create, list, inspect, change, diff, checkpoint, open, back up, repair and clean up sessions; run agent iterations (also as background jobs with -AsJob) and test scripts; timelines and live watching; squash, rebase, merge, patch export and restore; session templates; -WhatIf/-Confirm on every change; typed output with table, list, diff and timeline views; full offline help.'
         }
     }
 }

@@ -11,7 +11,7 @@ namespace AmpSessions.Module;
 /// (<c>Id</c>, <c>SessionId</c>). Each session is one pipeline item: a failure is written as a
 /// non-terminating error and the next session goes on.
 /// </summary>
-public abstract class AmpSessionCmdlet : AmpCmdlet
+public abstract class AmpSessionCmdlet : AmpSessionActionCmdlet
 {
     /// <summary>Sessions given as objects (from Get-AmpSession or New-AmpSession).</summary>
     public const string SessionParameterSet = "Session";
@@ -32,37 +32,6 @@ public abstract class AmpSessionCmdlet : AmpCmdlet
     /// Resolves each session of this pipeline item and runs the operation for it, after
     /// ShouldProcess when an action is given; writes the result unless told not to.
     /// </summary>
-    protected void ForEachSession<T>(Func<Session, RunEventWriter, CancellationToken, Task<T>> operation, string? shouldProcessAction = null, bool writeResult = true)
-    {
-        var references = ParameterSetName == SessionParameterSet ? Session.Select(s => s.Id) : Id;
-        foreach (var reference in references)
-        {
-            try
-            {
-                var session = Sessions.Resolve(reference);
-                if (shouldProcessAction is not null && !ShouldProcess(Describe(session), shouldProcessAction))
-                {
-                    continue;
-                }
-                RunForSession(session, (events, ct) => operation(session, events, ct), writeResult);
-            }
-            catch (Exception ex) when (ex is not PipelineStoppedException && Infrastructure.ErrorRecords.IsPipelineItemFailure(ex))
-            {
-                WriteFailure(ex, reference);
-            }
-        }
-    }
-
-    /// <summary>Runs one session's operation now; <see cref="AmpJobCmdlet"/> queues it into a job instead.</summary>
-    protected virtual void RunForSession<T>(Session session, Func<RunEventWriter, CancellationToken, Task<T>> operation, bool writeResult)
-    {
-        var result = RunOnPipeline(operation);
-        if (writeResult && result is not null)
-        {
-            WriteObject(result, enumerateCollection: true);
-        }
-    }
-
-    /// <summary>How a session is named in -WhatIf and -Confirm messages.</summary>
-    protected static string Describe(Session session) => $"session {session.Id} \"{session.Name}\" ({session.BranchName})";
+    protected void ForEachSession<T>(Func<Session, RunEventWriter, CancellationToken, Task<T>> operation, string? shouldProcessAction = null, bool writeResult = true) =>
+        ForEachSession(ParameterSetName == SessionParameterSet ? Session.Select(s => s.Id) : Id, operation, shouldProcessAction, writeResult);
 }

@@ -6,4 +6,9 @@ public static class Nouns
     public const string Session = "AmpSession";
     public const string SessionState = "AmpSessionState";
     public const string SessionBackup = "AmpSessionBackup";
+    public const string Iteration = "AmpIteration";
+    public const string Script = "AmpScript";
+    public const string Timeline = "AmpTimeline";
+    public const string Patch = "AmpPatch";
+    public const string Template = "AmpTemplate";
 }

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using AmpSessions.Core.Sessions;
+using AmpSessions.Core.Templates;
 using AmpSessions.Module.Completion;
 
 namespace AmpSessions.Module.Commands;
@@ -14,9 +15,16 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = "";
 
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    /// <summary>What the agent should do; required unless -Template gives it.</summary>
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
-    public string Prompt { get; set; } = "";
+    public string? Prompt { get; set; }
+
+    /// <summary>Start from a saved template (New-AmpTemplate); the parameters given here win over it.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(TemplateNameCompleter))]
+    public string? Template { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("RepoRoot")]
@@ -46,27 +54,38 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Notes { get; set; }
 
+    /// <summary>The agent: amp (the default), claude, or amp:, claude:, exec: followed by a command line.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Agent { get; set; }
+
     protected override void ProcessRecord()
     {
-        var repo = ResolvePath(RepoPath ?? CurrentDirectory);
-        if (!ShouldProcess(repo, $"Create session \"{Name}\" (a branch off {BaseBranch ?? "the current branch"} and a worktree under .worktrees)"))
-        {
-            return;
-        }
         try
         {
-            WriteObject(RunOnPipeline((events, ct) => Sessions.CreateAsync(new NewSessionRequest
+            var request = new NewSessionRequest
             {
-                RepoPath = repo,
+                RepoPath = RepoPath is null ? "" : ResolvePath(RepoPath),
                 BaseBranch = BaseBranch,
                 Name = Name,
-                Prompt = Prompt,
+                Prompt = Prompt ?? "",
                 ScriptCommand = ScriptCommand,
                 ModelOverride = Model,
                 AgentMode = AgentMode,
                 BranchName = BranchName,
                 Notes = Notes,
-            }, ct)));
+                Agent = Agent,
+            };
+            if (Template is not null)
+            {
+                request = new TemplateService(Context).Apply(Template, request);
+            }
+            // No repository from the parameters or the template: the current location.
+            request = request.RepoPath.Length == 0 ? request with { RepoPath = CurrentDirectory } : request;
+            if (!ShouldProcess(request.RepoPath, $"Create session \"{Name}\" (a branch off {request.BaseBranch ?? "the current branch"} and a worktree under .worktrees)"))
+            {
+                return;
+            }
+            WriteObject(RunOnPipeline((events, ct) => Sessions.CreateAsync(request, ct)));
         }
         catch (Exception ex) when (Infrastructure.ErrorRecords.IsPipelineItemFailure(ex))
         {

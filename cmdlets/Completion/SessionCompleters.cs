@@ -36,22 +36,45 @@ internal static class SessionCompletion
             .ToArray();
     }
 
-    // Completion never creates a data directory or fails: no store yet means nothing to offer.
-    private static IReadOnlyList<Session> ListSessions(IDictionary fakeBoundParameters)
+    private static IReadOnlyList<Session> ListSessions(IDictionary fakeBoundParameters) =>
+        StoreCompletion.Read(fakeBoundParameters, context => context.Sessions.List()) ?? [];
+}
+
+/// <summary>Completes saved template names from the store the command would use.</summary>
+public sealed class TemplateNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var word = CompletionText.Unquote(wordToComplete);
+        return (StoreCompletion.Read(fakeBoundParameters, context => context.Templates.List()) ?? [])
+            .Where(t => t.Name.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+            .Select(t => new CompletionResult(CompletionText.Quote(t.Name), t.Name, CompletionResultType.ParameterValue, t.Prompt.ReplaceLineEndings(" ")))
+            .ToArray();
+    }
+}
+
+internal static class StoreCompletion
+{
+    /// <summary>
+    /// Reads from the store the command would use (its -DataPath, else the default). Completion never
+    /// creates a data directory or fails: no store yet, or one that cannot be read, gives null.
+    /// </summary>
+    public static T? Read<T>(IDictionary fakeBoundParameters, Func<AmpContext, T> read) where T : class
     {
         var dataPath = fakeBoundParameters["DataPath"] as string;
         var root = Path.GetFullPath(string.IsNullOrWhiteSpace(dataPath) ? DataDirectory.DefaultRoot() : CompletionText.FromCurrentLocation(dataPath));
         if (!File.Exists(Path.Combine(root, DataDirectory.DatabaseFileName)))
         {
-            return [];
+            return null;
         }
         try
         {
-            return AmpContext.Open(root).Sessions.List();
+            return read(AmpContext.Open(root));
         }
         catch (AmpSessionsException)
         {
-            return [];
+            return null;
         }
     }
 }

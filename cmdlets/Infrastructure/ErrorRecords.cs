@@ -1,5 +1,7 @@
 using System.Management.Automation;
 using AmpSessions.Core.Errors;
+using AmpSessions.Core.Integration;
+using AmpSessions.Core.Jobs;
 
 namespace AmpSessions.Module.Infrastructure;
 
@@ -12,11 +14,30 @@ internal static class ErrorRecords
 {
     public static ErrorRecord From(Exception error, object? input) => error switch
     {
+        RebaseConflictException conflict => WithRecommendedAction(new ErrorRecord(conflict, conflict.ErrorId, Category(conflict.Kind), conflict.Target ?? input),
+            $"Resolve the conflicts in {conflict.Result.Session.WorktreePath} and `git add` them, then run Update-AmpSession -Id {conflict.Result.Session.Id} -Continue " +
+            "(or -Abort to put the branch back as it was)."),
         AmpSessionsException amp => new ErrorRecord(amp, amp.ErrorId, Category(amp.Kind), amp.Target ?? input),
         UnauthorizedAccessException => new ErrorRecord(error, "AmpAccessDenied", ErrorCategory.PermissionDenied, input),
         IOException => new ErrorRecord(error, "AmpIoError", ErrorCategory.ResourceUnavailable, input),
         _ => new ErrorRecord(error, "AmpUnexpectedError", ErrorCategory.NotSpecified, input),
     };
+
+    private static ErrorRecord WithRecommendedAction(ErrorRecord record, string action)
+    {
+        record.ErrorDetails = new ErrorDetails(record.Exception.Message) { RecommendedAction = action };
+        return record;
+    }
+
+    /// <summary>Reports a rebase that stopped on conflicts as an error beside the result, so -ErrorAction and $? see it.</summary>
+    public static RebaseResult? ReportConflict(RunEventWriter events, RebaseResult? rebase)
+    {
+        if (rebase is { Outcome: RebaseOutcome.Conflicted })
+        {
+            events.Error(new RebaseConflictException(rebase));
+        }
+        return rebase;
+    }
 
     public static ErrorCategory Category(ErrorKind kind) => kind switch
     {

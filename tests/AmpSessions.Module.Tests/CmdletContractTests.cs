@@ -39,8 +39,18 @@ public sealed class CmdletContractTests(StagedModule module)
 
     private const string CoreSession = "AmpSessions.Core.Sessions.Session";
 
+    /// <summary>Every core operation's cmdlet; tests/pester/AmpSessions.Tests.ps1 and the manifest list the same.</summary>
+    public static readonly string[] ExpectedCmdlets =
+    [
+        "Checkpoint-AmpSession", "Compare-AmpSession", "Compress-AmpSession", "Export-AmpPatch", "Get-AmpIteration", "Get-AmpSession",
+        "Get-AmpSessionBackup", "Get-AmpSessionState", "Get-AmpTemplate", "Get-AmpTimeline", "Invoke-AmpIteration", "Invoke-AmpScript",
+        "Merge-AmpSession", "New-AmpSession", "New-AmpTemplate", "Open-AmpSession", "Remove-AmpSession", "Remove-AmpTemplate",
+        "Repair-AmpSession", "Restore-AmpSession", "Set-AmpSession", "Update-AmpSession", "Watch-AmpSession",
+    ];
+
     [Fact]
-    public void The_module_has_cmdlets() => Assert.NotEmpty(module.Cmdlets);
+    public void The_module_has_exactly_the_expected_cmdlets() =>
+        Assert.Equal(ExpectedCmdlets.Order(StringComparer.Ordinal), module.Cmdlets.Select(c => c.Name));
 
     [Fact]
     public void Every_cmdlet_uses_an_approved_verb() =>
@@ -85,10 +95,15 @@ public sealed class CmdletContractTests(StagedModule module)
         Assert.All(module.Cmdlets, c =>
         {
             var output = Assert.Single(c.OutputTypes);
-            Assert.True(output.IsPublic && output.IsSealed, $"{c.Name}: {output.FullName} must be a public sealed type");
+            // An abstract base is allowed when what is written are its sealed kinds (Watch-AmpSession's events).
+            Assert.True(output.IsPublic && (output.IsSealed || output.IsAbstract && SealedKinds(output).Length > 0),
+                $"{c.Name}: {output.FullName} must be a public sealed type, or an abstract base of sealed ones");
             Assert.Equal("AmpSessions.Core", output.Assembly.GetName().Name);
         });
     }
+
+    private Type[] SealedKinds(Type abstractBase) =>
+        module.Core.GetExportedTypes().Where(t => t.IsSubclassOf(abstractBase) && t.IsSealed).ToArray();
 
     [Fact]
     public void Every_parameter_set_name_is_a_public_constant()
@@ -216,6 +231,108 @@ public sealed class CmdletContractTests(StagedModule module)
         }
         Assert.Equal("AmpSessionsJob", job.GetField("JobTypeName")!.GetRawConstantValue());
     }
+
+    [Fact]
+    public void Cmdlets_that_move_a_users_branch_or_reset_work_ask_first_and_the_others_do_not()
+    {
+        string[] high = ["Merge-AmpSession", "Restore-AmpSession", "Remove-AmpSession", "Remove-AmpTemplate"];
+        string[] medium = ["Compress-AmpSession", "Update-AmpSession", "Invoke-AmpIteration", "Invoke-AmpScript", "Export-AmpPatch", "New-AmpTemplate"];
+        Assert.All(high, name => Assert.Equal(CompiledCmdlet.ConfirmImpactHigh, Cmdlet(name).ConfirmImpact));
+        Assert.All(medium, name =>
+        {
+            Assert.True(Cmdlet(name).SupportsShouldProcess, name);
+            Assert.Equal(2, Cmdlet(name).ConfirmImpact);
+        });
+    }
+
+    [Fact]
+    public void Invoke_AmpIteration_runs_as_a_job_and_never_takes_a_piped_sessions_prompt_or_notes_as_its_own()
+    {
+        var iterate = Cmdlet("Invoke-AmpIteration");
+        Assert.Equal("AmpSessions.Module.AmpJobCmdlet", iterate.Type.BaseType!.FullName);
+        Assert.True(iterate.Parameter("AsJob")!.IsSwitch);
+        Assert.Equal("System.Int32", iterate.Parameter("ThrottleLimit")!.Type.FullName);
+        foreach (var name in new[] { "NoCommit", "NoScript" })
+        {
+            Assert.True(iterate.Parameter(name)!.IsSwitch, name);
+        }
+        // A session has Prompt and Notes properties: bound from the pipeline they would repeat the session's own.
+        foreach (var name in new[] { "Prompt", "Notes" })
+        {
+            var usage = Assert.Single(iterate.Parameter(name)!.Usages);
+            Assert.False(usage.ValueFromPipeline || usage.ValueFromPipelineByPropertyName, name);
+        }
+    }
+
+    [Fact]
+    public void Timeouts_are_TimeSpans_that_take_seconds_and_must_be_positive()
+    {
+        foreach (var name in new[] { "Invoke-AmpIteration", "Invoke-AmpScript" })
+        {
+            var timeout = Cmdlet(name).Parameter("Timeout")!;
+            Assert.Equal("System.TimeSpan", timeout.Type.GetGenericArguments().Single().FullName);
+            var attributes = timeout.Property.CustomAttributes.Select(a => a.AttributeType.Name).ToArray();
+            Assert.Contains("SecondsToTimeSpanAttribute", attributes);
+            Assert.Contains("ValidatePositiveTimeSpanAttribute", attributes);
+            Assert.Equal("System.Management.Automation.ArgumentTransformationAttribute",
+                timeout.Property.CustomAttributes.Single(a => a.AttributeType.Name == "SecondsToTimeSpanAttribute").AttributeType.BaseType!.FullName);
+        }
+    }
+
+    [Fact]
+    public void Update_AmpSession_has_the_rebase_continue_and_abort_sets_and_takes_sessions_by_Id()
+    {
+        var update = Cmdlet("Update-AmpSession");
+        Assert.Equal(["Abort", "Continue", "Rebase"], update.ParameterSets);
+        Assert.Equal("Rebase", update.DefaultParameterSet);
+        Assert.Null(update.Parameter("Session"));
+        var id = update.Parameter("Id")!;
+        Assert.Equal(new ParameterUsage(PowerShellTypes.AllParameterSets, true, 0, true, true), Assert.Single(id.Usages));
+        Assert.Contains("SessionId", id.Aliases);
+        Assert.Equal("SessionIdCompleter", id.Completer?.Name);
+        Assert.Equal("Rebase", Assert.Single(update.Parameter("Onto")!.Usages).ParameterSet);
+        Assert.Equal("BranchCompleter", update.Parameter("Onto")!.Completer?.Name);
+        Assert.Equal(new ParameterUsage("Continue", true, int.MinValue, false, false), Assert.Single(update.Parameter("Continue")!.Usages));
+        Assert.Equal(new ParameterUsage("Abort", true, int.MinValue, false, false), Assert.Single(update.Parameter("Abort")!.Usages));
+        Assert.Equal("AmpSessions.Module.AmpSessionActionCmdlet", update.Type.BaseType!.FullName);
+    }
+
+    [Fact]
+    public void Restore_AmpSession_takes_a_piped_backups_Ref()
+    {
+        var backup = Cmdlet("Restore-AmpSession").Parameter("Backup")!;
+        Assert.True(Assert.Single(backup.Usages).ValueFromPipelineByPropertyName);
+        Assert.Contains("Ref", backup.Aliases);
+        Assert.NotNull(module.FindType("AmpSessions.Core.Backups.SessionBackup")!.GetProperty("Ref"));
+        // A piped session must not bind it: sessions have no property of either name.
+        Assert.Null(module.FindType(CoreSession)!.GetProperty("Ref"));
+        Assert.Null(module.FindType(CoreSession)!.GetProperty("Backup"));
+    }
+
+    [Fact]
+    public void Templates_are_named_completed_and_used_by_New_AmpSession()
+    {
+        foreach (var name in new[] { "Get-AmpTemplate", "Remove-AmpTemplate" })
+        {
+            Assert.Equal("TemplateNameCompleter", Cmdlet(name).Parameter("Name")!.Completer?.Name);
+        }
+        Assert.True(Cmdlet("Get-AmpTemplate").Parameter("Name")!.SupportsWildcards);
+        var newSession = Cmdlet("New-AmpSession");
+        Assert.Equal("TemplateNameCompleter", newSession.Parameter("Template")!.Completer?.Name);
+        // With a template the prompt may come from it.
+        Assert.False(Assert.Single(newSession.Parameter("Prompt")!.Usages).Mandatory);
+    }
+
+    [Fact]
+    public void Export_AmpPatch_takes_an_output_path_and_supports_WhatIf()
+    {
+        var export = Cmdlet("Export-AmpPatch");
+        Assert.Equal("System.String", export.Parameter("OutputPath")!.Type.FullName);
+        Assert.True(export.Parameter("AllCommits")!.IsSwitch);
+        Assert.True(export.SupportsShouldProcess, "it writes (and may replace) a file");
+    }
+
+    private CompiledCmdlet Cmdlet(string name) => module.Cmdlets.Single(c => c.Name == name);
 
     [Fact]
     public void The_module_initializer_resolves_dependencies_on_import_and_forgets_them_on_removal()

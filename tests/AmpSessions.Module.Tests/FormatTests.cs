@@ -16,7 +16,15 @@ public sealed partial class FormatTests(StagedModule module)
         foreach (var view in document.Descendants("View"))
         {
             var type = view.Element("ViewSelectedBy")!.Elements("TypeName").Single().Value;
-            yield return ($"view {view.Element("Name")!.Value}", type, view);
+            var name = view.Element("Name")!.Value;
+            // Row or list entries with EntrySelectedBy format their own (derived) type; the rest of the view formats the view's type.
+            foreach (var entry in SelectedEntries(view))
+            {
+                yield return ($"view {name} entry", entry.Element("EntrySelectedBy")!.Element("TypeName")!.Value, entry);
+            }
+            var body = new XElement(view);
+            SelectedEntries(body).ToArray().Remove();
+            yield return ($"view {name}", type, body);
         }
         foreach (var control in document.Root!.Element("Controls")!.Elements("Control"))
         {
@@ -24,6 +32,9 @@ public sealed partial class FormatTests(StagedModule module)
             yield return ($"control {control.Element("Name")!.Value}", type, control);
         }
     }
+
+    private static IEnumerable<XElement> SelectedEntries(XElement view) =>
+        view.Descendants().Where(e => e.Name.LocalName is "TableRowEntry" or "ListEntry" or "CustomEntry" && e.Element("EntrySelectedBy") is not null);
 
     [Fact]
     public void Every_type_a_view_selects_exists_in_the_staged_assemblies()
@@ -48,6 +59,29 @@ public sealed partial class FormatTests(StagedModule module)
     }
 
     [Fact]
+    public void Every_entry_a_view_selects_is_the_views_type_or_derives_from_it()
+    {
+        foreach (var view in Formats.Descendants("View"))
+        {
+            var viewType = module.FindType(view.Element("ViewSelectedBy")!.Element("TypeName")!.Value)!;
+            Assert.All(SelectedEntries(view), entry =>
+            {
+                var entryType = module.FindType(entry.Element("EntrySelectedBy")!.Element("TypeName")!.Value);
+                Assert.True(entryType is not null && (entryType == viewType || entryType.IsSubclassOf(viewType)),
+                    $"view {view.Element("Name")!.Value}: an entry selects {entryType?.FullName}, which is not a {viewType.FullName}");
+            });
+        }
+    }
+
+    [Fact]
+    public void Every_module_type_a_script_block_names_exists()
+    {
+        var literals = Formats.Descendants("ScriptBlock").SelectMany(s => TypeLiteral().Matches(s.Value)).Select(m => m.Groups["name"].Value).Distinct().ToArray();
+        Assert.NotEmpty(literals);
+        Assert.All(literals, name => Assert.True(module.FindType(name) is not null, $"[{name}] is not a type of the staged module"));
+    }
+
+    [Fact]
     public void Every_named_control_a_view_uses_is_defined()
     {
         var document = Formats;
@@ -66,6 +100,35 @@ public sealed partial class FormatTests(StagedModule module)
         Assert.Equal("ListControl", firstViewKind["AmpSessions.Core.Sessions.SessionState"]);
         Assert.Equal("CustomControl", firstViewKind["AmpSessions.Core.Sessions.SessionDiff"]);
         Assert.Equal("CustomControl", firstViewKind["AmpSessions.Core.Git.FileDiff"]);
+    }
+
+    [Fact]
+    public void Iterations_timelines_scripts_templates_and_watch_events_are_tables_and_integration_results_are_lists()
+    {
+        var views = Formats.Descendants("View")
+            .GroupBy(v => v.Element("ViewSelectedBy")!.Element("TypeName")!.Value)
+            .ToDictionary(g => g.Key, g => g.Select(v => (Name: v.Element("Name")!.Value, Kind: v.Elements().Last().Name.LocalName)).ToArray());
+        foreach (var table in new[] { "Iterations.IterationRecord", "Timeline.TimelineEntry", "Scripts.ScriptRun", "Templates.SessionTemplate", "Sessions.SessionWatchEvent" })
+        {
+            Assert.Equal("TableControl", views["AmpSessions.Core." + table][0].Kind);
+        }
+        foreach (var result in new[] { "SquashResult", "RebaseResult", "MergeResult", "ExportResult", "RestoreResult" })
+        {
+            Assert.Equal("ListControl", views["AmpSessions.Core.Integration." + result][0].Kind);
+        }
+        // The timeline: a table named Timeline by default, and Format-Custom -View History.
+        Assert.Equal(("Timeline", "TableControl"), views["AmpSessions.Core.Timeline.TimelineEntry"][0]);
+        Assert.Contains(("History", "CustomControl"), views["AmpSessions.Core.Timeline.TimelineEntry"]);
+    }
+
+    [Fact]
+    public void The_watch_view_has_a_row_for_every_kind_of_event()
+    {
+        var view = Formats.Descendants("View").Single(v => v.Element("ViewSelectedBy")!.Element("TypeName")!.Value == "AmpSessions.Core.Sessions.SessionWatchEvent");
+        var selected = SelectedEntries(view).Select(e => e.Element("EntrySelectedBy")!.Element("TypeName")!.Value).Order(StringComparer.Ordinal);
+        var baseType = module.FindType("AmpSessions.Core.Sessions.SessionWatchEvent")!;
+        var kinds = module.Core.GetExportedTypes().Where(t => t.IsSubclassOf(baseType)).Select(t => t.FullName!).Order(StringComparer.Ordinal);
+        Assert.Equal(kinds, selected);
     }
 
     [Fact]
@@ -90,4 +153,7 @@ public sealed partial class FormatTests(StagedModule module)
     // $_.Name at the start of a member chain; $_.Name.Substring(...) reads Name.
     [GeneratedRegex(@"\$_\.(?<name>[A-Za-z]+)")]
     private static partial Regex DollarUnderscoreProperty();
+
+    [GeneratedRegex(@"\[(?<name>AmpSessions\.[A-Za-z.]+)\]")]
+    private static partial Regex TypeLiteral();
 }

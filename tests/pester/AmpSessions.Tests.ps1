@@ -8,9 +8,12 @@ BeforeAll {
     $props = [xml](Get-Content -Raw (Join-Path $RepositoryRoot 'Directory.Build.props'))
     $script:Version = @($props.Project.PropertyGroup.VersionPrefix | Where-Object { $_ })[0]
     $script:ManifestPath = Join-Path $RepositoryRoot "out/AmpSessions/$Version/AmpSessions.psd1"
+    # The same list as ExpectedCmdlets in tests/AmpSessions.Module.Tests/CmdletContractTests.cs.
     $script:ExpectedCommands = @(
-        'Checkpoint-AmpSession', 'Compare-AmpSession', 'Get-AmpSession', 'Get-AmpSessionBackup', 'Get-AmpSessionState',
-        'New-AmpSession', 'Open-AmpSession', 'Remove-AmpSession', 'Repair-AmpSession', 'Set-AmpSession'
+        'Checkpoint-AmpSession', 'Compare-AmpSession', 'Compress-AmpSession', 'Export-AmpPatch', 'Get-AmpIteration', 'Get-AmpSession',
+        'Get-AmpSessionBackup', 'Get-AmpSessionState', 'Get-AmpTemplate', 'Get-AmpTimeline', 'Invoke-AmpIteration', 'Invoke-AmpScript',
+        'Merge-AmpSession', 'New-AmpSession', 'New-AmpTemplate', 'Open-AmpSession', 'Remove-AmpSession', 'Remove-AmpTemplate',
+        'Repair-AmpSession', 'Restore-AmpSession', 'Set-AmpSession', 'Update-AmpSession', 'Watch-AmpSession'
     )
     Import-Module $ManifestPath -Force -ErrorAction Stop
 
@@ -29,6 +32,25 @@ BeforeAll {
         Set-Content -LiteralPath (Join-Path $Path 'src/greet.ts') -Value "export function hello(name: string): string {`n  return ``Hello, `${name}```n}"
         Invoke-Git $Path add --all | Out-Null
         Invoke-Git $Path commit --quiet -m 'initial commit' | Out-Null
+    }
+
+    # The fake `amp` (tests/AmpSessions.FakeAgent), built when no build of it is found; sessions use it as `amp:'<path>'`.
+    function script:Get-FakeAgent {
+        $name = if ($IsWindows) { 'fake-amp.exe' } else { 'fake-amp' }
+        $project = Join-Path $RepositoryRoot 'tests/AmpSessions.FakeAgent'
+        $find = {
+            Get-ChildItem -LiteralPath (Join-Path $project 'bin') -Recurse -File -ErrorAction SilentlyContinue |
+                Where-Object { $_.Name -eq $name -and $_.Directory.Name -eq 'net10.0' } |
+                Sort-Object LastWriteTimeUtc -Descending | Select-Object -First 1
+        }
+        $agent = & $find
+        if (-not $agent) {
+            & dotnet build $project --nologo --verbosity quiet | Out-Null
+            if ($LASTEXITCODE -ne 0) { throw "dotnet build $project failed" }
+            $agent = & $find
+        }
+        if (-not $agent) { throw "No $name under $project/bin after building it" }
+        $agent.FullName
     }
 
     # The error a command reports, whether it terminates or not (Stop turns a non-terminating one into a catchable one).
@@ -175,5 +197,266 @@ Describe 'A session life cycle' -Tag CI {
         $found.Id | Should -Be $session.Id
         $failures.Count | Should -Be 1
         $failures[0].FullyQualifiedErrorId | Should -BeLike 'AmpSessionNotFound,*'
+    }
+}
+
+Describe 'Iterations, integration and templates' -Tag CI {
+    BeforeAll {
+        $script:Temp = Join-Path ([System.IO.Path]::GetTempPath()) ("amp-pester-" + [guid]::NewGuid().ToString('N').Substring(0, 12))
+        $script:Data = Join-Path $Temp 'data'
+        New-Item -ItemType Directory -Path $Temp -Force | Out-Null
+        # Single quotes: the core splits agent command lines like a shell, and a Windows path has backslashes.
+        $script:Agent = "amp:'$(Get-FakeAgent)'"
+        $script:Prompt = 'In src/greet.ts rename function hello to greet.'
+        $script:NotificationsBefore = $env:AMP_SESSIONS_NOTIFICATIONS
+        $env:AMP_SESSIONS_NOTIFICATIONS = '0'
+
+        function script:New-Repository {
+            param([string] $Name)
+            $path = Join-Path $Temp $Name
+            New-TestRepository -Path $path
+            $path
+        }
+    }
+
+    AfterAll {
+        Get-Job | Where-Object PSJobTypeName -eq 'AmpSessionsJob' | Remove-Job -Force
+        $env:AMP_SESSIONS_NOTIFICATIONS = $NotificationsBefore
+        Remove-Item -LiteralPath $Temp -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'iterates, tests, watches, squashes, restores, rebases, exports, merges and removes a session' {
+        $repo = New-Repository 'life-cycle'
+        $session = New-AmpSession -Name 'Rename greet' -Prompt $Prompt -RepoPath $repo -BaseBranch main -Agent $Agent `
+            -ScriptCommand 'git grep "export function greet" -- src/greet.ts' -DataPath $Data
+        $session.Agent | Should -Be $Agent
+
+        # -Timeout 120 is seconds: read as ticks it would stop the agent at once.
+        $output = $session | Invoke-AmpIteration -Notes 'Keep the signature' -Timeout 120 -DataPath $Data -InformationVariable information -Verbose 4>&1
+        $iteration = @($output | Where-Object { $_ -is [AmpSessions.Core.Iterations.IterationRecord] })
+        $iteration.Count | Should -Be 1
+        $iteration = $iteration[0]
+        $iteration.Status | Should -Be 'Succeeded'
+        $iteration.Number | Should -Be 1
+        $iteration.CommitSha | Should -Not -BeNullOrEmpty
+        $iteration.ChangedFiles | Should -Be @('src/greet.ts')
+        $iteration.ScriptPassed | Should -BeTrue
+        $iteration.TotalTokens | Should -BeGreaterThan 0
+        ($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message | Should -Contain 'Tool: edit_file'
+        $information.MessageData | Should -Contain "The test script passed after iteration 1 of session $($session.Id)."
+        Invoke-Git $session.WorktreePath log --format=%s -n 1 | Should -BeLike 'amp: *'
+        Invoke-Git $repo branch --show-current | Should -Be 'main'
+        Get-Content -LiteralPath (Join-Path $repo 'src/greet.ts') -Raw | Should -Match 'function hello'
+        $iteration | Out-String -Width 200 | Should -Match 'Succeeded'
+
+        $listed = @($session | Get-AmpIteration -DataPath $Data)
+        $listed.Count | Should -Be 1
+        $listed[0].CommitSha | Should -Be $iteration.CommitSha
+        Get-AmpIteration -Id $session.Id -Number 2 -DataPath $Data | Should -BeNullOrEmpty
+
+        $run = $session | Invoke-AmpScript -Timeout '00:02:00' -DataPath $Data -InformationVariable lines
+        $run | Should -BeOfType ([AmpSessions.Core.Scripts.ScriptRun])
+        $run.Passed | Should -BeTrue
+        $run.ExitCode | Should -Be 0
+        Test-Path -LiteralPath $run.OutputPath | Should -BeTrue
+        $lines.MessageData | Should -Match 'src/greet.ts:export function greet'
+
+        $timeline = @($session | Get-AmpTimeline -DataPath $Data)
+        $timeline.Count | Should -Be 1
+        $timeline[0].Commit | Should -Be $iteration.CommitSha
+        $timeline[0].IterationNumber | Should -Be 1
+        $timeline[0].TestResult | Should -Be 'Passed'
+        $timeline | Out-String -Width 200 | Should -Match $iteration.CommitSha.Substring(0, 7)
+        $timeline | Format-Custom -View History | Out-String -Width 200 | Should -Match 'tests passed'
+
+        $watched = @($session | Watch-AmpSession -UntilIdle -DataPath $Data)
+        $watched[0] | Should -BeOfType ([AmpSessions.Core.Sessions.SessionStatusChangedEvent])
+        $watched[0].Status | Should -Be 'Idle'
+        ($watched | Where-Object { $_ -is [AmpSessions.Core.Sessions.IterationChangedEvent] }).Iteration.Number | Should -Be 1
+        @($watched | Where-Object { $_ -is [AmpSessions.Core.Sessions.AgentActivityEvent] }).Count | Should -BeGreaterThan 0
+        $watched | Out-String -Width 200 | Should -Match 'tool: edit_file'
+
+        Set-Content -LiteralPath (Join-Path $session.WorktreePath 'docs.md') -Value '# greet'
+        $session | Checkpoint-AmpSession -Message 'Document greet' -DataPath $Data | Out-Null
+        $squash = $session | Compress-AmpSession -Message 'Rename hello to greet' -DataPath $Data
+        $squash.Changed | Should -BeTrue
+        $squash.SquashedCommitCount | Should -Be 2
+        $squash.BackupRef | Should -Match "^refs/amp-sessions/$($session.Id)/backup/"
+        Invoke-Git $session.WorktreePath rev-list --count main..HEAD | Should -Be '1'
+
+        $restore = $session | Restore-AmpSession -Confirm:$false -DataPath $Data
+        $restore.Backup.Operation | Should -Be 'squash'
+        $restore.NewHead | Should -Be $squash.OldHead
+        Invoke-Git $session.WorktreePath rev-list --count main..HEAD | Should -Be '2'
+
+        # A teammate moves main on; the session is rebased onto it in its own worktree.
+        Set-Content -LiteralPath (Join-Path $repo 'CHANGELOG.md') -Value 'teammate'
+        Invoke-Git $repo add CHANGELOG.md | Out-Null
+        Invoke-Git $repo commit --quiet -m 'Add a changelog' | Out-Null
+        $rebase = $session | Update-AmpSession -DataPath $Data
+        $rebase | Should -BeOfType ([AmpSessions.Core.Integration.RebaseResult])
+        $rebase.Outcome | Should -Be 'Succeeded'
+        $rebase.AlreadyUpToDate | Should -BeFalse
+        Invoke-Git $session.WorktreePath merge-base --is-ancestor main HEAD | Out-Null
+
+        # Relative to PowerShell's location, which is not the process's current directory.
+        $patches = Join-Path $Temp 'patches'
+        New-Item -ItemType Directory -Path $patches | Out-Null
+        Push-Location -LiteralPath $patches
+        try {
+            $export = $session | Export-AmpPatch -DataPath $Data
+        }
+        finally {
+            Pop-Location
+        }
+        Split-Path -Parent $export.OutputPath | Should -Be $patches
+        $export.PatchCount | Should -Be 1
+        $export.CommitCount | Should -Be 2
+        Get-Content -LiteralPath $export.OutputPath -Raw | Should -Match 'Subject: \[PATCH\] Rename greet'
+
+        $merge = $session | Merge-AmpSession -Squash -Message 'Rename hello to greet' -Confirm:$false -DataPath $Data
+        $merge | Should -BeOfType ([AmpSessions.Core.Integration.MergeResult])
+        $merge.Method | Should -Be 'FastForwardInWorktree'
+        $merge.Conflicted | Should -BeFalse
+        $merge.Squash.SquashedCommitCount | Should -Be 2
+        Invoke-Git $repo log --format=%s -n 1 | Should -Be 'Rename hello to greet'
+        Get-Content -LiteralPath (Join-Path $repo 'src/greet.ts') -Raw | Should -Match 'function greet'
+        (Get-AmpSession -Id $session.Id -DataPath $Data).Status | Should -Be 'Merged'
+
+        $cleanup = $session | Remove-AmpSession -Confirm:$false -PassThru -DataPath $Data
+        $cleanup.WorktreeRemoved | Should -BeTrue
+        $cleanup.BranchDeleted | Should -BeTrue
+        Test-Path -LiteralPath $session.WorktreePath | Should -BeFalse
+    }
+
+    It 'changes nothing with -WhatIf' {
+        $repo = New-Repository 'what-if'
+        $session = New-AmpSession -Name 'What if' -Prompt $Prompt -RepoPath $repo -BaseBranch main -Agent $Agent -ScriptCommand 'git status' -DataPath $Data
+        foreach ($file in 'a.md', 'b.md') {
+            Set-Content -LiteralPath (Join-Path $session.WorktreePath $file) -Value $file
+            $session | Checkpoint-AmpSession -Message "Add $file" -DataPath $Data | Out-Null
+        }
+        $head = Invoke-Git $session.WorktreePath rev-parse HEAD
+        $main = Invoke-Git $repo rev-parse main
+
+        $session | Invoke-AmpIteration -DataPath $Data -WhatIf
+        $session | Invoke-AmpIteration -AsJob -DataPath $Data -WhatIf
+        $session | Invoke-AmpScript -DataPath $Data -WhatIf
+        $session | Compress-AmpSession -DataPath $Data -WhatIf
+        $session | Update-AmpSession -DataPath $Data -WhatIf
+        $session | Merge-AmpSession -Squash -DataPath $Data -WhatIf
+        $session | Export-AmpPatch -OutputPath $Temp -DataPath $Data -WhatIf
+        New-AmpTemplate -Name 'not-saved' -Prompt 'nothing' -DataPath $Data -WhatIf
+
+        Get-AmpIteration -Id $session.Id -DataPath $Data | Should -BeNullOrEmpty
+        Get-Job | Where-Object PSJobTypeName -eq 'AmpSessionsJob' | Should -BeNullOrEmpty
+        (Get-AmpSession -Id $session.Id -DataPath $Data).Status | Should -Be 'Idle'
+        Invoke-Git $session.WorktreePath rev-parse HEAD | Should -Be $head
+        Invoke-Git $repo rev-parse main | Should -Be $main
+        Invoke-Git $repo for-each-ref "refs/amp-sessions/$($session.Id)/" | Should -BeNullOrEmpty
+        Get-ChildItem -LiteralPath $Temp -Filter '*.patch' | Should -BeNullOrEmpty
+        Get-AmpTemplate -Name 'not-saved' -DataPath $Data -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+
+        # After a squash (which keeps a backup) a real restore would move HEAD back; -WhatIf must not.
+        $session | Compress-AmpSession -DataPath $Data | Out-Null
+        $squashed = Invoke-Git $session.WorktreePath rev-parse HEAD
+        $session | Restore-AmpSession -DataPath $Data -WhatIf
+        Invoke-Git $session.WorktreePath rev-parse HEAD | Should -Be $squashed
+    }
+
+    It 'runs iterations as a job with a child per session' {
+        $repo = New-Repository 'jobs'
+        $sessions = 1..2 | ForEach-Object { New-AmpSession -Name "Job $_" -Prompt $Prompt -RepoPath $repo -BaseBranch main -Agent $Agent -DataPath $Data }
+
+        $job = Get-AmpSession -RepoPath $repo -Status Idle -DataPath $Data | Invoke-AmpIteration -AsJob -ThrottleLimit 2 -DataPath $Data
+        $job | Should -BeOfType ([System.Management.Automation.Job])
+        $job.PSJobTypeName | Should -Be 'AmpSessionsJob'
+        $job.ChildJobs.Count | Should -Be 2
+        (Get-Job -Id $job.Id).Id | Should -Be $job.Id
+
+        $job | Wait-Job -Timeout 300 | Out-Null
+        $job.State | Should -Be 'Completed'
+        $results = @($job | Receive-Job -Keep)
+        $results.Count | Should -Be 2
+        $results | ForEach-Object { $_ | Should -BeOfType ([AmpSessions.Core.Iterations.IterationRecord]) }
+        $results.Status | Should -Be @('Succeeded', 'Succeeded')
+        $results.SessionId | Sort-Object | Should -Be ($sessions.Id | Sort-Object)
+        foreach ($child in $job.ChildJobs) {
+            $child.State | Should -Be 'Completed'
+            $child.Progress.Count | Should -BeGreaterThan 0
+            $child.Verbose.Message | Should -Contain 'Tool: edit_file'
+            ($child.Information.MessageData | Where-Object { $_ -like 'Committed *' }).Count | Should -Be 1
+        }
+        Get-Job -Id $job.Id | Remove-Job
+        Get-Job -Id $job.Id -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        foreach ($session in $sessions) {
+            Invoke-Git $session.WorktreePath log --format=%s -n 1 | Should -BeLike 'amp: *'
+        }
+    }
+
+    It 'reports conflicts and failures with stable error ids' {
+        $repo = New-Repository 'errors'
+        $session = New-AmpSession -Name 'Conflict' -Prompt $Prompt -RepoPath $repo -BaseBranch main -Agent $Agent -DataPath $Data
+
+        (Get-CommandError { $session | Invoke-AmpScript -DataPath $Data }).FullyQualifiedErrorId | Should -BeLike 'AmpNoScript,*'
+        (Get-CommandError { $session | Compress-AmpSession -DataPath $Data }).FullyQualifiedErrorId | Should -BeLike 'AmpNothingToSquash,*'
+        (Get-CommandError { $session | Export-AmpPatch -DataPath $Data }).FullyQualifiedErrorId | Should -BeLike 'AmpNothingToExport,*'
+        (Get-CommandError { $session | Invoke-AmpIteration -Timeout 0 -DataPath $Data }).FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError,*'
+        (Get-CommandError { $session | Update-AmpSession -Continue -DataPath $Data }).FullyQualifiedErrorId | Should -BeLike 'AmpNoRebaseInProgress,*'
+        $notFound = Get-CommandError { Get-AmpTemplate -Name 'nosuchtemplate' -DataPath $Data }
+        $notFound.FullyQualifiedErrorId | Should -BeLike 'AmpTemplateNotFound,*'
+        $notFound.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+
+        # The session and main change the same line: the rebase stops on conflicts.
+        Set-Content -LiteralPath (Join-Path $session.WorktreePath 'README.md') -Value '# from the session'
+        $session | Checkpoint-AmpSession -Message 'Session title' -DataPath $Data | Out-Null
+        Set-Content -LiteralPath (Join-Path $repo 'README.md') -Value '# from main'
+        Invoke-Git $repo commit --quiet --all -m 'Main title' | Out-Null
+
+        $result = $session | Update-AmpSession -DataPath $Data -ErrorVariable conflicts -ErrorAction SilentlyContinue
+        $result | Should -BeOfType ([AmpSessions.Core.Integration.RebaseResult])
+        $result.Outcome | Should -Be 'Conflicted'
+        $result.ConflictedPaths | Should -Be @('README.md')
+        $conflicts.Count | Should -Be 1
+        $conflicts[0].FullyQualifiedErrorId | Should -BeLike 'AmpRebaseConflict,*'
+        $conflicts[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $conflicts[0].TargetObject | Should -Be $session.Id
+        $conflicts[0].ErrorDetails.RecommendedAction | Should -BeLike "*Update-AmpSession -Id $($session.Id) -Continue*"
+        (Get-AmpSession -Id $session.Id -DataPath $Data).Status | Should -Be 'Conflicted'
+        (Get-CommandError { $session | Invoke-AmpIteration -DataPath $Data }).FullyQualifiedErrorId | Should -BeLike 'AmpSessionNotIterable,*'
+
+        $aborted = $session | Update-AmpSession -Abort -DataPath $Data
+        $aborted.Outcome | Should -Be 'Aborted'
+        (Get-AmpSession -Id $session.Id -DataPath $Data).Status | Should -Be 'Idle'
+        Get-Content -LiteralPath (Join-Path $session.WorktreePath 'README.md') -Raw | Should -Match 'from the session'
+    }
+
+    It 'saves templates, starts sessions from them and removes them' {
+        $repo = New-Repository 'templates'
+        $template = New-AmpTemplate -Name 'rename' -Prompt $Prompt -RepoPath $repo -BaseBranch main -ScriptCommand 'git status' -DataPath $Data
+        $template | Should -BeOfType ([AmpSessions.Core.Templates.SessionTemplate])
+        (Get-AmpTemplate -DataPath $Data).Name | Should -Contain 'rename'
+        (Get-AmpTemplate -Name 'ren*' -DataPath $Data).Name | Should -Be 'rename'
+
+        # Outside any repository: the template's repository is used.
+        Push-Location -LiteralPath $Temp
+        try {
+            $fromTemplate = New-AmpSession -Name 'From template' -Template 'rename' -DataPath $Data
+        }
+        finally {
+            Pop-Location
+        }
+        Split-Path -Leaf $fromTemplate.RepoRoot | Should -Be 'templates'
+        $fromTemplate.Prompt | Should -Be $Prompt
+        $fromTemplate.ScriptCommand | Should -Be 'git status'
+        $fromTemplate.BaseBranch | Should -Be 'main'
+        $override = New-AmpSession -Name 'Override' -Template 'rename' -Prompt 'Something else' -ScriptCommand 'git log -1' -DataPath $Data
+        $override.Prompt | Should -Be 'Something else'
+        $override.ScriptCommand | Should -Be 'git log -1'
+
+        $removed = Get-AmpTemplate -Name 'rename' -DataPath $Data | Remove-AmpTemplate -Confirm:$false -PassThru -DataPath $Data
+        $removed.Name | Should -Be 'rename'
+        (Get-CommandError { Get-AmpTemplate -Name 'rename' -DataPath $Data }).FullyQualifiedErrorId | Should -BeLike 'AmpTemplateNotFound,*'
+        (Get-CommandError { New-AmpSession -Name 'x' -Template 'rename' -DataPath $Data }).FullyQualifiedErrorId | Should -BeLike 'AmpTemplateNotFound,*'
     }
 }

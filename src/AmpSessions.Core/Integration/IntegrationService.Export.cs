@@ -70,7 +70,7 @@ public sealed partial class IntegrationService
         if (!Directory.Exists(folder))
         {
             throw new AmpSessionsException("AmpOutputFolderMissing", ErrorKind.NotFound,
-                $"The folder '{folder}' for the patch does not exist: create it, or pass --output a path in an existing folder.", folder);
+                $"The folder '{folder}' for the patch does not exist: create it, or write the patch into an existing folder.", folder);
         }
         return full;
     }

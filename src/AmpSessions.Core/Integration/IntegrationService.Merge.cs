@@ -31,7 +31,7 @@ public sealed partial class IntegrationService
         if (message is not null && !options.Squash && script is null)
         {
             throw new AmpSessionsException("AmpMergeMessageWithoutSquash", ErrorKind.InvalidArgument,
-                "--message needs --squash (it is the squashed commit's message) or --pr-script (it is passed to the script): add one, or commit the message with `amp-sessions squash`.", message);
+                "A merge message needs squashing (it becomes the squashed commit's message) or a pull request script (it is passed to the script): ask for one of them, or squash first with that message.", message);
         }
 
         var w = await OpenAsync(reference, cancellationToken).ConfigureAwait(false);

@@ -42,13 +42,13 @@ public sealed partial class IntegrationService
         if (target == session.BranchName)
         {
             throw new AmpSessionsException("AmpOntoBranchInvalid", ErrorKind.InvalidArgument,
-                $"'{target}' is the session's own branch: pass --onto another branch.", target);
+                $"'{target}' is the session's own branch: rebase onto another branch.", target);
         }
         var (tip, basePoint, _) = await RequireChangeAsync(w, "AmpNothingToRebase", "rebase", allowMissingBase: retarget, cancellationToken).ConfigureAwait(false);
         var targetTip = retarget
             ? await w.Repo.ResolveCommitAsync("refs/heads/" + target, cancellationToken).ConfigureAwait(false)
               ?? throw new AmpSessionsException("AmpOntoBranchNotFound", ErrorKind.NotFound,
-                  $"There is no branch '{target}' in '{session.RepoRoot}': pass --onto an existing local branch.", target)
+                  $"There is no branch '{target}' in '{session.RepoRoot}': rebase onto an existing local branch.", target)
             : basePoint.BaseTip!;
         await RequireCleanAsync(w, "rebase", cancellationToken).ConfigureAwait(false);
         if (basePoint.ForkPoint == targetTip)

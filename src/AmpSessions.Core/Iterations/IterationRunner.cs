@@ -36,7 +36,7 @@ public sealed record IterationScriptOutputEvent(string SessionId, OutputLine Lin
 /// Moves a session forward one agent turn: context file, the turn, an amp: commit when anything
 /// changed, the test script, the records, the notifications. One at a time per session, across processes.
 /// </summary>
-public sealed class IterationRunner
+public sealed partial class IterationRunner
 {
     private readonly AmpContext context;
     private readonly INotifier notifier;

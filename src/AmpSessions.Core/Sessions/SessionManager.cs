@@ -32,7 +32,7 @@ public sealed partial class SessionManager
         var (name, slug) = ValidateName(request.Name);
         if (string.IsNullOrWhiteSpace(request.Prompt))
         {
-            throw Invalid("AmpPromptEmpty", "The prompt is empty: say what the agent should do with --prompt.", request.Prompt);
+            throw Invalid("AmpPromptEmpty", "The prompt is empty: say what the agent should do.", request.Prompt);
         }
         var repo = await OpenRepositoryAsync(request.RepoPath, cancellationToken).ConfigureAwait(false);
         var baseBranch = string.IsNullOrWhiteSpace(request.BaseBranch)
@@ -177,18 +177,18 @@ public sealed partial class SessionManager
     {
         if (string.IsNullOrWhiteSpace(path))
         {
-            throw Invalid("AmpRepositoryPathEmpty", "No repository given: pass --repo <path to a git checkout>.", path);
+            throw Invalid("AmpRepositoryPathEmpty", "No repository given: give the path of a Git checkout.", path);
         }
         var full = Path.GetFullPath(path);
         if (!Directory.Exists(full))
         {
             throw new AmpSessionsException("AmpRepositoryNotFound", ErrorKind.NotFound,
-                $"The folder '{full}' does not exist: pass --repo the path of a git checkout.", full);
+                $"The folder '{full}' does not exist: give the path of a Git checkout.", full);
         }
         var git = Git(full);
         if (!await git.IsRepositoryAsync(cancellationToken).ConfigureAwait(false))
         {
-            throw Invalid("AmpNotARepository", $"'{full}' is not a Git repository: run `git init` there, or pass --repo a checkout.", full);
+            throw Invalid("AmpNotARepository", $"'{full}' is not a Git repository: run `git init` there, or give the path of a Git checkout.", full);
         }
         if (await git.IsBareAsync(cancellationToken).ConfigureAwait(false))
         {

@@ -38,17 +38,20 @@ public sealed class TemplateService
 
     public IReadOnlyList<SessionTemplate> List() => context.Templates.List();
 
-    public SessionTemplate Get(string name) => context.Templates.List().FirstOrDefault(t => t.Name == name)
-        ?? throw new AmpSessionsException("AmpTemplateNotFound", ErrorKind.NotFound,
-            $"No template named '{name}': run `amp-sessions template list` to see them.", name);
+    public SessionTemplate Get(string name) => context.Templates.List().FirstOrDefault(t => t.Name == name) ?? throw NotFound(name);
 
-    public void Remove(string name)
+    private static AmpSessionsException NotFound(string name) => new("AmpTemplateNotFound", ErrorKind.NotFound,
+        $"No template named '{name}': list the saved templates to see their names.", name);
+
+    /// <summary>Removes the template and returns it as it was.</summary>
+    public SessionTemplate Remove(string name)
     {
+        var template = Get(name);
         if (!context.Templates.Delete(name))
         {
-            throw new AmpSessionsException("AmpTemplateNotFound", ErrorKind.NotFound,
-                $"No template named '{name}': run `amp-sessions template list` to see them.", name);
+            throw NotFound(name);
         }
+        return template;
     }
 
     /// <summary>A new-session request from the template; what the request already says wins.</summary>

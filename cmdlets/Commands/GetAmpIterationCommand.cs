@@ -1,0 +1,19 @@
+using System.Management.Automation;
+using AmpSessions.Core.Iterations;
+
+namespace AmpSessions.Module.Commands;
+
+/// <summary>Gets a session's iterations, oldest first: status, commit, tokens, tool calls, test result and duration.</summary>
+[Cmdlet(VerbsCommon.Get, Nouns.Iteration, DefaultParameterSetName = IdParameterSet)]
+[OutputType(typeof(IterationRecord))]
+public sealed class GetAmpIterationCommand : AmpSessionCmdlet
+{
+    /// <summary>Only the iterations with these numbers.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int[]? Number { get; set; }
+
+    protected override void ProcessRecord() =>
+        ForEachSession((session, events, ct) => Task.FromResult(
+            Context.Iterations.List(session.Id).Where(i => Number is null || Number.Contains(i.Number)).ToArray()));
+}

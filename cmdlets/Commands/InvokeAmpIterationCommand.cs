@@ -1,0 +1,44 @@
+using System.Management.Automation;
+using AmpSessions.Core.Iterations;
+using AmpSessions.Module.Infrastructure;
+
+namespace AmpSessions.Module.Commands;
+
+/// <summary>Runs one agent turn per session: the agent works in the worktree, what changed is committed as `amp: summary`, then the test script runs.</summary>
+[Cmdlet(VerbsLifecycle.Invoke, Nouns.Iteration, SupportsShouldProcess = true, DefaultParameterSetName = IdParameterSet)]
+[OutputType(typeof(IterationRecord))]
+public sealed class InvokeAmpIterationCommand : AmpJobCmdlet
+{
+    /// <summary>Notes for this turn, added to the session context the agent reads.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Notes { get; set; }
+
+    /// <summary>A follow-up request instead of the session's prompt.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Prompt { get; set; }
+
+    [Parameter]
+    public SwitchParameter NoCommit { get; set; }
+
+    [Parameter]
+    public SwitchParameter NoScript { get; set; }
+
+    /// <summary>This turn's time limit (and the test script's); seconds or a TimeSpan.</summary>
+    [Parameter]
+    [SecondsToTimeSpan]
+    [ValidatePositiveTimeSpan]
+    public TimeSpan? Timeout { get; set; }
+
+    protected override void ProcessRecord() =>
+        ForEachSession((session, events, ct) => new IterationRunner(Context).RunWithEventsAsync(new IterateRequest
+        {
+            Session = session.Id,
+            Notes = Notes,
+            Prompt = Prompt,
+            NoCommit = NoCommit,
+            SkipScript = NoScript,
+            Timeout = Timeout,
+        }, events, ct), NoCommit ? "Run an agent iteration in the worktree (changes left uncommitted)" : "Run an agent iteration in the worktree and commit what changes");
+}

@@ -1,0 +1,36 @@
+using AmpSessions.Core.Errors;
+using AmpSessions.Core.Integration;
+
+namespace AmpSessions.Core.Tests.Integration;
+
+public sealed class RebaseConflictExceptionTests : IntegrationTestBase
+{
+    [Fact]
+    public async Task A_conflicted_rebase_becomes_the_error_AmpRebaseConflict_naming_the_paths_and_the_worktree()
+    {
+        var session = await ConflictingSessionAsync();
+        var conflict = await Integration.RebaseAsync(session.Id);
+
+        var error = new RebaseConflictException(conflict);
+
+        Assert.Equal("AmpRebaseConflict", error.ErrorId);
+        Assert.Equal(ErrorKind.Conflict, error.Kind);
+        Assert.Equal(session.Id, error.Target);
+        Assert.Same(conflict, error.Result);
+        Assert.Contains("in 1 file (src/greet.ts)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("amp: greet politely", error.Message, StringComparison.Ordinal);
+        Assert.Contains(session.WorktreePath, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("amp-sessions", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Only_a_conflicted_rebase_is_a_conflict()
+    {
+        var session = await ConflictingSessionAsync();
+        await Integration.RebaseAsync(session.Id);
+        var aborted = await Integration.AbortRebaseAsync(session.Id);
+
+        Assert.Equal(RebaseOutcome.Aborted, aborted.Outcome);
+        Assert.Throws<ArgumentException>(() => new RebaseConflictException(aborted));
+    }
+}
