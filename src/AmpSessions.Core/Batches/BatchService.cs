@@ -252,7 +252,8 @@ public sealed class BatchService
             case BatchStatus.Running when IsHeldByLiveProcess(batch):
                 Store.RequestStop(batch.Id, context.Now);
                 var deadline = context.Clock.GetUtcNow() + wait;
-                while (Store.Get(batch.Id) is { Status: BatchStatus.Running } && context.Clock.GetUtcNow() < deadline)
+                // Reconcile: a process that dies while stopping leaves the batch Interrupted, not Running.
+                while (Reconcile(Store.Get(batch.Id)!).Status == BatchStatus.Running && context.Clock.GetUtcNow() < deadline)
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(100), context.Clock, cancellationToken).ConfigureAwait(false);
                 }

@@ -156,6 +156,10 @@ public sealed class BatchRunnerTests : IDisposable
         var beforeResume = BatchJournal.Read(bed.Service.Status(batchId).Summary.Batch.JournalPath).Latest().Where(r => r.Status.IsFinished()).ToList();
         Assert.InRange(beforeResume.Count, 3, 7);
         Assert.Equal(BatchStatus.Interrupted, bed.Service.Status(batchId).Summary.Status);
+        // Stopping a batch whose process is gone needs nobody to answer: it is Cancelled at once, its Running rows reset.
+        var stopped = await bed.Service.StopAsync(batchId, TimeSpan.Zero);
+        Assert.Equal(BatchStatus.Cancelled, stopped.Status);
+        Assert.DoesNotContain(bed.Service.Status(batchId).Items, i => i.Status == BatchItemStatus.Running);
 
         var resumeStarted = DateTimeOffset.UtcNow;
         var resumed = await RunHostAsync(["resume", batchId, Ws.DataDirectory], _ => false);
