@@ -20,7 +20,11 @@ public sealed class TimelineBuilderTests : IDisposable
         var blocked = await bed.IterateAsync(session);
         // Git dates a commit to the second: commit by hand in a later second than the blocked turn began.
         var nextSecond = blocked.StartedAt.AddTicks(TimeSpan.TicksPerSecond - blocked.StartedAt.Ticks % TimeSpan.TicksPerSecond);
-        await Task.Delay(nextSecond - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(50));
+        var wait = nextSecond - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(50);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
         File.WriteAllText(Path.Combine(session.WorktreePath, "NOTES.md"), "by hand\n");
         var manual = await bed.Sessions.CommitAsync(session.Id, "Add notes by hand");
 
