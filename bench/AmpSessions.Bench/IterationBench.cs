@@ -78,10 +78,13 @@ public static class IterationBench
         var childCount = 0;
         var singlePhases = new List<Phases>();
         var parallelPhases = new List<Phases>();
+        var cpu = new List<CpuTime>();
         for (var round = 0; round < rounds; round++)
         {
             phases.Clear();
+            var before = CpuTime.Now();
             single.Add(await IterateAsync(sessions.Take(1)));
+            cpu.Add(CpuTime.Now() - before);
             singlePhases.AddRange(phases);
             phases.Clear();
             using var sampler = new ChildMemorySampler();
@@ -100,9 +103,31 @@ public static class IterationBench
         Console.WriteLine($"  rounds (one / all):   {string.Join(", ", single.Zip(parallel, (a, b) => $"{a.TotalSeconds:0.00}/{b.TotalSeconds:0.00}"))}");
         Console.WriteLine($"  phases, one:          {Phases.Describe(singlePhases)}");
         Console.WriteLine($"  phases, {agents} at once:   {Phases.Describe(parallelPhases)}");
+        var perIteration = cpu.OrderBy(c => c.Total).ElementAt(cpu.Count / 2);
+        // Iterations that start together do their CPU work (prepare, agent start-up, commit) together: on few
+        // cores that work queues, which is what the ratio shows beyond the agents' own time.
+        Console.WriteLine($"  CPU per iteration:    {perIteration.Total.TotalMilliseconds:0} ms ({perIteration.Own.TotalMilliseconds:0} ms this process, " +
+            $"{perIteration.Children.TotalMilliseconds:0} ms agent, git and shell) on {Environment.ProcessorCount} cores");
         Console.WriteLine($"  peak working set:     {Megabytes(Process.GetCurrentProcess().PeakWorkingSet64)} (this orchestrating process)");
         Console.WriteLine($"  children at peak:     {Megabytes(childPeak)} summed RSS over {childCount} processes (agents, git, sh), sampled every 20 ms");
         return 0;
+    }
+
+    /// <summary>CPU used by this process and by its children that have ended (from /proc/self/stat, in clock ticks).</summary>
+    private readonly record struct CpuTime(TimeSpan Own, TimeSpan Children)
+    {
+        public TimeSpan Total => Own + Children;
+
+        public static CpuTime Now()
+        {
+            var stat = File.ReadAllText("/proc/self/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // After the command: state is field 3, utime 14, stime 15, cutime 16, cstime 17 (1-based in proc(5)).
+            TimeSpan Ticks(int field) => TimeSpan.FromSeconds(long.Parse(fields[field - 3], System.Globalization.CultureInfo.InvariantCulture) / 100.0);
+            return new CpuTime(Ticks(14) + Ticks(15), Ticks(16) + Ticks(17));
+        }
+
+        public static CpuTime operator -(CpuTime a, CpuTime b) => new(a.Own - b.Own, a.Children - b.Children);
     }
 
     /// <summary>When an iteration reached each step, from the start of its batch: where the time goes.</summary>

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using AmpSessions.Core.Processes;
 using AmpSessions.Testing;
 
 namespace AmpSessions.Cli.Tests;
@@ -14,10 +16,9 @@ public sealed class ConcurrencyTests : IDisposable
     public async Task The_same_session_started_twice_at_once_refuses_the_second()
     {
         var id = await bed.NewSessionAsync();
-        bed.Scenario = "success-edit";
-        bed.Cli.Environment["FAKE_AMP_DURATION_MS"] = "4000";
+        bed.Scenario = "hang";
         using var first = bed.Cli.Start("iterate", id);
-        await FakeAgentRecord.WaitForAsync(bed.RecordPath, 1, TimeSpan.FromSeconds(30));
+        var agent = (await FakeAgentRecord.WaitForAsync(bed.RecordPath, 1, TimeSpan.FromSeconds(30))).Single().ProcessId;
 
         var second = await bed.RunAsync("iterate", id, "--json");
 
@@ -25,13 +26,16 @@ public sealed class ConcurrencyTests : IDisposable
         var error = CliSessionBed.Json(second).GetProperty("error");
         Assert.Equal("AmpSessionBusy", error.GetProperty("id").GetString());
         Assert.Equal($"Session {id} is busy (process {first.Id} iteration): wait for it to finish, or stop it, then try again.", error.GetProperty("message").GetString());
+        // Interrupt the first turn the way Ctrl+C would reach amp: it reports a cancelled turn and ends.
+        await ProcessRunner.RunAsync(new ProcessSpec("kill", ["-TERM", agent.ToString(CultureInfo.InvariantCulture)]), (Func<OutputLine, LineDecision>?)null);
         await first.WaitForExitAsync();
-        Assert.Equal(0, first.ExitCode);
-        // The refused run left nothing: one agent run, one iteration, one commit.
+        // The refused run left nothing: one agent run, one iteration.
         Assert.Single(bed.Invocations);
         var iterations = CliSessionBed.Json(await bed.RunAsync("iterations", id, "--json"));
         Assert.Equal(1, iterations.GetArrayLength());
-        Assert.Equal("Succeeded", iterations[0].GetProperty("status").GetString());
+        Assert.Equal("Cancelled", iterations[0].GetProperty("status").GetString());
+        bed.Scenario = "success-edit";
+        Assert.Equal(0, (await bed.RunAsync("iterate", id)).ExitCode);
     }
 
     [Fact]
@@ -49,7 +53,7 @@ public sealed class ConcurrencyTests : IDisposable
         var a = await bed.NewSessionAsync("--script", "test -f made-by-*.txt && test $(ls made-by-*.txt | wc -l) -eq 1");
         var b = await bed.NewSessionAsync("--script", "test -f made-by-*.txt && test $(ls made-by-*.txt | wc -l) -eq 1");
         bed.Scenario = "script:" + scenario;
-        bed.Cli.Environment["FAKE_AMP_DURATION_MS"] = "3000";
+        bed.Cli.Environment["FAKE_AMP_DURATION_MS"] = "4000";
 
         using var runA = bed.Cli.Start("iterate", a);
         using var runB = bed.Cli.Start("iterate", b);
