@@ -18,17 +18,26 @@ public sealed class ConcurrencyTests : IDisposable
         var id = await bed.NewSessionAsync();
         bed.Scenario = "hang";
         using var first = bed.Cli.Start("iterate", id);
-        var agent = (await FakeAgentRecord.WaitForAsync(bed.RecordPath, 1, TimeSpan.FromSeconds(30))).Single().ProcessId;
+        try
+        {
+            var agent = (await FakeAgentRecord.WaitForAsync(bed.RecordPath, 1, TimeSpan.FromSeconds(30))).Single().ProcessId;
 
-        var second = await bed.RunAsync("iterate", id, "--json");
+            var second = await bed.RunAsync("iterate", id, "--json");
 
-        Assert.Equal(1, second.ExitCode);
-        var error = CliSessionBed.Json(second).GetProperty("error");
-        Assert.Equal("AmpSessionBusy", error.GetProperty("id").GetString());
-        Assert.Equal($"Session {id} is busy (process {first.Id} iteration): wait for it to finish, or stop it, then try again.", error.GetProperty("message").GetString());
-        // Interrupt the first turn the way Ctrl+C would reach amp: it reports a cancelled turn and ends.
-        await ProcessRunner.RunAsync(new ProcessSpec("kill", ["-TERM", agent.ToString(CultureInfo.InvariantCulture)]), (Func<OutputLine, LineDecision>?)null);
-        await first.WaitForExitAsync();
+            Assert.Equal(1, second.ExitCode);
+            var error = CliSessionBed.Json(second).GetProperty("error");
+            Assert.Equal("AmpSessionBusy", error.GetProperty("id").GetString());
+            Assert.Equal($"Session {id} is busy (process {first.Id} iteration): wait for it to finish, or stop it, then try again.", error.GetProperty("message").GetString());
+            // Interrupt the first turn the way Ctrl+C would reach amp: it reports a cancelled turn and ends.
+            await ProcessRunner.RunAsync(new ProcessSpec("kill", ["-TERM", agent.ToString(CultureInfo.InvariantCulture)]), (Func<OutputLine, LineDecision>?)null);
+            await first.WaitForExitAsync();
+        }
+        finally
+        {
+            // Whatever failed above, no hanging agent or CLI is left behind.
+            foreach (var call in bed.Invocations) ProcessProbe.Kill(call.ProcessId, TestPaths.FakeAgent);
+            if (!first.HasExited) first.Kill(entireProcessTree: true);
+        }
         // The refused run left nothing: one agent run, one iteration.
         Assert.Single(bed.Invocations);
         var iterations = CliSessionBed.Json(await bed.RunAsync("iterations", id, "--json"));

@@ -62,9 +62,16 @@ public static class ProcessProbe
         return found;
     }
 
-    /// <summary>Kills a process a test left behind on purpose (by its id, nothing broader).</summary>
-    public static void Kill(int pid)
+    /// <summary>
+    /// Kills a process a test left behind on purpose, by its id, and only while that id still runs
+    /// <paramref name="executable"/> (an id can be reused once its process is gone).
+    /// </summary>
+    public static void Kill(int pid, string executable)
     {
+        if (!Running(executable).Contains(pid))
+        {
+            return;
+        }
         try
         {
             System.Diagnostics.Process.GetProcessById(pid).Kill(entireProcessTree: true);

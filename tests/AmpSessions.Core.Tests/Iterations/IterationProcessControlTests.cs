@@ -28,11 +28,20 @@ public sealed class IterationProcessControlTests : IDisposable
         using var cancel = new CancellationTokenSource();
 
         var running = bed.IterateAsync(session, cancellationToken: cancel.Token);
-        var pid = (await RunningAgentAsync()).ProcessId;
-        await Eventually.WaitAsync(() => File.Exists(Path.Combine(session.WorktreePath, "half-done.txt")));
-        Assert.Equal(SessionStatus.Running, bed.Reload(session).Status);
-        var watch = Stopwatch.StartNew();
-        cancel.Cancel();
+        int pid;
+        Stopwatch watch;
+        try
+        {
+            pid = (await RunningAgentAsync()).ProcessId;
+            await Eventually.WaitAsync(() => File.Exists(Path.Combine(session.WorktreePath, "half-done.txt")));
+            Assert.Equal(SessionStatus.Running, bed.Reload(session).Status);
+        }
+        finally
+        {
+            // Cancelled whatever happened above, so no agent is left hanging.
+            watch = Stopwatch.StartNew();
+            cancel.Cancel();
+        }
         var iteration = await running;
 
         Assert.True(watch.Elapsed < Slack, $"cancel took {watch.Elapsed}");
@@ -114,11 +123,18 @@ public sealed class IterationProcessControlTests : IDisposable
         var session = await bed.NewSessionAsync("hang");
         using var cancel = new CancellationTokenSource();
         var first = bed.IterateAsync(session, cancellationToken: cancel.Token);
-        await RunningAgentAsync();
-
-        var busy = await Assert.ThrowsAsync<AmpSessionsException>(() => bed.IterateAsync(session));
-        var script = await Assert.ThrowsAsync<AmpSessionsException>(() =>
-            new AmpSessions.Core.Scripts.ScriptRunner(bed.Context).RunAsync(session.Id));
+        AmpSessionsException busy, script;
+        try
+        {
+            await RunningAgentAsync();
+            busy = await Assert.ThrowsAsync<AmpSessionsException>(() => bed.IterateAsync(session));
+            script = await Assert.ThrowsAsync<AmpSessionsException>(() => new AmpSessions.Core.Scripts.ScriptRunner(bed.Context).RunAsync(session.Id));
+        }
+        finally
+        {
+            // Stop the hanging agent whatever happened above.
+            cancel.Cancel();
+        }
 
         Assert.Equal("AmpSessionBusy", busy.ErrorId);
         Assert.Contains($"Session {session.Id} is busy", busy.Message);
@@ -126,7 +142,6 @@ public sealed class IterationProcessControlTests : IDisposable
         Assert.Equal("AmpSessionBusy", script.ErrorId);
         Assert.Single(bed.Context.Iterations.List(session.Id));
         Assert.Single(bed.Invocations);
-        cancel.Cancel();
         Assert.Equal(IterationStatus.Cancelled, (await first).Status);
 
         // Once the first is done, the session is free again.
@@ -166,7 +181,7 @@ public sealed class IterationProcessControlTests : IDisposable
         finally
         {
             // The orphaned fake agent was the test's own doing.
-            if (agent is { } pid) ProcessProbe.Kill(pid);
+            if (agent is { } pid) ProcessProbe.Kill(pid, TestPaths.FakeAgent);
         }
     }
 
