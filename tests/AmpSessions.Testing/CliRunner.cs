@@ -22,19 +22,55 @@ public sealed class CliRunner
 
     public async Task<CliResult> RunAsync(IEnumerable<string> arguments, string? workingDirectory, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var args = new List<string> { TestPaths.CliAssembly };
-        args.AddRange(arguments);
-        var environment = new Dictionary<string, string?>(Environment)
-        {
-            ["AMP_SESSIONS_HOME"] = DataDirectory,
-            ["DOTNET_NOLOGO"] = "1",
-        };
-        var result = await ProcessRunner.RunAsync(new ProcessSpec("dotnet", args)
+        var result = await ProcessRunner.RunAsync(Spec(arguments) with
         {
             WorkingDirectory = workingDirectory,
-            Environment = environment,
             Timeout = timeout,
         }, (Func<OutputLine, LineDecision>?)null, cancellationToken);
         return new CliResult(result.ExitCode, result.StandardOutput, result.StandardError);
+    }
+
+    /// <summary>The process a run starts: `dotnet amp-sessions.dll ...` with the data directory and the extra environment.</summary>
+    public ProcessSpec Spec(IEnumerable<string> arguments)
+    {
+        var args = new List<string> { TestPaths.CliAssembly };
+        args.AddRange(arguments);
+        return new ProcessSpec("dotnet", args)
+        {
+            Environment = new Dictionary<string, string?>(Environment)
+            {
+                ["AMP_SESSIONS_HOME"] = DataDirectory,
+                ["DOTNET_NOLOGO"] = "1",
+            },
+        };
+    }
+
+    /// <summary>Starts the CLI and returns at once, for tests that kill it or race it (output is discarded).</summary>
+    public System.Diagnostics.Process Start(params string[] arguments)
+    {
+        var spec = Spec(arguments);
+        var startInfo = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in spec.Arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in spec.Environment)
+        {
+            if (value is null) startInfo.Environment.Remove(name);
+            else startInfo.Environment[name] = value;
+        }
+        var process = System.Diagnostics.Process.Start(startInfo)!;
+        process.OutputDataReceived += static (_, _) => { };
+        process.ErrorDataReceived += static (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        process.StandardInput.Close();
+        return process;
     }
 }

@@ -151,6 +151,10 @@ internal static class IterationCommands
         {
             output.Line($"  tools:   {string.Join(", ", i.ToolCalls.Select(t => $"{t.Key} x{t.Value}"))}");
         }
+        if (i.ProtocolWarnings.Count > 0)
+        {
+            output.Line($"  protocol warnings: {string.Join("; ", i.ProtocolWarnings)}");
+        }
         output.Line($"  tests:   {Test(i.ScriptPassed)}   duration: {Seconds(i.Duration)}");
         if (i.TranscriptPath is not null)
         {

@@ -72,15 +72,20 @@ public static class AgentCommandLine
     /// <summary>Whether Amp will find credentials: AMP_API_KEY, or the secrets file `amp login` writes.</summary>
     public static bool AmpCredentialsAvailable(IReadOnlyDictionary<string, string?> environment)
     {
-        string? Get(string name) => environment.TryGetValue(name, out var value) ? value : System.Environment.GetEnvironmentVariable(name);
-        if (!string.IsNullOrWhiteSpace(Get("AMP_API_KEY")))
+        if (!string.IsNullOrWhiteSpace(Variable(environment, "AMP_API_KEY")))
         {
             return true;
         }
-        var home = Get("HOME") ?? System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile);
-        var dataHome = Get("XDG_DATA_HOME") is { Length: > 0 } xdg ? xdg : Path.Combine(home, ".local", "share");
+        var dataHome = Variable(environment, "XDG_DATA_HOME") is { Length: > 0 } xdg ? xdg : Path.Combine(Home(environment), ".local", "share");
         return File.Exists(Path.Combine(dataHome, "amp", "secrets.json"));
     }
+
+    /// <summary>A variable as the agent will see it: the turn's environment changes over this process's environment.</summary>
+    private static string? Variable(IReadOnlyDictionary<string, string?> environment, string name) =>
+        environment.TryGetValue(name, out var value) ? value : System.Environment.GetEnvironmentVariable(name);
+
+    private static string Home(IReadOnlyDictionary<string, string?> environment) =>
+        Variable(environment, "HOME") is { Length: > 0 } home ? home : System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile);
 
     /// <summary>
     /// Writes a per-run Amp settings file when the turn has permission rules: the user's own
@@ -92,7 +97,8 @@ public static class AgentCommandLine
         {
             return null;
         }
-        var settings = ReadUserSettings();
+        // The user's settings as the agent would have read them: its HOME and AMP_SETTINGS_FILE, which a session may set.
+        var settings = ReadUserSettings(Environment(spec, request));
         var rules = new JsonArray();
         foreach (var tool in request.AllowedTools)
         {
@@ -112,11 +118,11 @@ public static class AgentCommandLine
         return path;
     }
 
-    private static JsonObject ReadUserSettings()
+    private static JsonObject ReadUserSettings(IReadOnlyDictionary<string, string?> environment)
     {
-        var path = System.Environment.GetEnvironmentVariable("AMP_SETTINGS_FILE") is { Length: > 0 } configured
+        var path = Variable(environment, "AMP_SETTINGS_FILE") is { Length: > 0 } configured
             ? configured
-            : Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".config", "amp", "settings.json");
+            : Path.Combine(Home(environment), ".config", "amp", "settings.json");
         try
         {
             return File.Exists(path) && JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) is JsonObject user ? user : new JsonObject();

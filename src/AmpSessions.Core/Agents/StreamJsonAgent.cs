@@ -91,16 +91,18 @@ public sealed class StreamJsonAgent : IAgent
 
     private static LineDecision OnLine(OutputLine line, TurnState state, Action<AgentEvent>? onEvent, StreamWriter? transcript, IReadOnlyCollection<string> secrets)
     {
-        var text = line.Text;
+        // Redacted once, as it arrives, so no event, final message, commit summary or log carries a secret the agent printed.
+        var text = SecretRedactor.Redact(line.Text, secrets);
         if (transcript is not null)
         {
             transcript.WriteLine(line.Stream == OutputStream.StandardOutput
-                ? SecretRedactor.Redact(text, secrets)
-                : Serialization.JsonOutput.Serialize(new { type = "amp-sessions/stderr", line = SecretRedactor.Redact(text, secrets) }, indented: false));
+                ? text
+                : Serialization.JsonOutput.Serialize(new { type = "amp-sessions/stderr", line = text }, indented: false));
             transcript.Flush();
         }
-        // Amp prints its login flow (on stdout in current builds, stderr in older ones) and then waits for a browser forever.
-        if (LoginMarkers.Any(marker => text.Contains(marker, StringComparison.Ordinal)))
+        // Amp prints its login flow as plain text (on stdout in current builds, stderr in older ones) and then waits for a
+        // browser forever. A JSON line is the agent's own words, which may well mention a login failure.
+        if (!text.TrimStart().StartsWith('{') && LoginMarkers.Any(marker => text.Contains(marker, StringComparison.Ordinal)))
         {
             state.LoginDetected = true;
             return LineDecision.Stop;
@@ -108,7 +110,7 @@ public sealed class StreamJsonAgent : IAgent
         if (line.Stream == OutputStream.StandardError)
         {
             state.Stderr.AppendLine(text);
-            onEvent?.Invoke(new AgentStderrEvent(SecretRedactor.Redact(text, secrets)));
+            onEvent?.Invoke(new AgentStderrEvent(text));
             return LineDecision.Continue;
         }
         foreach (var agentEvent in StreamJsonParser.ParseLine(text))
@@ -132,7 +134,7 @@ public sealed class StreamJsonAgent : IAgent
                     state.ThreadId = result.ThreadId ?? state.ThreadId;
                     break;
                 case AgentProtocolWarningEvent warning:
-                    state.Warnings.Add(SecretRedactor.Redact(warning.Reason + ": " + Truncate(warning.Line, 200), secrets));
+                    state.Warnings.Add(warning.Reason + ": " + Truncate(warning.Line, 200));
                     break;
             }
             onEvent?.Invoke(agentEvent);

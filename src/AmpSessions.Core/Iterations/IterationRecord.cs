@@ -46,6 +46,8 @@ public sealed record IterationRecord
     /// <summary>The test script's verdict; null when no script ran.</summary>
     public bool? ScriptPassed { get; init; }
     public string? TranscriptPath { get; init; }
+    /// <summary>Lines the agent wrote that were not stream-json (recorded, never fatal), redacted.</summary>
+    public IReadOnlyList<string> ProtocolWarnings { get; init; } = [];
 
     public int FilesChanged => ChangedFiles.Count;
     public long TotalTokens => Tokens.Total;

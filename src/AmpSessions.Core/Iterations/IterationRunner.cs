@@ -123,6 +123,7 @@ public sealed partial class IterationRunner
             ThreadId = turn.ThreadId,
             Tokens = turn.Tokens,
             ToolCalls = turn.ToolCalls,
+            ProtocolWarnings = turn.ProtocolWarnings,
             Summary = turn.Succeeded ? CommitMessage.Summary(turn.FinalMessage, iteration.Number) : null,
         };
         // Keep the thread only when it can be continued (a fresh thread that failed at once may not exist server-side).

@@ -15,25 +15,35 @@ public sealed class SessionLock : IDisposable
 
     private static string PathFor(AmpContext context, string sessionId) => Path.Combine(context.Data.LocksRoot, $"session-{sessionId}.lock");
 
+    private static string HolderPath(string lockPath) => lockPath + ".holder";
+
     /// <summary>Takes the lock or fails at once, naming what holds it.</summary>
     public static SessionLock Acquire(AmpContext context, Session session, string operation)
     {
         var path = PathFor(context, session.Id);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        FileStream stream;
         try
         {
-            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            stream.SetLength(0);
-            stream.Write(System.Text.Encoding.UTF8.GetBytes($"{Environment.ProcessId} {operation}\n"));
-            stream.Flush();
-            return new SessionLock(stream);
+            stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException ex)
         {
-            var holder = TryRead(path);
+            var holder = TryRead(HolderPath(path));
             throw new AmpSessionsException("AmpSessionBusy", ErrorKind.ResourceBusy,
                 $"Session {session.Id} is busy{(holder is null ? "" : $" ({holder})")}: wait for it to finish, or stop it, then try again.", session.Id, ex);
         }
+        // Who holds it goes beside the lock: on Unix the locked file itself cannot be opened, even to read.
+        try
+        {
+            File.WriteAllText(HolderPath(path), $"{Environment.ProcessId} {operation}\n");
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+        return new SessionLock(stream);
     }
 
     /// <summary>Whether some process holds the session's lock right now.</summary>

@@ -11,7 +11,8 @@ public sealed class IterationStore
 {
     private const string IterationColumns =
         "id, session_id, number, prompt, notes, agent, model, started_at, ended_at, duration_ms, status, error, summary, thread_id, " +
-        "input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, tool_calls, commit_sha, changed_files, script_run_id, script_passed, transcript_path";
+        "input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, tool_calls, commit_sha, changed_files, script_run_id, script_passed, transcript_path, " +
+        "protocol_warnings";
 
     private const string ScriptColumns = "id, session_id, iteration_id, command, started_at, ended_at, duration_ms, exit_code, status, output_path, output_tail";
 
@@ -31,7 +32,7 @@ public sealed class IterationStore
         insert.Transaction = transaction;
         insert.CommandText = $"INSERT INTO iterations ({IterationColumns[4..]}) VALUES ($session_id, $number, $prompt, $notes, $agent, $model, $started_at, $ended_at, " +
             "$duration_ms, $status, $error, $summary, $thread_id, $input_tokens, $output_tokens, $cache_creation_tokens, $cache_read_tokens, $tool_calls, " +
-            "$commit_sha, $changed_files, $script_run_id, $script_passed, $transcript_path) RETURNING id";
+            "$commit_sha, $changed_files, $script_run_id, $script_passed, $transcript_path, $protocol_warnings) RETURNING id";
         BindIteration(insert, numbered);
         return numbered with { Id = Convert.ToInt64(insert.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) };
     });
@@ -42,7 +43,8 @@ public sealed class IterationStore
         command.CommandText = "UPDATE iterations SET prompt=$prompt, notes=$notes, agent=$agent, model=$model, started_at=$started_at, ended_at=$ended_at, " +
             "duration_ms=$duration_ms, status=$status, error=$error, summary=$summary, thread_id=$thread_id, input_tokens=$input_tokens, " +
             "output_tokens=$output_tokens, cache_creation_tokens=$cache_creation_tokens, cache_read_tokens=$cache_read_tokens, tool_calls=$tool_calls, " +
-            "commit_sha=$commit_sha, changed_files=$changed_files, script_run_id=$script_run_id, script_passed=$script_passed, transcript_path=$transcript_path " +
+            "commit_sha=$commit_sha, changed_files=$changed_files, script_run_id=$script_run_id, script_passed=$script_passed, transcript_path=$transcript_path, " +
+            "protocol_warnings=$protocol_warnings " +
             "WHERE id=$id";
         BindIteration(command, iteration);
         command.Parameters.AddWithValue("$id", iteration.Id);
@@ -137,6 +139,7 @@ public sealed class IterationStore
         p.AddWithValue("$script_run_id", (object?)i.ScriptRunId ?? DBNull.Value);
         p.AddWithValue("$script_passed", i.ScriptPassed is { } passed ? (passed ? 1 : 0) : DBNull.Value);
         p.AddWithValue("$transcript_path", (object?)i.TranscriptPath ?? DBNull.Value);
+        p.AddWithValue("$protocol_warnings", JsonSerializer.Serialize(i.ProtocolWarnings));
     }
 
     private static IterationRecord ReadIteration(SqliteDataReader r) => new()
@@ -162,6 +165,7 @@ public sealed class IterationStore
         ScriptRunId = r.IsDBNull(21) ? null : r.GetInt64(21),
         ScriptPassed = r.IsDBNull(22) ? null : r.GetInt64(22) != 0,
         TranscriptPath = r.IsDBNull(23) ? null : r.GetString(23),
+        ProtocolWarnings = JsonSerializer.Deserialize<string[]>(r.GetString(24)) ?? [],
     };
 
     private static void BindScript(SqliteCommand command, ScriptRun s)

@@ -152,6 +152,10 @@ internal static class Migrations
             created_at      TEXT NOT NULL
         );
         """,
+        // 2: the protocol warnings of an iteration (lines the agent wrote that were not stream-json)
+        """
+        ALTER TABLE iterations ADD COLUMN protocol_warnings TEXT NOT NULL DEFAULT '[]';
+        """,
     ];
 
     public static int LatestVersion => Steps.Length;

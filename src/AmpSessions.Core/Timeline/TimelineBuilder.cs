@@ -20,7 +20,9 @@ public sealed class TimelineBuilder
         var manager = new SessionManager(context);
         var session = manager.Resolve(sessionReference);
         var iterations = context.Iterations.List(session.Id);
-        var entries = new List<TimelineEntry>();
+        // Sorted by when each thing started: git keeps commit times to the second only, so a commit an
+        // iteration made sorts by that iteration's start, never before an earlier iteration of the same second.
+        var entries = new List<(DateTimeOffset SortTime, TimelineEntry Entry)>();
         var git = new Git.GitClient(session.RepoRoot, context.Options.GitExecutable);
         var branchTip = Directory.Exists(session.RepoRoot)
             ? await git.ResolveCommitAsync("refs/heads/" + session.BranchName, cancellationToken).ConfigureAwait(false)
@@ -45,10 +47,11 @@ public sealed class TimelineBuilder
                     used.Add(iteration.Id);
                 }
                 var files = await git.ReadAsync(["diff-tree", "--no-commit-id", "--name-only", "-r", "-z", sha], cancellationToken).ConfigureAwait(false);
-                entries.Add(new TimelineEntry
+                var time = DateTimeOffset.Parse(fields[1], CultureInfo.InvariantCulture);
+                entries.Add((iteration?.StartedAt ?? time, new TimelineEntry
                 {
                     Kind = TimelineEntryKind.Commit,
-                    Time = DateTimeOffset.Parse(fields[1], CultureInfo.InvariantCulture),
+                    Time = time,
                     Commit = sha,
                     Author = fields[2],
                     Subject = fields[3],
@@ -58,12 +61,12 @@ public sealed class TimelineBuilder
                     Tokens = iteration?.Tokens ?? default,
                     Duration = iteration?.Duration,
                     TestResult = TestOf(iteration),
-                });
+                }));
             }
         }
         foreach (var iteration in iterations.Where(i => !used.Contains(i.Id)))
         {
-            entries.Add(new TimelineEntry
+            entries.Add((iteration.StartedAt, new TimelineEntry
             {
                 Kind = TimelineEntryKind.Iteration,
                 Time = iteration.StartedAt,
@@ -74,9 +77,9 @@ public sealed class TimelineBuilder
                 Tokens = iteration.Tokens,
                 Duration = iteration.Duration,
                 TestResult = TestOf(iteration),
-            });
+            }));
         }
-        return entries.OrderBy(e => e.Time).ThenBy(e => e.IterationNumber ?? int.MaxValue).ToArray();
+        return entries.OrderBy(e => e.SortTime).ThenBy(e => e.Entry.IterationNumber ?? int.MaxValue).Select(e => e.Entry).ToArray();
     }
 
     private static TestResult TestOf(IterationRecord? iteration) => iteration?.ScriptPassed switch

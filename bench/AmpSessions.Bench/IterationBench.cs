@@ -1,0 +1,260 @@
+using System.Diagnostics;
+using AmpSessions.Core;
+using AmpSessions.Core.Iterations;
+using AmpSessions.Core.Sessions;
+using AmpSessions.Testing;
+
+namespace AmpSessions.Bench;
+
+/// <summary>
+/// N sessions on one repository iterating at once, each with a fake agent that takes S seconds and
+/// edits a file, against ONE such iteration: the wall-time ratio (target ≤ 1.15) shows what running
+/// in parallel costs; the peak memory of this orchestrating process and of its child processes shows
+/// what it weighs.
+/// </summary>
+public static class IterationBench
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var agents = Option(args, "--agents", 8);
+        var seconds = Option(args, "--seconds", 2);
+        var rounds = Option(args, "--rounds", 3);
+        using var repo = new TestRepository();
+        var context = AmpContext.Open(repo.Scratch("data"));
+        var scenario = Path.Combine(repo.Scratch("scenario"), "edit.json");
+        // Every turn changes a file, so every iteration commits.
+        File.WriteAllText(scenario, """
+            {"steps": [
+              {"text": "Adding a line.", "usage": {"input_tokens": 10, "output_tokens": 20, "cache_creation_input_tokens": 300, "cache_read_input_tokens": 4000}},
+              {"toolUse": {"name": "Bash", "input": {"cmd": "echo $THREAD"}}, "result": "ok"},
+              {"appendFile": {"path": "$CWD/bench.txt", "content": "$THREAD\n"}},
+              {"success": "Added a line to bench.txt."}
+            ]}
+            """);
+        var manager = new SessionManager(context);
+        var sessions = new List<Session>();
+        for (var i = 0; i < agents; i++)
+        {
+            sessions.Add(await manager.CreateAsync(new NewSessionRequest
+            {
+                RepoPath = repo.Root,
+                Name = $"bench {i}",
+                Prompt = "Add a line to bench.txt.",
+                Agent = $"amp:\"{TestPaths.FakeAgent}\"",
+                NotificationsEnabled = false,
+                AgentEnvironment = new Dictionary<string, string>
+                {
+                    ["FAKE_AMP_SCENARIO"] = "script:" + scenario,
+                    ["FAKE_AMP_DURATION_MS"] = (seconds * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                },
+            }));
+        }
+        var runner = new IterationRunner(context);
+        var phases = new List<Phases>();
+        async Task<TimeSpan> IterateAsync(IEnumerable<Session> group)
+        {
+            var watch = Stopwatch.StartNew();
+            var results = await Task.WhenAll(group.Select(async s =>
+            {
+                var marks = new Phases();
+                var result = await runner.RunAsync(new IterateRequest { Session = s.Id }, e => marks.See(e, watch.Elapsed));
+                marks.Ended = watch.Elapsed;
+                lock (phases) phases.Add(marks);
+                return result;
+            }));
+            watch.Stop();
+            if (results.FirstOrDefault(r => r.Status != IterationStatus.Succeeded || r.CommitSha is null) is { } bad)
+            {
+                throw new InvalidOperationException($"iteration {bad.Number} of {bad.SessionId}: {bad.Status} {bad.Error}");
+            }
+            return watch.Elapsed;
+        }
+
+        Console.WriteLine($"iterations: {agents} sessions on one repository, fake agent of {seconds} s that edits a file; {rounds} rounds, medians");
+        await IterateAsync(sessions.Take(1)); // warm-up: JIT, git's caches, the database
+        var single = new List<TimeSpan>();
+        var parallel = new List<TimeSpan>();
+        var childPeak = 0L;
+        var childCount = 0;
+        var singlePhases = new List<Phases>();
+        var parallelPhases = new List<Phases>();
+        var cpu = new List<CpuTime>();
+        for (var round = 0; round < rounds; round++)
+        {
+            phases.Clear();
+            var before = CpuTime.Now();
+            single.Add(await IterateAsync(sessions.Take(1)));
+            cpu.Add(CpuTime.Now() - before);
+            singlePhases.AddRange(phases);
+            phases.Clear();
+            using var sampler = new ChildMemorySampler();
+            parallel.Add(await IterateAsync(sessions));
+            parallelPhases.AddRange(phases);
+            var (peak, count) = await sampler.StopAsync();
+            childPeak = Math.Max(childPeak, peak);
+            childCount = Math.Max(childCount, count);
+        }
+        var one = Median(single);
+        var all = Median(parallel);
+        var ratio = all.TotalSeconds / one.TotalSeconds;
+        Console.WriteLine($"  one iteration:        {one.TotalSeconds:0.000} s (agent {seconds} s, so {(one.TotalSeconds - seconds) * 1000:0} ms of orchestration)");
+        Console.WriteLine($"  {agents} at once:           {all.TotalSeconds:0.000} s");
+        Console.WriteLine($"  ratio:                {ratio:0.000} (target <= 1.15) {(ratio <= 1.15 ? "OK" : "OVER TARGET")}");
+        Console.WriteLine($"  rounds (one / all):   {string.Join(", ", single.Zip(parallel, (a, b) => $"{a.TotalSeconds:0.00}/{b.TotalSeconds:0.00}"))}");
+        Console.WriteLine($"  phases, one:          {Phases.Describe(singlePhases)}");
+        Console.WriteLine($"  phases, {agents} at once:   {Phases.Describe(parallelPhases)}");
+        var perIteration = cpu.OrderBy(c => c.Total).ElementAt(cpu.Count / 2);
+        // Iterations that start together do their CPU work (prepare, agent start-up, commit) together: on few
+        // cores that work queues, which is what the ratio shows beyond the agents' own time.
+        Console.WriteLine($"  CPU per iteration:    {perIteration.Total.TotalMilliseconds:0} ms ({perIteration.Own.TotalMilliseconds:0} ms this process, " +
+            $"{perIteration.Children.TotalMilliseconds:0} ms agent, git and shell) on {Environment.ProcessorCount} cores");
+        Console.WriteLine($"  peak working set:     {Megabytes(Process.GetCurrentProcess().PeakWorkingSet64)} (this orchestrating process)");
+        Console.WriteLine($"  children at peak:     {Megabytes(childPeak)} summed RSS over {childCount} processes (agents, git, sh), sampled every 20 ms");
+        return 0;
+    }
+
+    /// <summary>CPU used by this process and by its children that have ended (from /proc/self/stat, in clock ticks).</summary>
+    private readonly record struct CpuTime(TimeSpan Own, TimeSpan Children)
+    {
+        public TimeSpan Total => Own + Children;
+
+        public static CpuTime Now()
+        {
+            var stat = File.ReadAllText("/proc/self/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // After the command: state is field 3, utime 14, stime 15, cutime 16, cstime 17 (1-based in proc(5)).
+            TimeSpan Ticks(int field) => TimeSpan.FromSeconds(long.Parse(fields[field - 3], System.Globalization.CultureInfo.InvariantCulture) / 100.0);
+            return new CpuTime(Ticks(14) + Ticks(15), Ticks(16) + Ticks(17));
+        }
+
+        public static CpuTime operator -(CpuTime a, CpuTime b) => new(a.Own - b.Own, a.Children - b.Children);
+    }
+
+    /// <summary>When an iteration reached each step, from the start of its batch: where the time goes.</summary>
+    private sealed class Phases
+    {
+        public TimeSpan? Launched;
+        public TimeSpan? FirstLine;
+        public TimeSpan? Result;
+        public TimeSpan Ended;
+
+        public void See(IterationEvent e, TimeSpan at)
+        {
+            switch (e)
+            {
+                case IterationStartedEvent: Launched ??= at; break;
+                case IterationAgentEvent { Event: AmpSessions.Core.Agents.AgentInitEvent }: FirstLine ??= at; break;
+                case IterationAgentEvent { Event: AmpSessions.Core.Agents.AgentResultEvent }: Result ??= at; break;
+            }
+        }
+
+        /// <summary>Medians: before the agent starts, its start-up to the first line, its turn, and the commit and records after.</summary>
+        public static string Describe(IReadOnlyList<Phases> all)
+        {
+            string Ms(Func<Phases, TimeSpan> pick) => $"{Median(all.Select(pick).ToList()).TotalMilliseconds:0} ms";
+            return $"prepare {Ms(p => p.Launched!.Value)}, agent start-up {Ms(p => p.FirstLine!.Value - p.Launched!.Value)}, " +
+                $"turn {Ms(p => p.Result!.Value - p.FirstLine!.Value)}, commit and records {Ms(p => p.Ended - p.Result!.Value)}";
+        }
+    }
+
+    private static TimeSpan Median(List<TimeSpan> values) => values.Order().ElementAt(values.Count / 2);
+
+    private static string Megabytes(long bytes) => $"{bytes / 1024.0 / 1024.0:0.0} MB";
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length && int.TryParse(args[index + 1], out var value) && value > 0 ? value : fallback;
+    }
+
+    /// <summary>Samples /proc for this process's descendants and keeps the highest sum of their resident memory.</summary>
+    private sealed class ChildMemorySampler : IDisposable
+    {
+        private readonly CancellationTokenSource stop = new();
+        private readonly Task<(long Peak, int Count)> sampling;
+
+        public ChildMemorySampler() => sampling = Task.Run(SampleAsync);
+
+        public async Task<(long Peak, int Count)> StopAsync()
+        {
+            await stop.CancelAsync();
+            return await sampling;
+        }
+
+        private async Task<(long, int)> SampleAsync()
+        {
+            long peak = 0;
+            var count = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                var descendants = Descendants(Environment.ProcessId);
+                var sum = descendants.Sum(ResidentBytes);
+                if (sum > peak)
+                {
+                    peak = sum;
+                    count = descendants.Count;
+                }
+                try
+                {
+                    await Task.Delay(20, stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+            return (peak, count);
+        }
+
+        private static List<int> Descendants(int root)
+        {
+            var parents = new Dictionary<int, int>();
+            foreach (var directory in Directory.EnumerateDirectories("/proc"))
+            {
+                if (int.TryParse(Path.GetFileName(directory), out var pid) && ReadStat(pid) is { } stat)
+                {
+                    // "pid (comm) state ppid ...": fields after the last ')'.
+                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    parents[pid] = int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+            var result = new List<int>();
+            var frontier = new Queue<int>([root]);
+            while (frontier.TryDequeue(out var parent))
+            {
+                foreach (var child in parents.Where(p => p.Value == parent).Select(p => p.Key))
+                {
+                    result.Add(child);
+                    frontier.Enqueue(child);
+                }
+            }
+            return result;
+        }
+
+        private static string? ReadStat(int pid)
+        {
+            try
+            {
+                return File.ReadAllText($"/proc/{pid}/stat");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+
+        private static long ResidentBytes(int pid)
+        {
+            try
+            {
+                var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+                return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return 0;
+            }
+        }
+
+        public void Dispose() => stop.Dispose();
+    }
+}

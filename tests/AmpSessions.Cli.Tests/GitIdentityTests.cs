@@ -1,0 +1,43 @@
+using AmpSessions.Testing;
+
+namespace AmpSessions.Cli.Tests;
+
+/// <summary>A user who never configured git still gets their iteration committed, under the documented fallback identity.</summary>
+public sealed class GitIdentityTests : IDisposable
+{
+    private readonly CliSessionBed bed = new();
+
+    public GitIdentityTests()
+    {
+        bed.Cli.Environment["HOME"] = bed.Repo.Scratch("empty-home");
+        bed.Cli.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
+        bed.Cli.Environment["XDG_CONFIG_HOME"] = null;
+        foreach (var name in new[] { "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL", "GIT_CONFIG_GLOBAL" })
+        {
+            bed.Cli.Environment[name] = null;
+        }
+    }
+
+    public void Dispose() => bed.Dispose();
+
+    [Fact]
+    public async Task Without_a_git_identity_the_iteration_is_committed_as_AmpSessions()
+    {
+        var id = await bed.NewSessionAsync();
+        var worktree = bed.Worktree(id);
+        // Nothing in the repository names anyone either.
+        Assert.DoesNotContain("user.", File.ReadAllText(bed.Repo.Path(".git", "config")));
+
+        var result = await bed.RunAsync("iterate", id, "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("Succeeded", CliSessionBed.Json(result).GetProperty("status").GetString());
+        Assert.Equal("AmpSessions <amp-sessions@localhost>|AmpSessions <amp-sessions@localhost>",
+            TestRepository.GitIn(worktree, "log", "-1", "--format=%an <%ae>|%cn <%ce>"));
+
+        File.WriteAllText(Path.Combine(worktree, "NOTES.md"), "by hand\n");
+        var manual = await bed.RunAsync("commit", id, "-m", "Notes by hand");
+        Assert.True(manual.ExitCode == 0, manual.ToString());
+        Assert.Equal("AmpSessions <amp-sessions@localhost>", TestRepository.GitIn(worktree, "log", "-1", "--format=%an <%ae>"));
+    }
+}

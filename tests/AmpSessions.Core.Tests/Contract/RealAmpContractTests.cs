@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using AmpSessions.Core.Agents;
+using AmpSessions.Testing;
+
+namespace AmpSessions.Core.Tests.Contract;
+
+/// <summary>
+/// The adapter against the real Amp CLI (the pinned build `.ci/install-amp` installs), with no network:
+/// no key means not logged in within seconds, a closed server means unreachable, and every flag the
+/// adapter emits gets past the real parser. These never skip: without the binary they fail.
+/// </summary>
+public sealed class RealAmpContractTests : IDisposable
+{
+    private const string NotLoggedIn = "Amp is not logged in: run `amp login` or set AMP_API_KEY";
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(15);
+
+    private readonly CliSessionBed bed = new();
+    private readonly string home;
+    private readonly string binary = RealAmp();
+
+    public RealAmpContractTests()
+    {
+        home = bed.Repo.Scratch("empty-home");
+        // The CLI (and so the agent) sees an empty home, no key and no Amp settings of the user's.
+        foreach (var name in new[] { "AMP_API_KEY", "AMP_URL", "AMP_SETTINGS_FILE", "AMP_THREAD_ID", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME" })
+        {
+            bed.Cli.Environment[name] = null;
+        }
+        bed.Cli.Environment["HOME"] = home;
+        bed.Cli.Environment["AMP_SESSIONS_NOTIFICATIONS"] = "0";
+    }
+
+    public void Dispose()
+    {
+        bed.Dispose();
+    }
+
+    /// <summary>The installed binary: AMP_CONTRACT_BINARY, else what .ci/install-amp installs under .tools/amp.</summary>
+    private static string RealAmp()
+    {
+        var path = Environment.GetEnvironmentVariable("AMP_CONTRACT_BINARY") is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(TestPaths.RepositoryRoot, ".tools", "amp", "node_modules", "@ampcode", "cli-linux-x64", "amp");
+        Assert.True(File.Exists(path), $"The real Amp CLI is not installed at {path}: run .ci/install-amp (or set AMP_CONTRACT_BINARY to an amp binary).");
+        return Path.GetFullPath(path);
+    }
+
+    private static int ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private async Task AssertNoAmpLeftAsync()
+    {
+        await Eventually.WaitAsync(() => ProcessProbe.Running(binary).Count == 0, TimeSpan.FromSeconds(5), "no amp process left");
+    }
+
+    [Fact]
+    public async Task Iterate_without_a_key_in_an_empty_home_fails_fast_as_not_logged_in()
+    {
+        var id = await bed.NewSessionWithAgentAsync($"amp:{binary}");
+        var watch = Stopwatch.StartNew();
+
+        var result = await bed.RunAsync("iterate", id, "--json");
+
+        Assert.True(watch.Elapsed < Limit, $"took {watch.Elapsed}");
+        Assert.Equal(1, result.ExitCode);
+        var iteration = CliSessionBed.Json(result);
+        Assert.Equal("NotLoggedIn", iteration.GetProperty("status").GetString());
+        Assert.Equal(NotLoggedIn, iteration.GetProperty("error").GetString());
+        var status = CliSessionBed.Json(await bed.RunAsync("status", id, "--json"));
+        Assert.Equal("Error", status.GetProperty("status").GetString());
+        Assert.Equal(NotLoggedIn, status.GetProperty("statusMessage").GetString());
+        await AssertNoAmpLeftAsync();
+    }
+
+    [Fact]
+    public async Task Without_the_pre_check_the_adapter_detects_amps_own_login_flow()
+    {
+        var transcript = Path.Combine(bed.Repo.Scratch("logs"), "login.jsonl");
+        var request = new AgentTurnRequest
+        {
+            Prompt = "rename hello to greet",
+            WorkingDirectory = bed.Repo.Root,
+            CheckCredentials = false,
+            Timeout = TimeSpan.FromSeconds(60),
+            TranscriptPath = transcript,
+            Environment = new Dictionary<string, string>
+            {
+                ["HOME"] = home,
+                ["AMP_API_KEY"] = "",
+                ["AMP_URL"] = $"http://127.0.0.1:{ClosedPort()}",
+            },
+        };
+        var watch = Stopwatch.StartNew();
+
+        var result = await new StreamJsonAgent(AgentSpec.Parse($"amp:{binary}")).RunTurnAsync(request, null, CancellationToken.None);
+
+        Assert.True(watch.Elapsed < Limit, $"took {watch.Elapsed}");
+        Assert.Equal(AgentOutcome.NotLoggedIn, result.Outcome);
+        Assert.Equal(NotLoggedIn, result.Error);
+        // It was amp's own login prompt that gave it away.
+        Assert.Contains("No API key found", File.ReadAllText(transcript));
+        await AssertNoAmpLeftAsync();
+    }
+
+    [Fact]
+    public async Task Iterate_with_a_key_and_a_closed_server_is_unreachable_with_its_own_message()
+    {
+        var url = $"http://127.0.0.1:{ClosedPort()}";
+        bed.Cli.Environment["AMP_API_KEY"] = "sgamp_dummy0000";
+        var id = await bed.NewSessionWithAgentAsync($"amp:{binary}", "--env", $"AMP_URL={url}");
+        var watch = Stopwatch.StartNew();
+
+        var result = await bed.RunAsync("iterate", id, "--json");
+
+        Assert.True(watch.Elapsed < Limit, $"took {watch.Elapsed}");
+        Assert.Equal(1, result.ExitCode);
+        var iteration = CliSessionBed.Json(result);
+        Assert.Equal("ServerUnreachable", iteration.GetProperty("status").GetString());
+        var error = iteration.GetProperty("error").GetString()!;
+        Assert.StartsWith($"Amp could not reach its server at {url}: check the network connection and AMP_URL, then iterate again.", error);
+        Assert.Contains($"Error: Couldn't connect to the Amp server at {url}", error);
+        await AssertNoAmpLeftAsync();
+    }
+
+    [Fact]
+    public async Task Every_flag_the_adapter_emits_gets_past_the_real_parser()
+    {
+        var url = $"http://127.0.0.1:{ClosedPort()}";
+        var spec = AgentSpec.Parse($"amp:{binary}");
+        var everything = new AgentTurnRequest
+        {
+            Prompt = "rename hello to greet",
+            WorkingDirectory = bed.Repo.Root,
+            Mode = "high",
+            McpConfig = """{"contract-probe":{"command":"true","args":[]}}""",
+            AllowAllTools = true,
+            AllowedTools = ["Bash", "edit_file"],
+            Labels = ["amp-sessions", "session-contract"],
+            Title = "contract (abc123)",
+            ToolboxPaths = [bed.Repo.Scratch("toolbox")],
+            Timeout = TimeSpan.FromSeconds(60),
+            Environment = new Dictionary<string, string> { ["HOME"] = home, ["AMP_API_KEY"] = "sgamp_dummy0000", ["AMP_URL"] = url },
+        };
+        var continued = everything with { ThreadId = "T-00000000-0000-4000-8000-000000000000" };
+        // Together the two runs use every flag the adapter has.
+        var flags = AgentCommandLine.Arguments(spec, everything, "settings.json").Concat(AgentCommandLine.Arguments(spec, continued, "settings.json"))
+            .Where(a => a.StartsWith('-') || a is "threads" or "continue").ToHashSet();
+        Assert.Superset(new HashSet<string> { "threads", "continue", "-x", "--stream-json", "--no-notifications", "--no-ide", "--no-archive-after-execute",
+            "--mode", "--mcp-config", "--settings-file", "--dangerously-allow-all", "--label", "--title" }, flags);
+
+        foreach (var (request, expected) in new[] { (everything, "Error: Couldn't connect to the Amp server at " + url), (continued, "Error: Cannot reach Amp servers") })
+        {
+            var stderr = new List<string>();
+            var result = await new StreamJsonAgent(spec).RunTurnAsync(request, e => { if (e is AgentStderrEvent line) lock (stderr) stderr.Add(line.Line); }, CancellationToken.None);
+
+            var text = string.Join("\n", stderr);
+            Assert.StartsWith(expected, text.TrimStart());
+            Assert.DoesNotContain("unknown option", text);
+            Assert.DoesNotContain("argument missing", text);
+            Assert.DoesNotContain("Error: error:", text);
+            Assert.Equal(AgentOutcome.ServerUnreachable, result.Outcome);
+            Assert.Equal(1, result.ExitCode);
+        }
+        await AssertNoAmpLeftAsync();
+    }
+}
