@@ -78,8 +78,6 @@ internal static class DemoCommands
             parts.Add(typeof(DemoCommands).Assembly.Location);
         }
         parts.Add(DemoAgentCommand);
-        return "amp:" + string.Join(' ', parts.Select(Quote));
+        return Core.Agents.AgentSpec.Format(Core.Agents.AgentDialect.Amp, parts);
     }
-
-    private static string Quote(string part) => "\"" + part.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }

@@ -71,6 +71,13 @@ public sealed record AgentSpec(AgentDialect Dialect, IReadOnlyList<string> Comma
         return new AgentSpec(dialect.Value, command);
     }
 
+    /// <summary>The spec text for a program and its fixed arguments, quoted so paths with spaces survive.</summary>
+    public static string Format(AgentDialect dialect, IEnumerable<string> command)
+    {
+        var prefix = dialect switch { AgentDialect.Amp => "amp", AgentDialect.Claude => "claude", _ => "exec" };
+        return prefix + ":" + string.Join(' ', command.Select(part => "\"" + part.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\""));
+    }
+
     /// <summary>The agent that runs this spec.</summary>
     public IAgent CreateAgent() => new StreamJsonAgent(this);
 }

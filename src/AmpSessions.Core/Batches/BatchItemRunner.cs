@@ -69,8 +69,6 @@ public static class BatchItemRunnerFactory
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(definition);
-        throw new AmpSessionsException("AmpBatchRunnerUnavailable", ErrorKind.InvalidOperation,
-            $"Batch execution needs the iteration engine (one session per item), which this build does not have yet: '{definition.FilePath}' is valid, but nothing was started. Use `amp-sessions batch validate` meanwhile.",
-            definition.FilePath);
+        return new SessionBatchItemRunner(context);
     }
 }

@@ -16,7 +16,14 @@ public sealed partial class SessionManager
     /// Archived. Refuses, naming what would be lost, when there are uncommitted changes or commits
     /// the base lacks, unless forced, and then keeps a backup ref first. Backup refs stay unless purged.
     /// </summary>
-    public async Task<CleanupResult> CleanupAsync(string reference, bool force = false, bool purge = false, CancellationToken cancellationToken = default)
+    public Task<CleanupResult> CleanupAsync(string reference, bool force = false, bool purge = false, CancellationToken cancellationToken = default) =>
+        CleanupAsync(reference, force, purge, keepBranch: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="CleanupAsync(string, bool, bool, CancellationToken)"/>; with <paramref name="keepBranch"/> the branch and its commits
+    /// stay (batch items keep their work for inspection), so only uncommitted changes count as a loss.
+    /// </summary>
+    public async Task<CleanupResult> CleanupAsync(string reference, bool force, bool purge, bool keepBranch, CancellationToken cancellationToken)
     {
         var session = Resolve(reference);
         var repo = Git(session.RepoRoot);
@@ -41,7 +48,7 @@ public sealed partial class SessionManager
             }
         }
         var unmergedCount = 0;
-        if (branchTip is not null)
+        if (branchTip is not null && !keepBranch)
         {
             unmergedCount = baseTip is null
                 ? 1
@@ -75,7 +82,7 @@ public sealed partial class SessionManager
                 worktreeRemoved = true;
             }
             await repo.PruneWorktreesAsync(cancellationToken).ConfigureAwait(false);
-            if (branchTip is not null && (unmergedCount == 0 || force))
+            if (branchTip is not null && !keepBranch && (unmergedCount == 0 || force))
             {
                 await repo.DeleteBranchAsync(session.BranchName, force: true, cancellationToken).ConfigureAwait(false);
                 branchDeleted = true;

@@ -39,6 +39,12 @@ public sealed partial class SessionManager
             ? await repo.Git.GetCurrentBranchAsync(cancellationToken).ConfigureAwait(false) ?? "main"
             : request.BaseBranch.Trim();
         var baseCommit = await ResolveBaseAsync(repo, baseBranch, cancellationToken).ConfigureAwait(false);
+        if (!string.IsNullOrWhiteSpace(request.StartPoint))
+        {
+            baseCommit = await repo.Git.ResolveCommitAsync(request.StartPoint.Trim(), cancellationToken).ConfigureAwait(false)
+                ?? throw new AmpSessionsException("AmpStartPointNotFound", ErrorKind.NotFound,
+                    $"'{request.StartPoint}' names no commit in '{repo.Root}': give a commit, tag or branch that exists.", request.StartPoint);
+        }
         if (request.Agent is { Length: > 0 } agent)
         {
             Agents.AgentSpec.Parse(agent);

@@ -15,6 +15,8 @@ public sealed record NewSessionRequest
     public string? AgentMode { get; init; }
     /// <summary>An explicit branch name instead of amp/&lt;slug&gt;/&lt;time&gt;; it must not exist yet.</summary>
     public string? BranchName { get; init; }
+    /// <summary>A commit (or tag) to start from instead of the base branch's tip, e.g. an evaluation case's base.</summary>
+    public string? StartPoint { get; init; }
     public string? Notes { get; init; }
     public string? BatchId { get; init; }
     /// <summary>The agent (amp, claude, amp:&lt;command&gt;, ...); null: the default.</summary>

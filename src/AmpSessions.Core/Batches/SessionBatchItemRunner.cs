@@ -1,0 +1,168 @@
+using System.Text;
+using AmpSessions.Core.Agents;
+using AmpSessions.Core.Errors;
+using AmpSessions.Core.Iterations;
+using AmpSessions.Core.Processes;
+using AmpSessions.Core.Sessions;
+
+namespace AmpSessions.Core.Batches;
+
+/// <summary>
+/// The product's item runner: each attempt is a real session (its own branch and worktree) on the
+/// item's repository, driven by the same iteration engine as `iterate`: the agent's turn, the amp:
+/// commit, then the item's script or grading command, up to the batch's iteration limit while the
+/// grade fails. Afterwards the worktree is removed and the branch kept, so the work can be inspected.
+/// </summary>
+public sealed class SessionBatchItemRunner : IBatchItemRunner
+{
+    private readonly AmpContext context;
+
+    public SessionBatchItemRunner(AmpContext context) => this.context = context;
+
+    public async Task<BatchItemOutcome> RunAsync(BatchItem item, BatchItemContext itemContext, CancellationToken cancellationToken)
+    {
+        var sessions = new SessionManager(context);
+        using var log = new StreamWriter(itemContext.LogPath, append: false, new UTF8Encoding(false)) { AutoFlush = true };
+        log.WriteLine($"# {item.Label}, attempt {itemContext.Attempt}");
+
+        Session session;
+        try
+        {
+            session = await sessions.CreateAsync(await RequestAsync(item, itemContext, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmpSessionsException ex)
+        {
+            log.WriteLine($"session could not be created: {ex.Message}");
+            return new BatchItemOutcome { Status = BatchItemStatus.Error, Error = ex.Message };
+        }
+        log.WriteLine($"session {session.Id} on {session.BranchName} in {session.WorktreePath}");
+
+        var tokens = TokenUsage.Zero;
+        var tools = new Dictionary<string, int>(StringComparer.Ordinal);
+        IterationRecord? last = null;
+        var iterations = 0;
+        try
+        {
+            var runner = new IterationRunner(context);
+            for (var round = 1; round <= Math.Max(1, itemContext.MaxIterations); round++)
+            {
+                last = await runner.RunAsync(new IterateRequest
+                {
+                    Session = session.Id,
+                    Notes = round == 1 ? null : "The check failed after the last turn; fix the work so it passes.",
+                    Timeout = itemContext.Timeout,
+                }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                iterations++;
+                tokens += last.Tokens;
+                foreach (var (tool, count) in last.ToolCalls)
+                {
+                    tools[tool] = tools.GetValueOrDefault(tool) + count;
+                }
+                AppendTranscript(log, last);
+                if (last.Status != IterationStatus.Succeeded || last.ScriptPassed != false)
+                {
+                    break;
+                }
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            var filesChanged = (await sessions.DiffAsync(session.Id, DiffScope.All, nameOnly: true, CancellationToken.None).ConfigureAwait(false)).Files.Count;
+            var script = last?.ScriptRunId is { } runId ? context.Iterations.ListScriptRuns(session.Id).FirstOrDefault(r => r.Id == runId) : null;
+            return new BatchItemOutcome
+            {
+                Status = last is null || last.Status != IterationStatus.Succeeded ? BatchItemStatus.Error
+                    : last.ScriptPassed == false ? BatchItemStatus.Failed
+                    : BatchItemStatus.Passed,
+                Error = last?.Status == IterationStatus.Succeeded ? (last.ScriptPassed == false ? $"`{item.ScriptCommand}` failed" : null) : last?.Error,
+                SessionId = session.Id,
+                Iterations = iterations,
+                Tokens = tokens,
+                Model = itemContext.Agent.ModelOverride,
+                ToolCalls = tools,
+                FilesChanged = filesChanged,
+                GradingExitCode = script?.ExitCode,
+            };
+        }
+        catch (AmpSessionsException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            log.WriteLine($"error: {ex.Message}");
+            return new BatchItemOutcome { Status = BatchItemStatus.Error, Error = ex.Message, SessionId = session.Id, Iterations = iterations, Tokens = tokens, ToolCalls = tools };
+        }
+        finally
+        {
+            // Even when stopped: the worktree goes, the branch (and a snapshot of anything uncommitted) stays.
+            try
+            {
+                await sessions.CleanupAsync(session.Id, force: true, purge: false, keepBranch: true, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (AmpSessionsException ex)
+            {
+                log.WriteLine($"cleanup failed: {ex.Message} (run `amp-sessions repair`)");
+            }
+        }
+    }
+
+    private async Task<NewSessionRequest> RequestAsync(BatchItem item, BatchItemContext itemContext, CancellationToken cancellationToken)
+    {
+        var repo = new Git.GitClient(item.RepositoryPath, context.Options.GitExecutable);
+        string? baseBranch = null, startPoint = null;
+        if (item.Base is { Length: > 0 } wanted)
+        {
+            if (await repo.BranchExistsAsync(wanted, cancellationToken).ConfigureAwait(false))
+            {
+                baseBranch = wanted;
+            }
+            else
+            {
+                startPoint = wanted;
+            }
+        }
+        var environment = new Dictionary<string, string>(itemContext.Runtime.Environment);
+        if (itemContext.Runtime.ServerUrl is { Length: > 0 } server)
+        {
+            environment["AMP_URL"] = server;
+        }
+        return new NewSessionRequest
+        {
+            RepoPath = item.RepositoryPath,
+            BaseBranch = baseBranch,
+            StartPoint = startPoint,
+            Name = $"{item.AgentId} {item.TaskId} {item.CaseId ?? item.Repository} {item.Id}",
+            Prompt = item.Prompt,
+            ScriptCommand = item.ScriptCommand,
+            ModelOverride = itemContext.Agent.ModelOverride,
+            AgentMode = itemContext.Agent.AgentMode,
+            ToolboxPaths = itemContext.Agent.ToolboxPaths,
+            Agent = AgentSpecFor(itemContext.Runtime),
+            AgentEnvironment = environment,
+            Timeout = itemContext.Timeout,
+            BatchId = itemContext.BatchId,
+            // A batch of hundreds of items must not raise hundreds of desktop notifications.
+            NotificationsEnabled = false,
+        };
+    }
+
+    /// <summary>Batch agents speak Amp's command line: Amp itself, a local build (a .js file runs under node), or a compatible program.</summary>
+    internal static string AgentSpecFor(AgentRuntime runtime)
+    {
+        var command = runtime.Command.ToList();
+        if (command.Count > 0 && command[0].EndsWith(".js", StringComparison.OrdinalIgnoreCase))
+        {
+            command.Insert(0, "node");
+        }
+        return AgentSpec.Format(AgentDialect.Amp, command);
+    }
+
+    private static void AppendTranscript(StreamWriter log, IterationRecord iteration)
+    {
+        log.WriteLine($"## iteration {iteration.Number}: {iteration.Status}{(iteration.Error is null ? "" : " - " + iteration.Error)}" +
+            $"{(iteration.CommitSha is null ? "" : $", commit {iteration.CommitSha[..7]}")}{(iteration.ScriptPassed is { } passed ? $", check {(passed ? "passed" : "failed")}" : "")}");
+        if (iteration.TranscriptPath is { } path && File.Exists(path))
+        {
+            // Already redacted when it was written.
+            foreach (var line in File.ReadLines(path))
+            {
+                log.WriteLine(line);
+            }
+        }
+    }
+}
