@@ -166,6 +166,12 @@ public sealed partial class SessionManager
                     "the session was never finished being created", "removed the partial branch, worktree and row"));
                 continue;
             }
+            if (session.Status == SessionStatus.Initializing)
+            {
+                // A `new` still in progress: it writes its row before it waits for this lock, so its
+                // branch and worktree are not there yet. Archiving or re-attaching it would race it.
+                continue;
+            }
             if (!registered || !Directory.Exists(session.WorktreePath))
             {
                 var action = "none: run repair --reattach to restore it from its branch, or --archive-missing";
