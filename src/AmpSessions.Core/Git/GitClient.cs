@@ -205,7 +205,9 @@ public sealed class GitClient
     public async Task<string> CommitAsync(string message, IEnumerable<string>? extraArguments = null, CancellationToken cancellationToken = default)
     {
         var environment = await GetIdentityFallbackAsync(cancellationToken).ConfigureAwait(false);
-        var args = new List<string> { "commit", "--no-verify", "--no-gpg-sign", "--cleanup=strip", "--file=-" };
+        // --cleanup=whitespace, not strip: the message is never edited in an editor, so a line that
+        // starts with '#' ("#42 fix login") is the user's text, not a comment to drop.
+        var args = new List<string> { "commit", "--no-verify", "--no-gpg-sign", "--cleanup=whitespace", "--file=-" };
         if (extraArguments is not null)
         {
             args.AddRange(extraArguments);

@@ -13,6 +13,7 @@ public sealed class RepositoryLock : IDisposable
     public const string FileName = "amp-sessions.lock";
     private static readonly TimeSpan DefaultWait = TimeSpan.FromMinutes(2);
     private readonly FileStream stream;
+    private bool released;
 
     private RepositoryLock(FileStream stream, string path)
     {
@@ -59,8 +60,14 @@ public sealed class RepositoryLock : IDisposable
         }
     }
 
+    /// <summary>Releases the lock; releasing twice is harmless (a using block and an early release may both call it).</summary>
     public void Dispose()
     {
+        if (released)
+        {
+            return;
+        }
+        released = true;
         stream.SetLength(0);
         stream.Dispose();
     }

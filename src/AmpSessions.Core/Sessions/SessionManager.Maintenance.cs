@@ -173,6 +173,12 @@ public sealed partial class SessionManager
                     "the session was never finished being created", "removed the partial branch, worktree and row"));
                 continue;
             }
+            if (session.Status == SessionStatus.Initializing)
+            {
+                // A `new` still in progress: it writes its row before it waits for this lock, so its
+                // branch and worktree are not there yet. Archiving or re-attaching it would race it.
+                continue;
+            }
             if (session.Status is SessionStatus.Running or SessionStatus.Evaluating && !SessionLock.IsHeld(context, session.Id))
             {
                 // The process that ran the iteration is gone (killed, crashed, machine restarted).

@@ -23,7 +23,9 @@ public sealed class Database
             DataSource = path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = false,
-            DefaultTimeout = (int)Math.Ceiling(busyTimeout.TotalSeconds),
+            // Microsoft.Data.Sqlite retries a busy statement itself until this command timeout, and 0
+            // there means "forever": SQLite's busy_timeout does the waiting, this only bounds the retries.
+            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(busyTimeout.TotalSeconds)),
         }.ToString();
     }
 
