@@ -40,17 +40,20 @@ public sealed class DemoCommandTests : IDisposable
         Assert.Contains("▶ iteration 1 with amp:", stdout);
         Assert.Contains("  tool:  edit_file", stdout);
         Assert.Contains($"Sample repository: {folder}", stdout);
-        Assert.Matches(@"Session [a-z0-9]+ ""Rename hello to greet"" \[Idle\] on amp/rename-hello-to-greet/\d{8}-\d{6}", stdout);
+        Assert.Matches(@"Session [a-z0-9]+ ""Rename hello to greet"" \[Archived\] on amp/rename-hello-to-greet/\d{8}-\d{6}", stdout);
+        Assert.Matches(@"Squashed and merged into main: [0-9a-f]{7} -> [0-9a-f]{7} \(FastForwardInWorktree\)", stdout);
         Assert.Contains("Succeeded", stdout);
         Assert.Contains("  tests:   passed", stdout);
         Assert.Contains("Diff against main:\ndiff --git a/src/greet.ts b/src/greet.ts", stdout);
         Assert.Contains("\n-export function hello(name: string): string {\n+export function greet(name: string): string {\n", stdout);
         Assert.Matches(@"Timeline:\n  [0-9a-f]{7}  iteration 1  6,175 tokens  test Passed  amp: Renamed hello to greet in src/greet\.ts\.", stdout);
         Assert.Contains("Try next:", stdout);
-        // The demo commits as a user with no git identity would: with the documented fallback.
-        var worktree = Directory.GetDirectories(Path.Combine(folder, ".worktrees")).Single();
-        Assert.Equal("AmpSessions <amp-sessions@localhost>", TestRepository.GitIn(worktree, "log", "-1", "--format=%an <%ae>"));
-        Assert.Contains("export function hello(", File.ReadAllText(Path.Combine(folder, "src", "greet.ts")));
+        // The demo commits as a user with no git identity would (the documented fallback), and its
+        // squashed change is merged into main and checked out there, with the worktree cleaned up.
+        Assert.Equal("AmpSessions <amp-sessions@localhost>", TestRepository.GitIn(folder, "log", "-1", "--format=%an <%ae>", "main"));
+        Assert.Equal("Rename hello to greet", TestRepository.GitIn(folder, "log", "-1", "--format=%s", "main"));
+        Assert.Contains("export function greet(", File.ReadAllText(Path.Combine(folder, "src", "greet.ts")));
+        Assert.Empty(Directory.GetDirectories(Path.Combine(folder, ".worktrees")));
     }
 
     [Fact]

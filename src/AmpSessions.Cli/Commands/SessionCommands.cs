@@ -70,8 +70,8 @@ internal static class SessionCommands
             {
                 request = new TemplateService(manager.Context).Apply(templateName, request);
             }
-            RequireUsage(request.RepoPath.Length > 0, "--repo is required (or a --template that names a repository).");
-            RequireUsage(request.Prompt.Length > 0, "--prompt is required (or a --template with a prompt).");
+            RequireUsage(request.RepoPath.Length > 0, "--repo is required (or a --template that names a repository): run `amp-sessions new --help` for usage.");
+            RequireUsage(request.Prompt.Length > 0, "--prompt is required (or a --template with a prompt): run `amp-sessions new --help` for usage.");
             var session = await manager.CreateAsync(request, ct);
             output.Result(session, s =>
             {

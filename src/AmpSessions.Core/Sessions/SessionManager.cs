@@ -205,7 +205,9 @@ public sealed partial class SessionManager
         var worktrees = await git.ListWorktreesAsync(cancellationToken).ConfigureAwait(false);
         var root = worktrees.FirstOrDefault(w => !w.IsBare)?.Path ?? await git.GetTopLevelAsync(cancellationToken).ConfigureAwait(false);
         var rootGit = Git(root);
-        if (await rootGit.TryReadAsync(["rev-list", "-n", "1", "--all"], cancellationToken).ConfigureAwait(false) is not { Length: > 0 })
+        // HEAD first: `rev-list --all` can fail while other processes are creating branches at that moment.
+        if (await rootGit.ResolveCommitAsync("HEAD", cancellationToken).ConfigureAwait(false) is null
+            && await rootGit.TryReadAsync(["for-each-ref", "--count=1", "--format=%(objectname)", "refs/heads/"], cancellationToken).ConfigureAwait(false) is not { Length: > 0 })
         {
             throw Invalid("AmpRepositoryEmpty", $"The repository '{root}' has no commits yet: make a first commit, then create the session.", root);
         }

@@ -146,7 +146,7 @@ public sealed class NewSessionTests : IDisposable
         var ex = await FailsLeavingNothingAsync(Request(missing), "AmpRepositoryNotFound");
 
         Assert.Contains(missing, ex.Message);
-        Assert.Contains("--repo", ex.Message);
+        Assert.Contains("give the path of a Git checkout", ex.Message);
         Assert.False(Directory.Exists(missing));
     }
 
@@ -155,7 +155,7 @@ public sealed class NewSessionTests : IDisposable
     {
         var ex = await FailsLeavingNothingAsync(Request(" "), "AmpRepositoryPathEmpty");
 
-        Assert.Contains("--repo", ex.Message);
+        Assert.Contains("give the path of a Git checkout", ex.Message);
     }
 
     [Fact]
