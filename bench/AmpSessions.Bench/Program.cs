@@ -1,0 +1,3 @@
+using AmpSessions.Bench;
+
+return await NewBenchmark.MainAsync(args);
