@@ -3,12 +3,15 @@ using AmpSessions.Bench;
 // One mode per benchmark; each lives in its own file.
 return args.FirstOrDefault() switch
 {
+    "new" => await NewBenchmark.MainAsync(args),
     "iterations" => await IterationBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: dotnet run -c Release --project bench/AmpSessions.Bench -- iterations [--agents 8] [--seconds 2] [--rounds 3]");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench/AmpSessions.Bench -- <mode> [options]");
+    Console.Error.WriteLine("  " + BenchOptions.Usage.Replace("usage: ", ""));
+    Console.Error.WriteLine("  dotnet run -c Release --project bench/AmpSessions.Bench -- iterations [--agents 8] [--seconds 2] [--rounds 3]");
     return 2;
 }

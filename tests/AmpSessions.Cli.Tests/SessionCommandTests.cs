@@ -156,6 +156,11 @@ public sealed class SessionCommandTests : IDisposable
         Assert.Equal([Text(session, "worktreePath")], arguments);
         Assert.Equal("code", Text(json, "program"));
         Assert.True(json.GetProperty("processId").GetInt32() > 0);
+
+        File.Delete(editor.RecordPath);
+        var text = await bed.SucceedsAsync("open", Text(session, "id"), "--editor", $"'{editor.Path}' --reuse-window");
+        Assert.Equal($"Opened {Text(session, "worktreePath")} with {editor.Path}\n", text);
+        Assert.Equal(["--reuse-window", Text(session, "worktreePath")], (await editor.WaitForRecordAsync()).Arguments);
     }
 
     [Fact]

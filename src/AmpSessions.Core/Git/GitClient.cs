@@ -110,6 +110,21 @@ public sealed class GitClient
 
     // ---- Repository facts ----
 
+    /// <summary>
+    /// The common case in one git call: a non-bare working tree whose HEAD has a commit. Null for
+    /// anything else (not a repository, bare, no commits yet, inside the .git folder); callers then
+    /// ask the single questions below to say precisely what is wrong.
+    /// </summary>
+    public async Task<WorkingTreeFacts?> TryGetWorkingTreeFactsAsync(CancellationToken cancellationToken = default)
+    {
+        var output = await TryReadAsync(
+            ["rev-parse", "--is-bare-repository", "--path-format=absolute", "--git-common-dir", "--git-dir", "--show-toplevel", "HEAD^{commit}"],
+            cancellationToken).ConfigureAwait(false);
+        return output?.Split('\n') is ["false", var commonDir, var gitDir, var topLevel, var head]
+            ? new WorkingTreeFacts(GitPorcelain.NormalizePath(commonDir), GitPorcelain.NormalizePath(gitDir), GitPorcelain.NormalizePath(topLevel), head)
+            : null;
+    }
+
     /// <summary>Whether the working directory is inside a git repository (bare or not).</summary>
     public async Task<bool> IsRepositoryAsync(CancellationToken cancellationToken = default) =>
         await TryReadAsync(["rev-parse", "--git-dir"], cancellationToken).ConfigureAwait(false) is not null;

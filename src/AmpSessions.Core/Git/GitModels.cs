@@ -72,3 +72,10 @@ public sealed record NameStatusEntry(FileChangeKind Change, string Path, string?
         _ => FileChangeKind.Unknown,
     };
 }
+
+/// <summary>Where a working tree's repository lives, read in one <c>git rev-parse</c> call.</summary>
+public sealed record WorkingTreeFacts(string CommonDir, string GitDir, string TopLevel, string HeadCommit)
+{
+    /// <summary>The main working tree has the common git directory as its own; a linked worktree has .git/worktrees/&lt;name&gt;.</summary>
+    public bool IsMainWorktree => string.Equals(CommonDir, GitDir, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+}

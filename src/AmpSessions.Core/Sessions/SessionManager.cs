@@ -192,6 +192,13 @@ public sealed partial class SessionManager
                 $"The folder '{full}' does not exist: give the path of a Git checkout.", full);
         }
         var git = Git(full);
+        // One git call answers everything for a checkout with commits; the step-by-step checks
+        // below run only when it does not, to say exactly what is wrong.
+        if (await git.TryGetWorkingTreeFactsAsync(cancellationToken).ConfigureAwait(false) is { } facts)
+        {
+            var mainRoot = facts.IsMainWorktree ? facts.TopLevel : await MainWorktreeRootAsync(git, cancellationToken).ConfigureAwait(false);
+            return new RepositoryHandle(mainRoot, facts.CommonDir, Git(mainRoot));
+        }
         if (!await git.IsRepositoryAsync(cancellationToken).ConfigureAwait(false))
         {
             throw Invalid("AmpNotARepository", $"'{full}' is not a Git repository: run `git init` there, or give the path of a Git checkout.", full);
@@ -201,9 +208,7 @@ public sealed partial class SessionManager
             throw Invalid("AmpBareRepository", $"'{full}' is a bare repository, which has no working tree for sessions: clone it and pass the clone.", full);
         }
         var commonDir = await git.GetCommonDirAsync(cancellationToken).ConfigureAwait(false);
-        // Sessions belong to the main working tree, even when the path given is inside another worktree.
-        var worktrees = await git.ListWorktreesAsync(cancellationToken).ConfigureAwait(false);
-        var root = worktrees.FirstOrDefault(w => !w.IsBare)?.Path ?? await git.GetTopLevelAsync(cancellationToken).ConfigureAwait(false);
+        var root = await MainWorktreeRootAsync(git, cancellationToken).ConfigureAwait(false);
         var rootGit = Git(root);
         // HEAD first: `rev-list --all` can fail while other processes are creating branches at that moment.
         if (await rootGit.ResolveCommitAsync("HEAD", cancellationToken).ConfigureAwait(false) is null
@@ -214,10 +219,17 @@ public sealed partial class SessionManager
         return new RepositoryHandle(root, commonDir, rootGit);
     }
 
+    // Sessions belong to the main working tree, even when the path given is inside another worktree.
+    private static async Task<string> MainWorktreeRootAsync(GitClient git, CancellationToken cancellationToken)
+    {
+        var worktrees = await git.ListWorktreesAsync(cancellationToken).ConfigureAwait(false);
+        return worktrees.FirstOrDefault(w => !w.IsBare)?.Path ?? await git.GetTopLevelAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private static async Task<string> ResolveBaseAsync(RepositoryHandle repo, string baseBranch, CancellationToken cancellationToken)
     {
-        if (await repo.Git.BranchExistsAsync(baseBranch, cancellationToken).ConfigureAwait(false)
-            && await repo.Git.ResolveCommitAsync("refs/heads/" + baseBranch, cancellationToken).ConfigureAwait(false) is { } commit)
+        // Resolving refs/heads/<base> fails for a missing branch too: no separate existence check needed.
+        if (await repo.Git.ResolveCommitAsync("refs/heads/" + baseBranch, cancellationToken).ConfigureAwait(false) is { } commit)
         {
             return commit;
         }
