@@ -568,7 +568,7 @@ Describe 'Batches' -Tag CI {
             Pop-Location
         }
         $report | Should -BeOfType ([AmpSessions.Core.Reports.BatchReportFile])
-        $report.Path | Should -Be (Join-Path $Temp 'reports/tiny.html')
+        $report.Path | Should -Be (Join-Path (Join-Path $Temp 'reports') 'tiny.html')
         $report.Items | Should -Be 2
         $html = Get-Content -Raw -LiteralPath $report.Path
         $html | Should -BeLike '<!DOCTYPE html>*'
