@@ -42,6 +42,13 @@
         'New-AmpTemplate'
         'Get-AmpTemplate'
         'Remove-AmpTemplate'
+        'Test-AmpBatch'
+        'Start-AmpBatch'
+        'Get-AmpBatch'
+        'Stop-AmpBatch'
+        'Resume-AmpBatch'
+        'Merge-AmpBatchJournal'
+        'Export-AmpReport'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -55,7 +62,7 @@
             Tags         = @('PSEdition_Core', 'Windows', 'Linux', 'MacOS', 'Git', 'AI', 'Agents')
             ProjectUri   = 'https://github.com/ampsessions/ampsessions'
             LicenseUri   = 'https://github.com/ampsessions/ampsessions/blob/main/LICENSE'
-            ReleaseNotes = 'First release of the module: create, list, inspect, change, diff, checkpoint, open, back up, repair and clean up sessions; run agent iterations (also as background jobs with -AsJob) and test scripts; timelines and live watching; squash, rebase, merge, patch export and restore; session templates; -WhatIf/-Confirm on every change; typed output with table, list, diff and timeline views; full offline help.'
+            ReleaseNotes = 'First release of the module: create, list, inspect, change, diff, checkpoint, open, back up, repair and clean up sessions; run agent iterations (also as background jobs with -AsJob) and test scripts; timelines and live watching; squash, rebase, merge, patch export and restore; session templates; batches of agents, tasks and repositories (Start-AmpBatch with live progress, also as a job; Get-, Stop-, Resume-AmpBatch; shard journals merged; JSONL, CSV and HTML reports); -WhatIf/-Confirm on every change; typed output with table, list, diff and timeline views; full offline help.'
         }
     }
 }

@@ -17,7 +17,7 @@ public abstract class AmpCmdlet : PSCmdlet, IDisposable
     private readonly CancellationTokenSource cancellation = new();
     private AmpContext? context;
     private SessionManager? sessions;
-    private readonly Dictionary<string, int> progressActivityIds = new(StringComparer.Ordinal);
+    private readonly ProgressActivityIds progressActivityIds = new();
 
     /// <summary>The data directory (database, logs); default $env:AMP_SESSIONS_HOME, else the platform's app-data folder.</summary>
     [Parameter]
@@ -88,7 +88,7 @@ public abstract class AmpCmdlet : PSCmdlet, IDisposable
         switch (item.Kind)
         {
             case RunEventKind.Progress:
-                WriteProgress(RunEventRecords.Progress(item.Progress!, ActivityId(item.Progress!.Activity), parentActivityId: -1));
+                WriteProgress(progressActivityIds.Record(item.Progress!));
                 break;
             case RunEventKind.Verbose:
                 WriteVerbose(item.Message);
@@ -106,17 +106,6 @@ public abstract class AmpCmdlet : PSCmdlet, IDisposable
                 WriteError(ErrorRecords.From(item.Error!, null));
                 break;
         }
-    }
-
-    // One stable id per activity name for the whole pipeline, so updates replace each other.
-    private int ActivityId(string activity)
-    {
-        if (!progressActivityIds.TryGetValue(activity, out var id))
-        {
-            id = progressActivityIds.Count + 1;
-            progressActivityIds[activity] = id;
-        }
-        return id;
     }
 
     public void Dispose()

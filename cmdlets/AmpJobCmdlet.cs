@@ -15,7 +15,7 @@ public abstract class AmpJobCmdlet : AmpSessionCmdlet
 {
     public const int DefaultThrottleLimit = 4;
 
-    private BackgroundRunGroup? group;
+    private AmpJobBuilder? job;
 
     /// <summary>Run in the background and return a job at once.</summary>
     [Parameter]
@@ -33,9 +33,8 @@ public abstract class AmpJobCmdlet : AmpSessionCmdlet
             base.RunForSession(session, operation, writeResult);
             return;
         }
-        // The job outlives this cmdlet: its runs take the group's cancellation, never the pipeline's.
-        group ??= new BackgroundRunGroup(ThrottleLimit);
-        group.Add<T?>($"{session.Id} {session.Name}", writeResult ? async (events, ct) => await operation(events, ct).ConfigureAwait(false) : async (events, ct) =>
+        job ??= new AmpJobBuilder(ThrottleLimit);
+        job.Add<T?>($"{session.Id} {session.Name}", writeResult ? async (events, ct) => await operation(events, ct).ConfigureAwait(false) : async (events, ct) =>
         {
             // Without -PassThru the child job's Output stays empty, as the cmdlet's would.
             await operation(events, ct).ConfigureAwait(false);
@@ -45,13 +44,7 @@ public abstract class AmpJobCmdlet : AmpSessionCmdlet
 
     protected override void EndProcessing()
     {
-        if (group is { Runs.Count: > 0 })
-        {
-            var job = new AmpJob(MyInvocation.Line, group);
-            JobRepository.Add(job);
-            WriteObject(job);
-            job.Start();
-        }
+        job?.StartJob(this);
         base.EndProcessing();
     }
 }

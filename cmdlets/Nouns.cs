@@ -11,4 +11,7 @@ public static class Nouns
     public const string Timeline = "AmpTimeline";
     public const string Patch = "AmpPatch";
     public const string Template = "AmpTemplate";
+    public const string Batch = "AmpBatch";
+    public const string BatchJournal = "AmpBatchJournal";
+    public const string Report = "AmpReport";
 }

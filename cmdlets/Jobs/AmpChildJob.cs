@@ -16,14 +16,17 @@ public sealed class AmpChildJob : Job
     private readonly IBackgroundRun run;
     private readonly int progressActivityId;
     private readonly int parentActivityId;
+    private readonly ProgressActivityIds keyedActivityIds;
 
-    internal AmpChildJob(string command, IBackgroundRun run, int progressActivityId, int parentActivityId)
+    /// <param name="keyedActivityIds">Ids of activities with a key (a batch and its items), shared by the job's children so none collide.</param>
+    internal AmpChildJob(string command, IBackgroundRun run, int progressActivityId, int parentActivityId, ProgressActivityIds keyedActivityIds)
         : base(command, run.Name)
     {
         PSJobTypeName = AmpJob.JobTypeName;
         this.run = run;
         this.progressActivityId = progressActivityId;
         this.parentActivityId = parentActivityId;
+        this.keyedActivityIds = keyedActivityIds;
         run.StateChanged += OnRunStateChanged;
         _ = Task.Run(ForwardAsync);
     }
@@ -83,7 +86,10 @@ public sealed class AmpChildJob : Job
         switch (item.Kind)
         {
             case RunEventKind.Progress:
-                Progress.Add(RunEventRecords.Progress(item.Progress!, progressActivityId, parentActivityId));
+                // A session run is one activity per child; a batch reports its own and one per running item.
+                Progress.Add(item.Progress!.Key is null
+                    ? RunEventRecords.Progress(item.Progress, progressActivityId, parentActivityId)
+                    : keyedActivityIds.Record(item.Progress, parentActivityId));
                 break;
             case RunEventKind.Verbose:
                 Verbose.Add(new VerboseRecord(item.Message));

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using AmpSessions.Core.Jobs;
+using AmpSessions.Module.Infrastructure;
 
 namespace AmpSessions.Module.Jobs;
 
@@ -24,9 +25,11 @@ public sealed class AmpJob : Job
         PSJobTypeName = JobTypeName;
         this.group = group;
         var index = 0;
-        foreach (var run in group.Runs)
+        var runs = group.Runs;
+        var keyedActivityIds = new ProgressActivityIds(firstId: runs.Count + 1);
+        foreach (var run in runs)
         {
-            var child = new AmpChildJob(command, run, progressActivityId: ++index, parentActivityId: 0);
+            var child = new AmpChildJob(command, run, progressActivityId: ++index, parentActivityId: 0, keyedActivityIds);
             child.StateChanged += OnChildStateChanged;
             ChildJobs.Add(child);
         }
@@ -37,7 +40,7 @@ public sealed class AmpJob : Job
         get
         {
             var finished = ChildJobs.Count(c => IsFinished(c.JobStateInfo.State));
-            return $"{finished} of {ChildJobs.Count} sessions finished";
+            return $"{finished} of {ChildJobs.Count} runs finished";
         }
     }
 

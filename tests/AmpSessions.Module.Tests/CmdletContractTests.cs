@@ -42,10 +42,11 @@ public sealed class CmdletContractTests(StagedModule module)
     /// <summary>Every core operation's cmdlet; tests/pester/AmpSessions.Tests.ps1 and the manifest list the same.</summary>
     public static readonly string[] ExpectedCmdlets =
     [
-        "Checkpoint-AmpSession", "Compare-AmpSession", "Compress-AmpSession", "Export-AmpPatch", "Get-AmpIteration", "Get-AmpSession",
-        "Get-AmpSessionBackup", "Get-AmpSessionState", "Get-AmpTemplate", "Get-AmpTimeline", "Invoke-AmpIteration", "Invoke-AmpScript",
-        "Merge-AmpSession", "New-AmpSession", "New-AmpTemplate", "Open-AmpSession", "Remove-AmpSession", "Remove-AmpTemplate",
-        "Repair-AmpSession", "Restore-AmpSession", "Set-AmpSession", "Update-AmpSession", "Watch-AmpSession",
+        "Checkpoint-AmpSession", "Compare-AmpSession", "Compress-AmpSession", "Export-AmpPatch", "Export-AmpReport", "Get-AmpBatch",
+        "Get-AmpIteration", "Get-AmpSession", "Get-AmpSessionBackup", "Get-AmpSessionState", "Get-AmpTemplate", "Get-AmpTimeline",
+        "Invoke-AmpIteration", "Invoke-AmpScript", "Merge-AmpBatchJournal", "Merge-AmpSession", "New-AmpSession", "New-AmpTemplate",
+        "Open-AmpSession", "Remove-AmpSession", "Remove-AmpTemplate", "Repair-AmpSession", "Restore-AmpSession", "Resume-AmpBatch",
+        "Set-AmpSession", "Start-AmpBatch", "Stop-AmpBatch", "Test-AmpBatch", "Update-AmpSession", "Watch-AmpSession",
     ];
 
     [Fact]
@@ -330,6 +331,80 @@ public sealed class CmdletContractTests(StagedModule module)
         Assert.Equal("System.String", export.Parameter("OutputPath")!.Type.FullName);
         Assert.True(export.Parameter("AllCommits")!.IsSwitch);
         Assert.True(export.SupportsShouldProcess, "it writes (and may replace) a file");
+    }
+
+    [Fact]
+    public void Batch_runs_share_the_batch_base_with_AsJob_and_a_bounded_ThrottleLimit_and_ask_before_running()
+    {
+        var runBase = module.ModuleType("AmpSessions.Module.AmpBatchRunCmdlet");
+        Assert.True(runBase.IsAbstract);
+        Assert.Equal("AmpSessions.Module.AmpCmdlet", runBase.BaseType!.FullName);
+        var range = CompiledCmdlet.Attribute(runBase.GetProperty("ThrottleLimit")!.CustomAttributes, PowerShellTypes.ValidateRangeAttribute)!;
+        Assert.Equal((1, 64), ((int)range.ConstructorArguments[0].Value!, (int)range.ConstructorArguments[1].Value!));
+        foreach (var name in new[] { "Start-AmpBatch", "Resume-AmpBatch" })
+        {
+            var cmdlet = Cmdlet(name);
+            Assert.Equal(runBase, cmdlet.Type.BaseType);
+            Assert.True(cmdlet.Parameter("AsJob")!.IsSwitch, name);
+            Assert.Equal("System.Int32", cmdlet.Parameter("ThrottleLimit")!.Type.FullName);
+            Assert.Equal("AmpSessions.Core.Batches.BatchRunResult", cmdlet.OutputTypes.Single().FullName);
+            Assert.True(cmdlet.SupportsShouldProcess, name);
+            Assert.Equal(2, cmdlet.ConfirmImpact);
+        }
+    }
+
+    [Fact]
+    public void Start_AmpBatch_takes_files_from_the_pipeline_a_shard_and_a_bounded_concurrency()
+    {
+        var start = Cmdlet("Start-AmpBatch");
+        var path = start.Parameter("Path")!;
+        Assert.Equal("System.String[]", path.Type.FullName);
+        Assert.Equal(new ParameterUsage(PowerShellTypes.AllParameterSets, true, 0, true, true), Assert.Single(path.Usages));
+        Assert.Contains("FullName", path.Aliases);
+        Assert.Equal("System.String", start.Parameter("Shard")!.Type.FullName);
+        var concurrency = start.Parameter("Concurrency")!;
+        Assert.Equal("System.Int32", concurrency.Type.GetGenericArguments().Single().FullName);
+        var range = CompiledCmdlet.Attribute(concurrency.Property.CustomAttributes, PowerShellTypes.ValidateRangeAttribute)!;
+        Assert.Equal(1, range.ConstructorArguments[0].Value);
+    }
+
+    [Fact]
+    public void Batch_cmdlets_take_batches_by_Id_or_BatchId_from_the_pipeline()
+    {
+        foreach (var name in new[] { "Get-AmpBatch", "Stop-AmpBatch", "Resume-AmpBatch" })
+        {
+            var id = Cmdlet(name).Parameter("Id")!;
+            Assert.Equal("System.String[]", id.Type.FullName);
+            var usage = Assert.Single(id.Usages);
+            Assert.True(usage.ValueFromPipeline && usage.ValueFromPipelineByPropertyName && usage.Position == 0, name);
+            Assert.Equal(name != "Get-AmpBatch", usage.Mandatory);
+            Assert.Contains("BatchId", id.Aliases);
+        }
+        // What the batch cmdlets write has the properties the others bind.
+        Assert.NotNull(module.FindType("AmpSessions.Core.Batches.BatchDetails")!.GetProperty("Id"));
+        Assert.NotNull(module.FindType("AmpSessions.Core.Batches.BatchSummary")!.GetProperty("Id"));
+        Assert.NotNull(module.FindType("AmpSessions.Core.Batches.BatchRunResult")!.GetProperty("BatchId"));
+        Assert.NotNull(module.FindType("AmpSessions.Core.Batches.MergedJournal")!.GetProperty("JournalPath"));
+        Assert.Equal(2, Cmdlet("Stop-AmpBatch").ConfirmImpact);
+        Assert.True(Cmdlet("Stop-AmpBatch").Parameter("NoWait")!.IsSwitch);
+        Assert.Contains("SecondsToTimeSpanAttribute", Cmdlet("Stop-AmpBatch").Parameter("Timeout")!.Property.CustomAttributes.Select(a => a.AttributeType.Name));
+    }
+
+    [Fact]
+    public void Export_AmpReport_reads_a_batch_or_a_journal_and_writes_a_format_to_a_path()
+    {
+        var export = Cmdlet("Export-AmpReport");
+        Assert.Equal(["Batch", "Journal"], export.ParameterSets);
+        Assert.Equal("Batch", export.DefaultParameterSet);
+        Assert.Equal(new ParameterUsage("Batch", true, 0, true, true), Assert.Single(export.Parameter("Batch")!.Usages));
+        Assert.Equal(["BatchId", "Id"], export.Parameter("Batch")!.Aliases);
+        Assert.Equal(new ParameterUsage("Journal", true, int.MinValue, false, true), Assert.Single(export.Parameter("JournalPath")!.Usages));
+        Assert.Equal("AmpSessions.Core.Reports.ReportFormat", export.Parameter("Format")!.Type.FullName);
+        Assert.True(Assert.Single(export.Parameter("OutputPath")!.Usages).Mandatory);
+        Assert.True(export.SupportsShouldProcess, "it writes (and may replace) a file");
+        var merge = Cmdlet("Merge-AmpBatchJournal");
+        Assert.Equal(["JournalPath", "FullName"], merge.Parameter("Path")!.Aliases);
+        Assert.True(Assert.Single(merge.Parameter("OutputPath")!.Usages).Mandatory);
     }
 
     private CompiledCmdlet Cmdlet(string name) => module.Cmdlets.Single(c => c.Name == name);

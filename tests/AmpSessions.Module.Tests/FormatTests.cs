@@ -122,6 +122,23 @@ public sealed partial class FormatTests(StagedModule module)
     }
 
     [Fact]
+    public void Batches_items_runs_and_reports_are_tables_with_list_views_and_merges_are_lists()
+    {
+        var views = Formats.Descendants("View")
+            .GroupBy(v => v.Element("ViewSelectedBy")!.Element("TypeName")!.Value)
+            .ToDictionary(g => g.Key, g => g.Select(v => (Name: v.Element("Name")!.Value, Kind: v.Elements().Last().Name.LocalName)).ToArray());
+        foreach (var table in new[] { "Batches.BatchDetails", "Batches.BatchSummary", "Batches.BatchItemResult", "Batches.BatchRunResult", "Reports.BatchReportFile" })
+        {
+            Assert.Equal("TableControl", views["AmpSessions.Core." + table][0].Kind);
+        }
+        foreach (var listed in new[] { "Batches.BatchDetails", "Batches.BatchItemResult", "Batches.BatchRunResult" })
+        {
+            Assert.Contains(("Details", "ListControl"), views["AmpSessions.Core." + listed]);
+        }
+        Assert.Equal("ListControl", views["AmpSessions.Core.Batches.MergedJournal"][0].Kind);
+    }
+
+    [Fact]
     public void The_watch_view_has_a_row_for_every_kind_of_event()
     {
         var view = Formats.Descendants("View").Single(v => v.Element("ViewSelectedBy")!.Element("TypeName")!.Value == "AmpSessions.Core.Sessions.SessionWatchEvent");

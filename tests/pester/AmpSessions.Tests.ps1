@@ -10,10 +10,11 @@ BeforeAll {
     $script:ManifestPath = Join-Path $RepositoryRoot "out/AmpSessions/$Version/AmpSessions.psd1"
     # The same list as ExpectedCmdlets in tests/AmpSessions.Module.Tests/CmdletContractTests.cs.
     $script:ExpectedCommands = @(
-        'Checkpoint-AmpSession', 'Compare-AmpSession', 'Compress-AmpSession', 'Export-AmpPatch', 'Get-AmpIteration', 'Get-AmpSession',
-        'Get-AmpSessionBackup', 'Get-AmpSessionState', 'Get-AmpTemplate', 'Get-AmpTimeline', 'Invoke-AmpIteration', 'Invoke-AmpScript',
-        'Merge-AmpSession', 'New-AmpSession', 'New-AmpTemplate', 'Open-AmpSession', 'Remove-AmpSession', 'Remove-AmpTemplate',
-        'Repair-AmpSession', 'Restore-AmpSession', 'Set-AmpSession', 'Update-AmpSession', 'Watch-AmpSession'
+        'Checkpoint-AmpSession', 'Compare-AmpSession', 'Compress-AmpSession', 'Export-AmpPatch', 'Export-AmpReport', 'Get-AmpBatch',
+        'Get-AmpIteration', 'Get-AmpSession', 'Get-AmpSessionBackup', 'Get-AmpSessionState', 'Get-AmpTemplate', 'Get-AmpTimeline',
+        'Invoke-AmpIteration', 'Invoke-AmpScript', 'Merge-AmpBatchJournal', 'Merge-AmpSession', 'New-AmpSession', 'New-AmpTemplate',
+        'Open-AmpSession', 'Remove-AmpSession', 'Remove-AmpTemplate', 'Repair-AmpSession', 'Restore-AmpSession', 'Resume-AmpBatch',
+        'Set-AmpSession', 'Start-AmpBatch', 'Stop-AmpBatch', 'Test-AmpBatch', 'Update-AmpSession', 'Watch-AmpSession'
     )
     Import-Module $ManifestPath -Force -ErrorAction Stop
 
@@ -458,5 +459,155 @@ Describe 'Iterations, integration and templates' -Tag CI {
         $removed.Name | Should -Be 'rename'
         (Get-CommandError { Get-AmpTemplate -Name 'rename' -DataPath $Data }).FullyQualifiedErrorId | Should -BeLike 'AmpTemplateNotFound,*'
         (Get-CommandError { New-AmpSession -Name 'x' -Template 'rename' -DataPath $Data }).FullyQualifiedErrorId | Should -BeLike 'AmpTemplateNotFound,*'
+    }
+}
+
+Describe 'Batches' -Tag CI {
+    BeforeAll {
+        $script:Temp = Join-Path ([System.IO.Path]::GetTempPath()) ("amp-pester-batch-" + [guid]::NewGuid().ToString('N').Substring(0, 12))
+        $script:Data = Join-Path $Temp 'data'
+        New-Item -ItemType Directory -Path $Temp -Force | Out-Null
+        $script:NotificationsBefore = $env:AMP_SESSIONS_NOTIFICATIONS
+        $env:AMP_SESSIONS_NOTIFICATIONS = '0'
+        New-TestRepository -Path (Join-Path $Temp 'repo-a')
+        New-TestRepository -Path (Join-Path $Temp 'repo-b')
+        # The fake `amp` as a custom `command` agent; its default scenario renames hello to greet in src/greet.ts.
+        $script:AgentPath = Get-FakeAgent
+
+        # A batch file in $Temp: one agent, one prompt, both repositories (2 items), graded by `git status` (exit 0).
+        function script:New-BatchFile {
+            param([string] $Name, [string] $Execution = "  concurrency: 2")
+            # A YAML single-quoted scalar: a Windows path keeps its backslashes.
+            $agent = "'" + $AgentPath.Replace("'", "''") + "'"
+            $text = @(
+                'version: 3'
+                'metadata:'
+                "  name: `"$Name`""
+                'execution:'
+                $Execution
+                'agents:'
+                '  - id: fake'
+                "    command: [$agent]"
+                'tasks:'
+                '  - id: rename'
+                '    type: batch'
+                '    prompts: ["In src/greet.ts rename function hello to greet."]'
+                '    repositories: ["./repo-a", "./repo-b"]'
+                '    script_command: "git status"'
+            ) -join "`n"
+            $path = Join-Path $Temp "$Name.yaml"
+            Set-Content -LiteralPath $path -Value $text -NoNewline
+            $path
+        }
+    }
+
+    AfterAll {
+        Get-Job | Where-Object PSJobTypeName -eq 'AmpSessionsJob' | Remove-Job -Force
+        $env:AMP_SESSIONS_NOTIFICATIONS = $NotificationsBefore
+        Remove-Item -LiteralPath $Temp -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'validates a batch file and reports every problem with its line, starting nothing' {
+        $file = New-BatchFile -Name 'valid'
+        $check = Test-AmpBatch -Path $file -DataPath $Data
+        $check | Should -BeOfType ([AmpSessions.Core.Batches.BatchValidation])
+        $check.Items.Count | Should -Be 2
+        $check.Definition.Metadata.Name | Should -Be 'valid'
+        (Test-AmpBatch -Path $file -Shard 1/2 -DataPath $Data).Selected.Count | Should -Be 1
+
+        $bad = Join-Path $Temp 'bad.yaml'
+        Set-Content -LiteralPath $bad -Value ((Get-Content -Raw -LiteralPath $file).Replace('concurrency: 2', 'concurency: 2').Replace('type: batch', 'type: bulk'))
+        $problems = @(Test-AmpBatch -Path $bad -DataPath $Data -ErrorAction SilentlyContinue -ErrorVariable errors)
+        $problems.Count | Should -Be 0
+        $errors.Count | Should -Be 2
+        $errors | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'AmpBatchFileInvalid,*' }
+        $errors[0].Exception.Message | Should -BeLike "$bad`:5:*concurency*concurrency*"
+
+        $failed = Get-CommandError { Start-AmpBatch -Path $bad -DataPath $Data }
+        $failed.FullyQualifiedErrorId | Should -BeLike 'AmpBatchFileInvalid,*'
+        @(Get-AmpBatch -DataPath $Data).Count | Should -Be 0
+        Start-AmpBatch -Path $file -DataPath $Data -WhatIf
+        @(Get-AmpBatch -DataPath $Data).Count | Should -Be 0
+    }
+
+    It 'runs a tiny batch with the fake agent, lists it, and exports an HTML report' {
+        $file = New-BatchFile -Name 'tiny'
+        Push-Location -LiteralPath $Temp
+        try {
+            # A relative path is resolved against the current location.
+            $run = Start-AmpBatch -Path ./tiny.yaml -Concurrency 1 -DataPath $Data -ProgressAction SilentlyContinue
+        }
+        finally {
+            Pop-Location
+        }
+        $run | Should -BeOfType ([AmpSessions.Core.Batches.BatchRunResult])
+        $run.Status | Should -Be 'Completed'
+        $run.Total | Should -Be 2
+        $run.Completed | Should -Be 2
+        $run.Ran.Count | Should -Be 2
+        Test-Path -LiteralPath $run.JournalPath | Should -BeTrue
+
+        $batch = Get-AmpBatch -Id $run.BatchId -DataPath $Data
+        $batch | Should -BeOfType ([AmpSessions.Core.Batches.BatchDetails])
+        $batch.Summary.Status | Should -Be 'Completed'
+        $batch.Summary.Batch.Name | Should -Be 'tiny'
+        $batch.Items.Count | Should -Be 2
+        # The fake agent succeeds and `git status` exits 0: both items pass, each in a session of its own.
+        $batch.Items.Status | Should -Be @('Passed', 'Passed')
+        $batch.Items.SessionId | Select-Object -Unique | Should -HaveCount 2
+        $run.Passed | Should -Be 2
+        (Get-AmpBatch -Id 'tiny' -DataPath $Data).Id | Should -Be $run.BatchId
+        (Get-AmpBatch -DataPath $Data).Id | Should -Contain $run.BatchId
+        (Get-CommandError { Get-AmpBatch -Id 'no-such-batch' -DataPath $Data }).FullyQualifiedErrorId | Should -BeLike 'AmpBatchNotFound,*'
+
+        Push-Location -LiteralPath $Temp
+        try {
+            $report = Get-AmpBatch -Id $run.BatchId -DataPath $Data | Export-AmpReport -Format Html -OutputPath ./reports/tiny.html -DataPath $Data
+        }
+        finally {
+            Pop-Location
+        }
+        $report | Should -BeOfType ([AmpSessions.Core.Reports.BatchReportFile])
+        $report.Path | Should -Be (Join-Path (Join-Path $Temp 'reports') 'tiny.html')
+        $report.Items | Should -Be 2
+        $html = Get-Content -Raw -LiteralPath $report.Path
+        $html | Should -BeLike '<!DOCTYPE html>*'
+        $html | Should -BeLike '*tiny*'
+
+        $csv = Export-AmpReport -JournalPath $run.JournalPath -Format Csv -OutputPath (Join-Path $Temp 'tiny.csv') -DataPath $Data
+        @(Import-Csv -LiteralPath $csv.Path).Count | Should -Be 2
+
+        # A completed batch: resuming runs nothing, stopping is refused.
+        (Resume-AmpBatch -Id $run.BatchId -DataPath $Data -ProgressAction SilentlyContinue).Ran.Count | Should -Be 0
+        (Get-CommandError { Stop-AmpBatch -Id $run.BatchId -DataPath $Data -Confirm:$false }).FullyQualifiedErrorId | Should -BeLike 'AmpBatchAlreadyFinished,*'
+
+        $merged = $run | Merge-AmpBatchJournal -OutputPath (Join-Path $Temp 'merged.jsonl') -DataPath $Data
+        $merged | Should -BeOfType ([AmpSessions.Core.Batches.MergedJournal])
+        $merged.Items.Count | Should -Be 2
+        $merged.MissingItems | Should -Be 0
+    }
+
+    It 'runs a batch as a job with a child job per batch file and progress for the batch and its items' {
+        $file = New-BatchFile -Name 'as-job'
+        $job = Start-AmpBatch -Path $file -AsJob -ThrottleLimit 1 -DataPath $Data
+        $job | Should -BeOfType ([System.Management.Automation.Job])
+        $job.PSJobTypeName | Should -Be 'AmpSessionsJob'
+        $job.ChildJobs.Count | Should -Be 1
+
+        $job | Wait-Job -Timeout 300 | Out-Null
+        $job.State | Should -Be 'Completed'
+        $result = @($job | Receive-Job -Keep)
+        $result.Count | Should -Be 1
+        $result[0] | Should -BeOfType ([AmpSessions.Core.Batches.BatchRunResult])
+        $result[0].Completed | Should -Be 2
+        $progress = $job.ChildJobs[0].Progress
+        $batchRecords = @($progress | Where-Object { $_.Activity -like 'Batch *' })
+        $batchRecords.Count | Should -BeGreaterThan 0
+        $batchRecords[-1].RecordType | Should -Be 'Completed'
+        $itemRecords = @($progress | Where-Object { $_.Activity -notlike 'Batch *' })
+        $itemRecords.Count | Should -BeGreaterThan 0
+        $itemRecords | ForEach-Object { $_.ParentActivityId | Should -Be $batchRecords[0].ActivityId }
+        @($itemRecords | Where-Object RecordType -eq 'Completed').Count | Should -Be 2
+        Get-Job -Id $job.Id | Remove-Job
     }
 }

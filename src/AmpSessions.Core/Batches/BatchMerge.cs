@@ -15,6 +15,9 @@ public sealed record MergedJournal
 
     /// <summary>Items a journal covers that did not finish (cancelled, interrupted, not run).</summary>
     public int Unfinished => Header.ItemIds.Count - Items.Count(i => i.Status.IsFinished());
+
+    /// <summary>The file the merged journal was written to; null when it went to a text writer.</summary>
+    public string? JournalPath { get; init; }
 }
 
 /// <summary>
@@ -71,14 +74,14 @@ public static class BatchMerge
         };
     }
 
-    /// <summary>Writes the merged journal to a file (replacing it) or, with no path, to <paramref name="fallback"/>.</summary>
-    public static void Write(MergedJournal merged, string? outputPath, TextWriter fallback)
+    /// <summary>Writes the merged journal to a file (replacing it) or, with no path, to <paramref name="fallback"/>; returns it with where it went.</summary>
+    public static MergedJournal Write(MergedJournal merged, string? outputPath, TextWriter fallback)
     {
         ArgumentNullException.ThrowIfNull(merged);
         if (outputPath is null)
         {
             BatchJournal.WriteAll(fallback, merged.Header, merged.Items);
-            return;
+            return merged;
         }
         var fullPath = Path.GetFullPath(outputPath);
         if (merged.Sources.Contains(fullPath, StringComparer.Ordinal))
@@ -87,5 +90,6 @@ public static class BatchMerge
                 $"--output '{fullPath}' is one of the journals being merged: write the merge to another file.", fullPath);
         }
         AtomicFile.Write(fullPath, writer => BatchJournal.WriteAll(writer, merged.Header, merged.Items), "AmpMergeUnwritable");
+        return merged with { JournalPath = fullPath };
     }
 }

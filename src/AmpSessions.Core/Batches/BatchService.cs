@@ -37,6 +37,10 @@ public sealed record BatchDetails
 {
     public required BatchSummary Summary { get; init; }
     public required IReadOnlyList<BatchItemResult> Items { get; init; }
+
+    /// <summary>The batch's id (pipelines bind it by property name).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Id => Summary.Id;
 }
 
 /// <summary>
@@ -280,6 +284,10 @@ public sealed class BatchService
         var batch = Resolve(reference);
         return new BatchDetails { Summary = Summary(batch), Items = Store.Items(batch.Id) };
     }
+
+    /// <summary>Every batch, newest first, with its items' latest results.</summary>
+    public IReadOnlyList<BatchDetails> ListDetails() =>
+        List().Select(summary => new BatchDetails { Summary = summary, Items = Store.Items(summary.Id) }).ToList();
 
     /// <summary>Finds a batch by id, unique id prefix or name; a Running batch whose process is gone is marked Interrupted.</summary>
     public BatchRecord Resolve(string reference)

@@ -29,6 +29,12 @@ public sealed record RunProgress
     public string? CurrentOperation { get; init; }
     /// <summary>The activity is over (PowerShell: a Completed progress record).</summary>
     public bool IsCompleted { get; init; }
+    /// <summary>What identifies the activity when its name is not unique (one per batch item); null: the activity name.</summary>
+    public string? Key { get; init; }
+    /// <summary>The key of the activity this one is a part of (a batch for its items); null: a top-level activity.</summary>
+    public string? ParentKey { get; init; }
+    /// <summary>The key front ends tell activities apart by.</summary>
+    public string Identity => Key ?? Activity;
 }
 
 /// <summary>One event of a run, in the order the run reported it.</summary>

@@ -19,7 +19,8 @@ public sealed class RunEventWriter
         this.clock = clock;
     }
 
-    public void Progress(string activity, string status, int? percentComplete = null, string? currentOperation = null)
+    /// <summary>Reports an activity's state; <paramref name="key"/> and <paramref name="parentKey"/> nest it under another (see <see cref="RunProgress"/>).</summary>
+    public void Progress(string activity, string status, int? percentComplete = null, string? currentOperation = null, string? key = null, string? parentKey = null)
     {
         if (percentComplete is { } percent)
         {
@@ -32,12 +33,14 @@ public sealed class RunEventWriter
             Status = status,
             PercentComplete = percentComplete,
             CurrentOperation = currentOperation,
+            Key = key,
+            ParentKey = parentKey,
         });
     }
 
     /// <summary>Ends a progress activity so the host stops showing it.</summary>
-    public void CompleteProgress(string activity, string status = "Done") =>
-        Post(RunEventKind.Progress, progress: new RunProgress { Activity = activity, Status = status, PercentComplete = 100, IsCompleted = true });
+    public void CompleteProgress(string activity, string status = "Done", string? key = null, string? parentKey = null) =>
+        Post(RunEventKind.Progress, progress: new RunProgress { Activity = activity, Status = status, PercentComplete = 100, IsCompleted = true, Key = key, ParentKey = parentKey });
 
     public void Verbose(string message) => Post(RunEventKind.Verbose, message);
 

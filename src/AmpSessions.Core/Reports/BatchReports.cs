@@ -17,10 +17,21 @@ public static class BatchReports
     ];
 
     /// <summary>Writes the report to a file (its folder is created; links in HTML are relative to it).</summary>
-    public static void Write(BatchReportData data, ReportFormat format, string path)
+    public static BatchReportFile Write(BatchReportData data, ReportFormat format, string path)
     {
+        ArgumentNullException.ThrowIfNull(data);
         var fullPath = Path.GetFullPath(path);
         AtomicFile.Write(fullPath, writer => Render(data, format, writer, Path.GetDirectoryName(fullPath)!), "AmpReportUnwritable");
+        return new BatchReportFile
+        {
+            Path = fullPath,
+            Format = format,
+            BatchId = data.BatchId,
+            Name = data.Name,
+            Items = data.Items.Count,
+            Passed = data.Items.Count(i => i.Status == BatchItemStatus.Passed),
+            Source = data.Source,
+        };
     }
 
     /// <summary>Renders the report; HTML links to logs are made relative to <paramref name="linkBase"/>.</summary>
