@@ -5,6 +5,7 @@ return args.FirstOrDefault() switch
 {
     "new" => await NewBenchmark.MainAsync(args),
     "iterations" => await IterationBench.RunAsync(args[1..]),
+    "batch" => await BatchBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -13,5 +14,6 @@ static int Usage()
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench/AmpSessions.Bench -- <mode> [options]");
     Console.Error.WriteLine("  " + BenchOptions.Usage.Replace("usage: ", ""));
     Console.Error.WriteLine("  dotnet run -c Release --project bench/AmpSessions.Bench -- iterations [--agents 8] [--seconds 2] [--rounds 3]");
+    Console.Error.WriteLine("  dotnet run -c Release --project bench/AmpSessions.Bench -- batch [--items 50,500] [--repos 10] [--concurrency 1]");
     return 2;
 }

@@ -73,7 +73,12 @@ internal static class IterationCommands
                 Timeout = p.GetValue(timeout),
             }, live.Show, ct);
             output.Result(iteration, i => RenderIteration(i, output));
-            return iteration.Status == IterationStatus.Succeeded ? CliApplication.Success : CliApplication.Failed;
+            return iteration.Status switch
+            {
+                IterationStatus.Succeeded => CliApplication.Success,
+                IterationStatus.Cancelled => CliApplication.Cancelled,
+                _ => CliApplication.Failed,
+            };
         }, session, notes, prompt, noCommit, noScript, timeout);
     }
 

@@ -5,6 +5,8 @@ public sealed record AgentTurnRequest
 {
     public required string Prompt { get; init; }
     public required string WorkingDirectory { get; init; }
+    /// <summary>The session the turn belongs to, named in messages that tell a person what to do.</summary>
+    public string? SessionId { get; init; }
     /// <summary>The thread to continue; null starts a new one.</summary>
     public string? ThreadId { get; init; }
     public string? Mode { get; init; }

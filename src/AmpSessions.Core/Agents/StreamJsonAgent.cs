@@ -63,7 +63,7 @@ public sealed class StreamJsonAgent : IAgent
                 });
             }
             stopwatch.Stop();
-            return Judge(process, state, stopwatch.Elapsed, secrets, environment);
+            return Judge(process, state, stopwatch.Elapsed, secrets, environment, request.SessionId);
         }
         finally
         {
@@ -142,7 +142,7 @@ public sealed class StreamJsonAgent : IAgent
         return LineDecision.Continue;
     }
 
-    private static AgentTurnResult Judge(ProcessResult process, TurnState state, TimeSpan duration, IReadOnlyCollection<string> secrets, IReadOnlyDictionary<string, string?> environment)
+    private static AgentTurnResult Judge(ProcessResult process, TurnState state, TimeSpan duration, IReadOnlyCollection<string> secrets, IReadOnlyDictionary<string, string?> environment, string? sessionId)
     {
         AgentTurnResult With(AgentOutcome outcome, string? error, IReadOnlyList<string>? blocked = null) => new()
         {
@@ -178,11 +178,12 @@ public sealed class StreamJsonAgent : IAgent
                 return With(AgentOutcome.Succeeded, null);
             }
             var error = result.Error ?? result.Result ?? result.Subtype ?? "the agent reported an error";
+            var sessionName = sessionId ?? "<session>";
             if (error.Contains(ApprovalMarker, StringComparison.OrdinalIgnoreCase))
             {
                 var blocked = BlockedTools(error);
                 return With(AgentOutcome.AwaitingInput,
-                    $"The agent needs approval for {string.Join(", ", blocked)}, which it cannot ask for in execute mode: allow {(blocked.Count == 1 ? "it" : "them")} with `amp-sessions set <session> --allow-tool {blocked.FirstOrDefault() ?? "<tool>"}` (or --allow-all-tools), then iterate again.",
+                    $"The agent needs approval for {string.Join(", ", blocked)}, which it cannot ask for in execute mode: allow {(blocked.Count == 1 ? "it" : "them")} with `amp-sessions set {sessionName} --allow-tool {blocked.FirstOrDefault() ?? "<tool>"}` (or --allow-all-tools), then iterate again.",
                     blocked);
             }
             if (error.Contains("User cancelled", StringComparison.OrdinalIgnoreCase))

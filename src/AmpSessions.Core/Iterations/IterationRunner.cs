@@ -95,6 +95,7 @@ public sealed partial class IterationRunner
             {
                 Prompt = SessionContextFile.Prompt(userPrompt, contextText),
                 WorkingDirectory = session.WorktreePath,
+                SessionId = session.Id,
                 ThreadId = session.ThreadId,
                 Mode = session.AgentMode,
                 Model = session.ModelOverride,
@@ -134,7 +135,17 @@ public sealed partial class IterationRunner
 
         if (turn.Succeeded && !request.NoCommit)
         {
-            iteration = await CommitAsync(session, worktree, iteration, onEvent, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                iteration = await CommitAsync(session, worktree, iteration, onEvent, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Never leave the session Running: the turn's edits stay in the worktree, uncommitted.
+                Finish(ref session, iteration with { Status = IterationStatus.Crashed, Error = "the commit failed: " + ex.Message }, SessionStatus.Error,
+                    "the commit after the turn failed; the changes are in the worktree");
+                throw;
+            }
         }
         if (turn.Succeeded && !request.SkipScript && !string.IsNullOrWhiteSpace(session.ScriptCommand))
         {
@@ -150,6 +161,11 @@ public sealed partial class IterationRunner
             catch (OperationCanceledException)
             {
                 Finish(ref session, iteration with { Error = "cancelled while the test script ran" }, SessionStatus.Idle, "test script cancelled");
+                throw;
+            }
+            catch (Exception ex)
+            {
+                Finish(ref session, iteration with { Error = "the test script could not run: " + ex.Message }, SessionStatus.Error, "the test script could not run");
                 throw;
             }
         }

@@ -63,6 +63,8 @@ public sealed partial class SessionManager
             throw new AmpSessionsException("AmpRebaseInProgress", ErrorKind.InvalidOperation,
                 $"A rebase is in progress in session {session.Id}: finish it with `amp-sessions rebase {session.Id} --continue` or `--abort` first.", session.Id);
         }
+        // Not while an agent turn or the test script works in the same worktree.
+        using var sessionLock = SessionLock.Acquire(context, session, "commit");
         await worktree.StageAllAsync(cancellationToken).ConfigureAwait(false);
         if (!await worktree.HasStagedChangesAsync(cancellationToken).ConfigureAwait(false))
         {
