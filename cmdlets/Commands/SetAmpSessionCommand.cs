@@ -3,7 +3,7 @@ using AmpSessions.Core.Sessions;
 
 namespace AmpSessions.Module.Commands;
 
-/// <summary>Changes a session's name, test script, model, agent mode or notes; an empty string clears a setting.</summary>
+/// <summary>Changes a session's settings (name, prompt, test script, model, agent, permissions, time limit, notes); an empty string clears a setting.</summary>
 [Cmdlet(VerbsCommon.Set, Nouns.Session, SupportsShouldProcess = true, DefaultParameterSetName = IdParameterSet)]
 [OutputType(typeof(Session))]
 public sealed class SetAmpSessionCommand : AmpSessionCmdlet
@@ -32,15 +32,52 @@ public sealed class SetAmpSessionCommand : AmpSessionCmdlet
     public string? Notes { get; set; }
 
     [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Prompt { get; set; }
+
+    [Parameter]
+    [AllowEmptyString]
+    public string? Agent { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? AllowTool { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? DisallowTool { get; set; }
+
+    [Parameter]
+    public bool? AllowAllTools { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? TimeoutSeconds { get; set; }
+
+    [Parameter]
+    public bool? NotificationsEnabled { get; set; }
+
+    [Parameter]
+    public SwitchParameter NewThread { get; set; }
+
+    [Parameter]
     public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord() =>
         ForEachSession((session, events, ct) => Sessions.UpdateAsync(session.Id, new SessionUpdate
         {
             Name = Name,
+            Prompt = Prompt,
             ScriptCommand = ScriptCommand,
             ModelOverride = Model,
             AgentMode = AgentMode,
+            Agent = Agent,
             Notes = Notes,
+            AllowTools = AllowTool ?? [],
+            DisallowTools = DisallowTool ?? [],
+            AllowAllTools = AllowAllTools,
+            Timeout = TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+            NotificationsEnabled = NotificationsEnabled,
+            NewThread = NewThread,
         }, ct), "Change settings", writeResult: PassThru);
 }

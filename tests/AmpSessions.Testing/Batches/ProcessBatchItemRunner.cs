@@ -1,5 +1,4 @@
 using AmpSessions.Core.Agents;
-using System.Text.Json;
 using AmpSessions.Core.Batches;
 using AmpSessions.Core.Processes;
 
@@ -56,7 +55,6 @@ public sealed class ProcessBatchItemRunner : IBatchItemRunner
         using var log = new StreamWriter(context.LogPath);
         var tokens = TokenUsage.Zero;
         var tools = new Dictionary<string, int>(StringComparer.Ordinal);
-        string? model = null;
         bool? isError = null;
         string? error = null;
         var agent = await ProcessRunner.RunAsync(new ProcessSpec(context.Runtime.Command[0], arguments)
@@ -68,54 +66,31 @@ public sealed class ProcessBatchItemRunner : IBatchItemRunner
         }, line =>
         {
             log.WriteLine(line.Stream == OutputStream.StandardOutput ? line.Text : "stderr: " + line.Text);
-            if (line.Stream != OutputStream.StandardOutput || !line.Text.StartsWith('{'))
+            if (line.Stream != OutputStream.StandardOutput)
             {
                 return;
             }
-            try
+            // The product's own parser: the same tolerance for unknown and malformed lines.
+            foreach (var agentEvent in StreamJsonParser.ParseLine(line.Text))
             {
-                using var json = JsonDocument.Parse(line.Text);
-                var root = json.RootElement;
-                switch (root.TryGetProperty("type", out var type) ? type.GetString() : null)
+                switch (agentEvent)
                 {
-                    case "assistant":
-                        var message = root.GetProperty("message");
-                        if (message.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String)
-                        {
-                            model = m.GetString();
-                        }
-                        if (message.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
-                        {
-                            tokens = tokens.Add(new TokenUsage
-                            {
-                                Input = Number(usage, "input_tokens"),
-                                Output = Number(usage, "output_tokens"),
-                                CacheCreation = Number(usage, "cache_creation_input_tokens"),
-                                CacheRead = Number(usage, "cache_read_input_tokens"),
-                            });
-                        }
-                        foreach (var block in message.GetProperty("content").EnumerateArray())
-                        {
-                            if (block.GetProperty("type").GetString() == "tool_use" && block.GetProperty("name").GetString() is { } name)
-                            {
-                                tools[name] = tools.GetValueOrDefault(name) + 1;
-                            }
-                        }
+                    case AgentUsageEvent usage:
+                        tokens = tokens.Add(usage.Usage);
                         break;
-                    case "result":
-                        isError = root.GetProperty("is_error").GetBoolean();
-                        error = root.TryGetProperty("error", out var e) ? e.GetString() : null;
+                    case AgentToolUseEvent tool:
+                        tools[tool.Name] = tools.GetValueOrDefault(tool.Name) + 1;
+                        break;
+                    case AgentResultEvent result:
+                        isError = result.IsError;
+                        error = result.Error;
                         break;
                 }
-            }
-            catch (JsonException)
-            {
-                // Not a protocol line: the log keeps it.
             }
         }, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var outcome = new BatchItemOutcome { Status = BatchItemStatus.Error, Iterations = 1, Tokens = tokens, ToolCalls = tools, Model = model };
+        var outcome = new BatchItemOutcome { Status = BatchItemStatus.Error, Iterations = 1, Tokens = tokens, ToolCalls = tools };
         if (isError is null || agent.ExitCode != 0)
         {
             return outcome with { Error = $"the agent exited {agent.ExitCode} without a result" };
@@ -133,7 +108,4 @@ public sealed class ProcessBatchItemRunner : IBatchItemRunner
         cancellationToken.ThrowIfCancellationRequested();
         return outcome with { Status = grade.ExitCode == 0 ? BatchItemStatus.Passed : BatchItemStatus.Failed, GradingExitCode = grade.ExitCode };
     }
-
-    private static long Number(JsonElement usage, string name) =>
-        usage.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64() : 0;
 }
