@@ -210,8 +210,15 @@ public sealed class GitClient
 
     // ---- Changes in a working tree ----
 
+    /// <summary>
+    /// `git add --all` for everything except .env files: secrets files are never read (git would
+    /// open them to hash them) and never committed by AmpSessions, even where the repository does
+    /// not ignore them.
+    /// </summary>
+    public static IReadOnlyList<string> StageAllArguments { get; } = ["add", "--all", "--", ".", ":(exclude,glob)**/.env", ":(exclude,glob)**/.env.*"];
+
     public Task StageAllAsync(CancellationToken cancellationToken = default) =>
-        RunAsync(["add", "--all"], cancellationToken: cancellationToken);
+        RunAsync(StageAllArguments, cancellationToken: cancellationToken);
 
     public async Task<bool> HasStagedChangesAsync(CancellationToken cancellationToken = default) =>
         (await RunAsync(["diff", "--cached", "--quiet"], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false)).ExitCode == 1;

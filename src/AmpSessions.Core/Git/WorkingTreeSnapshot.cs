@@ -10,7 +10,7 @@ public static class WorkingTreeSnapshot
     public static Task<string> WriteWorkingTreeAsync(GitClient git, CancellationToken cancellationToken = default) =>
         WithIndexCopyAsync(git, async environment =>
         {
-            await git.RunAsync(["add", "--all"], extraEnvironment: environment, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await git.RunAsync(GitClient.StageAllArguments, extraEnvironment: environment, cancellationToken: cancellationToken).ConfigureAwait(false);
             return (await git.RunAsync(["write-tree"], extraEnvironment: environment, cancellationToken: cancellationToken).ConfigureAwait(false)).StandardOutput.Trim();
         }, cancellationToken);
 

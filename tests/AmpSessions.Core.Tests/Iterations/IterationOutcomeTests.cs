@@ -68,6 +68,23 @@ public sealed class IterationOutcomeTests : IDisposable
     }
 
     [Fact]
+    public async Task An_env_file_the_agent_leaves_is_never_committed_even_where_the_repository_does_not_ignore_it()
+    {
+        var session = await bed.NewSessionAsync();
+        File.WriteAllText(Path.Combine(session.WorktreePath, ".env"), "API_TOKEN=never-commit-me\n");
+        Directory.CreateDirectory(Path.Combine(session.WorktreePath, "config"));
+        File.WriteAllText(Path.Combine(session.WorktreePath, "config", ".env.local"), "API_TOKEN=never-commit-me\n");
+
+        var iteration = await bed.IterateAsync(session);
+
+        Assert.Equal(IterationStatus.Succeeded, iteration.Status);
+        Assert.Equal(["src/greet.ts"], iteration.ChangedFiles);
+        var committed = TestRepository.GitIn(session.WorktreePath, "ls-tree", "-r", "--name-only", "HEAD");
+        Assert.DoesNotContain(".env", committed);
+        Assert.True(File.Exists(Path.Combine(session.WorktreePath, ".env")));
+    }
+
+    [Fact]
     public async Task A_turn_that_changes_nothing_makes_no_commit()
     {
         var session = await bed.NewSessionAsync();
