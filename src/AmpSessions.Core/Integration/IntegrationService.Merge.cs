@@ -180,10 +180,7 @@ public sealed partial class IntegrationService
         var head = await BranchTipAsync(w, cancellationToken).ConfigureAwait(false);
         message ??= await w.Worktree.ReadAsync(["log", "-1", "--format=%B", head], cancellationToken).ConfigureAwait(false);
         Save(session with { StatusMessage = "running the pull request script" });
-        var (shell, arguments) = OperatingSystem.IsWindows()
-            ? ("cmd.exe", new[] { "/d", "/s", "/c", script })
-            : ("sh", new[] { "-c", script });
-        var run = await ProcessRunner.RunAsync(new ProcessSpec(shell, arguments)
+        var run = await ProcessRunner.RunAsync(PlatformShell.Command(script) with
         {
             WorkingDirectory = session.WorktreePath,
             Timeout = timeout,

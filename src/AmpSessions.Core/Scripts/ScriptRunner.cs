@@ -24,11 +24,6 @@ public sealed class ScriptRunner
         this.notifier = notifier ?? new DesktopNotifier();
     }
 
-    /// <summary>The shell invocation for a command line: sh -c on Unix, cmd /c on Windows.</summary>
-    public static ProcessSpec ShellCommand(string command) => OperatingSystem.IsWindows()
-        ? new ProcessSpec(Environment.GetEnvironmentVariable("ComSpec") ?? "cmd.exe", ["/d", "/s", "/c", command])
-        : new ProcessSpec("/bin/sh", ["-c", command]);
-
     /// <summary>`run`: takes the session's lock, runs the script, records it and notifies.</summary>
     public async Task<ScriptRun> RunAsync(string sessionReference, Action<OutputLine>? onLine = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
@@ -71,7 +66,7 @@ public sealed class ScriptRunner
         ProcessResult result;
         using (var log = new StreamWriter(outputPath, append: false, new System.Text.UTF8Encoding(false)))
         {
-            var spec = ShellCommand(session.ScriptCommand) with
+            var spec = PlatformShell.Command(session.ScriptCommand) with
             {
                 WorkingDirectory = session.WorktreePath,
                 Timeout = timeout ?? session.Timeout ?? DefaultTimeout,

@@ -267,6 +267,5 @@ public sealed partial class SessionManager
     private static Session? OwnerOf(IEnumerable<Session> sessions, string path) => sessions.FirstOrDefault(s => SamePath(s.WorktreePath, path));
 
     private static bool IsUnder(string path, string folder) =>
-        Path.GetFullPath(path).StartsWith(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + Path.DirectorySeparatorChar,
-            OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+        Path.GetFullPath(path).StartsWith(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + Path.DirectorySeparatorChar, PathComparison);
 }

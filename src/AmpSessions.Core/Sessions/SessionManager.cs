@@ -372,9 +372,12 @@ public sealed partial class SessionManager
         return Git(session.WorktreePath);
     }
 
+    /// <summary>How paths compare on this platform (Windows and macOS file systems ignore case by default).</summary>
+    internal static StringComparison PathComparison =>
+        OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+
     internal static bool SamePath(string a, string b) =>
-        string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(a)), Path.TrimEndingDirectorySeparator(Path.GetFullPath(b)),
-            OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+        string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(a)), Path.TrimEndingDirectorySeparator(Path.GetFullPath(b)), PathComparison);
 
     internal void Save(Session session) => context.Sessions.Update(session with { UpdatedAt = context.Now });
 
