@@ -49,6 +49,7 @@
         'Resume-AmpBatch'
         'Merge-AmpBatchJournal'
         'Export-AmpReport'
+        'Get-AmpEvent'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

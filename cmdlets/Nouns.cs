@@ -14,4 +14,7 @@ public static class Nouns
     public const string Batch = "AmpBatch";
     public const string BatchJournal = "AmpBatchJournal";
     public const string Report = "AmpReport";
+    public const string Event = "AmpEvent";
+    public const string Attempt = "AmpAttempt";
+    public const string MainCheckoutChange = "AmpMainCheckoutChange";
 }

@@ -1,5 +1,6 @@
 using AmpSessions.Core.Agents;
 using AmpSessions.Core.Errors;
+using AmpSessions.Core.Events;
 using AmpSessions.Core.Git;
 using AmpSessions.Core.Notifications;
 using AmpSessions.Core.Processes;
@@ -87,6 +88,7 @@ public sealed partial class IterationRunner
         session = session with { Status = SessionStatus.Running, StatusMessage = null, LastRunAt = context.Now };
         sessions.Save(session);
         onEvent?.Invoke(new IterationStartedEvent(session.Id, iteration.Number, spec.ToString()));
+        context.Events.IterationStarted(session, iteration);
 
         AgentTurnResult turn;
         try
@@ -185,9 +187,11 @@ public sealed partial class IterationRunner
     private void Finish(ref Session session, IterationRecord iteration, SessionStatus status, string? message)
     {
         var ended = context.Now;
-        context.Iterations.Update(iteration with { EndedAt = ended, Duration = ended - iteration.StartedAt });
+        iteration = iteration with { EndedAt = ended, Duration = ended - iteration.StartedAt };
+        context.Iterations.Update(iteration);
         session = session with { Status = status, StatusMessage = message };
         sessions.Save(session);
+        context.Events.IterationFinished(session, iteration);
     }
 
     private async Task<IterationRecord> CommitAsync(Session session, GitClient worktree, IterationRecord iteration, Action<IterationEvent>? onEvent, CancellationToken cancellationToken)

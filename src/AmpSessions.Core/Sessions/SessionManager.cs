@@ -1,4 +1,5 @@
 using AmpSessions.Core.Errors;
+using AmpSessions.Core.Events;
 using AmpSessions.Core.Git;
 
 namespace AmpSessions.Core.Sessions;
@@ -114,6 +115,7 @@ public sealed partial class SessionManager
             }
             session = session with { Status = SessionStatus.Idle, UpdatedAt = context.Now };
             context.Sessions.Update(session);
+            context.Events.SessionCreated(session);
             return session;
         }
         catch

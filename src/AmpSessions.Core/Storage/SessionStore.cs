@@ -11,11 +11,17 @@ public sealed class SessionStore
     private const string Columns =
         "id, name, prompt, repo_root, base_branch, base_commit, branch_name, worktree_path, status, status_message, " +
         "created_at, updated_at, last_run_at, script_command, model_override, agent_mode, toolbox_paths, mcp_servers, notes, batch_id, " +
-        "agent, thread_id, timeout_seconds, allow_all_tools, allowed_tools, mcp_config, agent_env, notifications";
+        "agent, thread_id, timeout_seconds, allow_all_tools, allowed_tools, mcp_config, agent_env, notifications, attempt_group";
 
     private readonly Database database;
+    private readonly Events.EventLog? events;
 
-    public SessionStore(Database database) => this.database = database;
+    /// <summary>With an event log, every status change written here is recorded as a StatusChanged event in the same transaction.</summary>
+    public SessionStore(Database database, Events.EventLog? events = null)
+    {
+        this.database = database;
+        this.events = events;
+    }
 
     public void Insert(Session session) => database.Execute(connection =>
     {
@@ -23,24 +29,64 @@ public sealed class SessionStore
         command.CommandText = $"INSERT INTO sessions ({Columns}) VALUES (" +
             "$id, $name, $prompt, $repo_root, $base_branch, $base_commit, $branch_name, $worktree_path, $status, $status_message, " +
             "$created_at, $updated_at, $last_run_at, $script_command, $model_override, $agent_mode, $toolbox_paths, $mcp_servers, $notes, $batch_id, " +
-            "$agent, $thread_id, $timeout_seconds, $allow_all_tools, $allowed_tools, $mcp_config, $agent_env, $notifications)";
+            "$agent, $thread_id, $timeout_seconds, $allow_all_tools, $allowed_tools, $mcp_config, $agent_env, $notifications, $attempt_group)";
         Bind(command, session);
         return command.ExecuteNonQuery();
     });
 
-    /// <summary>Writes every field of the session (the row must exist).</summary>
-    public void Update(Session session) => database.Execute(connection =>
+    /// <summary>
+    /// Writes every field of the session (the row must exist). A change of status is recorded as a
+    /// StatusChanged event with the write, so every path that changes a status reports it once.
+    /// </summary>
+    public void Update(Session session)
+    {
+        if (events is null)
+        {
+            database.Execute(connection => Write(connection, null, session));
+            return;
+        }
+        var changed = database.Transaction((connection, transaction) =>
+        {
+            using var read = connection.CreateCommand();
+            read.Transaction = transaction;
+            read.CommandText = "SELECT status FROM sessions WHERE id=$id";
+            read.Parameters.AddWithValue("$id", session.Id);
+            var before = read.ExecuteScalar() as string;
+            Write(connection, transaction, session);
+            // Initializing to Idle is the session being created, which SessionCreated reports.
+            if (before is null || before == session.Status.ToString() || before == nameof(SessionStatus.Initializing) && session.Status == SessionStatus.Idle)
+            {
+                return null;
+            }
+            return Events.EventLog.Insert(connection, transaction, new Events.AmpEvent
+            {
+                Type = Events.AmpEventTypes.StatusChanged,
+                Time = events.Now,
+                SessionId = session.Id,
+                BatchId = session.BatchId,
+                Message = $"Session {session.Id} \"{session.Name}\" is {session.Status}{(session.StatusMessage is null ? "" : ": " + session.StatusMessage)} (was {before}).",
+                Data = Events.EventLog.Data(("from", before), ("to", session.Status), ("statusMessage", session.StatusMessage), ("name", session.Name)),
+            });
+        });
+        if (changed is not null)
+        {
+            events.Raise(changed);
+        }
+    }
+
+    private static int Write(SqliteConnection connection, SqliteTransaction? transaction, Session session)
     {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "UPDATE sessions SET name=$name, prompt=$prompt, repo_root=$repo_root, base_branch=$base_branch, " +
             "base_commit=$base_commit, branch_name=$branch_name, worktree_path=$worktree_path, status=$status, status_message=$status_message, " +
             "created_at=$created_at, updated_at=$updated_at, last_run_at=$last_run_at, script_command=$script_command, " +
             "model_override=$model_override, agent_mode=$agent_mode, toolbox_paths=$toolbox_paths, mcp_servers=$mcp_servers, " +
             "notes=$notes, batch_id=$batch_id, agent=$agent, thread_id=$thread_id, timeout_seconds=$timeout_seconds, " +
-            "allow_all_tools=$allow_all_tools, allowed_tools=$allowed_tools, mcp_config=$mcp_config, agent_env=$agent_env, notifications=$notifications WHERE id=$id";
+            "allow_all_tools=$allow_all_tools, allowed_tools=$allowed_tools, mcp_config=$mcp_config, agent_env=$agent_env, notifications=$notifications, attempt_group=$attempt_group WHERE id=$id";
         Bind(command, session);
         return command.ExecuteNonQuery();
-    });
+    }
 
     public void Delete(string id) => database.Execute(connection =>
     {
@@ -131,6 +177,7 @@ public sealed class SessionStore
         p.AddWithValue("$mcp_config", (object?)s.McpConfig ?? DBNull.Value);
         p.AddWithValue("$agent_env", JsonSerializer.Serialize(s.AgentEnvironment));
         p.AddWithValue("$notifications", s.NotificationsEnabled ? 1 : 0);
+        p.AddWithValue("$attempt_group", (object?)s.AttemptGroup ?? DBNull.Value);
     }
 
     private static Session Read(SqliteDataReader r) => new()
@@ -163,6 +210,7 @@ public sealed class SessionStore
         McpConfig = r.IsDBNull(25) ? null : r.GetString(25),
         AgentEnvironment = JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(26)) ?? new Dictionary<string, string>(),
         NotificationsEnabled = r.GetInt64(27) != 0,
+        AttemptGroup = r.IsDBNull(28) ? null : r.GetString(28),
     };
 
     internal static string FormatTime(DateTimeOffset time) => time.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
