@@ -50,6 +50,8 @@
         'Merge-AmpBatchJournal'
         'Export-AmpReport'
         'Get-AmpEvent'
+        'Get-AmpAttempt'
+        'Select-AmpAttempt'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -9,7 +9,7 @@ namespace AmpSessions.Module.Commands;
 /// the base, or the user's pull request script instead. It moves a branch the user owns, so it asks first.
 /// </summary>
 [Cmdlet(VerbsData.Merge, Nouns.Session, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = IdParameterSet)]
-[OutputType(typeof(MergeResult))]
+[OutputType(typeof(MergeResult), typeof(MergeQueueResult))]
 public sealed class MergeAmpSessionCommand : AmpSessionCmdlet
 {
     [Parameter]
@@ -29,7 +29,70 @@ public sealed class MergeAmpSessionCommand : AmpSessionCmdlet
     [ValidateNotNullOrEmpty]
     public string? PullRequestScript { get; set; }
 
-    protected override void ProcessRecord() =>
+    /// <summary>
+    /// Land all the sessions given (over the whole pipeline) as one merge queue: conflicts predicted
+    /// with git merge-tree, the most work that does not conflict landed, each rebased and tested first.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Queue { get; set; }
+
+    /// <summary>With -Queue: the branch the sessions land on (default: the base they share).</summary>
+    [Parameter]
+    [Alias("Base")]
+    [ValidateNotNullOrEmpty]
+    public string? BaseBranch { get; set; }
+
+    private readonly List<string> queued = [];
+
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        if (!Queue && BaseBranch is not null || Queue && (NoRebase || PullRequestScript is not null || Message is not null))
+        {
+            ThrowTerminatingError(ErrorRecords.From(new Core.Errors.AmpSessionsException("AmpUsageConflictingOptions", Core.Errors.ErrorKind.InvalidArgument,
+                Queue ? "-Queue rebases and fast-forwards each session itself: leave out -NoRebase, -PullRequestScript and -Message."
+                      : "-BaseBranch is for -Queue: add -Queue, or leave -BaseBranch out to merge into each session's own base."), null));
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        if (Queue)
+        {
+            queued.AddRange(ParameterSetName == SessionParameterSet ? Session.Select(s => s.Id) : Id);
+            return;
+        }
+        MergeEach();
+    }
+
+    protected override void EndProcessing()
+    {
+        if (!Queue || queued.Count == 0 || !ShouldProcess($"{queued.Count} sessions ({string.Join(", ", queued)})",
+            $"Land them on {BaseBranch ?? "their base"} as a merge queue: rebase, test and fast-forward each that does not conflict (backup refs are kept)"))
+        {
+            return;
+        }
+        try
+        {
+            var result = RunOnPipeline((events, ct) => new MergeQueue(Context).RunAsync(new MergeQueueRequest
+            {
+                Sessions = queued,
+                BaseBranch = BaseBranch,
+                Squash = Squash,
+            }, events.Verbose, ct));
+            foreach (var skip in result.Skipped)
+            {
+                WriteWarning($"{skip.Id} was left out: {skip.Reason}");
+            }
+            WriteObject(result);
+        }
+        catch (Exception ex) when (ErrorRecords.IsPipelineItemFailure(ex))
+        {
+            WriteFailure(ex, queued);
+        }
+    }
+
+    private void MergeEach() =>
         ForEachSession(async (session, events, ct) =>
         {
             var merge = await new IntegrationService(Context).MergeAsync(session.Id, new MergeOptions

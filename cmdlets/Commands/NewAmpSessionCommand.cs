@@ -7,7 +7,7 @@ namespace AmpSessions.Module.Commands;
 
 /// <summary>Creates a session: a branch off the base and a worktree at &lt;repo&gt;/.worktrees/&lt;id&gt;.</summary>
 [Cmdlet(VerbsCommon.New, Nouns.Session, SupportsShouldProcess = true)]
-[OutputType(typeof(Session))]
+[OutputType(typeof(Session), typeof(Core.Attempts.AttemptComparison))]
 [Alias("nams")]
 public sealed class NewAmpSessionCommand : AmpCmdlet
 {
@@ -58,6 +58,27 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Agent { get; set; }
 
+    /// <summary>Best-of-N: make this many sessions of the task, run their first iterations in parallel, and write their comparison.</summary>
+    [Parameter]
+    [ValidateRange(2, Core.Attempts.AttemptService.MaxAttempts)]
+    public int? Attempts { get; set; }
+
+    /// <summary>Agents the attempts cycle through (without -Attempts: one attempt per agent).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? AttemptAgent { get; set; }
+
+    /// <summary>Agent modes the attempts cycle through.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? AttemptMode { get; set; }
+
+    /// <summary>With -Attempts: only create the attempts; compare them later with Get-AmpAttempt.</summary>
+    [Parameter]
+    public SwitchParameter NoRun { get; set; }
+
+    private bool BestOfN => Attempts is not null || AttemptAgent is { Length: > 0 } || AttemptMode is { Length: > 0 };
+
     protected override void ProcessRecord()
     {
         try
@@ -81,8 +102,20 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
             }
             // No repository from the parameters or the template: the current location.
             request = request.RepoPath.Length == 0 ? request with { RepoPath = CurrentDirectory } : request;
-            if (!ShouldProcess(request.RepoPath, $"Create session \"{Name}\" (a branch off {request.BaseBranch ?? "the current branch"} and a worktree under .worktrees)"))
+            if (!ShouldProcess(request.RepoPath, $"Create {(BestOfN ? "the attempts of " : "")}session \"{Name}\" (a branch off {request.BaseBranch ?? "the current branch"} and a worktree under .worktrees)"))
             {
+                return;
+            }
+            if (BestOfN)
+            {
+                WriteObject(RunOnPipeline((events, ct) => new Core.Attempts.AttemptService(Context).CreateAsync(new Core.Attempts.NewAttemptsRequest
+                {
+                    Session = request,
+                    Count = Attempts,
+                    Agents = AttemptAgent ?? [],
+                    Modes = AttemptMode ?? [],
+                    Run = !NoRun,
+                }, finished => events.Verbose($"Attempt {finished.Iteration.SessionId}: iteration {finished.Iteration.Number} {finished.Iteration.Status}."), ct)));
                 return;
             }
             WriteObject(RunOnPipeline((events, ct) => Sessions.CreateAsync(request, ct)));

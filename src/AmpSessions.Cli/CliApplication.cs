@@ -34,6 +34,8 @@ public static class CliApplication
         IntegrationCommands.AddTo(root);
         BatchCommands.AddTo(root);
         EventCommands.AddTo(root);
+        QueueCommands.AddTo(root);
+        AttemptCommands.AddTo(root);
         return root;
     }
 

@@ -97,6 +97,7 @@ public sealed partial class SessionManager
             ToolboxPaths = request.ToolboxPaths,
             AgentEnvironment = request.AgentEnvironment,
             NotificationsEnabled = request.NotificationsEnabled,
+            AttemptGroup = request.AttemptGroup,
         };
         context.Sessions.Insert(session);
 

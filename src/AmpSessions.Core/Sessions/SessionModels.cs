@@ -28,6 +28,8 @@ public sealed record NewSessionRequest
     public IReadOnlyList<string> ToolboxPaths { get; init; } = [];
     public IReadOnlyDictionary<string, string> AgentEnvironment { get; init; } = new Dictionary<string, string>();
     public bool NotificationsEnabled { get; init; } = true;
+    /// <summary>The best-of-N group the session is an attempt of.</summary>
+    public string? AttemptGroup { get; init; }
 }
 
 /// <summary>A session with the live state of its branch and worktree.</summary>

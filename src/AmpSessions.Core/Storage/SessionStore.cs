@@ -117,6 +117,15 @@ public sealed class SessionStore
         return ReadAll(command);
     });
 
+    /// <summary>The attempts of a best-of-N group, oldest first.</summary>
+    public IReadOnlyList<Session> ListByAttemptGroup(string group) => database.Execute(connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM sessions WHERE attempt_group = $g ORDER BY created_at, id";
+        command.Parameters.AddWithValue("$g", group);
+        return ReadAll(command);
+    });
+
     /// <summary>Sessions whose id starts with the prefix or whose name equals the text.</summary>
     public IReadOnlyList<Session> FindByIdPrefixOrName(string text) => database.Execute(connection =>
     {
