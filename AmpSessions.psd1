@@ -52,6 +52,7 @@
         'Get-AmpEvent'
         'Get-AmpAttempt'
         'Select-AmpAttempt'
+        'Unblock-AmpSession'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -13,7 +13,7 @@ public sealed class SelectAmpAttemptCommand : AmpCmdlet
 {
     /// <summary>The attempt group, or the id of one of its sessions.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("AttemptGroup")]
+    [Alias("AttemptGroup", "Id")]
     [ValidateNotNullOrEmpty]
     public string Group { get; set; } = "";
 

@@ -36,6 +36,7 @@ public static class CliApplication
         EventCommands.AddTo(root);
         QueueCommands.AddTo(root);
         AttemptCommands.AddTo(root);
+        ContainmentCommands.AddTo(root);
         return root;
     }
 

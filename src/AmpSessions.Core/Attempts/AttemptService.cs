@@ -41,7 +41,8 @@ public sealed class AttemptService
         if (count is < 2 or > MaxAttempts)
         {
             throw new AmpSessionsException("AmpAttemptsCountInvalid", ErrorKind.InvalidArgument,
-                $"{(count < 2 ? "Best-of-N needs at least 2 attempts" : $"At most {MaxAttempts} attempts run at once")}, not {count}: give --attempts 2 to {MaxAttempts} (or two or more agents or modes).", count);
+                $"{(count < 2 ? "Best-of-N needs at least 2 attempts" : $"At most {MaxAttempts} attempts run at once")}, not {count}", count,
+                remedy: $"give {Parameter.Attempts} 2 to {MaxAttempts} (or two or more agents or modes)");
         }
         var group = NewGroupId();
         var created = new List<Session>();
@@ -111,8 +112,8 @@ public sealed class AttemptService
         }
         return members.Count > 0
             ? members
-            : throw new AmpSessionsException("AmpAttemptGroupNotFound", ErrorKind.NotFound,
-                $"No attempt group matches '{text}': give the group id `new --attempts` printed, or the id of one of its sessions.", text);
+            : throw new AmpSessionsException("AmpAttemptGroupNotFound", ErrorKind.NotFound, $"No attempt group matches '{text}'", text,
+                remedy: $"give the group id that creating the attempts printed, or the id of one of its sessions");
     }
 
     /// <summary>Compares the group's attempts and proposes one.</summary>
@@ -167,19 +168,19 @@ public sealed class AttemptService
         if (keep is null)
         {
             kept = members.Single(s => s.Id == (comparison.ProposedId ?? throw new AmpSessionsException("AmpAttemptNoProposal", ErrorKind.InvalidOperation,
-                $"No attempt of group {comparison.Group} is usable ({comparison.Reason}): say which to keep with --keep <id>.", comparison.Group)));
+                $"No attempt of group {comparison.Group} is usable ({comparison.Reason})", comparison.Group, remedy: $"say which to keep with {Parameter.Keep}")));
         }
         else
         {
             var chosen = sessions.Resolve(keep);
             kept = members.FirstOrDefault(s => s.Id == chosen.Id) ?? throw new AmpSessionsException("AmpAttemptNotInGroup", ErrorKind.InvalidArgument,
-                $"Session {chosen.Id} is not an attempt of group {comparison.Group}: keep one of {string.Join(", ", members.Select(m => m.Id))}.", keep);
+                $"Session {chosen.Id} is not an attempt of group {comparison.Group}", keep, remedy: $"keep one of {string.Join(", ", members.Select(m => m.Id))}");
         }
         var busy = members.FirstOrDefault(s => s.Id != kept.Id && s.Status is SessionStatus.Running or SessionStatus.Evaluating or SessionStatus.Initializing);
         if (busy is not null)
         {
-            throw new AmpSessionsException("AmpSessionBusy", ErrorKind.ResourceBusy,
-                $"Attempt {busy.Id} is {busy.Status}: wait for it to finish (or stop it), then keep one.", busy.Id);
+            throw new AmpSessionsException("AmpSessionBusy", ErrorKind.ResourceBusy, $"Attempt {busy.Id} is {busy.Status}", busy.Id,
+                remedy: $"wait for it to finish (or stop it), then keep one");
         }
         foreach (var other in members.Where(s => s.Id != kept.Id && s.Status != SessionStatus.Archived))
         {

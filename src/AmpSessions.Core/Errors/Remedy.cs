@@ -23,6 +23,10 @@ public enum Operation
     ResumeBatch,
     StopBatch,
     ValidateBatch,
+    /// <summary>Acknowledge that an agent changed the main checkout, unblocking the session.</summary>
+    Acknowledge,
+    /// <summary>Compare (and with Keep, choose among) the attempts of a best-of-N group.</summary>
+    CompareAttempts,
 }
 
 /// <summary>A parameter of an <see cref="Operation"/>, named once for both front ends (<c>--base</c> / <c>-BaseBranch</c>).</summary>
@@ -52,6 +56,13 @@ public enum Parameter
     DataDirectory,
     /// <summary>The file an operation reads (a batch file): positional on the command line.</summary>
     Path,
+    Attempts,
+    Keep,
+    BudgetTokens,
+    BudgetCost,
+    BudgetIterations,
+    BudgetTime,
+    AllowPush,
 }
 
 /// <summary>A parameter with its value (null for a switch). A bare <see cref="Parameter"/> converts to a switch.</summary>

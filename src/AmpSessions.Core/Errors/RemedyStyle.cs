@@ -80,6 +80,13 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.Editor => "--editor",
             Parameter.DataDirectory => "--data-dir",
             Parameter.Path => "<file>",
+            Parameter.Attempts => "--attempts",
+            Parameter.Keep => "--keep",
+            Parameter.BudgetTokens => "--budget-tokens",
+            Parameter.BudgetCost => "--budget-cost",
+            Parameter.BudgetIterations => "--budget-iterations",
+            Parameter.BudgetTime => "--budget-time",
+            Parameter.AllowPush => "--allow-push",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no command-line name"),
         };
 
@@ -101,6 +108,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.ResumeBatch => "batch resume",
             Operation.StopBatch => "batch stop",
             Operation.ValidateBatch => "batch validate",
+            Operation.Acknowledge => "ack",
+            Operation.CompareAttempts => "attempts",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no command-line name"),
         };
 
@@ -158,6 +167,13 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.Editor => "-Editor",
             Parameter.DataDirectory => "-DataPath",
             Parameter.Path => "-Path",
+            Parameter.Attempts => "-Attempts",
+            Parameter.Keep => "-Keep",
+            Parameter.BudgetTokens => "-BudgetTokens",
+            Parameter.BudgetCost => "-BudgetCost",
+            Parameter.BudgetIterations => "-BudgetIterations",
+            Parameter.BudgetTime => "-BudgetTime",
+            Parameter.AllowPush => "-AllowPush",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no PowerShell name"),
         };
 
@@ -180,6 +196,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.ResumeBatch => "Resume-AmpBatch",
             Operation.StopBatch => "Stop-AmpBatch",
             Operation.ValidateBatch => "Test-AmpBatch",
+            Operation.Acknowledge => "Unblock-AmpSession",
+            Operation.CompareAttempts => "Select-AmpAttempt",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no cmdlet"),
         };
 

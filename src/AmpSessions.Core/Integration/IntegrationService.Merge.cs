@@ -37,6 +37,10 @@ public sealed partial class IntegrationService
         }
 
         var w = await OpenAsync(reference, cancellationToken).ConfigureAwait(false);
+        if (w.Session.Status == SessionStatus.Blocked)
+        {
+            throw Containment.Acknowledgement.BlockedError(w.Session, "merge");
+        }
         MergeResult result;
         using (await LockAsync(w, "merge", cancellationToken).ConfigureAwait(false))
         {

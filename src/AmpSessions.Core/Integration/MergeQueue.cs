@@ -95,7 +95,7 @@ public sealed class MergeQueue
         var manager = new SessionManager(context);
         if (request.Sessions.Count == 0)
         {
-            throw new AmpSessionsException("AmpUsageQueueEmpty", ErrorKind.InvalidArgument, "No sessions given: name the sessions to land, e.g. `amp-sessions queue a1b2c3d4 e5f6g7h8`.");
+            throw new AmpSessionsException("AmpUsageQueueEmpty", ErrorKind.InvalidArgument, "No sessions given", remedy: $"name the sessions to land");
         }
         // Every reference must name a session before anything happens.
         var sessions = request.Sessions.Select(manager.Resolve).DistinctBy(s => s.Id).ToList();
@@ -103,12 +103,13 @@ public sealed class MergeQueue
         if (repos.Count > 1)
         {
             throw new AmpSessionsException("AmpQueueRepositoriesDiffer", ErrorKind.InvalidArgument,
-                $"The sessions belong to {repos.Count} repositories ({string.Join(", ", repos)}): queue the sessions of one repository at a time.", repos);
+                $"The sessions belong to {repos.Count} repositories ({string.Join(", ", repos)})", repos, remedy: $"queue the sessions of one repository at a time");
         }
         var baseBranch = request.BaseBranch?.Trim() is { Length: > 0 } given ? given : CommonBase(sessions);
         var repo = new GitClient(repos[0], context.Options.GitExecutable);
         var oldBase = await repo.ResolveCommitAsync("refs/heads/" + baseBranch, cancellationToken).ConfigureAwait(false)
-            ?? throw new AmpSessionsException("AmpBaseBranchNotFound", ErrorKind.NotFound, $"The base branch '{baseBranch}' does not exist in '{repos[0]}': pass --base one that does.", baseBranch);
+            ?? throw new AmpSessionsException("AmpBaseBranchNotFound", ErrorKind.NotFound, $"The base branch '{baseBranch}' does not exist in '{repos[0]}'", baseBranch,
+                remedy: $"pass {Parameter.Base} a branch that does");
 
         var skipped = new List<MergeQueueSkip>();
         var candidates = new List<Candidate>();
@@ -239,7 +240,7 @@ public sealed class MergeQueue
         return bases.Count == 1
             ? bases[0]
             : throw new AmpSessionsException("AmpQueueBasesDiffer", ErrorKind.InvalidArgument,
-                $"The sessions are based on different branches ({string.Join(", ", bases)}): pass --base to say which one they land on.", bases);
+                $"The sessions are based on different branches ({string.Join(", ", bases)})", bases, remedy: $"pass {Parameter.Base} to say which one they land on");
     }
 
     /// <summary>A session that can land, or why not.</summary>
@@ -247,7 +248,7 @@ public sealed class MergeQueue
     {
         var reason = session.Status switch
         {
-            SessionStatus.Blocked => $"blocked: the agent changed the main checkout; check it, then `amp-sessions ack {session.Id}`",
+            SessionStatus.Blocked => "blocked: its agent changed the main checkout; check that, then acknowledge it",
             SessionStatus.Running or SessionStatus.Evaluating or SessionStatus.Initializing => $"busy ({session.Status})",
             SessionStatus.AwaitingInput => "waiting for a person (a tool needs approval)",
             SessionStatus.Conflicted => "has a rebase stopped on conflicts",
@@ -298,7 +299,8 @@ public sealed class MergeQueue
                 return result.StandardOutput.Split('\0', StringSplitOptions.RemoveEmptyEntries).Skip(1).Distinct(StringComparer.Ordinal).ToArray();
             default:
                 throw new AmpSessionsException("AmpMergeTreeFailed", ErrorKind.ExternalTool,
-                    $"git merge-tree could not compare {Short(first)} and {Short(second)} (exit {result.ExitCode}: {result.StandardErrorTail(2).ReplaceLineEndings(" ")}); it needs git 2.38 or later.", first);
+                    $"git merge-tree could not compare {Short(first)} and {Short(second)} (exit {result.ExitCode}: {result.StandardErrorTail(2).ReplaceLineEndings(" ")})", first,
+                    remedy: $"the merge queue needs git 2.38 or later: upgrade git");
         }
     }
 

@@ -1,4 +1,5 @@
 using AmpSessions.Core.Agents;
+using AmpSessions.Core.Containment;
 using AmpSessions.Core.Errors;
 using AmpSessions.Core.Events;
 using AmpSessions.Core.Git;
@@ -91,6 +92,7 @@ public sealed partial class IterationRunner
         onEvent?.Invoke(new IterationStartedEvent(session.Id, iteration.Number, spec.ToString()));
         context.Events.IterationStarted(session, iteration);
 
+        var mainCheckout = await MainCheckoutWatch.StartAsync(context, session, cancellationToken).ConfigureAwait(false);
         AgentTurnResult turn;
         try
         {
@@ -130,6 +132,7 @@ public sealed partial class IterationRunner
             ProtocolWarnings = turn.ProtocolWarnings,
             Summary = turn.Succeeded ? CommitMessage.Summary(turn.FinalMessage, iteration.Number) : null,
         };
+        iteration = await mainCheckout.FinishAsync(iteration, notifier).ConfigureAwait(false);
         // Keep the thread only when it can be continued (a fresh thread that failed at once may not exist server-side).
         if (turn.ThreadId is not null && turn.Outcome is AgentOutcome.Succeeded or AgentOutcome.Failed or AgentOutcome.AwaitingInput)
         {
@@ -187,6 +190,7 @@ public sealed partial class IterationRunner
 
     private void Finish(ref Session session, IterationRecord iteration, SessionStatus status, string? message)
     {
+        (status, message) = MainCheckoutWatch.Verdict(iteration, status, message);
         var ended = context.Now;
         iteration = iteration with { EndedAt = ended, Duration = ended - iteration.StartedAt };
         context.Iterations.Update(iteration);
@@ -239,6 +243,10 @@ public sealed partial class IterationRunner
             SessionStatus.Initializing => "is still being created",
             _ => null,
         };
+        if (session.Status == SessionStatus.Blocked)
+        {
+            throw Acknowledgement.BlockedError(session, "iterate");
+        }
         if (reason is not null)
         {
             throw new AmpSessionsException("AmpSessionNotIterable", ErrorKind.InvalidOperation,
