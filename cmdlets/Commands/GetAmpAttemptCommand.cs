@@ -14,13 +14,20 @@ public sealed class GetAmpAttemptCommand : AmpCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Group { get; set; } = [];
 
+    private readonly HashSet<string> written = new(StringComparer.Ordinal);
+
     protected override void ProcessRecord()
     {
         foreach (var group in Group)
         {
             try
             {
-                WriteObject(RunOnPipeline((events, ct) => new AttemptService(Context).CompareAsync(group, ct)));
+                // The attempts of one group piped in (New-AmpSession -Attempts 3 | Get-AmpAttempt) give one comparison.
+                var service = new AttemptService(Context);
+                if (written.Add(service.Members(group)[0].AttemptGroup!))
+                {
+                    WriteObject(RunOnPipeline((events, ct) => service.CompareAsync(group, ct)));
+                }
             }
             catch (Exception ex) when (Infrastructure.ErrorRecords.IsPipelineItemFailure(ex))
             {

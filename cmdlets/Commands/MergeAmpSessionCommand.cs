@@ -9,7 +9,7 @@ namespace AmpSessions.Module.Commands;
 /// the base, or the user's pull request script instead. It moves a branch the user owns, so it asks first.
 /// </summary>
 [Cmdlet(VerbsData.Merge, Nouns.Session, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = IdParameterSet)]
-[OutputType(typeof(MergeResult), typeof(MergeQueueResult))]
+[OutputType(typeof(MergeResult))]
 public sealed class MergeAmpSessionCommand : AmpSessionCmdlet
 {
     [Parameter]
@@ -32,6 +32,7 @@ public sealed class MergeAmpSessionCommand : AmpSessionCmdlet
     /// <summary>
     /// Land all the sessions given (over the whole pipeline) as one merge queue: conflicts predicted
     /// with git merge-tree, the most work that does not conflict landed, each rebased and tested first.
+    /// Each landed session's merge is written; each one left out is an AmpQueueSkipped error with the reason.
     /// </summary>
     [Parameter]
     public SwitchParameter Queue { get; set; }
@@ -80,11 +81,12 @@ public sealed class MergeAmpSessionCommand : AmpSessionCmdlet
                 BaseBranch = BaseBranch,
                 Squash = Squash,
             }, events.Verbose, ct));
+            WriteObject(result.Landings.Select(l => l.Merge!), enumerateCollection: true);
             foreach (var skip in result.Skipped)
             {
-                WriteWarning($"{skip.Id} was left out: {skip.Reason}");
+                WriteError(ErrorRecords.From(new Core.Errors.AmpSessionsException("AmpQueueSkipped", Core.Errors.ErrorKind.InvalidOperation,
+                    $"Session {skip.Id} was left out of the merge queue: {skip.Reason}", skip.Id), skip.Id));
             }
-            WriteObject(result);
         }
         catch (Exception ex) when (ErrorRecords.IsPipelineItemFailure(ex))
         {

@@ -7,7 +7,7 @@ namespace AmpSessions.Module.Commands;
 
 /// <summary>Creates a session: a branch off the base and a worktree at &lt;repo&gt;/.worktrees/&lt;id&gt;.</summary>
 [Cmdlet(VerbsCommon.New, Nouns.Session, SupportsShouldProcess = true)]
-[OutputType(typeof(Session), typeof(Core.Attempts.AttemptComparison))]
+[OutputType(typeof(Session))]
 [Alias("nams")]
 public sealed class NewAmpSessionCommand : AmpCmdlet
 {
@@ -58,7 +58,10 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Agent { get; set; }
 
-    /// <summary>Best-of-N: make this many sessions of the task, run their first iterations in parallel, and write their comparison.</summary>
+    /// <summary>
+    /// Best-of-N: make this many sessions of the task (one attempt group) and run their first iterations
+    /// in parallel; the attempts are written, and the proposed one is named (Get-AmpAttempt compares them).
+    /// </summary>
     [Parameter]
     [ValidateRange(2, Core.Attempts.AttemptService.MaxAttempts)]
     public int? Attempts { get; set; }
@@ -108,14 +111,24 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
             }
             if (BestOfN)
             {
-                WriteObject(RunOnPipeline((events, ct) => new Core.Attempts.AttemptService(Context).CreateAsync(new Core.Attempts.NewAttemptsRequest
+                var attempts = RunOnPipeline(async (events, ct) =>
                 {
-                    Session = request,
-                    Count = Attempts,
-                    Agents = AttemptAgent ?? [],
-                    Modes = AttemptMode ?? [],
-                    Run = !NoRun,
-                }, finished => events.Verbose($"Attempt {finished.Iteration.SessionId}: iteration {finished.Iteration.Number} {finished.Iteration.Status}."), ct)));
+                    var service = new Core.Attempts.AttemptService(Context);
+                    var comparison = await service.CreateAsync(new Core.Attempts.NewAttemptsRequest
+                    {
+                        Session = request,
+                        Count = Attempts,
+                        Agents = AttemptAgent ?? [],
+                        Modes = AttemptMode ?? [],
+                        Run = !NoRun,
+                    }, finished => events.Verbose($"Attempt {finished.Iteration.SessionId}: iteration {finished.Iteration.Number} {finished.Iteration.Status}."), ct).ConfigureAwait(false);
+                    if (!NoRun)
+                    {
+                        events.Information($"Attempt group {comparison.Group}: proposed {comparison.Reason}. Compare with Get-AmpAttempt -Group {comparison.Group}; keep one with Select-AmpAttempt.");
+                    }
+                    return service.Members(comparison.Group);
+                });
+                WriteObject(attempts, enumerateCollection: true);
                 return;
             }
             WriteObject(RunOnPipeline((events, ct) => Sessions.CreateAsync(request, ct)));

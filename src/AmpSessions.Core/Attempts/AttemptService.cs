@@ -87,7 +87,10 @@ public sealed class AttemptService
                 }
             })).ConfigureAwait(false);
         }
-        return await CompareAsync(group, cancellationToken).ConfigureAwait(false);
+        var comparison = await CompareAsync(group, cancellationToken).ConfigureAwait(false);
+        context.Events.Publish(AmpEventTypes.AttemptsCompared, $"Attempt group {group}: proposed {comparison.Reason}", comparison.ProposedId,
+            data: EventLog.Data(("group", group), ("proposed", comparison.ProposedId), ("attempts", comparison.Attempts.Select(s => s.SessionId))));
+        return comparison;
     }
 
     /// <summary>The sessions of a group: given by group id or by the id (or name) of one of its sessions.</summary>
@@ -151,8 +154,6 @@ public sealed class AttemptService
             Reason = reason,
             KeptId = kept,
         };
-        context.Events.Publish(AmpEventTypes.AttemptsCompared, $"Attempt group {group}: {reason}", proposed,
-            data: EventLog.Data(("group", group), ("proposed", proposed), ("attempts", summaries.Select(s => s.SessionId))));
         return comparison;
     }
 

@@ -40,6 +40,10 @@ public sealed record MergeQueueLanding
     public required string BackupRef { get; init; }
     /// <summary>The test script's verdict on the rebased branch; null when the session has no script.</summary>
     public bool? TestsPassed { get; init; }
+
+    /// <summary>The merge that landed it (for the module, which writes it; --json has the landing's own fields).</summary>
+    [JsonIgnore]
+    public MergeResult? Merge { get; init; }
 }
 
 /// <summary>What a merge queue run did. <c>merged</c> and <c>skipped</c> are the names tools rely on.</summary>
@@ -231,7 +235,7 @@ public sealed class MergeQueue
         }
         var merge = await integration.MergeAsync(id, new MergeOptions { Squash = request.Squash, NoRebase = !request.Squash }, cancellationToken).ConfigureAwait(false);
         onNote?.Invoke($"{id}: landed at {Short(merge.NewBaseCommit)}");
-        return new MergeQueueLanding { Id = id, NewBaseCommit = merge.NewBaseCommit, ChangedLines = candidate.ChangedLines, BackupRef = merge.BackupRef, TestsPassed = passed };
+        return new MergeQueueLanding { Id = id, NewBaseCommit = merge.NewBaseCommit, ChangedLines = candidate.ChangedLines, BackupRef = merge.BackupRef, TestsPassed = passed, Merge = merge };
     }
 
     private static string CommonBase(IReadOnlyList<Session> sessions)
