@@ -156,6 +156,10 @@ internal static class Migrations
         """
         ALTER TABLE iterations ADD COLUMN protocol_warnings TEXT NOT NULL DEFAULT '[]';
         """,
+        // 3: an evaluation item's per-test grade (JSON: resolution, each listed test's outcome, the patch and test output paths)
+        """
+        ALTER TABLE batch_items ADD COLUMN grade_json TEXT;
+        """,
     ];
 
     public static int LatestVersion => Steps.Length;
