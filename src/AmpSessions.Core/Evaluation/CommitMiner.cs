@@ -61,6 +61,8 @@ public sealed record MineResult
 /// </summary>
 public sealed partial class CommitMiner
 {
+    private static readonly System.Text.Json.JsonSerializerOptions RelaxedJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly AmpContext context;
 
     public CommitMiner(AmpContext context) => this.context = context;
@@ -238,7 +240,7 @@ public sealed partial class CommitMiner
                 ["hints_text"] = "",
                 ["created_at"] = i.FixCommit is { } fix && dates.TryGetValue(fix, out var date) ? date : null,
             };
-            text.Append(line.ToJsonString()).Append('\n');
+            text.Append(line.ToJsonString(RelaxedJson)).Append('\n');
         }
         AtomicFile.Write(output, writer => writer.Write(text.ToString()), "AmpInstancesUnwritable");
     }

@@ -19,6 +19,9 @@ namespace AmpSessions.Core.Evaluation;
 /// </summary>
 public sealed class EvaluationService
 {
+    // Patches hold + and < characters; write them as they are (still valid JSON), as the public files do.
+    private static readonly JsonSerializerOptions RelaxedJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly AmpContext context;
     private readonly BatchService batches;
 
@@ -259,7 +262,7 @@ public sealed class EvaluationService
                 empty++;
             }
             var line = new JsonObject { ["instance_id"] = item.CaseId, ["model_name_or_path"] = model, ["model_patch"] = patch };
-            text.Append(line.ToJsonString()).Append('\n');
+            text.Append(line.ToJsonString(RelaxedJson)).Append('\n');
         }
         var full = Path.GetFullPath(outputPath);
         AtomicFile.Write(full, writer => writer.Write(text.ToString()), "AmpPredictionsUnwritable");
