@@ -96,7 +96,7 @@ public sealed partial class CommitMiner
             .Reverse()
             .ToList();
 
-        var tests = new TestPaths(request.TestPathPatterns);
+        var tests = new TestFileRules(request.TestPathPatterns);
         var grader = new EvaluationGrader(context);
         var mined = new List<MinedCommit>();
         var instances = new List<EvaluationInstance>();
@@ -135,7 +135,7 @@ public sealed partial class CommitMiner
         return new MineResult { OutputPath = output, RepositoryPath = top, Commits = mined, Instances = instances };
     }
 
-    private static async Task<(EvaluationInstance?, string?)> ExamineAsync(GitClient git, EvaluationGrader grader, MineRequest request, TestPaths tests,
+    private static async Task<(EvaluationInstance?, string?)> ExamineAsync(GitClient git, EvaluationGrader grader, MineRequest request, TestFileRules tests,
         string sha, string parent, string message, string artifacts, CancellationToken cancellationToken)
     {
         var names = await git.ReadAsync(["diff", "--name-only", "-z", "--no-renames", parent, sha], cancellationToken).ConfigureAwait(false);

@@ -109,7 +109,7 @@ public static class InstanceFile
                 errors.Add(Error(first, BatchFileErrorKind.PathNotFound, $"'{group.Key}' (the repository of instance '{first.InstanceId}') is not a Git repository: clone it there, or fix repo_path / the repositories table."));
                 continue;
             }
-            var splitter = new TestPaths(options.TestPathPatterns);
+            var splitter = new TestFileRules(options.TestPathPatterns);
             foreach (var instance in group)
             {
                 var missing = new[] { instance.BaseCommit, instance.FixCommit }.Where(c => c is not null && !found.Contains(c)).ToList();
@@ -145,7 +145,7 @@ public static class InstanceFile
     }
 
     /// <summary>A commit pair: the fix's changes to test files are the test patch, the rest the gold patch.</summary>
-    private static EvaluationInstance? SplitFix(GitClient git, EvaluationInstance instance, TestPaths tests, List<BatchFileError> errors)
+    private static EvaluationInstance? SplitFix(GitClient git, EvaluationInstance instance, TestFileRules tests, List<BatchFileError> errors)
     {
         var names = Run(git, ["diff", "--name-only", "-z", "--no-renames", instance.BaseCommit, instance.FixCommit!], null) ?? "";
         var files = names.Split('\0', StringSplitOptions.RemoveEmptyEntries);

@@ -7,12 +7,12 @@ namespace AmpSessions.Core.Evaluation;
 /// patch. The rules are the conventions of the common test runners (pytest, unittest, Jest, Vitest,
 /// Mocha, node --test, go test, JUnit, xunit, RSpec); a user's own layout can add glob patterns.
 /// </summary>
-public sealed class TestPaths
+public sealed class TestFileRules
 {
     private static readonly string[] TestFolders = ["test", "tests", "testing", "__tests__", "spec", "specs", "t"];
     private readonly IReadOnlyList<string> extraPatterns;
 
-    public TestPaths(IReadOnlyList<string>? extraPatterns = null) => this.extraPatterns = extraPatterns ?? [];
+    public TestFileRules(IReadOnlyList<string>? extraPatterns = null) => this.extraPatterns = extraPatterns ?? [];
 
     private Matcher Matcher()
     {
@@ -21,7 +21,7 @@ public sealed class TestPaths
         return matcher;
     }
 
-    public static TestPaths Default { get; } = new();
+    public static TestFileRules Default { get; } = new();
 
     /// <summary>Whether a repository-relative path (forward slashes) is a test file.</summary>
     public bool IsTest(string path)
