@@ -20,6 +20,7 @@ public sealed class StagedFolderTests(StagedModule module)
         "SQLitePCLRaw.provider.e_sqlite3.dll",
         "YamlDotNet.dll",
         "CliWrap.dll",
+        "Microsoft.Extensions.FileSystemGlobbing.dll",
         "AmpSessions.Format.ps1xml",
         "LICENSE",
         "en-US/AmpSessions.dll-Help.xml",
