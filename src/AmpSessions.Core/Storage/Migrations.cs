@@ -156,7 +156,11 @@ internal static class Migrations
         """
         ALTER TABLE iterations ADD COLUMN protocol_warnings TEXT NOT NULL DEFAULT '[]';
         """,
-        // 3: the event log other processes follow (amp-sessions events --follow); best-of-N attempt groups; main-checkout changes per iteration
+        // 3: an evaluation item's per-test grade (JSON: resolution, each listed test's outcome, the patch and test output paths)
+        """
+        ALTER TABLE batch_items ADD COLUMN grade_json TEXT;
+        """,
+        // 4: the event log other processes follow (amp-sessions events --follow); best-of-N attempt groups; main-checkout changes per iteration
         """
         CREATE TABLE events (
             id          INTEGER PRIMARY KEY AUTOINCREMENT,
