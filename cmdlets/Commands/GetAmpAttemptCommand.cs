@@ -8,17 +8,17 @@ namespace AmpSessions.Module.Commands;
 [OutputType(typeof(AttemptComparison))]
 public sealed class GetAmpAttemptCommand : AmpCmdlet
 {
-    /// <summary>The attempt group, or the id of one of its sessions.</summary>
+    /// <summary>The attempt group: its id, or the id of one of its sessions.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("AttemptGroup", "SessionId")]
+    [Alias("Group", "AttemptGroup", "SessionId")]
     [ValidateNotNullOrEmpty]
-    public string[] Group { get; set; } = [];
+    public string[] Id { get; set; } = [];
 
     private readonly HashSet<string> written = new(StringComparer.Ordinal);
 
     protected override void ProcessRecord()
     {
-        foreach (var group in Group)
+        foreach (var group in Id)
         {
             try
             {

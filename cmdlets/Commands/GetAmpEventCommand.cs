@@ -46,15 +46,9 @@ public sealed class GetAmpEventCommand : AmpCmdlet
     {
         try
         {
-            var unknown = (Type ?? []).FirstOrDefault(t => !AmpEventTypes.All.Contains(t));
-            if (unknown is not null)
-            {
-                throw new Core.Errors.AmpSessionsException("AmpUsageEventTypeUnknown", Core.Errors.ErrorKind.InvalidArgument,
-                    $"Unknown event type '{unknown}': use one of {string.Join(", ", AmpEventTypes.All)}.", unknown);
-            }
             var filter = new EventFilter
             {
-                Types = Type ?? [],
+                Types = AmpEventTypes.Checked(Type),
                 SessionId = SessionId is null ? null : Sessions.Resolve(SessionId).Id,
                 BatchId = BatchId,
             };

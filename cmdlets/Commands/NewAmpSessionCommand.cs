@@ -124,7 +124,7 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
                     }, finished => events.Verbose($"Attempt {finished.Iteration.SessionId}: iteration {finished.Iteration.Number} {finished.Iteration.Status}."), ct).ConfigureAwait(false);
                     if (!NoRun)
                     {
-                        events.Information($"Attempt group {comparison.Group}: proposed {comparison.Reason}. Compare with Get-AmpAttempt -Group {comparison.Group}; keep one with Select-AmpAttempt.");
+                        events.Information($"Attempt group {comparison.Group}: proposed {comparison.Reason}. Compare with Get-AmpAttempt -Id {comparison.Group}; keep one with Select-AmpAttempt.");
                     }
                     return service.Members(comparison.Group);
                 });

@@ -11,11 +11,11 @@ namespace AmpSessions.Module.Commands;
 [OutputType(typeof(AttemptComparison))]
 public sealed class SelectAmpAttemptCommand : AmpCmdlet
 {
-    /// <summary>The attempt group, or the id of one of its sessions.</summary>
+    /// <summary>The attempt group: its id, or the id of one of its sessions.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("AttemptGroup", "Id")]
+    [Alias("Group", "AttemptGroup")]
     [ValidateNotNullOrEmpty]
-    public string Group { get; set; } = "";
+    public string Id { get; set; } = "";
 
     /// <summary>The attempt to keep (its session id); default: the proposed one.</summary>
     [Parameter(Position = 1)]
@@ -26,15 +26,15 @@ public sealed class SelectAmpAttemptCommand : AmpCmdlet
     {
         try
         {
-            if (!ShouldProcess($"attempt group {Group}", $"Keep {Keep ?? "the proposed attempt"} and archive the other attempts (a backup ref of each is kept)"))
+            if (!ShouldProcess($"attempt group {Id}", $"Keep {Keep ?? "the proposed attempt"} and archive the other attempts (a backup ref of each is kept)"))
             {
                 return;
             }
-            WriteObject(RunOnPipeline((events, ct) => new AttemptService(Context).KeepAsync(Group, Keep, ct)));
+            WriteObject(RunOnPipeline((events, ct) => new AttemptService(Context).KeepAsync(Id, Keep, ct)));
         }
         catch (Exception ex) when (Infrastructure.ErrorRecords.IsPipelineItemFailure(ex))
         {
-            WriteFailure(ex, Group);
+            WriteFailure(ex, Id);
         }
     }
 }

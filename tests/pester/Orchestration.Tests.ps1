@@ -16,13 +16,6 @@ BeforeAll {
     $script:Saved = @{ Notifications = $env:AMP_SESSIONS_NOTIFICATIONS; Scenario = $env:FAKE_AMP_SCENARIO }
     $env:AMP_SESSIONS_NOTIFICATIONS = '0'
 
-    function script:New-Repository {
-        param([string] $Name)
-        $path = Join-Path $Temp $Name
-        New-TestRepository -Path $path
-        $path
-    }
-
     # A fake-agent scenario file; the agent inherits FAKE_AMP_SCENARIO from this process.
     function script:Use-Scenario {
         param([string] $Name, [object[]] $Steps)
@@ -41,7 +34,8 @@ AfterAll {
 
 Describe 'Events' -Tag CI {
     It 'raises engine events for what this process does, and records them for Get-AmpEvent' {
-        $repo = New-Repository 'events'
+        $repo = Join-Path $Temp 'events'
+        New-TestRepository -Path $repo
         $global:AmpSeen = [System.Collections.Generic.List[object]]::new()
         foreach ($type in 'SessionCreated', 'StatusChanged', 'IterationFinished') {
             Register-EngineEvent -SourceIdentifier "AmpSessions.$type" -Action { $global:AmpSeen.Add($Event) } | Out-Null
@@ -71,7 +65,8 @@ Describe 'Events' -Tag CI {
 
 Describe 'Merge queue, attempts and the main-checkout detector' -Tag CI {
     It 'lands what does not conflict with Merge-AmpSession -Queue and reports the rest as errors' {
-        $repo = New-Repository 'queue'
+        $repo = Join-Path $Temp 'queue'
+        New-TestRepository -Path $repo
         $env:FAKE_AMP_SCENARIO = $null
         $a = New-AmpSession -Name 'A' -Prompt 'a' -RepoPath $repo -Agent $Agent -DataPath $Data
         $b = New-AmpSession -Name 'B' -Prompt 'b' -RepoPath $repo -Agent $Agent -DataPath $Data
@@ -92,7 +87,8 @@ Describe 'Merge queue, attempts and the main-checkout detector' -Tag CI {
     }
 
     It 'makes best-of-N attempts with New-AmpSession -Attempts, compares them and keeps one with Select-AmpAttempt' {
-        $repo = New-Repository 'attempts'
+        $repo = Join-Path $Temp 'attempts'
+        New-TestRepository -Path $repo
         Use-Scenario 'attempt' @(@{ writeFile = @{ path = 'ok.txt'; content = 'ok' } })
 
         $attempts = @(New-AmpSession -Name 'Best' -Prompt 'write ok.txt' -RepoPath $repo -Agent $Agent -ScriptCommand 'git ls-files --error-unmatch ok.txt' -Attempts 2 -DataPath $Data -InformationVariable said)
@@ -106,7 +102,7 @@ Describe 'Merge queue, attempts and the main-checkout detector' -Tag CI {
         $comparison.ProposedId | Should -BeIn $attempts.Id
         $comparison | Out-String -Width 80 -Stream | Where-Object { $_.Length -gt 80 } | Should -BeNullOrEmpty
 
-        $kept = Select-AmpAttempt -Group $comparison.Group -Confirm:$false -DataPath $Data
+        $kept = Select-AmpAttempt -Id $comparison.Group -Confirm:$false -DataPath $Data
 
         $kept.KeptId | Should -Be $comparison.ProposedId
         $other = $attempts | Where-Object Id -ne $kept.KeptId
@@ -115,7 +111,8 @@ Describe 'Merge queue, attempts and the main-checkout detector' -Tag CI {
     }
 
     It 'blocks a session whose agent wrote into the main checkout until Unblock-AmpSession' {
-        $repo = New-Repository 'detector'
+        $repo = Join-Path $Temp 'detector'
+        New-TestRepository -Path $repo
         Use-Scenario 'escape' @(@{ toolUse = @{ name = 'create_file'; input = @{ path = '../../INTO_MAIN.txt'; content = 'agent' } } })
         $session = New-AmpSession -Name 'Escape' -Prompt 'x' -RepoPath $repo -Agent $Agent -DataPath $Data
 

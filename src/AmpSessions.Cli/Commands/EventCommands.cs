@@ -19,19 +19,13 @@ internal static class EventCommands
         root.Add("events", "Print what happened (sessions created, statuses, iterations, tests, conflicts, merges, budgets, batches); --follow streams new events. With --json: one JSON object per line.", async (p, output, ct) =>
         {
             var context = OpenContext(p);
-            var unknown = (p.GetValue(types) ?? []).Where(t => !AmpEventTypes.All.Contains(t)).ToArray();
-            if (unknown.Length > 0)
-            {
-                throw new Core.Errors.AmpSessionsException("AmpUsageEventTypeUnknown", Core.Errors.ErrorKind.InvalidArgument,
-                    $"Unknown event type '{unknown[0]}': use one of {string.Join(", ", AmpEventTypes.All)}.", unknown[0]);
-            }
             if (p.GetValue(last) < 1)
             {
                 throw new Core.Errors.AmpSessionsException("AmpUsageLastInvalid", Core.Errors.ErrorKind.InvalidArgument, "--last must be 1 or more.", p.GetValue(last));
             }
             var filter = new EventFilter
             {
-                Types = p.GetValue(types) ?? [],
+                Types = AmpEventTypes.Checked(p.GetValue(types)),
                 SessionId = p.GetValue(session) is { } reference ? new Core.Sessions.SessionManager(context).Resolve(reference).Id : null,
                 BatchId = p.GetValue(batch),
             };

@@ -58,11 +58,6 @@ public enum Parameter
     Path,
     Attempts,
     Keep,
-    BudgetTokens,
-    BudgetCost,
-    BudgetIterations,
-    BudgetTime,
-    AllowPush,
 }
 
 /// <summary>A parameter with its value (null for a switch). A bare <see cref="Parameter"/> converts to a switch.</summary>

@@ -82,11 +82,6 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.Path => "<file>",
             Parameter.Attempts => "--attempts",
             Parameter.Keep => "--keep",
-            Parameter.BudgetTokens => "--budget-tokens",
-            Parameter.BudgetCost => "--budget-cost",
-            Parameter.BudgetIterations => "--budget-iterations",
-            Parameter.BudgetTime => "--budget-time",
-            Parameter.AllowPush => "--allow-push",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no command-line name"),
         };
 
@@ -169,11 +164,6 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.Path => "-Path",
             Parameter.Attempts => "-Attempts",
             Parameter.Keep => "-Keep",
-            Parameter.BudgetTokens => "-BudgetTokens",
-            Parameter.BudgetCost => "-BudgetCost",
-            Parameter.BudgetIterations => "-BudgetIterations",
-            Parameter.BudgetTime => "-BudgetTime",
-            Parameter.AllowPush => "-AllowPush",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no PowerShell name"),
         };
 

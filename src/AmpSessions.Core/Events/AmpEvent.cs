@@ -56,6 +56,18 @@ public static class AmpEventTypes
     public const string BatchItemFinished = "BatchItemFinished";
     public const string BatchFinished = "BatchFinished";
 
+    /// <summary>The types, each checked: an unknown one is a usage error that lists the known ones.</summary>
+    public static IReadOnlyList<string> Checked(IEnumerable<string>? types)
+    {
+        var list = types?.ToList() ?? [];
+        if (list.FirstOrDefault(t => !All.Contains(t)) is { } unknown)
+        {
+            throw new Errors.AmpSessionsException("AmpUsageEventTypeUnknown", Errors.ErrorKind.InvalidArgument, $"Unknown event type '{unknown}'", unknown,
+                remedy: $"use one of {string.Join(", ", All)}");
+        }
+        return list;
+    }
+
     /// <summary>Every type, for completion and validation of filters.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
