@@ -19,6 +19,7 @@ public sealed class StagedFolderTests(StagedModule module)
         "SQLitePCLRaw.core.dll",
         "SQLitePCLRaw.provider.e_sqlite3.dll",
         "YamlDotNet.dll",
+        "CliWrap.dll",
         "AmpSessions.Format.ps1xml",
         "LICENSE",
         "en-US/AmpSessions.dll-Help.xml",

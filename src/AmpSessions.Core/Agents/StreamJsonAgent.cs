@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using AmpSessions.Core.Errors;
 using AmpSessions.Core.Processes;
 
 namespace AmpSessions.Core.Agents;
@@ -15,6 +16,7 @@ public sealed class StreamJsonAgent : IAgent
     private const string ApprovalMarker = "require user approval";
     private static readonly string[] LoginMarkers = ["No API key found", "Starting login flow", "Login failed", "paste your code here"];
     private static readonly string[] UnreachableMarkers = ["Couldn't connect to the Amp server", "Cannot reach Amp servers"];
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(2);
 
     public StreamJsonAgent(AgentSpec spec) => Spec = spec;
 
@@ -47,6 +49,10 @@ public sealed class StreamJsonAgent : IAgent
                 StandardInput = request.Prompt,
                 Timeout = request.Timeout,
                 Secrets = secrets,
+                // Everything the agent starts ends with the turn, detached processes included.
+                Containment = ContainmentScope.ForSession(request.SessionId, "agent"),
+                // A stopped agent gets a moment to save its thread before the tree is killed.
+                GracePeriod = StopGrace,
             };
             ProcessResult process;
             try
@@ -57,9 +63,9 @@ public sealed class StreamJsonAgent : IAgent
             {
                 throw new ExecutableNotFoundException(Spec.Program, Spec.Dialect switch
                 {
-                    AgentDialect.Amp => "install the Amp CLI (npm install -g @ampcode/amp) or choose another agent with --agent",
-                    AgentDialect.Claude => "install Claude Code or choose another agent with --agent",
-                    _ => "check the agent command configured for the session",
+                    AgentDialect.Amp => $"install the Amp CLI (npm install -g @ampcode/amp) and put it on PATH, or choose another agent with {Parameter.Agent}",
+                    AgentDialect.Claude => $"install Claude Code and put it on PATH, or choose another agent with {Parameter.Agent}",
+                    _ => $"check the agent command configured for the session ({Parameter.Agent})",
                 });
             }
             stopwatch.Stop();

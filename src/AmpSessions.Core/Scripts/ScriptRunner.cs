@@ -49,7 +49,8 @@ public sealed class ScriptRunner
         if (string.IsNullOrWhiteSpace(session.ScriptCommand))
         {
             throw new AmpSessionsException("AmpNoScript", ErrorKind.InvalidOperation,
-                $"Session {session.Id} has no script command: set one with `amp-sessions set {session.Id} --script \"<command>\"`.", session.Id);
+                $"Session {session.Id} has no script command", session.Id,
+                remedy: $"set one with {Invocation.Of(Operation.SetSession, session.Id, new Argument(Parameter.Script, "<command>"))}");
         }
         var run = context.Iterations.InsertScriptRun(new ScriptRun
         {
@@ -71,6 +72,8 @@ public sealed class ScriptRunner
                 WorkingDirectory = session.WorktreePath,
                 Timeout = timeout ?? session.Timeout ?? DefaultTimeout,
                 CaptureOutput = false,
+                // A server or watcher the script started in the background ends with the run.
+                Containment = ContainmentScope.ForSession(session.Id, "script"),
                 Environment = new Dictionary<string, string?>
                 {
                     ["AMP_SESSION_ID"] = session.Id,

@@ -30,7 +30,8 @@ public sealed partial class SessionManager
         if (!Directory.Exists(session.RepoRoot))
         {
             throw new AmpSessionsException("AmpRepositoryNotFound", ErrorKind.NotFound,
-                $"The repository '{session.RepoRoot}' of session {session.Id} is gone: run `amp-sessions repair --archive-missing` to archive the session.", session.RepoRoot);
+                $"The repository '{session.RepoRoot}' of session {session.Id} is gone", session.RepoRoot,
+                remedy: $"run {Invocation.Of(Operation.Repair, null, Parameter.ArchiveMissing)} to archive the session");
         }
         var commonDir = await repo.GetCommonDirAsync(cancellationToken).ConfigureAwait(false);
         var worktreePresent = await IsWorktreePresentAsync(session, cancellationToken).ConfigureAwait(false);
@@ -63,7 +64,8 @@ public sealed partial class SessionManager
         if (losses.Count > 0 && !force)
         {
             throw new AmpSessionsException("AmpCleanupWouldLoseWork", ErrorKind.InvalidOperation,
-                $"Cleanup of session {session.Id} would lose {string.Join(" and ", losses)}: commit and merge them first, or run cleanup with --force (a backup ref is kept).", session.Id);
+                $"Cleanup of session {session.Id} would lose {string.Join(" and ", losses)}", session.Id,
+                remedy: $"commit and merge them first, or run {Invocation.Of(Operation.Cleanup, session.Id, Parameter.Force)} (a backup ref is kept)");
         }
 
         string? backupRef = null;
@@ -92,7 +94,7 @@ public sealed partial class SessionManager
         session = session with
         {
             Status = SessionStatus.Archived,
-            StatusMessage = backupRef is null ? "cleaned up" : $"cleaned up with --force; backup at {backupRef}",
+            StatusMessage = backupRef is null ? "cleaned up" : $"cleaned up by force; backup at {backupRef}",
             UpdatedAt = context.Now,
         };
         context.Sessions.Update(session);
@@ -123,7 +125,7 @@ public sealed partial class SessionManager
             {
                 foreach (var session in repoSessions.Where(s => s.Status != SessionStatus.Archived))
                 {
-                    var action = "none: run repair --archive-missing to archive it";
+                    var action = "none: repair with ArchiveMissing archives it";
                     if (request.ArchiveMissing)
                     {
                         Save(session with { Status = SessionStatus.Archived, StatusMessage = "repository missing" });
@@ -192,7 +194,7 @@ public sealed partial class SessionManager
             }
             if (!registered || !Directory.Exists(session.WorktreePath))
             {
-                var action = "none: run repair --reattach to restore it from its branch, or --archive-missing";
+                var action = "none: repair with Reattach restores it from its branch, with ArchiveMissing archives it";
                 if (request.Reattach && branchTip is not null)
                 {
                     if (Directory.Exists(session.WorktreePath) && Directory.EnumerateFileSystemEntries(session.WorktreePath).Any())
@@ -223,7 +225,7 @@ public sealed partial class SessionManager
             if (await IsRebaseInProgressAsync(worktreeGit, cancellationToken).ConfigureAwait(false))
             {
                 findings.Add(new RepairFinding(RepairFindingKind.RebaseInProgress, session.Id, session.WorktreePath,
-                    "a rebase was left in progress", $"none: run `amp-sessions rebase {session.Id} --continue` or `--abort`"));
+                    "a rebase was left in progress", "none: continue or abort the rebase"));
             }
         }
 
@@ -236,7 +238,7 @@ public sealed partial class SessionManager
         foreach (var path in candidates.Where(p => !owned.Any(o => SamePath(o, p))))
         {
             var registered = worktrees.Any(w => SamePath(w.Path, path));
-            var action = "none: run repair --prune to remove it when clean";
+            var action = "none: repair with Prune removes it when clean";
             if (request.Prune)
             {
                 if (!registered)
