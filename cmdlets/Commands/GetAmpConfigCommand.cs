@@ -63,6 +63,14 @@ public sealed class GetAmpConfigCommand : AmpCmdlet
                 }
             }
         }
+        catch (ConfigurationFileException invalid)
+        {
+            // Every problem of the files, each with its file, line and column.
+            foreach (var problem in invalid.Errors)
+            {
+                WriteFailure(new ConfigurationFileException([problem]), problem.FilePath);
+            }
+        }
         catch (Exception ex) when (Infrastructure.ErrorRecords.IsPipelineItemFailure(ex))
         {
             WriteFailure(ex, Id ?? RepoPath);

@@ -187,7 +187,8 @@ public sealed class ConfigurationFileException : AmpSessionsException
     public const string Id = "AmpConfigFileInvalid";
 
     public ConfigurationFileException(IReadOnlyList<BatchFileError> errors)
-        : base(Id, ErrorKind.InvalidArgument, Describe(errors), errors.Count > 0 ? errors[0].FilePath : null)
+        : base(Id, ErrorKind.InvalidArgument, Describe(errors), errors.Count > 0 ? errors[0].FilePath : null,
+            remedy: errors.Count > 1 ? (FormattableString)$"{Invocation.Of(Operation.ValidateConfig)} lists them all" : null)
     {
         Errors = errors;
     }
@@ -198,6 +199,6 @@ public sealed class ConfigurationFileException : AmpSessionsException
     {
         0 => "The configuration file is invalid.",
         1 => errors[0].ToString(),
-        _ => $"{errors[0]} (and {errors.Count - 1} more problem{(errors.Count == 2 ? "" : "s")}: `amp-sessions config validate` lists them all)",
+        _ => $"{errors[0]} (and {errors.Count - 1} more problem{(errors.Count == 2 ? "" : "s")})",
     };
 }

@@ -223,7 +223,8 @@ public sealed class ConfigurationService
         if (scope == ConfigurationScope.Repository && root is null)
         {
             throw new AmpSessionsException("AmpRepositoryRequired", ErrorKind.InvalidArgument,
-                "The repository scope needs a repository: run this inside a Git checkout or give its path.", repoPath);
+                "The repository scope needs a repository, and this is not inside one", repoPath,
+                remedy: $"run it inside a Git checkout, or name one with {Parameter.Repo}");
         }
         var file = scope == ConfigurationScope.Repository ? RepositoryFile(root!) : UserFile;
         var path = KeyPath(key);
@@ -253,7 +254,8 @@ public sealed class ConfigurationService
         if (scope == ConfigurationScope.Repository && root is null)
         {
             throw new AmpSessionsException("AmpRepositoryRequired", ErrorKind.InvalidArgument,
-                "The repository scope needs a repository: run this inside a Git checkout or give its path.", repoPath);
+                "The repository scope needs a repository, and this is not inside one", repoPath,
+                remedy: $"run it inside a Git checkout, or name one with {Parameter.Repo}");
         }
         var file = scope == ConfigurationScope.Repository ? RepositoryFile(root!) : UserFile;
         if (!File.Exists(file))

@@ -80,6 +80,9 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.Editor => "--editor",
             Parameter.DataDirectory => "--data-dir",
             Parameter.Path => "<file>",
+            Parameter.Environment => "--environment",
+            Parameter.Mode => "--mode",
+            Parameter.Preset => "--preset",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no command-line name"),
         };
 
@@ -101,6 +104,7 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.ResumeBatch => "batch resume",
             Operation.StopBatch => "batch stop",
             Operation.ValidateBatch => "batch validate",
+            Operation.ValidateConfig => "config validate",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no command-line name"),
         };
 
@@ -158,6 +162,9 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.Editor => "-Editor",
             Parameter.DataDirectory => "-DataPath",
             Parameter.Path => "-Path",
+            Parameter.Environment => "-Environment",
+            Parameter.Mode => "-AgentMode",
+            Parameter.Preset => "-Preset",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no PowerShell name"),
         };
 
@@ -180,6 +187,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.ResumeBatch => "Resume-AmpBatch",
             Operation.StopBatch => "Stop-AmpBatch",
             Operation.ValidateBatch => "Test-AmpBatch",
+            // Get-AmpConfig writes one error per problem of an invalid file.
+            Operation.ValidateConfig => "Get-AmpConfig",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no cmdlet"),
         };
 

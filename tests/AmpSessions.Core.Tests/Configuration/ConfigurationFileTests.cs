@@ -165,7 +165,7 @@ public sealed class ConfigurationFileTests : IDisposable
         ], errors);
         Assert.All(ex.Errors, e => Assert.Equal(bed.RepoFile, e.FilePath));
         Assert.StartsWith($"{bed.RepoFile}:1:1: Unknown key 'portz' in the configuration file: did you mean 'ports'?", ex.Message);
-        Assert.Contains("(and 10 more problems: `amp-sessions config validate` lists them all)", ex.Message);
+        Assert.Contains("(and 10 more problems): `amp-sessions config validate` lists them all.", ex.Message);
         Assert.Equal("AmpConfigFileInvalid", ex.ErrorId);
         Assert.DoesNotContain("ghp_", string.Join("\n", ex.Errors.Select(e => e.Message)));
     }
