@@ -54,12 +54,8 @@ public enum Parameter
     DataDirectory,
     /// <summary>The file an operation reads (a batch file): positional on the command line.</summary>
     Path,
-    /// <summary>The environment a session or turn runs in.</summary>
-    Environment,
     /// <summary>The agent mode.</summary>
     Mode,
-    /// <summary>The permission preset.</summary>
-    Preset,
 }
 
 /// <summary>A parameter with its value (null for a switch). A bare <see cref="Parameter"/> converts to a switch.</summary>

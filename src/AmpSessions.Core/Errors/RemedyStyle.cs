@@ -80,9 +80,7 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.Editor => "--editor",
             Parameter.DataDirectory => "--data-dir",
             Parameter.Path => "<file>",
-            Parameter.Environment => "--environment",
             Parameter.Mode => "--mode",
-            Parameter.Preset => "--preset",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no command-line name"),
         };
 
@@ -162,9 +160,7 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.Editor => "-Editor",
             Parameter.DataDirectory => "-DataPath",
             Parameter.Path => "-Path",
-            Parameter.Environment => "-Environment",
             Parameter.Mode => "-AgentMode",
-            Parameter.Preset => "-Preset",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no PowerShell name"),
         };
 
