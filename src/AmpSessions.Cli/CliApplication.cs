@@ -34,6 +34,7 @@ public static class CliApplication
         IntegrationCommands.AddTo(root);
         BatchCommands.AddTo(root);
         ConfigCommands.AddTo(root);
+        EvalCommands.AddTo(root);
         return root;
     }
 

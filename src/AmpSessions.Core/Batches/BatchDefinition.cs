@@ -51,12 +51,15 @@ public sealed record BatchDefinition
         {
             variables[name] = value;
         }
-        var spec = agent.Spec(environment?.Command ?? []);
+        // An `agent:` spec (amp, claude, amp:/claude:/exec: command lines) wins; else the profile's type and command with the environment's amp.
+        var given = agent.Agent is { Length: > 0 } text ? AgentSpec.Parse(text) : null;
+        var resolved = given ?? agent.Spec(environment?.Command ?? []);
         return new AgentRuntime
         {
-            Spec = spec,
-            Command = spec.Command,
-            IsCustomCommand = agent.Command.Count > 0,
+            Resolved = resolved,
+            Spec = given?.ToString(),
+            Command = resolved.Command,
+            IsCustomCommand = agent.Command.Count > 0 || given is not null,
             ServerUrl = environment?.AmpServerUrl,
             Environment = variables,
         };
@@ -119,6 +122,12 @@ public sealed record BatchAgent : AgentProfile
         get => Name;
         init => Name = value;
     }
+
+    /// <summary>An agent as `new --agent` takes it (amp, claude, amp:/claude:/exec: command lines); null: the profile's type and command.</summary>
+    public string? Agent { get; init; }
+
+    /// <summary>A built-in reference agent for evaluation instances (gold applies the instance's patch, null changes nothing); None: a real agent.</summary>
+    public Evaluation.ReferenceAgent Reference { get; init; }
 }
 
 /// <summary>What an agent runs as, after merging it with its environment.</summary>
@@ -127,13 +136,16 @@ public sealed record AgentRuntime
     public const string DefaultExecutable = "amp";
 
     /// <summary>The agent as sessions run it (its dialect and command).</summary>
-    public required AgentSpec Spec { get; init; }
+    public required AgentSpec Resolved { get; init; }
 
     /// <summary>The program, then fixed arguments to put before the agent's own.</summary>
     public required IReadOnlyList<string> Command { get; init; }
 
     /// <summary>The agent's own `command`, not Amp (so Amp-only flags may not apply).</summary>
     public bool IsCustomCommand { get; init; }
+
+    /// <summary>The agent spec text when the agent gave one (its dialect may not be Amp's).</summary>
+    public string? Spec { get; init; }
 
     public string? ServerUrl { get; init; }
 
@@ -145,7 +157,7 @@ public enum BatchTaskType
 {
     /// <summary>Every prompt on every repository.</summary>
     Batch,
-    /// <summary>Every case of a cases folder, graded by a command.</summary>
+    /// <summary>Every case of a cases folder or an instances file, graded by a command.</summary>
     Evaluation,
 }
 
@@ -170,6 +182,18 @@ public sealed record BatchTask
     public string? Dataset { get; init; }
 
     public IReadOnlyList<EvaluationCase> Cases { get; init; } = [];
+
+    /// <summary>The instances file (SWE-bench-style JSON/JSONL or commit pairs), absolute; null for a cases_dir task.</summary>
+    public string? InstancesFile { get; init; }
+
+    /// <summary>The instances of <see cref="InstancesFile"/>.</summary>
+    public IReadOnlyList<Evaluation.EvaluationInstance> Instances { get; init; } = [];
+
+    /// <summary>Attempts per agent and case (pass@k needs several); each is an item of its own.</summary>
+    public int Samples { get; init; } = 1;
+
+    /// <summary>The instance for an item's case id, when the task reads an instances file.</summary>
+    public Evaluation.EvaluationInstance? Instance(string? caseId) => caseId is null ? null : Instances.FirstOrDefault(i => i.InstanceId == caseId);
 }
 
 /// <summary>A repository of a batch task: as written in the file (stable across machines) and resolved.</summary>

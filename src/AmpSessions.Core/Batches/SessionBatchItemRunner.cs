@@ -152,8 +152,11 @@ public sealed class SessionBatchItemRunner : IBatchItemRunner
         };
     }
 
-    /// <summary>The session's agent: amp or claude as themselves, else the dialect with the program quoted (a local build's .js runs under node).</summary>
-    internal static string AgentSpecFor(AgentRuntime runtime) => runtime.Spec switch
+    /// <summary>
+    /// The session's agent: the spec text the batch agent gave, else amp or claude as themselves, else
+    /// the dialect with the program quoted (a local build's .js runs under node).
+    /// </summary>
+    internal static string AgentSpecFor(AgentRuntime runtime) => runtime.Spec ?? runtime.Resolved switch
     {
         { Dialect: AgentDialect.Amp, Command: ["amp"] } => "amp",
         { Dialect: AgentDialect.Claude, Command: ["claude"] } => "claude",

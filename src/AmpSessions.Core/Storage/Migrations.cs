@@ -156,7 +156,11 @@ internal static class Migrations
         """
         ALTER TABLE iterations ADD COLUMN protocol_warnings TEXT NOT NULL DEFAULT '[]';
         """,
-        // 3: configuration: a session's environment, preset and port block; what each iteration ran with; templates as configuration
+        // 3: an evaluation item's per-test grade (JSON: resolution, each listed test's outcome, the patch and test output paths)
+        """
+        ALTER TABLE batch_items ADD COLUMN grade_json TEXT;
+        """,
+        // 4: configuration: a session's environment, preset and port block; what each iteration ran with; templates as configuration
         """
         ALTER TABLE sessions ADD COLUMN environment TEXT;
         ALTER TABLE sessions ADD COLUMN preset TEXT;

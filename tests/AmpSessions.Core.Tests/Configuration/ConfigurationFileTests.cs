@@ -254,8 +254,8 @@ public sealed class ConfigurationFileTests : IDisposable
         var reviewer = definition.Agent("reviewer");
         Assert.Equal(AgentDialect.Claude, reviewer.Type);
         Assert.Equal("read-only", reviewer.Preset);
-        Assert.Equal(AgentDialect.Claude, definition.Runtime(reviewer).Spec.Dialect);
-        Assert.Equal(["claude"], definition.Runtime(reviewer).Spec.Command);
+        Assert.Equal(AgentDialect.Claude, definition.Runtime(reviewer).Resolved.Dialect);
+        Assert.Equal(["claude"], definition.Runtime(reviewer).Resolved.Command);
         Assert.Equal("claude", SessionBatchItemRunner.AgentSpecFor(definition.Runtime(reviewer)));
     }
 }
