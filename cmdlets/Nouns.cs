@@ -14,6 +14,9 @@ public static class Nouns
     public const string Batch = "AmpBatch";
     public const string BatchJournal = "AmpBatchJournal";
     public const string Report = "AmpReport";
+    public const string Config = "AmpConfig";
+    public const string SlashCommand = "AmpSlashCommand";
+    public const string RunEnvironment = "AmpRunEnvironment";
     public const string Event = "AmpEvent";
     public const string Attempt = "AmpAttempt";
     public const string MainCheckoutChange = "AmpMainCheckoutChange";

@@ -23,6 +23,8 @@ public enum Operation
     ResumeBatch,
     StopBatch,
     ValidateBatch,
+    /// <summary>Check the configuration files, listing every problem.</summary>
+    ValidateConfig,
     /// <summary>Acknowledge that an agent changed the main checkout, unblocking the session.</summary>
     Acknowledge,
     /// <summary>Compare (and with Keep, choose among) the attempts of a best-of-N group.</summary>
@@ -56,6 +58,8 @@ public enum Parameter
     DataDirectory,
     /// <summary>The file an operation reads (a batch file): positional on the command line.</summary>
     Path,
+    /// <summary>The agent mode.</summary>
+    Mode,
     Attempts,
     Keep,
 }

@@ -98,6 +98,10 @@ public sealed partial class SessionManager
             ToolboxPaths = request.ToolboxPaths,
             AgentEnvironment = request.AgentEnvironment,
             NotificationsEnabled = request.NotificationsEnabled,
+            Environment = NullIfBlank(request.Environment),
+            Preset = NullIfBlank(request.Preset),
+            McpServers = request.McpServers,
+            Skills = request.Skills,
             AttemptGroup = request.AttemptGroup,
         };
         context.Sessions.Insert(session);
