@@ -19,6 +19,11 @@ public sealed class StartAmpBatchCommand : AmpBatchRunCmdlet
     [ValidateNotNullOrEmpty]
     public string? Shard { get; set; }
 
+    /// <summary>Where the journal goes instead of the data directory (a volume the shards share); an existing journal of this file and shard is continued.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? JournalPath { get; set; }
+
     /// <summary>Items run at once; overrides the file's execution.concurrency.</summary>
     [Parameter]
     [ValidateRange(1, 1024)]
@@ -30,7 +35,13 @@ public sealed class StartAmpBatchCommand : AmpBatchRunCmdlet
         {
             var file = ResolvePath(path);
             RunBatch(file, Shard is null ? "Run the batch file's items" : $"Run shard {Shard} of the batch file's items", (batches, progress, ct) =>
-                batches.RunAsync(new BatchRunRequest { FilePath = file, Shard = Shard is null ? null : BatchShard.Parse(Shard), Concurrency = Concurrency }, progress, ct));
+                batches.RunAsync(new BatchRunRequest
+                {
+                    FilePath = file,
+                    Shard = Shard is null ? null : BatchShard.Parse(Shard),
+                    Concurrency = Concurrency,
+                    JournalPath = JournalPath is null ? null : ResolvePath(JournalPath),
+                }, progress, ct));
         }
     }
 }

@@ -31,7 +31,7 @@ internal static class BatchCommands
 
     private static Option<string?> ShardOption() => new("--shard")
     {
-        Description = "Run only shard i of N (1-based, e.g. 2/3): items are split by id, so N machines running the same file share it out.",
+        Description = "Run only shard i of N (1-based, e.g. 2/3): items are split by id, so N machines running the same file share it out. job/N: this pod's shard of a Kubernetes Indexed Job (from JOB_COMPLETION_INDEX).",
         HelpName = "i/N",
     };
 
@@ -42,13 +42,18 @@ internal static class BatchCommands
         var file = FileArgument();
         var shard = ShardOption();
         var concurrency = new Option<int?>("--concurrency") { Description = "Items run at once (overrides execution.concurrency).", HelpName = "n" };
+        var journal = new Option<string?>("--journal")
+        {
+            Description = "Write the journal here instead of the data directory (a volume the shards share); an existing journal of this file and shard is continued.",
+            HelpName = "path",
+        };
         batch.Add("run", "Validate and run a batch file; each finished item goes to the batch's journal and the store at once.", async (p, output, ct) =>
         {
-            var request = new BatchRunRequest { FilePath = p.GetValue(file)!, Shard = Shard(p, shard), Concurrency = p.GetValue(concurrency) };
+            var request = new BatchRunRequest { FilePath = p.GetValue(file)!, Shard = Shard(p, shard), Concurrency = p.GetValue(concurrency), JournalPath = p.GetValue(journal) };
             var service = Service(p);
             var result = await BatchProgressDisplay.RunAsync(output, progress => service.RunAsync(request, progress, ct));
             return RenderRun(output, result, ct);
-        }, file, shard, concurrency);
+        }, file, shard, concurrency, journal);
     }
 
     private static void AddResume(Command batch)

@@ -20,6 +20,13 @@ public sealed record BatchRunRequest
 
     /// <summary>The batch file's text when it is generated (an evaluation run), not read from <see cref="FilePath"/>; its folder anchors relative paths.</summary>
     public string? FileText { get; init; }
+
+    /// <summary>
+    /// Where the journal goes instead of the batch's data folder (a volume shared by the shards of a
+    /// Kubernetes Indexed Job). When it already holds this file's and shard's journal (the pod ran
+    /// before and was restarted), the run continues it: what finished there never runs again.
+    /// </summary>
+    public string? JournalPath { get; init; }
 }
 
 /// <summary>A checked batch file and what it expands to.</summary>
@@ -109,7 +116,9 @@ public sealed class BatchService
             : Validate(fullPath, request.Shard);
         var runner = runnerFactory(context, validation.Definition);
 
-        var id = NewBatchId();
+        var journalPath = request.JournalPath is { } given ? Path.GetFullPath(given) : null;
+        var continued = journalPath is not null && File.Exists(journalPath) ? BatchJournal.Read(journalPath) : null;
+        var id = continued is null ? NewBatchId() : ContinuedBatchId(continued, validation);
         var folder = BatchFolder(id);
         var now = context.Now;
         var record = new BatchRecord
@@ -122,7 +131,7 @@ public sealed class BatchService
             Status = BatchStatus.Pending,
             Shard = validation.Shard,
             Concurrency = request.Concurrency,
-            JournalPath = Path.Combine(folder, "journal.jsonl"),
+            JournalPath = journalPath ?? Path.Combine(folder, "journal.jsonl"),
             TotalItems = validation.Selected.Count,
             CreatedAt = now,
         };
@@ -130,7 +139,7 @@ public sealed class BatchService
         try
         {
             Directory.CreateDirectory(Path.Combine(folder, "logs"));
-            journal = BatchJournal.Create(record.JournalPath, new BatchJournalHeader
+            journal = continued is not null ? BatchJournal.OpenForAppend(record.JournalPath) : BatchJournal.Create(record.JournalPath, new BatchJournalHeader
             {
                 BatchId = id,
                 Name = record.Name,
@@ -162,8 +171,35 @@ public sealed class BatchService
                 DeleteFolder(folder);
                 throw;
             }
-            return await RunClaimedAsync(record, validation, journal, new Dictionary<string, BatchItemResult>(), runner, progress, cancellationToken).ConfigureAwait(false);
+            var previous = (continued?.Latest() ?? []).Where(r => r.Status.IsFinished()).ToDictionary(r => r.ItemId, StringComparer.Ordinal);
+            foreach (var finished in previous.Values)
+            {
+                Store.RecordItem(finished);
+            }
+            return await RunClaimedAsync(record, validation, journal, previous, runner, progress, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The id of the batch a journal given with --journal already holds: it must be this file's and
+    /// this shard's, and not a batch this data directory knows (that one resumes with `batch resume`).
+    /// </summary>
+    private string ContinuedBatchId(BatchJournalContents continued, BatchValidation validation)
+    {
+        var header = continued.Header;
+        if (header.ContentHash != validation.Definition.ContentHash || !header.ItemIds.ToHashSet(StringComparer.Ordinal).SetEquals(validation.Selected.Select(i => i.Id)))
+        {
+            throw new AmpSessionsException("AmpBatchJournalOfAnotherRun", ErrorKind.InvalidArgument,
+                $"The journal '{continued.Path}' belongs to another batch file or shard ({header.Name}, shard {header.Shard?.ToString() ?? "all"})", continued.Path,
+                remedy: $"give each shard a journal path of its own, or move the old journal away");
+        }
+        if (Store.Get(header.BatchId) is not null)
+        {
+            throw new AmpSessionsException("AmpBatchJournalInUse", ErrorKind.InvalidOperation,
+                $"The journal '{continued.Path}' is batch {header.BatchId}'s, which this data directory already has", header.BatchId,
+                remedy: $"resume it with {Invocation.Of(Operation.ResumeBatch, header.BatchId)}");
+        }
+        return header.BatchId;
     }
 
     private static void DeleteFolder(string folder)

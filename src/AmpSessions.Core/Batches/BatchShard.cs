@@ -29,8 +29,42 @@ public sealed record BatchShard
 
     public override string ToString() => $"{Index}/{Count}";
 
-    /// <summary>Parses <c>i/N</c>; anything else is an error that says the expected form.</summary>
-    public static BatchShard Parse(string text)
+    /// <summary>The environment variable a Kubernetes Indexed Job sets in each pod: its index, 0 to completions - 1.</summary>
+    public const string JobIndexVariable = "JOB_COMPLETION_INDEX";
+
+    /// <summary>
+    /// Parses <c>i/N</c>, or <c>job/N</c>: the shard of this pod of a Kubernetes Indexed Job
+    /// (JOB_COMPLETION_INDEX + 1, since the job counts from 0); anything else is an error that says the expected form.
+    /// </summary>
+    public static BatchShard Parse(string text) => Parse(text, Environment.GetEnvironmentVariable);
+
+    /// <summary>As <see cref="Parse(string)"/>, reading the job index from <paramref name="environment"/>.</summary>
+    public static BatchShard Parse(string text, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var trimmed = (text ?? "").Trim();
+        if (trimmed.StartsWith("job/", StringComparison.Ordinal))
+        {
+            var jobIndex = environment(JobIndexVariable);
+            if (!int.TryParse(jobIndex, NumberStyles.None, CultureInfo.InvariantCulture, out var zeroBased))
+            {
+                throw new AmpSessionsException("AmpShardJobIndexMissing", ErrorKind.InvalidArgument,
+                    string.IsNullOrEmpty(jobIndex) ? $"'{trimmed}' takes the shard from {JobIndexVariable}, which is not set" : $"{JobIndexVariable} is '{jobIndex}', not a number", trimmed,
+                    remedy: $"use job/N only in the pods of a Kubernetes Indexed Job (completionMode: Indexed); elsewhere give the shard as i/N");
+            }
+            if (int.TryParse(trimmed[4..], NumberStyles.None, CultureInfo.InvariantCulture, out var pods) && zeroBased >= pods)
+            {
+                throw new AmpSessionsException("AmpUsageShardInvalid", ErrorKind.InvalidArgument,
+                    $"{JobIndexVariable} is {zeroBased}, past the last index of {trimmed} ({pods - 1})", trimmed,
+                    remedy: $"give the Job as many completions as the N of job/N");
+            }
+            trimmed = $"{zeroBased + 1}{trimmed[3..]}";
+        }
+        return ParseStored(trimmed);
+    }
+
+    /// <summary>Parses <c>i/N</c> only (stored shards, journals): never reads the environment.</summary>
+    public static BatchShard ParseStored(string text)
     {
         var parts = (text ?? "").Trim().Split('/');
         if (parts.Length == 2
@@ -62,7 +96,7 @@ public sealed record BatchShard
 internal sealed class BatchShardJsonConverter : JsonConverter<BatchShard>
 {
     public override BatchShard Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
-        BatchShard.Parse(reader.GetString() ?? "");
+        BatchShard.ParseStored(reader.GetString() ?? "");
 
     public override void Write(System.Text.Json.Utf8JsonWriter writer, BatchShard value, System.Text.Json.JsonSerializerOptions options) =>
         writer.WriteStringValue(value.ToString());

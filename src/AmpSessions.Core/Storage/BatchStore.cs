@@ -230,7 +230,7 @@ public sealed class BatchStore
         FileText = r.GetString(3),
         ContentHash = r.GetString(4),
         Status = Enum.Parse<BatchStatus>(r.GetString(5)),
-        Shard = r.IsDBNull(6) ? null : BatchShard.Parse(r.GetString(6)),
+        Shard = r.IsDBNull(6) ? null : BatchShard.ParseStored(r.GetString(6)),
         Concurrency = r.IsDBNull(7) ? null : r.GetInt32(7),
         JournalPath = r.GetString(8),
         TotalItems = r.GetInt32(9),
