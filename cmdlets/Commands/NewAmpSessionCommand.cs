@@ -58,6 +58,27 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Agent { get; set; }
 
+    /// <summary>Stop when the agent has used this many tokens (all kinds, summed).</summary>
+    [Parameter]
+    [ValidateRange(1, long.MaxValue)]
+    public long? BudgetTokens { get; set; }
+
+    /// <summary>Stop when the tokens cost this many US dollars (from the price table).</summary>
+    [Parameter]
+    [ValidateRange(0.0001, 1_000_000)]
+    public decimal? BudgetCost { get; set; }
+
+    /// <summary>Stop after this many iterations.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? BudgetIterations { get; set; }
+
+    /// <summary>Stop when the agent turns and test scripts have run this long in all (a number is seconds).</summary>
+    [Parameter]
+    [Infrastructure.SecondsToTimeSpan]
+    [Infrastructure.ValidatePositiveTimeSpan]
+    public TimeSpan? BudgetTime { get; set; }
+
     /// <summary>
     /// Best-of-N: make this many sessions of the task (one attempt group) and run their first iterations
     /// in parallel; the attempts are written, and the proposed one is named (Get-AmpAttempt compares them).
@@ -98,6 +119,7 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
                 BranchName = BranchName,
                 Notes = Notes,
                 Agent = Agent,
+                Budget = new Core.Budgets.Budget { Tokens = BudgetTokens, CostUsd = BudgetCost, Iterations = BudgetIterations, Time = BudgetTime },
             };
             if (Template is not null)
             {

@@ -63,6 +63,26 @@ public sealed class SetAmpSessionCommand : AmpSessionCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Stop when the agent has used this many tokens (all kinds, summed); 0 removes the limit.</summary>
+    [Parameter]
+    [ValidateRange(0, long.MaxValue)]
+    public long? BudgetTokens { get; set; }
+
+    /// <summary>Stop when the tokens cost this many US dollars (from the price table); 0 removes the limit.</summary>
+    [Parameter]
+    [ValidateRange(0, 1_000_000)]
+    public decimal? BudgetCost { get; set; }
+
+    /// <summary>Stop after this many iterations; 0 removes the limit.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int? BudgetIterations { get; set; }
+
+    /// <summary>Stop when the agent turns and test scripts have run this long in all (a number is seconds); 0 removes the limit.</summary>
+    [Parameter]
+    [Infrastructure.SecondsToTimeSpan]
+    public TimeSpan? BudgetTime { get; set; }
+
     protected override void ProcessRecord() =>
         ForEachSession((session, events, ct) => Sessions.UpdateAsync(session.Id, new SessionUpdate
         {
@@ -79,5 +99,9 @@ public sealed class SetAmpSessionCommand : AmpSessionCmdlet
             Timeout = TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             NotificationsEnabled = NotificationsEnabled,
             NewThread = NewThread,
+            BudgetTokens = BudgetTokens,
+            BudgetCost = BudgetCost,
+            BudgetIterations = BudgetIterations,
+            BudgetTime = BudgetTime,
         }, ct), "Change settings", writeResult: PassThru);
 }

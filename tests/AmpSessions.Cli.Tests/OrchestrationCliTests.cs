@@ -151,3 +151,73 @@ public sealed class OrchestrationCliTests : IDisposable
         Assert.Contains("acknowledged iteration 1: INTO_MAIN.txt", ack.StandardOutput);
     }
 }
+
+/// <summary>A batch's token budget through the CLI: running items stopped, the rest not started, states and reports saying so.</summary>
+public sealed class BatchBudgetCliTests : IDisposable
+{
+    private readonly CliSessionBed bed = new();
+
+    public void Dispose() => bed.Dispose();
+
+    [Fact]
+    public async Task A_token_budget_stops_a_batch_mid_run_with_the_right_states_and_reports()
+    {
+        var scenario = Path.Combine(bed.Repo.Scratch("scenarios"), "spend.json");
+        File.WriteAllText(scenario, """
+            {"steps": [
+              {"text": "working", "usage": {"input_tokens": 300, "output_tokens": 100}},
+              {"writeFile": {"path": "partial.txt", "content": "x\n"}},
+              {"sleepMs": 1500},
+              {"text": "more", "usage": {"input_tokens": 300, "output_tokens": 100}},
+              {"sleepMs": 15000},
+              {"success": "done"}
+            ]}
+            """);
+        var batchFile = Path.Combine(bed.Repo.Scratch("batch"), "batch.yaml");
+        File.WriteAllText(batchFile, $$"""
+            version: 3
+            metadata:
+              name: "budgeted"
+            execution:
+              concurrency: 1
+            agents:
+              - id: fake
+                command: [{{JsonSerializer.Serialize(TestPaths.FakeAgent)}}]
+                env: { FAKE_AMP_SCENARIO: {{JsonSerializer.Serialize("script:" + scenario)}} }
+            tasks:
+              - id: spend
+                type: batch
+                prompts: ["one", "two", "three"]
+                repositories: [{{JsonSerializer.Serialize(bed.Repo.Root)}}]
+            metrics:
+              export_formats: [csv, html]
+            """);
+        bed.Cli.Environment["AMP_SESSIONS_NOTIFICATIONS"] = "0";
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var run = await bed.RunAsync("batch", "run", batchFile, "--budget-tokens", "700", "--json");
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"took {watch.Elapsed}");
+        Assert.Equal(1, run.ExitCode);
+        var result = CliSessionBed.Json(run);
+        Assert.Equal("BudgetExceeded", result.GetProperty("status").GetString());
+        var ran = result.GetProperty("ran").EnumerateArray().ToList();
+        Assert.Equal(["BudgetExceeded"], ran.Select(r => r.GetProperty("status").GetString()));
+        Assert.Equal(800, ran[0].GetProperty("tokens").GetProperty("input").GetInt64() + ran[0].GetProperty("tokens").GetProperty("output").GetInt64());
+        var batchId = result.GetProperty("batchId").GetString()!;
+        var status = CliSessionBed.Json(await bed.RunAsync("batch", "status", batchId, "--json"));
+        Assert.Equal("BudgetExceeded", status.GetProperty("summary").GetProperty("batch").GetProperty("status").GetString());
+        Assert.StartsWith("The batch's budget is spent (tokens 800 of 700): 1 of 3 items finished, 2 not run.",
+            status.GetProperty("summary").GetProperty("batch").GetProperty("message").GetString());
+        Assert.Equal(["BudgetExceeded", "Pending", "Pending"], status.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("status").GetString()).Order());
+        // The stopped item's session kept what its agent had done, committed and marked.
+        var branch = bed.Repo.Git("for-each-ref", "--format=%(refname:short)", "refs/heads/amp/");
+        Assert.Contains("Amp-Budget-Reached: the batch's budget is spent (tokens 800 of 700)", bed.Repo.Git("log", "-1", "--format=%B", branch));
+        var reports = result.GetProperty("reports").EnumerateArray().Select(r => r.GetString()!).ToList();
+        var html = File.ReadAllText(reports.Single(r => r.EndsWith(".html", StringComparison.Ordinal)));
+        Assert.Contains("<div class=\"k\">Budget</div><div class=\"v\">700 tokens</div><div class=\"s\">spent 800 tokens; 1 stopped by it</div>", html);
+        Assert.Contains("budget spent", html);
+        Assert.Contains(",BudgetExceeded,", File.ReadAllText(reports.Single(r => r.EndsWith(".csv", StringComparison.Ordinal))));
+        Assert.Contains("BudgetReached", (await bed.RunAsync("events", "--type", "BudgetReached")).StandardOutput);
+    }
+}

@@ -130,3 +130,28 @@ Describe 'Merge queue, attempts and the main-checkout detector' -Tag CI {
         $result | Out-String -Width 80 | Should -Match 'INTO_MAIN.txt'
     }
 }
+
+Describe 'Budgets' -Tag CI {
+    It 'stops a session at its token budget and lets Set-AmpSession raise or remove it' {
+        $repo = Join-Path $Temp 'budget'
+        New-TestRepository -Path $repo
+        Use-Scenario 'spend' @(
+            @{ text = 'working'; usage = @{ input_tokens = 300; output_tokens = 100 } },
+            @{ writeFile = @{ path = 'partial.txt'; content = 'x' } },
+            @{ text = 'more'; usage = @{ input_tokens = 300; output_tokens = 100 } },
+            @{ sleepMs = 20000 })
+        $session = New-AmpSession -Name 'Budgeted' -Prompt 'spend' -RepoPath $repo -Agent $Agent -BudgetTokens 500 -DataPath $Data
+
+        $iteration = Invoke-AmpIteration -Id $session.Id -DataPath $Data -WarningAction SilentlyContinue
+
+        $iteration.Status | Should -Be 'BudgetExceeded'
+        $iteration.ChangedFiles | Should -Be @('partial.txt')
+        $state = Get-AmpSessionState -Id $session.Id -DataPath $Data
+        $state.Session.Status | Should -Be 'BudgetExceeded'
+        $state.BudgetSpent.Tokens | Should -Be 800
+        $state | Out-String -Width 80 | Should -Match 'Budget\s+: 500 tokens \(spent 800 tokens, 1 iteration, '
+        (Get-CommandError { Invoke-AmpIteration -Id $session.Id -DataPath $Data }).ErrorDetails.RecommendedAction | Should -Match "Set-AmpSession -Id $($session.Id) -BudgetTokens"
+
+        (Set-AmpSession -Id $session.Id -BudgetTokens 0 -PassThru -DataPath $Data).Status | Should -Be 'Idle'
+    }
+}

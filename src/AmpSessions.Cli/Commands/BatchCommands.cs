@@ -47,13 +47,22 @@ internal static class BatchCommands
             Description = "Write the journal here instead of the data directory (a volume the shards share); an existing journal of this file and shard is continued.",
             HelpName = "path",
         };
+        var budget = new BudgetOptions(changing: false, iterations: false);
         batch.Add("run", "Validate and run a batch file; each finished item goes to the batch's journal and the store at once.", async (p, output, ct) =>
         {
-            var request = new BatchRunRequest { FilePath = p.GetValue(file)!, Shard = Shard(p, shard), Concurrency = p.GetValue(concurrency), JournalPath = p.GetValue(journal) };
+            var limits = budget.Read(p);
+            var request = new BatchRunRequest
+            {
+                FilePath = p.GetValue(file)!,
+                Shard = Shard(p, shard),
+                Concurrency = p.GetValue(concurrency),
+                JournalPath = p.GetValue(journal),
+                Budget = limits.IsEmpty ? null : limits,
+            };
             var service = Service(p);
             var result = await BatchProgressDisplay.RunAsync(output, progress => service.RunAsync(request, progress, ct));
             return RenderRun(output, result, ct);
-        }, file, shard, concurrency, journal);
+        }, [file, shard, concurrency, journal, .. budget.All]);
     }
 
     private static void AddResume(Command batch)
@@ -82,7 +91,7 @@ internal static class BatchCommands
                 output.Line($"Resume with: amp-sessions batch resume {r.BatchId}");
             }
         });
-        return result.Status == BatchStatus.Completed ? CliApplication.Success
+        return result.Status is BatchStatus.Completed ? CliApplication.Success
             : cancellationToken.IsCancellationRequested ? CliApplication.Cancelled
             : CliApplication.Failed;
     }

@@ -10,7 +10,7 @@ internal static class BatchText
     public static string Counts(BatchSummary summary)
     {
         var parts = new List<string> { $"{summary.Finished}/{summary.Total} finished" };
-        foreach (var status in new[] { BatchItemStatus.Passed, BatchItemStatus.Failed, BatchItemStatus.Error, BatchItemStatus.TimedOut, BatchItemStatus.Cancelled, BatchItemStatus.Running })
+        foreach (var status in new[] { BatchItemStatus.Passed, BatchItemStatus.Failed, BatchItemStatus.Error, BatchItemStatus.TimedOut, BatchItemStatus.BudgetExceeded, BatchItemStatus.Cancelled, BatchItemStatus.Running })
         {
             if (summary.Counts.GetValueOrDefault(status) is > 0 and var count)
             {
@@ -23,6 +23,7 @@ internal static class BatchText
     public static string Status(BatchItemStatus status) => status switch
     {
         BatchItemStatus.TimedOut => "timed out",
+        BatchItemStatus.BudgetExceeded => "stopped by the budget",
         BatchItemStatus.Pending => "not run",
         _ => status.ToString().ToLowerInvariant(),
     };

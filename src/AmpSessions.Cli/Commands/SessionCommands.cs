@@ -44,6 +44,7 @@ internal static class SessionCommands
         var mcp = new Option<string?>("--mcp-config") { Description = "MCP servers for the agent: JSON or the path of a JSON file.", HelpName = "json-or-file" };
         var env = EnvOption();
         var quiet = new Option<bool>("--no-notifications") { Description = "No desktop notifications for this session." };
+        var budget = new BudgetOptions(changing: false);
         root.Add("new", "Create a session: a branch off the base and a worktree at <repo>/.worktrees/<id>.", async (p, output, ct) =>
         {
             var manager = Sessions(p);
@@ -65,6 +66,7 @@ internal static class SessionCommands
                 McpConfig = p.GetValue(mcp),
                 AgentEnvironment = ParseEnvironment(p.GetValue(env)),
                 NotificationsEnabled = !p.GetValue(quiet),
+                Budget = budget.Read(p),
             };
             if (p.GetValue(template) is { } templateName)
             {
@@ -85,8 +87,8 @@ internal static class SessionCommands
                 output.Line($"Next: amp-sessions iterate {s.Id}");
             });
             return CliApplication.Success;
-        }, repo, template, baseBranch, name, prompt, script, model, mode, branch, notes, agent, timeout, allowTool, allowAll, mcp, env, quiet,
-            AttemptCommands.Attempts, AttemptCommands.AttemptAgents, AttemptCommands.AttemptModes, AttemptCommands.NoRun);
+        }, [repo, template, baseBranch, name, prompt, script, model, mode, branch, notes, agent, timeout, allowTool, allowAll, mcp, env, quiet,
+            AttemptCommands.Attempts, AttemptCommands.AttemptAgents, AttemptCommands.AttemptModes, AttemptCommands.NoRun, .. budget.All]);
     }
 
     private static void RequireUsage(bool condition, string message)
@@ -192,6 +194,7 @@ internal static class SessionCommands
         var notifications = new Option<bool?>("--notifications") { Description = "true or false: desktop notifications for this session." };
         var env = EnvOption();
         var newThread = new Option<bool>("--new-thread") { Description = "Start a new agent thread at the next iteration." };
+        var budget = new BudgetOptions(changing: true);
         root.Add("set", "Change a session's settings: script, model, agent, permissions, timeout, notes.", async (p, output, ct) =>
         {
             var updated = await Sessions(p).UpdateAsync(p.GetValue(session)!, new SessionUpdate
@@ -211,10 +214,14 @@ internal static class SessionCommands
                 NotificationsEnabled = p.GetValue(notifications),
                 AgentEnvironment = ParseEnvironment(p.GetValue(env)),
                 NewThread = p.GetValue(newThread),
+                BudgetTokens = p.GetValue(budget.Tokens),
+                BudgetCost = p.GetValue(budget.Cost),
+                BudgetIterations = budget.Iterations is null ? null : p.GetValue(budget.Iterations),
+                BudgetTime = p.GetValue(budget.Time),
             }, ct);
             output.Result(updated, s => output.Line($"Updated session {s.Id} \"{s.Name}\" [{s.Status}]"));
             return CliApplication.Success;
-        }, session, name, prompt, script, model, mode, agent, notes, mcp, timeout, allowTool, disallowTool, allowAll, notifications, env, newThread);
+        }, [session, name, prompt, script, model, mode, agent, notes, mcp, timeout, allowTool, disallowTool, allowAll, notifications, env, newThread, .. budget.All]);
     }
 
     private static void AddList(RootCommand root)

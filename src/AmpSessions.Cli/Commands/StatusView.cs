@@ -15,6 +15,7 @@ internal static class StatusView
     public static JsonObject From(SessionState state)
     {
         var json = JsonSerializer.SerializeToNode(state.Session, JsonOutput.Options)!.AsObject();
+        json["budgetSpent"] = JsonSerializer.SerializeToNode(state.BudgetSpent, JsonOutput.Options);
         json["git"] = JsonSerializer.SerializeToNode(new GitView(state.WorktreePresent, state.BranchPresent, state.CurrentBranch, state.Head,
             state.BaseHead, state.MergeBase, state.Ahead, state.Behind, state.RebaseInProgress, state.ConflictedPaths, state.ChangedFiles), JsonOutput.Options);
         return json;
@@ -31,6 +32,7 @@ internal static class StatusView
         output.Line($"  worktree: {s.WorktreePath}{(state.WorktreePresent ? "" : " (missing: run amp-sessions repair)")}");
         if (s.ScriptCommand is not null) output.Line($"  script:   {s.ScriptCommand}");
         if (s.ModelOverride is not null) output.Line($"  model:    {s.ModelOverride}");
+        if (!s.Budget.IsEmpty) output.Line($"  budget:   {BudgetOptions.Describe(s.Budget, state.BudgetSpent)}");
         if (state.RebaseInProgress) output.Line($"  rebase in progress: amp-sessions rebase {s.Id} --continue | --abort");
         if (state.ChangedFiles.Count > 0)
         {

@@ -87,6 +87,9 @@ public sealed record BatchExecution
 
     /// <summary>A shard chosen in the file; the command line's --shard wins over it.</summary>
     public BatchShard? Shard { get; init; }
+
+    /// <summary>What the whole batch may spend (tokens, cost, time); the command line's --budget-* win over it.</summary>
+    public Budgets.Budget Budget { get; init; } = Budgets.Budget.None;
 }
 
 /// <summary>Which outcomes are tried again, how often, and how long to wait in between.</summary>

@@ -17,7 +17,8 @@ public static class BatchFileParser
 {
     private static readonly string[] RootKeys = ["version", "metadata", "execution", "environments", "agents", "tasks", "metrics", "prices"];
     private static readonly string[] MetadataKeys = ["name", "description"];
-    private static readonly string[] ExecutionKeys = ["concurrency", "timeout_sec", "retry_policy", "max_iterations", "shard"];
+    private static readonly string[] ExecutionKeys = ["concurrency", "timeout_sec", "retry_policy", "max_iterations", "shard", "budget"];
+    private static readonly string[] BudgetKeys = ["tokens", "cost_usd", "time_sec"];
     private static readonly string[] RetryKeys = ["max_attempts", "backoff_ms", "retry_on"];
     // Environments and agents are the configuration's model, read by the same readers (docs/CONFIGURATION.md).
     private static readonly string[] AgentKeys = ["id", .. ConfigurationKeys.AgentKeys, "agent", "reference"];
@@ -140,6 +141,24 @@ public static class BatchFileParser
                 RetryPolicy = ReadRetryPolicy(map),
                 MaxIterations = (int)Math.Min(iterations, 1000),
                 Shard = shard,
+                Budget = ReadBudget(map),
+            };
+        }
+
+        /// <summary>execution.budget: what the whole batch may spend; every item's agent turns count against it.</summary>
+        private Budgets.Budget ReadBudget(YamlMap execution)
+        {
+            if (execution.Mapping("budget") is not { } node)
+            {
+                return Budgets.Budget.None;
+            }
+            var map = file.Map(node, "budget", BudgetKeys);
+            var seconds = map.Number("time_sec", "a positive number of seconds", s => s > 0);
+            return new Budgets.Budget
+            {
+                Tokens = map.Integer("tokens", 1, "at least 1 token"),
+                CostUsd = map.Number("cost_usd", "a positive number of US dollars", c => c > 0),
+                Time = seconds is { } s ? TimeSpan.FromSeconds((double)s) : null,
             };
         }
 

@@ -36,12 +36,15 @@ public sealed record BatchItemContext
     public TimeSpan? Timeout { get; init; }
 
     public int MaxIterations { get; init; } = 1;
+
+    /// <summary>The batch's budget, shared by every item's turns; null: none.</summary>
+    public Budgets.BudgetPool? BudgetPool { get; init; }
 }
 
 /// <summary>What one attempt produced. The batch runner adds attempts, times, cost and the final status.</summary>
 public sealed record BatchItemOutcome
 {
-    /// <summary>Passed, Failed or Error (TimedOut and Cancelled are decided by the batch runner from the token).</summary>
+    /// <summary>Passed, Failed, Error or BudgetExceeded (TimedOut and Cancelled are decided by the batch runner from the token).</summary>
     public required BatchItemStatus Status { get; init; }
 
     public string? Error { get; init; }

@@ -30,6 +30,9 @@ public sealed record BatchJournalHeader
 
     public IReadOnlyList<BatchMetric> Metrics { get; init; } = BatchMetricsSettings.AllMetrics;
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The batch's budget for this run (file and command line); null when it has none.</summary>
+    public Budgets.Budget? Budget { get; init; }
 }
 
 /// <summary>

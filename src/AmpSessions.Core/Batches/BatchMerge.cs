@@ -64,6 +64,7 @@ public static class BatchMerge
             AllItems = first.Header.AllItems,
             Metrics = first.Header.Metrics,
             CreatedAt = journals.Min(j => j.Header.CreatedAt),
+            Budget = first.Header.Budget,
         };
         return new MergedJournal
         {

@@ -14,6 +14,8 @@ public enum BatchStatus
     Cancelled,
     /// <summary>The process running it died (killed, crashed); `batch resume` runs what did not finish.</summary>
     Interrupted,
+    /// <summary>The batch's budget (execution.budget or --budget-*) is spent: running items were stopped, the rest not started.</summary>
+    BudgetExceeded,
 }
 
 /// <summary>Where one item is; the last five are final for a run, and all but Cancelled are never run again.</summary>
@@ -31,13 +33,15 @@ public enum BatchItemStatus
     TimedOut,
     /// <summary>Stopped by `batch stop` (or Ctrl+C) before it finished; resume runs it again.</summary>
     Cancelled,
+    /// <summary>Stopped when the batch's budget was spent; what its agent did is committed on its branch.</summary>
+    BudgetExceeded,
 }
 
 public static class BatchItemStatuses
 {
     /// <summary>Finished for good: resume skips it and it never runs again.</summary>
     public static bool IsFinished(this BatchItemStatus status) =>
-        status is BatchItemStatus.Passed or BatchItemStatus.Failed or BatchItemStatus.Error or BatchItemStatus.TimedOut;
+        status is BatchItemStatus.Passed or BatchItemStatus.Failed or BatchItemStatus.Error or BatchItemStatus.TimedOut or BatchItemStatus.BudgetExceeded;
 }
 
 /// <summary>

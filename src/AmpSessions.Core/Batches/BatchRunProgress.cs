@@ -81,6 +81,7 @@ public sealed class BatchRunProgress(RunEventWriter events) : IProgress<BatchEve
     private static string Describe(BatchItemStatus status) => status switch
     {
         BatchItemStatus.TimedOut => "timed out",
+        BatchItemStatus.BudgetExceeded => "stopped by the budget",
         _ => status.ToString().ToLowerInvariant(),
     };
 }

@@ -77,7 +77,14 @@ public sealed class BatchRunner
     public async Task<BatchRunResult> RunAsync(BatchRunPlan plan, IProgress<BatchEvent>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        var run = new Run(this, plan, progress);
+        var budget = plan.Definition.Execution.Budget;
+        var finishedBefore = plan.Previous.Values.Where(p => p.Status.IsFinished()).ToList();
+        var pool = budget.IsEmpty ? null : new Budgets.BudgetPool(budget, clock, new Budgets.BudgetSpending
+        {
+            Tokens = finishedBefore.Sum(p => p.Tokens.Total),
+            CostUsd = finishedBefore.Any(p => p.CostUsd is not null) ? finishedBefore.Sum(p => p.CostUsd ?? 0) : null,
+        });
+        var run = new Run(this, plan, progress, pool);
         using var keepOpen = store.KeepOpen();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var pollEnd = new CancellationTokenSource();
@@ -108,10 +115,13 @@ public sealed class BatchRunner
         }
 
         var status = failure is not null ? BatchStatus.Interrupted
+            : pool?.Reached is not null ? BatchStatus.BudgetExceeded
             : run.Completed == plan.Items.Count ? BatchStatus.Completed
             : BatchStatus.Cancelled;
         var message = status switch
         {
+            BatchStatus.BudgetExceeded => $"The batch's budget is spent ({budget.Describe(pool!.Reached!.Value, pool.Spent)}): {run.Completed} of {plan.Items.Count} items finished, " +
+                $"{plan.Items.Count - run.Completed} not run.",
             BatchStatus.Interrupted => $"The batch stopped because recording failed: {failure!.Message}",
             BatchStatus.Cancelled => $"Stopped with {run.Completed} of {plan.Items.Count} items finished: resuming the batch runs the rest.",
             _ => null,
@@ -170,11 +180,14 @@ public sealed class BatchRunner
         private readonly List<BatchItemResult> ran = [];
         private int next = -1;
 
-        public Run(BatchRunner owner, BatchRunPlan plan, IProgress<BatchEvent>? progress)
+        private readonly Budgets.BudgetPool? pool;
+
+        public Run(BatchRunner owner, BatchRunPlan plan, IProgress<BatchEvent>? progress, Budgets.BudgetPool? pool)
         {
             this.owner = owner;
             this.plan = plan;
             this.progress = progress;
+            this.pool = pool;
             Pending = plan.Items.Where(i => !(plan.Previous.TryGetValue(i.Id, out var p) && p.Status.IsFinished())).ToList();
             var finished = plan.Items.Select(i => plan.Previous.GetValueOrDefault(i.Id)).Where(p => p is not null && p.Status.IsFinished()).ToList();
             Completed = finished.Count;
@@ -198,7 +211,8 @@ public sealed class BatchRunner
 
         public async Task WorkAsync(CancellationTokenSource stop)
         {
-            while (!stop.IsCancellationRequested)
+            // A spent budget starts no more items; the ones running are stopped by their turns' budgets.
+            while (!stop.IsCancellationRequested && pool?.Reached is null)
             {
                 var index = Interlocked.Increment(ref next);
                 if (index >= Pending.Count)
@@ -257,6 +271,7 @@ public sealed class BatchRunner
                     LogPath = Path.Combine(plan.LogDirectory, $"{item.Id}-{attempt}.log"),
                     Timeout = definition.Execution.Timeout,
                     MaxIterations = definition.Execution.MaxIterations,
+                    BudgetPool = pool,
                 };
                 var (status, outcome, error) = await AttemptAsync(item, context, stop).ConfigureAwait(false);
                 var endedAt = owner.clock.GetUtcNow();

@@ -18,6 +18,9 @@ public sealed record BatchRunRequest
     /// <summary>Overrides the file's execution.concurrency.</summary>
     public int? Concurrency { get; init; }
 
+    /// <summary>Limits that override the file's execution.budget, each one given (null fields keep the file's).</summary>
+    public Budgets.Budget? Budget { get; init; }
+
     /// <summary>The batch file's text when it is generated (an evaluation run), not read from <see cref="FilePath"/>; its folder anchors relative paths.</summary>
     public string? FileText { get; init; }
 
@@ -114,6 +117,25 @@ public sealed class BatchService
         var validation = request.FileText is { } text
             ? Expand(BatchFileParser.Parse(text, fullPath), request.Shard)
             : Validate(fullPath, request.Shard);
+        if (request.Budget is { } budget)
+        {
+            var file = validation.Definition.Execution.Budget;
+            validation = validation with
+            {
+                Definition = validation.Definition with
+                {
+                    Execution = validation.Definition.Execution with
+                    {
+                        Budget = Budgets.BudgetRules.Checked(new Budgets.Budget
+                        {
+                            Tokens = budget.Tokens ?? file.Tokens,
+                            CostUsd = budget.CostUsd ?? file.CostUsd,
+                            Time = budget.Time ?? file.Time,
+                        }),
+                    },
+                },
+            };
+        }
         var runner = runnerFactory(context, validation.Definition);
 
         var journalPath = request.JournalPath is { } given ? Path.GetFullPath(given) : null;
@@ -150,6 +172,7 @@ public sealed class BatchService
                 AllItems = validation.Items.Count,
                 Metrics = validation.Definition.Metrics.Collection,
                 CreatedAt = now,
+                Budget = validation.Definition.Execution.Budget.IsEmpty ? null : validation.Definition.Execution.Budget,
             });
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -285,7 +308,7 @@ public sealed class BatchService
         foreach (var format in validation.Definition.Metrics.ExportFormats)
         {
             var path = Path.Combine(BatchFolder(batch.Id), "report" + ReportFormats.Extension(format));
-            BatchReports.Write(StoredReport(current), format, path);
+            BatchReports.Write(StoredReport(current) with { Budget = validation.Definition.Execution.Budget.IsEmpty ? null : validation.Definition.Execution.Budget }, format, path);
             reports.Add(path);
         }
         return result with { Reports = reports };
@@ -378,7 +401,20 @@ public sealed class BatchService
         Metrics = MetricsOf(batch),
         Items = Store.Items(batch.Id),
         Source = batch.JournalPath,
+        Budget = BudgetOf(batch),
     };
+
+    private static Budgets.Budget? BudgetOf(BatchRecord batch)
+    {
+        try
+        {
+            return BatchFileParser.Parse(batch.FileText, batch.FilePath).Execution.Budget is { IsEmpty: false } budget ? budget : null;
+        }
+        catch (BatchFileException)
+        {
+            return null;
+        }
+    }
 
     // The report still works when the folders the file names are gone: it then shows every metric.
     private static IReadOnlyList<BatchMetric> MetricsOf(BatchRecord batch)

@@ -51,6 +51,8 @@ public sealed class SessionBatchItemRunner : IBatchItemRunner
                     Session = session.Id,
                     Notes = round == 1 ? null : "The check failed after the last turn; fix the work so it passes.",
                     Timeout = itemContext.Timeout,
+                    Prices = itemContext.Definition.Prices,
+                    BudgetPool = itemContext.BudgetPool,
                 }, cancellationToken: cancellationToken).ConfigureAwait(false);
                 iterations++;
                 tokens += last.Tokens;
@@ -69,7 +71,8 @@ public sealed class SessionBatchItemRunner : IBatchItemRunner
             var script = last?.ScriptRunId is { } runId ? context.Iterations.ListScriptRuns(session.Id).FirstOrDefault(r => r.Id == runId) : null;
             return new BatchItemOutcome
             {
-                Status = last is null || last.Status != IterationStatus.Succeeded ? BatchItemStatus.Error
+                Status = last?.Status == IterationStatus.BudgetExceeded ? BatchItemStatus.BudgetExceeded
+                    : last is null || last.Status != IterationStatus.Succeeded ? BatchItemStatus.Error
                     : last.ScriptPassed == false ? BatchItemStatus.Failed
                     : BatchItemStatus.Passed,
                 Error = last?.Status == IterationStatus.Succeeded ? (last.ScriptPassed == false ? $"`{item.ScriptCommand}` failed" : null) : last?.Error,

@@ -62,6 +62,10 @@ public enum Parameter
     Mode,
     Attempts,
     Keep,
+    BudgetTokens,
+    BudgetCost,
+    BudgetIterations,
+    BudgetTime,
 }
 
 /// <summary>A parameter with its value (null for a switch). A bare <see cref="Parameter"/> converts to a switch.</summary>

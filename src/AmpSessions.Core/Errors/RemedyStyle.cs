@@ -83,6 +83,10 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.Mode => "--mode",
             Parameter.Attempts => "--attempts",
             Parameter.Keep => "--keep",
+            Parameter.BudgetTokens => "--budget-tokens",
+            Parameter.BudgetCost => "--budget-cost",
+            Parameter.BudgetIterations => "--budget-iterations",
+            Parameter.BudgetTime => "--budget-time",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no command-line name"),
         };
 
@@ -167,6 +171,10 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.Mode => "-AgentMode",
             Parameter.Attempts => "-Attempts",
             Parameter.Keep => "-Keep",
+            Parameter.BudgetTokens => "-BudgetTokens",
+            Parameter.BudgetCost => "-BudgetCost",
+            Parameter.BudgetIterations => "-BudgetIterations",
+            Parameter.BudgetTime => "-BudgetTime",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no PowerShell name"),
         };
 

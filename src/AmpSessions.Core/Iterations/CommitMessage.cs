@@ -34,7 +34,8 @@ public static partial class CommitMessage
         return (lastSpace > room / 2 ? cut[..lastSpace] : cut).TrimEnd(' ', ',', ';', '.') + "…";
     }
 
-    public static string Compose(string summary, string sessionId, int iterationNumber, string? threadId)
+    /// <summary>The message: the amp: subject, then the session, iteration and thread trailers, and <paramref name="extra"/> (a budget mark).</summary>
+    public static string Compose(string summary, string sessionId, int iterationNumber, string? threadId, (string Name, string Value)? extra = null)
     {
         var message = new StringBuilder();
         message.Append(Prefix).Append(summary).Append("\n\n");
@@ -43,6 +44,10 @@ public static partial class CommitMessage
         if (!string.IsNullOrEmpty(threadId))
         {
             message.Append("Amp-Thread: ").Append(threadId).Append('\n');
+        }
+        if (extra is { } trailer)
+        {
+            message.Append(trailer.Name).Append(": ").Append(trailer.Value).Append('\n');
         }
         return message.ToString();
     }

@@ -17,6 +17,8 @@ public enum IterationStatus
     Cancelled,
     /// <summary>The agent ended without a result, or the orchestrating process died.</summary>
     Crashed,
+    /// <summary>A budget was reached during the turn: the agent was stopped and what it did committed.</summary>
+    BudgetExceeded,
 }
 
 /// <summary>One agent turn of a session, with what it cost and what it changed.</summary>

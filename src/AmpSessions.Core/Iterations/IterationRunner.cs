@@ -1,4 +1,5 @@
 using AmpSessions.Core.Agents;
+using AmpSessions.Core.Budgets;
 using AmpSessions.Core.Containment;
 using AmpSessions.Core.Errors;
 using AmpSessions.Core.Events;
@@ -24,6 +25,10 @@ public sealed record IterateRequest
     public TimeSpan? Timeout { get; init; }
     /// <summary>Skip the test script even when the session has one.</summary>
     public bool SkipScript { get; init; }
+    /// <summary>Prices the turn's tokens for cost budgets (a batch file's prices); null: none known.</summary>
+    public Batches.PriceTable? Prices { get; init; }
+    /// <summary>A batch's budget this turn also counts against.</summary>
+    public Budgets.BudgetPool? BudgetPool { get; init; }
 }
 
 /// <summary>Something that happened during an iteration, for live display.</summary>
@@ -72,6 +77,7 @@ public sealed partial class IterationRunner
         var contextText = await SessionContextFile.WriteAsync(session, worktree, commonDir, baseCommit, request.Notes, lastScript, cancellationToken).ConfigureAwait(false);
         var userPrompt = string.IsNullOrWhiteSpace(request.Prompt) ? session.Prompt : request.Prompt;
 
+        using var budget = TurnBudget.Start(context, session, request.Prices, request.BudgetPool, cancellationToken);
         // The row and the Running status come first, so a crash leaves a record repair can reconcile.
         var iteration = context.Iterations.InsertNext(new IterationRecord
         {
@@ -113,7 +119,11 @@ public sealed partial class IterationRunner
                 Timeout = request.Timeout ?? session.Timeout ?? AgentDefaults.Timeout,
                 Environment = session.AgentEnvironment,
                 TranscriptPath = transcript,
-            }, agentEvent => onEvent?.Invoke(new IterationAgentEvent(session.Id, agentEvent)), cancellationToken).ConfigureAwait(false);
+            }, agentEvent =>
+            {
+                budget.Observe(agentEvent);
+                onEvent?.Invoke(new IterationAgentEvent(session.Id, agentEvent));
+            }, budget.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -132,18 +142,18 @@ public sealed partial class IterationRunner
             ProtocolWarnings = turn.ProtocolWarnings,
             Summary = turn.Succeeded ? CommitMessage.Summary(turn.FinalMessage, iteration.Number) : null,
         };
-        iteration = await mainCheckout.FinishAsync(iteration, notifier).ConfigureAwait(false);
+        iteration = await mainCheckout.FinishAsync(budget.Judge(iteration, turn), notifier).ConfigureAwait(false);
         // Keep the thread only when it can be continued (a fresh thread that failed at once may not exist server-side).
         if (turn.ThreadId is not null && turn.Outcome is AgentOutcome.Succeeded or AgentOutcome.Failed or AgentOutcome.AwaitingInput)
         {
             session = session with { ThreadId = turn.ThreadId };
         }
 
-        if (turn.Succeeded && !request.NoCommit)
+        if ((turn.Succeeded || budget.StoppedTurn) && !request.NoCommit)
         {
             try
             {
-                iteration = await CommitAsync(session, worktree, iteration, onEvent, cancellationToken).ConfigureAwait(false);
+                iteration = await CommitAsync(session, worktree, iteration, budget.Trailer(iteration), onEvent, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -183,6 +193,7 @@ public sealed partial class IterationRunner
             AgentOutcome.Cancelled => (SessionStatus.Idle, "last iteration cancelled"),
             _ => (SessionStatus.Error, turn.Error),
         };
+        (sessionStatus, message) = budget.Verdict(iteration, sessionStatus, message, notifier);
         Finish(ref session, iteration, sessionStatus, message);
         NotifyOutcome(session, iteration, turn);
         return context.Iterations.List(session.Id).Single(i => i.Id == iteration.Id);
@@ -199,7 +210,8 @@ public sealed partial class IterationRunner
         context.Events.IterationFinished(session, iteration);
     }
 
-    private async Task<IterationRecord> CommitAsync(Session session, GitClient worktree, IterationRecord iteration, Action<IterationEvent>? onEvent, CancellationToken cancellationToken)
+    private async Task<IterationRecord> CommitAsync(Session session, GitClient worktree, IterationRecord iteration, (string Name, string Value)? trailer,
+        Action<IterationEvent>? onEvent, CancellationToken cancellationToken)
     {
         await worktree.StageAllAsync(cancellationToken).ConfigureAwait(false);
         if (!await worktree.HasStagedChangesAsync(cancellationToken).ConfigureAwait(false))
@@ -207,7 +219,7 @@ public sealed partial class IterationRunner
             return iteration;
         }
         var summary = iteration.Summary ?? $"iteration {iteration.Number}";
-        var commit = await worktree.CommitAsync(CommitMessage.Compose(summary, session.Id, iteration.Number, iteration.ThreadId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var commit = await worktree.CommitAsync(CommitMessage.Compose(summary, session.Id, iteration.Number, iteration.ThreadId, trailer), cancellationToken: cancellationToken).ConfigureAwait(false);
         var files = await worktree.DiffNameStatusAsync([commit + "^", commit], cancellationToken: cancellationToken).ConfigureAwait(false);
         onEvent?.Invoke(new IterationCommittedEvent(session.Id, commit, CommitMessage.Prefix + summary, files.Count));
         return iteration with { CommitSha = commit, ChangedFiles = files.Select(f => f.Path).ToArray() };
@@ -246,6 +258,12 @@ public sealed partial class IterationRunner
         if (session.Status == SessionStatus.Blocked)
         {
             throw Acknowledgement.BlockedError(session, "iterate");
+        }
+        if (session.Status == SessionStatus.BudgetExceeded)
+        {
+            throw new AmpSessionsException("AmpBudgetExceeded", ErrorKind.InvalidOperation,
+                $"Session {session.Id} has spent its budget ({session.StatusMessage ?? session.Budget.ToString()}), so it cannot iterate", session.Id,
+                remedy: $"raise it with {Invocation.Of(Operation.SetSession, session.Id, new Argument(Parameter.BudgetTokens, "<n>"))} (or {Parameter.BudgetCost}, {Parameter.BudgetIterations}, {Parameter.BudgetTime}; 0 removes a limit)");
         }
         if (reason is not null)
         {

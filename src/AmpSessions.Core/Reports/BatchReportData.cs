@@ -20,6 +20,9 @@ public sealed record BatchReportData
     /// <summary>Where the data came from (a journal or the store's batch), for the page's header.</summary>
     public string? Source { get; init; }
 
+    /// <summary>The batch's budget, when it had one: the report shows it beside what was spent.</summary>
+    public Budgets.Budget? Budget { get; init; }
+
     public bool Shows(BatchMetric metric) => Metrics.Contains(metric);
 
     /// <summary>Reads a journal (a batch's, or one written by merge).</summary>
@@ -38,6 +41,7 @@ public sealed record BatchReportData
             Items = items,
             MissingItems = journal.Header.ItemIds.Count(id => !known.Contains(id)),
             Source = journal.Path,
+            Budget = journal.Header.Budget,
         };
     }
 }

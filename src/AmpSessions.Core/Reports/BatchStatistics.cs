@@ -18,10 +18,11 @@ public sealed record ItemGroupStatistics
     public int Errors => Count(BatchItemStatus.Error);
     public int TimedOut => Count(BatchItemStatus.TimedOut);
     public int Cancelled => Count(BatchItemStatus.Cancelled);
+    public int BudgetExceeded => Count(BatchItemStatus.BudgetExceeded);
     public int NotRun => Count(BatchItemStatus.Pending) + Count(BatchItemStatus.Running);
 
     /// <summary>Finished items: the trials of the pass rate.</summary>
-    public int Trials => Passed + Failed + Errors + TimedOut;
+    public int Trials => Passed + Failed + Errors + TimedOut + BudgetExceeded;
 
     /// <summary>Null when nothing finished.</summary>
     public double? PassRate => Trials == 0 ? null : (double)Passed / Trials;

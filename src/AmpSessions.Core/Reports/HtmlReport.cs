@@ -20,6 +20,7 @@ public static class HtmlReport
         (BatchItemStatus.Error, "#7c3aed", "E", "error"),
         (BatchItemStatus.TimedOut, "#ea580c", "T", "timed out"),
         (BatchItemStatus.Cancelled, "#6b7280", "C", "cancelled"),
+        (BatchItemStatus.BudgetExceeded, "#b45309", "B", "budget spent"),
         (BatchItemStatus.Running, "#0ea5e9", "R", "running"),
         (BatchItemStatus.Pending, "#cbd5e1", "·", "not run"),
     ];
@@ -120,6 +121,10 @@ public static class HtmlReport
         if (data.Shows(BatchMetric.AvgIterations))
         {
             Card(html, "Iterations", o.MeanIterations is { } it ? it.ToString("0.0", CultureInfo.InvariantCulture) : "–", "mean per item");
+        }
+        if (data.Budget is { } budget)
+        {
+            Card(html, "Budget", budget.ToString(), $"spent {Compact(o.Tokens.Total)} tokens{(o.CostUsd is { } spent ? $", {Money(spent)}" : "")}; {N(o.BudgetExceeded)} stopped by it");
         }
         html.Append("</div></section>\n");
     }

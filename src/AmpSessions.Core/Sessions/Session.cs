@@ -70,6 +70,8 @@ public sealed record Session
     public bool NotificationsEnabled { get; init; } = true;
     /// <summary>The best-of-N group this session is an attempt of (`new --attempts N`); null for a lone session.</summary>
     public string? AttemptGroup { get; init; }
+    /// <summary>Limits on what the session may spend (tokens, cost, iterations, time); reaching one makes it BudgetExceeded.</summary>
+    public Budgets.Budget Budget { get; init; } = Budgets.Budget.None;
     /// <summary>The environment it runs in (see docs/CONFIGURATION.md); null: the configured default.</summary>
     public string? Environment { get; init; }
     /// <summary>The permission preset; null: its agent profile's, its environment's, or the configured default.</summary>

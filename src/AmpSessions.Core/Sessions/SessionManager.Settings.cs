@@ -78,6 +78,7 @@ public sealed partial class SessionManager
             Status = session.Status == SessionStatus.AwaitingInput && (update.AllowTools.Count > 0 || update.AllowAllTools == true) ? SessionStatus.Idle : session.Status,
             UpdatedAt = context.Now,
         };
+        session = Budgets.BudgetRules.AfterChange(context, session, update);
         context.Sessions.Update(session);
         return Task.FromResult(session);
     }

@@ -103,6 +103,7 @@ public sealed partial class SessionManager
             McpServers = request.McpServers,
             Skills = request.Skills,
             AttemptGroup = request.AttemptGroup,
+            Budget = Budgets.BudgetRules.Checked(request.Budget),
         };
         context.Sessions.Insert(session);
 
@@ -345,6 +346,7 @@ public sealed partial class SessionManager
             ChangedFiles = changes,
             RebaseInProgress = rebasing,
             ConflictedPaths = changes.Where(c => c.Kind == StatusEntryKind.Unmerged).Select(c => c.Path).ToArray(),
+            BudgetSpent = session.Budget.IsEmpty ? null : Budgets.BudgetSpending.Of(session, context.Iterations.List(session.Id), Batches.PriceTable.Empty),
         };
     }
 

@@ -42,6 +42,8 @@ public sealed record NewSessionRequest
     public bool SkipSetup { get; init; }
     /// <summary>The best-of-N group the session is an attempt of.</summary>
     public string? AttemptGroup { get; init; }
+    /// <summary>What the session may spend; see <see cref="Budgets.Budget"/>.</summary>
+    public Budgets.Budget Budget { get; init; } = Budgets.Budget.None;
 }
 
 /// <summary>A session with the live state of its branch and worktree.</summary>
@@ -62,6 +64,8 @@ public sealed record SessionState
     public bool HasUncommittedChanges => ChangedFiles.Count > 0;
     public bool RebaseInProgress { get; init; }
     public IReadOnlyList<string> ConflictedPaths { get; init; } = [];
+    /// <summary>What the session has spent, when it has a budget (cost only where a price applies).</summary>
+    public Budgets.BudgetSpending? BudgetSpent { get; init; }
 }
 
 /// <summary>Which changes a diff shows.</summary>

@@ -22,9 +22,16 @@ public sealed record SessionUpdate
     public IReadOnlyDictionary<string, string> AgentEnvironment { get; init; } = new Dictionary<string, string>();
     /// <summary>Forget the agent thread, so the next iteration starts a new one.</summary>
     public bool NewThread { get; init; }
+    /// <summary>Budget limits to change: null keeps one, 0 removes it.</summary>
+    public long? BudgetTokens { get; init; }
+    public decimal? BudgetCost { get; init; }
+    public int? BudgetIterations { get; init; }
+    public TimeSpan? BudgetTime { get; init; }
+
+    public bool ChangesBudget => BudgetTokens is not null || BudgetCost is not null || BudgetIterations is not null || BudgetTime is not null;
 
     public bool IsEmpty =>
         Name is null && Prompt is null && ScriptCommand is null && ModelOverride is null && AgentMode is null && Agent is null && Notes is null
         && McpConfig is null && Timeout is null && AllowAllTools is null && AllowTools.Count == 0 && DisallowTools.Count == 0
-        && NotificationsEnabled is null && AgentEnvironment.Count == 0 && !NewThread;
+        && NotificationsEnabled is null && AgentEnvironment.Count == 0 && !NewThread && !ChangesBudget;
 }

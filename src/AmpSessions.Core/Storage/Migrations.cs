@@ -193,6 +193,13 @@ internal static class Migrations
         ALTER TABLE iterations ADD COLUMN main_checkout_touched TEXT;
         ALTER TABLE iterations ADD COLUMN main_checkout_acknowledged_at TEXT;
         """,
+        // 6: a session's budget (tokens, US dollars as text, iterations, milliseconds)
+        """
+        ALTER TABLE sessions ADD COLUMN budget_tokens INTEGER;
+        ALTER TABLE sessions ADD COLUMN budget_cost TEXT;
+        ALTER TABLE sessions ADD COLUMN budget_iterations INTEGER;
+        ALTER TABLE sessions ADD COLUMN budget_time_ms INTEGER;
+        """,
     ];
 
     public static int LatestVersion => Steps.Length;
