@@ -68,6 +68,7 @@ internal static class EvalCommands
         var samples = new Option<int?>("--samples") { Description = "Independent attempts per agent and instance, for pass@k (default 1).", HelpName = "n" };
         var shard = ShardOption();
         var name = new Option<string?>("--name") { Description = "The run's name (default: eval and the file's name).", HelpName = "text" };
+        var budget = new BudgetOptions(changing: false, iterations: false);
         eval.Add("run", "Run agents on every instance, each in its own session, and grade each attempt per test with the hidden test patch.", async (p, output, ct) =>
         {
             var request = new EvaluationRunRequest
@@ -82,6 +83,7 @@ internal static class EvalCommands
                 Samples = Positive(p.GetValue(samples), "--samples") ?? 1,
                 Shard = p.GetValue(shard) is { } s ? BatchShard.Parse(s) : null,
                 Name = p.GetValue(name),
+                Budget = budget.Read(p) is { IsEmpty: false } limits ? limits : null,
             };
             var service = Service(p);
             var run = await WithFileErrors(() => BatchProgressDisplay.RunAsync(output, progress => service.RunAsync(request, progress, ct)));
@@ -89,7 +91,7 @@ internal static class EvalCommands
             return run.Status == BatchStatus.Completed ? CliApplication.Success
                 : ct.IsCancellationRequested ? CliApplication.Cancelled
                 : CliApplication.Failed;
-        }, instances, agent, repositories, testCommand, concurrency, timeout, attempts, samples, shard, name);
+        }, [instances, agent, repositories, testCommand, concurrency, timeout, attempts, samples, shard, name, .. budget.All]);
     }
 
     internal static void RenderRun(Output output, EvaluationRun run)

@@ -68,6 +68,9 @@ public sealed record EvaluationRunRequest
 
     /// <summary>The run's name; default: "eval" and the instances file's name.</summary>
     public string? Name { get; init; }
+
+    /// <summary>What the whole evaluation may spend (tokens, cost, time), as a batch budget; null: no limit.</summary>
+    public Budgets.Budget? Budget { get; init; }
 }
 
 /// <summary>One attempt of one agent at one instance, as `eval run` reports it.</summary>

@@ -58,7 +58,8 @@ public sealed class EvaluationService
         var file = RequireFile(request.InstancesFile);
         var text = BatchText(file, request.Name ?? "eval " + Path.GetFileName(file), request.Agents, request.Repositories, request.TestCommand,
             request.Concurrency, request.Timeout, request.MaxAttempts, request.Samples);
-        var result = await batches.RunAsync(new BatchRunRequest { FilePath = file, FileText = text, Shard = request.Shard, Concurrency = request.Concurrency }, progress, cancellationToken).ConfigureAwait(false);
+        var result = await batches.RunAsync(new BatchRunRequest { FilePath = file, FileText = text, Shard = request.Shard, Concurrency = request.Concurrency, Budget = request.Budget },
+            progress, cancellationToken).ConfigureAwait(false);
         return Run(result.BatchId);
     }
 
