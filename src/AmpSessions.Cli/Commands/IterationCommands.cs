@@ -1,3 +1,5 @@
+using System.Globalization;
+using AmpSessions.Core.Display;
 using System.CommandLine;
 using AmpSessions.Core.Agents;
 using AmpSessions.Core.Iterations;
@@ -110,8 +112,8 @@ internal static class IterationCommands
                     return;
                 }
                 output.Table(["#", "STATUS", "COMMIT", "TOKENS", "TOOLS", "TEST", "DURATION", "SUMMARY"],
-                    list.Select(i => (IReadOnlyList<string>)[i.Number.ToString(), i.Status.ToString(), Short(i.CommitSha), i.TotalTokens.ToString("N0"),
-                        string.Join(",", i.ToolCalls.Select(t => $"{t.Key}x{t.Value}")), Test(i.ScriptPassed), Seconds(i.Duration), i.Summary ?? i.Error ?? ""]));
+                    list.Select(i => (IReadOnlyList<string>)[i.Number.ToString(CultureInfo.InvariantCulture), i.Status.ToString(), Short(i.CommitSha), DisplayFormat.Tokens(i.Tokens),
+                        DisplayFormat.ToolCalls(i.ToolCalls), Test(i.ScriptPassed), Seconds(i.Duration), DisplayFormat.OneLine(i.Summary ?? i.Error)]));
             });
             return Task.FromResult(CliApplication.Success);
         }, session);
@@ -131,8 +133,8 @@ internal static class IterationCommands
                     return;
                 }
                 output.Table(["TIME", "COMMIT", "ITER", "TOKENS", "TEST", "DURATION", "SUBJECT", "FILES"],
-                    list.Select(e => (IReadOnlyList<string>)[e.Time.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"), e.ShortHash ?? "-",
-                        e.IterationNumber?.ToString() ?? "-", e.TotalTokens == 0 ? "-" : e.TotalTokens.ToString("N0"),
+                    list.Select(e => (IReadOnlyList<string>)[DisplayFormat.Time(e.Time), e.ShortHash ?? "-",
+                        e.IterationNumber?.ToString(CultureInfo.InvariantCulture) ?? "-", e.IterationNumber is null ? "-" : DisplayFormat.Tokens(e.Tokens),
                         e.TestResult switch { TestResult.Passed => "pass", TestResult.Failed => "FAIL", _ => "-" }, Seconds(e.Duration), e.Subject,
                         string.Join(" ", e.Files)]));
             });
@@ -151,10 +153,10 @@ internal static class IterationCommands
         {
             output.Line("  commit:  none (nothing changed, or --no-commit)");
         }
-        output.Line($"  tokens:  {i.Tokens.Input:N0} in, {i.Tokens.Output:N0} out, {i.Tokens.CacheCreation:N0} cache write, {i.Tokens.CacheRead:N0} cache read");
+        output.Line($"  tokens:  {DisplayFormat.TokenDetail(i.Tokens)}");
         if (i.ToolCalls.Count > 0)
         {
-            output.Line($"  tools:   {string.Join(", ", i.ToolCalls.Select(t => $"{t.Key} x{t.Value}"))}");
+            output.Line($"  tools:   {DisplayFormat.ToolCalls(i.ToolCalls)}");
         }
         if (i.ProtocolWarnings.Count > 0)
         {
@@ -176,7 +178,7 @@ internal static class IterationCommands
 
     private static string Test(bool? passed) => passed switch { true => "passed", false => "FAILED", null => "-" };
 
-    internal static string Seconds(TimeSpan? duration) => duration is { } d ? $"{d.TotalSeconds:0.0}s" : "-";
+    internal static string Seconds(TimeSpan? duration) => DisplayFormat.Duration(duration);
 
     /// <summary>Live progress of an iteration: what the agent says and does, and the test output.</summary>
     private sealed class LiveView(Output output)
