@@ -354,8 +354,7 @@ public sealed partial class SessionManager
         {
             return false;
         }
-        var worktrees = await Git(session.RepoRoot).ListWorktreesAsync(cancellationToken).ConfigureAwait(false);
-        return worktrees.Any(w => SamePath(w.Path, session.WorktreePath) && !w.IsPrunable);
+        return await Git(session.RepoRoot).IsRegisteredWorktreeAsync(session.WorktreePath, PathComparison, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The session's worktree, or a clear error when it is gone.</summary>
