@@ -1,43 +1,13 @@
 using System.Management.Automation;
-using System.Runtime.Loader;
 
 namespace AmpSessions.Module.Infrastructure;
 
 /// <summary>
-/// Runs when pwsh imports the module: teaches the load context that holds AmpSessions.dll where the
-/// module's managed and native dependencies are, and forgets it again when the module is removed.
+/// Runs when pwsh imports the module: puts the module's dependencies in a load context of their
+/// own (<see cref="DependencyLoadContext"/>), where the managed and native libraries beside
+/// AmpSessions.dll are found (pwsh's deps.json knows nothing of them).
 /// </summary>
-public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
+public sealed class ModuleInitializer : IModuleAssemblyInitializer
 {
-    private static readonly object Sync = new();
-    private static ModuleDependencyResolver? resolver;
-
-    public void OnImport()
-    {
-        lock (Sync)
-        {
-            // Import-Module may run this more than once (nested imports, -Force).
-            if (resolver is not null)
-            {
-                return;
-            }
-            var assembly = typeof(ModuleInitializer).Assembly;
-            resolver = new ModuleDependencyResolver(Path.GetDirectoryName(assembly.Location)!);
-            resolver.Attach(AssemblyLoadContext.GetLoadContext(assembly) ?? AssemblyLoadContext.Default);
-        }
-    }
-
-    public void OnRemove(PSModuleInfo psModuleInfo)
-    {
-        lock (Sync)
-        {
-            if (resolver is null)
-            {
-                return;
-            }
-            var assembly = typeof(ModuleInitializer).Assembly;
-            resolver.Detach(AssemblyLoadContext.GetLoadContext(assembly) ?? AssemblyLoadContext.Default);
-            resolver = null;
-        }
-    }
+    public void OnImport() => DependencyLoadContext.Install(Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!);
 }

@@ -69,7 +69,8 @@ public sealed class IterationCommandTests : IDisposable
 
         Assert.Equal(1, json.ExitCode);
         Assert.Equal("AwaitingInput", Json(json).GetProperty("status").GetString());
-        Assert.Contains("--allow-tool Bash", Json(json).GetProperty("error").GetString());
+        Assert.Contains("approval for Bash", Json(json).GetProperty("error").GetString());
+        Assert.Contains($"`amp-sessions set {id} --allow-tool <tool>` (or --allow-all-tools)", json.StandardError);
         Assert.Equal(1, text.ExitCode);
         Assert.Contains($"Iteration 2 of session {id}: AwaitingInput - The agent needs approval for Bash", text.StandardOutput);
         Assert.Equal("AwaitingInput", status.GetProperty("status").GetString());
@@ -141,7 +142,8 @@ public sealed class IterationCommandTests : IDisposable
         await bed.RunAsync("iterate", id, "--no-script");
         var passing = await bed.RunAsync("run", id, "--json");
 
-        Assert.Equal(1, failing.ExitCode);
+        // A failing test script is a result, not an error: exit 3, the same as iterate's (was 1, which iterate used for agent failures).
+        Assert.Equal(3, failing.ExitCode);
         Assert.StartsWith("checking\n", failing.StandardOutput);
         Assert.Matches(@"Script `echo checking; grep -q 'function greet' src/greet\.ts` failed \(exit 1\) in [0-9.]+s; log: .*script-1\.log", failing.StandardOutput);
         Assert.True(passing.ExitCode == 0, passing.ToString());
@@ -240,5 +242,24 @@ public sealed class IterationCommandTests : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal($"amp:{TestPaths.FakeAgent}", Json(result).GetProperty("agent").GetString());
         Assert.Single(bed.Invocations);
+    }
+
+    [Fact]
+    public async Task Iterate_and_run_agree_a_failing_test_script_exits_3_and_a_failed_agent_exits_1()
+    {
+        var id = await bed.NewSessionAsync("--script", "grep -q 'function nosuch' src/greet.ts");
+
+        var iterated = await bed.RunAsync("iterate", id, "--json");
+        var ran = await bed.RunAsync("run", id);
+        bed.Scenario = "agent-error";
+        var failed = await bed.RunAsync("iterate", id);
+
+        Assert.True(iterated.ExitCode == 3, iterated.ToString());
+        Assert.Equal("Succeeded", Json(iterated).GetProperty("status").GetString());
+        Assert.False(Json(iterated).GetProperty("scriptPassed").GetBoolean());
+        Assert.DoesNotContain("amp-sessions:", iterated.StandardError);
+        Assert.True(ran.ExitCode == 3, ran.ToString());
+        Assert.True(failed.ExitCode == 1, failed.ToString());
+        Assert.Contains($"amp-sessions: Iteration 2 of session {id} ended Failed", failed.StandardError);
     }
 }

@@ -577,6 +577,16 @@ Describe 'Batches' -Tag CI {
         $batch.Items.SessionId | Select-Object -Unique | Should -HaveCount 2
         $run.Passed | Should -Be 2
         (Get-AmpBatch -Id 'tiny' -DataPath $Data).Id | Should -Be $run.BatchId
+        # The same batch file run again (the README's nightly case): its name means the latest run.
+        Push-Location -LiteralPath $Temp
+        try {
+            $again = Start-AmpBatch -Path ./tiny.yaml -Concurrency 1 -DataPath $Data -ProgressAction SilentlyContinue
+        }
+        finally {
+            Pop-Location
+        }
+        (Get-AmpBatch -Id 'tiny' -DataPath $Data).Id | Should -Be $again.BatchId
+        (Get-AmpBatch -Id $run.BatchId -DataPath $Data).Id | Should -Be $run.BatchId
         (Get-AmpBatch -DataPath $Data).Id | Should -Contain $run.BatchId
         (Get-CommandError { Get-AmpBatch -Id 'no-such-batch' -DataPath $Data }).FullyQualifiedErrorId | Should -BeLike 'AmpBatchNotFound,*'
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AmpSessions.Core.Display;
+using AmpSessions.Core.Errors;
 using System.CommandLine;
 using AmpSessions.Core.Agents;
 using AmpSessions.Core.Iterations;
@@ -75,12 +76,13 @@ internal static class IterationCommands
                 Timeout = p.GetValue(timeout),
             }, live.Show, ct);
             output.Result(iteration, i => RenderIteration(i, output));
-            return iteration.Status switch
+            var verdict = Verdicts.Of(iteration);
+            if (verdict == Verdict.Failed)
             {
-                IterationStatus.Succeeded => CliApplication.Success,
-                IterationStatus.Cancelled => CliApplication.Cancelled,
-                _ => CliApplication.Failed,
-            };
+                // The same error the module writes, in the CLI's words: what went wrong and what to do.
+                output.Note($"amp-sessions: {new IterationFailedException(iteration).Render(RemedyStyle.CommandLine)}");
+            }
+            return CliApplication.ExitCode(verdict);
         }, session, notes, prompt, noCommit, noScript, timeout);
     }
 
@@ -93,7 +95,12 @@ internal static class IterationCommands
             var run = await new ScriptRunner(OpenContext(p)).RunAsync(p.GetValue(session)!,
                 line => (output.IsJson ? Console.Error : Console.Out).WriteLine(line.Text), p.GetValue(timeout), ct);
             output.Result(run, r => output.Line($"Script `{r.Command}` {r.Status.ToString().ToLowerInvariant()}{(r.ExitCode is { } code ? $" (exit {code})" : "")} in {Seconds(r.Duration)}; log: {r.OutputPath}"));
-            return run.Passed ? CliApplication.Success : CliApplication.Failed;
+            var verdict = Verdicts.Of(run);
+            if (verdict == Verdict.Failed)
+            {
+                output.Note($"amp-sessions: {new ScriptRunFailedException(run).Render(RemedyStyle.CommandLine)}");
+            }
+            return CliApplication.ExitCode(verdict);
         }, session, timeout);
     }
 

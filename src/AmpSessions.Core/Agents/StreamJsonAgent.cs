@@ -69,7 +69,7 @@ public sealed class StreamJsonAgent : IAgent
                 });
             }
             stopwatch.Stop();
-            return Judge(process, state, stopwatch.Elapsed, secrets, environment, request.SessionId);
+            return Judge(process, state, stopwatch.Elapsed, secrets, environment, request.Timeout);
         }
         finally
         {
@@ -148,7 +148,7 @@ public sealed class StreamJsonAgent : IAgent
         return LineDecision.Continue;
     }
 
-    private static AgentTurnResult Judge(ProcessResult process, TurnState state, TimeSpan duration, IReadOnlyCollection<string> secrets, IReadOnlyDictionary<string, string?> environment, string? sessionId)
+    private static AgentTurnResult Judge(ProcessResult process, TurnState state, TimeSpan duration, IReadOnlyCollection<string> secrets, IReadOnlyDictionary<string, string?> environment, TimeSpan? limit)
     {
         AgentTurnResult With(AgentOutcome outcome, string? error, IReadOnlyList<string>? blocked = null) => new()
         {
@@ -175,7 +175,7 @@ public sealed class StreamJsonAgent : IAgent
         }
         if (process.TimedOut)
         {
-            return With(AgentOutcome.TimedOut, $"The agent did not finish within {Describe(duration)} and was stopped; raise the session's timeout if the task needs longer.");
+            return With(AgentOutcome.TimedOut, $"The agent did not finish within {Describe(limit ?? duration)} and was stopped; raise the session's timeout if the task needs longer.");
         }
         if (state.Result is { } result)
         {
@@ -184,12 +184,11 @@ public sealed class StreamJsonAgent : IAgent
                 return With(AgentOutcome.Succeeded, null);
             }
             var error = result.Error ?? result.Result ?? result.Subtype ?? "the agent reported an error";
-            var sessionName = sessionId ?? "<session>";
             if (error.Contains(ApprovalMarker, StringComparison.OrdinalIgnoreCase))
             {
                 var blocked = BlockedTools(error);
                 return With(AgentOutcome.AwaitingInput,
-                    $"The agent needs approval for {string.Join(", ", blocked)}, which it cannot ask for in execute mode: allow {(blocked.Count == 1 ? "it" : "them")} with `amp-sessions set {sessionName} --allow-tool {blocked.FirstOrDefault() ?? "<tool>"}` (or --allow-all-tools), then iterate again.",
+                    $"The agent needs approval for {string.Join(", ", blocked)}, which it cannot ask for in execute mode; allow {(blocked.Count == 1 ? "it" : "them")} in the session's settings (allowed tools), then iterate again.",
                     blocked);
             }
             if (error.Contains("User cancelled", StringComparison.OrdinalIgnoreCase))
@@ -238,7 +237,13 @@ public sealed class StreamJsonAgent : IAgent
     }
 
     private static string Describe(TimeSpan duration) =>
-        duration.TotalMinutes >= 1 ? $"{duration.TotalMinutes:0.#} minutes" : $"{duration.TotalSeconds:0.#} seconds";
+        duration.TotalMinutes >= 1 ? Unit(duration.TotalMinutes, "minute") : Unit(duration.TotalSeconds, "second");
+
+    private static string Unit(double value, string noun)
+    {
+        var text = value.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+        return $"{text} {noun}{(text == "1" ? "" : "s")}";
+    }
 
     private static string FirstLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
 

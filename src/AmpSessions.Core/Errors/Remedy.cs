@@ -50,6 +50,7 @@ public enum Parameter
     Output,
     Editor,
     DataDirectory,
+    Timeout,
     /// <summary>The file an operation reads (a batch file): positional on the command line.</summary>
     Path,
 }

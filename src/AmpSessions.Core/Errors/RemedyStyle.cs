@@ -80,6 +80,7 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.Editor => "--editor",
             Parameter.DataDirectory => "--data-dir",
             Parameter.Path => "<file>",
+            Parameter.Timeout => "--timeout",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no command-line name"),
         };
 
@@ -158,6 +159,7 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.Editor => "-Editor",
             Parameter.DataDirectory => "-DataPath",
             Parameter.Path => "-Path",
+            Parameter.Timeout => "-Timeout",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no PowerShell name"),
         };
 

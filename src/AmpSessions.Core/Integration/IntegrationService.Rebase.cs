@@ -70,7 +70,7 @@ public sealed partial class IntegrationService
         journal.Write(w.GitDir);
         Save(session with { StatusMessage = $"rebasing onto {target} (backup {backupRef}); if interrupted, continue or abort the rebase" });
         var result = await w.Worktree.RunAsync([.. RebaseConfiguration, "rebase", "--empty=drop", "--onto", targetTip, basePoint.ForkPoint],
-            allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+            allowFailure: true, extraEnvironment: await w.Worktree.GetIdentityFallbackAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
         return await AfterGitRebaseAsync(w, journal, result, starting: true, cancellationToken).ConfigureAwait(false);
     }
 
@@ -103,7 +103,8 @@ public sealed partial class IntegrationService
                     $"{Describe(withMarkers)} in session {w.Session.Id} still contain{(withMarkers.Length == 1 ? "s" : "")} conflict markers (lines starting <<<<<<< or >>>>>>>)", withMarkers,
                     remedy: $"edit them to the content you want, `git add` them, then run {Invocation.Of(Operation.Rebase, w.Session.Id, Parameter.Continue)} again");
             }
-            var result = await w.Worktree.RunAsync(["rebase", "--continue"], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var result = await w.Worktree.RunAsync(["rebase", "--continue"], allowFailure: true,
+                extraEnvironment: await w.Worktree.GetIdentityFallbackAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
             return await AfterGitRebaseAsync(w, journal, result, starting: false, cancellationToken).ConfigureAwait(false);
         }
     }
