@@ -7,6 +7,7 @@ namespace AmpSessions.Module.Commands;
 /// <summary>Runs one agent turn per session: the agent works in the worktree, what changed is committed as `amp: summary`, then the test script runs.</summary>
 [Cmdlet(VerbsLifecycle.Invoke, Nouns.Iteration, SupportsShouldProcess = true, DefaultParameterSetName = IdParameterSet)]
 [OutputType(typeof(IterationRecord))]
+[OutputType(typeof(Job))]
 public sealed class InvokeAmpIterationCommand : AmpJobCmdlet
 {
     /// <summary>Notes for this turn, added to the session context the agent reads.</summary>

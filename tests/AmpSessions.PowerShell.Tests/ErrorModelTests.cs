@@ -26,11 +26,14 @@ public sealed class ErrorModelTests : IDisposable
     {
         var id = NewSession("agent-error");
 
-        var (output, errors) = host.InvokeWithErrors("Invoke-AmpIteration -Id $Id -DataPath $Data; \"after: $?\"", ("Id", id));
+        var (output, errors) = host.InvokeWithErrors("Invoke-AmpIteration -Id $Id -DataPath $Data -WarningVariable warnings; \"after: $?\"; $warnings", ("Id", id));
 
         var record = output.First();
+        var warning = output.Last().ToString();
+        Assert.StartsWith($"Iteration 1 of session {id} ended Failed: ", warning);
+        Assert.False(warning.EndsWith("..", StringComparison.Ordinal), warning);
         Assert.Equal("Failed", record.Properties["Status"].Value.ToString());
-        Assert.Equal("after: False", output.Last().ToString());
+        Assert.Equal("after: False", output[^2].ToString());
         var error = Assert.Single(errors);
         Assert.StartsWith("AmpIterationFailed,", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.ResourceUnavailable, error.CategoryInfo.Category);

@@ -97,6 +97,19 @@ Describe 'The AmpSessions module' -Tag CI {
             @($help.Parameters.Parameter).Count | Should -BeGreaterThan 0 -Because "$name documents its parameters"
         }
         Get-Help -Name about_AmpSessions | Out-String | Should -Match 'SHORT DESCRIPTION'
+        # The about topic points only to what a Gallery install has: itself, the cmdlets' help, or the web.
+        Get-Help -Name about_AmpSessions | Out-String | Should -Not -Match '(?<!/docs/)\b[A-Z]+\.md\b'
+        foreach ($name in $ExpectedCommands) {
+            # A remark ends with a blank line before the next example's title (it ran into it before).
+            $lines = (Get-Help -Name $name -Examples | Out-String -Width 200) -split "`r?`n"
+            for ($i = 1; $i -lt $lines.Count; $i++) {
+                if ($lines[$i] -match '^\s*-+ Example \d+') { $lines[$i - 1].Trim() | Should -BeNullOrEmpty -Because "$name example title '$($lines[$i].Trim())' follows a blank line" }
+            }
+            # -AsJob cmdlets say that they return a job.
+            if ((Get-Command $name).Parameters.ContainsKey('AsJob')) {
+                (Get-Command $name).OutputType.Name | Should -Contain 'System.Management.Automation.Job'
+            }
+        }
     }
 }
 

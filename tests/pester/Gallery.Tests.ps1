@@ -34,6 +34,7 @@ Describe 'The Gallery round trip' -Tag CI {
         }
         $publish = @"
 `$ErrorActionPreference = 'Stop'
+`$PSStyle.OutputRendering = 'PlainText'
 `$source = Join-Path '$Temp' 'source/AmpSessions'
 New-Item -ItemType Directory -Path `$source -Force | Out-Null
 Copy-Item -Path (Join-Path '$Staged' '*') -Destination `$source -Recurse
@@ -45,6 +46,7 @@ Install-PSResource -Name AmpSessions -Repository AmpLocal -Scope CurrentUser -Tr
 "@
         $use = @"
 `$ErrorActionPreference = 'Stop'
+`$PSStyle.OutputRendering = 'PlainText'
 Import-Module AmpSessions
 `$module = Get-Module AmpSessions
 `$repo = Join-Path '$Temp' 'repo'
@@ -59,7 +61,11 @@ git -C `$repo -c user.name=Test -c user.email=test@example.com commit --quiet -m
 "iteration: `$(`$iteration.Status) `$(`$iteration.CommitSha -ne `$null)"
 "@
         $saved = @{}
-        foreach ($name in $environment.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $environment[$name]) }
+        foreach ($name in $environment.Keys) {
+            $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+            # PowerShell passes $null to a [string] parameter as '', which would set the variable empty instead of removing it.
+            if ($null -eq $environment[$name]) { Remove-Item -LiteralPath "Env:$name" -ErrorAction Ignore } else { Set-Item -LiteralPath "Env:$name" -Value $environment[$name] }
+        }
         try {
             $installed = & $Pwsh -NoLogo -NoProfile -NonInteractive -Command $publish 2>&1
             $LASTEXITCODE | Should -Be 0 -Because "publish and install: $installed"
@@ -67,7 +73,9 @@ git -C `$repo -c user.name=Test -c user.email=test@example.com commit --quiet -m
             $LASTEXITCODE | Should -Be 0 -Because "import by name and iterate: $used"
         }
         finally {
-            foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+            foreach ($name in $saved.Keys) {
+                if ($null -eq $saved[$name]) { Remove-Item -LiteralPath "Env:$name" -ErrorAction Ignore } else { Set-Item -LiteralPath "Env:$name" -Value $saved[$name] }
+            }
         }
         "$($installed | Select-Object -Last 1)" | Should -BeLike "$($cleanHome.FullName)*"
         $used | Should -Contain "iteration: Succeeded True"
