@@ -44,6 +44,8 @@ public static class CliApplication
         DemoCommands.AddTo(root);
         IntegrationCommands.AddTo(root);
         BatchCommands.AddTo(root);
+        ConfigCommands.AddTo(root);
+        EvalCommands.AddTo(root);
         return root;
     }
 

@@ -20,6 +20,7 @@ public sealed class StagedFolderTests(StagedModule module)
         "SQLitePCLRaw.provider.e_sqlite3.dll",
         "YamlDotNet.dll",
         "CliWrap.dll",
+        "Microsoft.Extensions.FileSystemGlobbing.dll",
         "LibGit2Sharp.dll",
         "runtimes/linux-x64/native/libgit2-5853918.so",
         "runtimes/linux-arm64/native/libgit2-5853918.so",

@@ -81,6 +81,7 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.DataDirectory => "--data-dir",
             Parameter.Path => "<file>",
             Parameter.Timeout => "--timeout",
+            Parameter.Mode => "--mode",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no command-line name"),
         };
 
@@ -102,6 +103,7 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.ResumeBatch => "batch resume",
             Operation.StopBatch => "batch stop",
             Operation.ValidateBatch => "batch validate",
+            Operation.ValidateConfig => "config validate",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no command-line name"),
         };
 
@@ -160,6 +162,7 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.DataDirectory => "-DataPath",
             Parameter.Path => "-Path",
             Parameter.Timeout => "-Timeout",
+            Parameter.Mode => "-AgentMode",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no PowerShell name"),
         };
 
@@ -182,6 +185,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.ResumeBatch => "Resume-AmpBatch",
             Operation.StopBatch => "Stop-AmpBatch",
             Operation.ValidateBatch => "Test-AmpBatch",
+            // Get-AmpConfig writes one error per problem of an invalid file.
+            Operation.ValidateConfig => "Get-AmpConfig",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no cmdlet"),
         };
 

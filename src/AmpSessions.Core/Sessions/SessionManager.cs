@@ -97,6 +97,10 @@ public sealed partial class SessionManager
             ToolboxPaths = request.ToolboxPaths,
             AgentEnvironment = request.AgentEnvironment,
             NotificationsEnabled = request.NotificationsEnabled,
+            Environment = NullIfBlank(request.Environment),
+            Preset = NullIfBlank(request.Preset),
+            McpServers = request.McpServers,
+            Skills = request.Skills,
         };
         context.Sessions.Insert(session);
 

@@ -156,6 +156,26 @@ internal static class Migrations
         """
         ALTER TABLE iterations ADD COLUMN protocol_warnings TEXT NOT NULL DEFAULT '[]';
         """,
+        // 3: an evaluation item's per-test grade (JSON: resolution, each listed test's outcome, the patch and test output paths)
+        """
+        ALTER TABLE batch_items ADD COLUMN grade_json TEXT;
+        """,
+        // 4: configuration: a session's environment, preset and port block; what each iteration ran with; templates as configuration
+        """
+        ALTER TABLE sessions ADD COLUMN environment TEXT;
+        ALTER TABLE sessions ADD COLUMN preset TEXT;
+        ALTER TABLE sessions ADD COLUMN port_first INTEGER;
+        ALTER TABLE sessions ADD COLUMN port_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE sessions ADD COLUMN skills TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE iterations ADD COLUMN environment TEXT;
+        ALTER TABLE iterations ADD COLUMN preset TEXT;
+        ALTER TABLE iterations ADD COLUMN permissions TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE templates ADD COLUMN environment TEXT;
+        ALTER TABLE templates ADD COLUMN agent TEXT;
+        ALTER TABLE templates ADD COLUMN preset TEXT;
+        ALTER TABLE templates ADD COLUMN mcp_servers TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE templates ADD COLUMN setup TEXT;
+        """,
     ];
 
     public static int LatestVersion => Steps.Length;
