@@ -31,6 +31,11 @@ public sealed class StreamJsonAgent : IAgent
         // agent, test doubles, wrappers) are judged by what they print.
         if (Spec.Dialect == AgentDialect.Amp && request.CheckCredentials && IsAmpItself(Spec.Program) && !AgentCommandLine.AmpCredentialsAvailable(environment))
         {
+            // A program that is not there is "not found", whatever else is missing (-Agent amp:/no/such/amp).
+            if (ExecutableLocator.Find(Spec.Program) is null)
+            {
+                throw NotFound();
+            }
             return NotLoggedIn(TimeSpan.Zero, null);
         }
         var secrets = new List<string>(SecretRedactor.SecretsFromEnvironment());
@@ -61,12 +66,7 @@ public sealed class StreamJsonAgent : IAgent
             }
             catch (ExecutableNotFoundException)
             {
-                throw new ExecutableNotFoundException(Spec.Program, Spec.Dialect switch
-                {
-                    AgentDialect.Amp => $"install the Amp CLI (npm install -g @ampcode/amp) and put it on PATH, or choose another agent with {Parameter.Agent}",
-                    AgentDialect.Claude => $"install Claude Code and put it on PATH, or choose another agent with {Parameter.Agent}",
-                    _ => $"check the agent command configured for the session ({Parameter.Agent})",
-                });
+                throw NotFound();
             }
             stopwatch.Stop();
             return Judge(process, state, stopwatch.Elapsed, secrets, environment, request.Timeout);
@@ -208,6 +208,13 @@ public sealed class StreamJsonAgent : IAgent
         return With(AgentOutcome.Crashed,
             $"The agent ended without a result (exit {process.ExitCode}){(tail.Length == 0 ? "" : ": " + tail.ReplaceLineEndings(" | "))}");
     }
+
+    private ExecutableNotFoundException NotFound() => new(Spec.Program, Spec.Dialect switch
+    {
+        AgentDialect.Amp => (FormattableString)$"install the Amp CLI (npm install -g @ampcode/amp) and put it on PATH, or choose another agent with {Parameter.Agent}",
+        AgentDialect.Claude => $"install Claude Code and put it on PATH, or choose another agent with {Parameter.Agent}",
+        _ => $"check the agent command configured for the session ({Parameter.Agent})",
+    });
 
     private static AgentTurnResult NotLoggedIn(TimeSpan duration, string? threadId) => new()
     {

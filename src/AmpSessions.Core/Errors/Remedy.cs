@@ -12,6 +12,7 @@ public enum Operation
     NewSession,
     SetSession,
     Iterate,
+    ListIterations,
     Commit,
     Rebase,
     Cleanup,

@@ -45,12 +45,15 @@ public sealed partial class IntegrationService
             throw new AmpSessionsException("AmpOntoBranchInvalid", ErrorKind.InvalidArgument,
                 $"'{target}' is the session's own branch: rebase onto another branch.", target);
         }
-        var (tip, basePoint, _) = await RequireChangeAsync(w, "AmpNothingToRebase", "rebase", allowMissingBase: retarget, cancellationToken).ConfigureAwait(false);
-        var targetTip = retarget
+        // What was asked is checked before what the session has: a misspelt -Onto is "no such branch",
+        // not "nothing to rebase".
+        var retargetTip = retarget
             ? await w.Repo.ResolveCommitAsync("refs/heads/" + target, cancellationToken).ConfigureAwait(false)
               ?? throw new AmpSessionsException("AmpOntoBranchNotFound", ErrorKind.NotFound,
                   $"There is no branch '{target}' in '{session.RepoRoot}': rebase onto an existing local branch.", target)
-            : basePoint.BaseTip!;
+            : null;
+        var (tip, basePoint, _) = await RequireChangeAsync(w, "AmpNothingToRebase", "rebase", allowMissingBase: retarget, cancellationToken).ConfigureAwait(false);
+        var targetTip = retargetTip ?? basePoint.BaseTip!;
         await RequireCleanAsync(w, "rebase", cancellationToken).ConfigureAwait(false);
         if (basePoint.ForkPoint == targetTip)
         {
