@@ -17,7 +17,7 @@ public static class IterationLookup
         var missing = numbers.Distinct().Where(n => found.All(i => i.Number != n))
             .Select(n => new AmpSessionsException("AmpIterationNotFound", ErrorKind.NotFound,
                 last == 0 ? $"Session {sessionId} has no iterations yet, so there is no iteration {n}" : $"Session {sessionId} has no iteration {n} (its iterations are 1 to {last})",
-                n, remedy: last == 0 ? null : $"see them with {Invocation.Of(Operation.ListIterations, sessionId)}"))
+                n, remedy: last == 0 ? null : (FormattableString)$"see them with {Invocation.Of(Operation.ListIterations, sessionId)}"))
             .ToList();
         return (found, missing);
     }
