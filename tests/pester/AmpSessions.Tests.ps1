@@ -286,7 +286,8 @@ Describe 'Iterations, integration and templates' -Tag CI {
         $listed = @($session | Get-AmpIteration -DataPath $Data)
         $listed.Count | Should -Be 1
         $listed[0].CommitSha | Should -Be $iteration.CommitSha
-        Get-AmpIteration -Id $session.Id -Number 2 -DataPath $Data | Should -BeNullOrEmpty
+        # A number the session does not have is an error now (issue 9: it returned nothing silently).
+        (Get-CommandError { Get-AmpIteration -Id $session.Id -Number 2 -DataPath $Data }).FullyQualifiedErrorId | Should -BeLike 'AmpIterationNotFound,*'
 
         $run = $session | Invoke-AmpScript -Timeout '00:02:00' -DataPath $Data -InformationVariable lines
         $run | Should -BeOfType ([AmpSessions.Core.Scripts.ScriptRun])

@@ -27,6 +27,22 @@ public static class PwshProcess
         return File.Exists(path) ? path : throw new InvalidOperationException($"The pinned pwsh was not found ({path}): run `dotnet tool restore` in {TestEnvironment.RepositoryRoot}.");
     });
 
+    /// <summary>Starts pwsh on a script and returns at once (output is read and dropped), for tests that stop or kill it.</summary>
+    public static Process Start(string script, string workingDirectory)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { PwshAssembly.Value, "-NoLogo", "-NoProfile", "-NonInteractive", "-Command", $"$ErrorActionPreference = 'Stop'; {script}" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
     public static Result Run(string script, string workingDirectory, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
     {
         var start = new ProcessStartInfo("dotnet")
