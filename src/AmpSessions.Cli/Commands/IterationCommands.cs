@@ -76,6 +76,11 @@ internal static class IterationCommands
                 Timeout = p.GetValue(timeout),
             }, live.Show, ct);
             output.Result(iteration, i => RenderIteration(i, output));
+            // The turn may have gone well, but the session now waits for a person.
+            if (iteration.MainCheckoutTouched is not null)
+            {
+                return CliApplication.Failed;
+            }
             var verdict = Verdicts.Of(iteration);
             if (verdict == Verdict.Failed)
             {
@@ -170,6 +175,10 @@ internal static class IterationCommands
             output.Line($"  protocol warnings: {string.Join("; ", i.ProtocolWarnings)}");
         }
         output.Line($"  tests:   {Test(i.ScriptPassed)}   duration: {Seconds(i.Duration)}");
+        if (i.MainCheckoutTouched is { } touched)
+        {
+            output.Line($"  MAIN CHECKOUT CHANGED: {string.Join(", ", touched)}{(i.MainCheckoutAcknowledgedAt is null ? $" (session Blocked: check it, then amp-sessions ack {i.SessionId})" : " (acknowledged)")}");
+        }
         if (i.TranscriptPath is not null)
         {
             output.Line($"  transcript: {i.TranscriptPath}");

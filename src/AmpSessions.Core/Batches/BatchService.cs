@@ -1,3 +1,4 @@
+using AmpSessions.Core.Events;
 using System.Diagnostics;
 using AmpSessions.Core.Errors;
 using AmpSessions.Core.Reports;
@@ -243,7 +244,7 @@ public sealed class BatchService
             LogDirectory = Directory.CreateDirectory(Path.Combine(BatchFolder(batch.Id), "logs")).FullName,
             Concurrency = batch.Concurrency ?? validation.Definition.Execution.Concurrency,
         };
-        var result = await new BatchRunner(Store, runner, context.Clock, runnerOptions).RunAsync(plan, progress, cancellationToken).ConfigureAwait(false);
+        var result = await new BatchRunner(Store, runner, context.Clock, runnerOptions).RunAsync(plan, context.Events.Recording(progress), cancellationToken).ConfigureAwait(false);
         var reports = new List<string>();
         foreach (var format in validation.Definition.Metrics.ExportFormats)
         {

@@ -82,6 +82,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.Path => "<file>",
             Parameter.Timeout => "--timeout",
             Parameter.Mode => "--mode",
+            Parameter.Attempts => "--attempts",
+            Parameter.Keep => "--keep",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no command-line name"),
         };
 
@@ -105,6 +107,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.StopBatch => "batch stop",
             Operation.ValidateBatch => "batch validate",
             Operation.ValidateConfig => "config validate",
+            Operation.Acknowledge => "ack",
+            Operation.CompareAttempts => "attempts",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no command-line name"),
         };
 
@@ -164,6 +168,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.Path => "-Path",
             Parameter.Timeout => "-Timeout",
             Parameter.Mode => "-AgentMode",
+            Parameter.Attempts => "-Attempts",
+            Parameter.Keep => "-Keep",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no PowerShell name"),
         };
 
@@ -189,6 +195,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.ValidateBatch => "Test-AmpBatch",
             // Get-AmpConfig writes one error per problem of an invalid file.
             Operation.ValidateConfig => "Get-AmpConfig",
+            Operation.Acknowledge => "Unblock-AmpSession",
+            Operation.CompareAttempts => "Select-AmpAttempt",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no cmdlet"),
         };
 
