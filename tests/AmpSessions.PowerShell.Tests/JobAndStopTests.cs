@@ -38,9 +38,18 @@ public sealed class JobAndStopTests : IDisposable
         var deadline = Stopwatch.StartNew();
         while (true)
         {
-            var ids = File.Exists(record)
-                ? File.ReadAllLines(record).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("pid").GetInt32()).ToArray()
-                : [];
+            int[] ids;
+            try
+            {
+                ids = File.Exists(record)
+                    ? File.ReadAllLines(record).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("pid").GetInt32()).ToArray()
+                    : [];
+            }
+            catch (IOException)
+            {
+                // The fake agent holds the record file locked while it writes its line: read again.
+                ids = [];
+            }
             if (ids.Length >= count)
             {
                 return ids;
