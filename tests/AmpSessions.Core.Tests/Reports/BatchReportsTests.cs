@@ -92,7 +92,7 @@ public sealed class BatchReportsTests : IDisposable
         Assert.Contains($"href=\"{fastLog}\"", html);
         Assert.True(File.Exists(Path.Combine(temp.Path, fastLog)));
         Assert.Equal(11 * 2, CountOf(html, "href=\"logs/")); // each item that ran: matrix cell + table row
-        Assert.Equal(12, CountOf(html, "class=\"cell\" style=") - 7); // 12 item cells + 7 legend swatches
+        Assert.Equal(12, CountOf(html, "class=\"cell\" style=") - 8); // 12 item cells + 8 legend swatches (one per status, BudgetExceeded included)
     }
 
     [Fact]
