@@ -142,8 +142,10 @@ Describe 'Budgets' -Tag CI {
             @{ sleepMs = 20000 })
         $session = New-AmpSession -Name 'Budgeted' -Prompt 'spend' -RepoPath $repo -Agent $Agent -BudgetTokens 500 -DataPath $Data
 
-        $iteration = Invoke-AmpIteration -Id $session.Id -DataPath $Data -WarningAction SilentlyContinue
+        $iteration = Invoke-AmpIteration -Id $session.Id -DataPath $Data -WarningAction SilentlyContinue -ErrorAction SilentlyContinue -ErrorVariable stopped
 
+        $stopped.FullyQualifiedErrorId | Should -Be 'AmpBudgetExceeded,AmpSessions.Module.Commands.InvokeAmpIterationCommand'
+        $stopped.ErrorDetails.RecommendedAction | Should -Match "Set-AmpSession -Id $($session.Id) -BudgetTokens"
         $iteration.Status | Should -Be 'BudgetExceeded'
         $iteration.ChangedFiles | Should -Be @('partial.txt')
         $state = Get-AmpSessionState -Id $session.Id -DataPath $Data

@@ -58,6 +58,7 @@ public sealed class IterationFailedException : AmpSessionsException
         IterationStatus.ServerUnreachable => "AmpAgentServerUnreachable",
         IterationStatus.AwaitingInput => "AmpIterationAwaitingInput",
         IterationStatus.Crashed => "AmpIterationCrashed",
+        IterationStatus.BudgetExceeded => "AmpBudgetExceeded",
         _ => "AmpIterationFailed",
     };
 
@@ -65,7 +66,7 @@ public sealed class IterationFailedException : AmpSessionsException
     {
         IterationStatus.TimedOut => ErrorKind.Timeout,
         IterationStatus.NotLoggedIn => ErrorKind.PermissionDenied,
-        IterationStatus.AwaitingInput => ErrorKind.InvalidOperation,
+        IterationStatus.AwaitingInput or IterationStatus.BudgetExceeded => ErrorKind.InvalidOperation,
         _ => ErrorKind.ExternalTool,
     };
 
@@ -77,6 +78,8 @@ public sealed class IterationFailedException : AmpSessionsException
         IterationStatus.AwaitingInput =>
             $"allow the tools it asked for with {Invocation.Of(Operation.SetSession, iteration.SessionId, new Argument(Parameter.AllowTool, "<tool>"))} (or {Parameter.AllowAllTools}), then iterate again",
         IterationStatus.ServerUnreachable => $"check the network and AMP_URL, then iterate again",
+        IterationStatus.BudgetExceeded =>
+            $"look at what it committed, then raise the budget with {Invocation.Of(Operation.SetSession, iteration.SessionId, new Argument(Parameter.BudgetTokens, "<n>"))} (or {Parameter.BudgetCost}, {Parameter.BudgetIterations}, {Parameter.BudgetTime}; 0 removes a limit) to go on",
         _ => iteration.TranscriptPath is { } transcript ? (FormattableString)$"see what the agent did in {transcript}" : null,
     };
 }
