@@ -58,6 +58,10 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Agent { get; set; }
 
+    /// <summary>Let the agent git push (the guard denies pushes otherwise).</summary>
+    [Parameter]
+    public SwitchParameter AllowPush { get; set; }
+
     /// <summary>Stop when the agent has used this many tokens (all kinds, summed).</summary>
     [Parameter]
     [ValidateRange(1, long.MaxValue)]
@@ -119,6 +123,7 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
                 BranchName = BranchName,
                 Notes = Notes,
                 Agent = Agent,
+                AllowPush = AllowPush,
                 Budget = new Core.Budgets.Budget { Tokens = BudgetTokens, CostUsd = BudgetCost, Iterations = BudgetIterations, Time = BudgetTime },
             };
             if (Template is not null)

@@ -51,6 +51,10 @@ public sealed class SetAmpSessionCommand : AmpSessionCmdlet
     [Parameter]
     public bool? AllowAllTools { get; set; }
 
+    /// <summary>$true: the guard lets the agent git push; $false: it denies pushes.</summary>
+    [Parameter]
+    public bool? AllowPush { get; set; }
+
     /// <summary>The time limit of one turn: seconds (600) or a TimeSpan (00:10:00), as Invoke-AmpIteration -Timeout; 0 clears it.</summary>
     [Parameter]
     [Alias("TimeoutSeconds")]
@@ -100,6 +104,7 @@ public sealed class SetAmpSessionCommand : AmpSessionCmdlet
             AllowTools = AllowTool ?? [],
             DisallowTools = DisallowTool ?? [],
             AllowAllTools = AllowAllTools,
+            AllowPush = AllowPush,
             Timeout = Timeout,
             NotificationsEnabled = NotificationsEnabled,
             NewThread = NewThread,

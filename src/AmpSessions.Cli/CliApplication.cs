@@ -66,7 +66,10 @@ public static class CliApplication
             Console.Error.WriteLine($"Run `amp-sessions {CommandPath(parseResult)}--help` for usage.");
             return UsageError;
         }
-        return await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        var exitCode = await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        // Events this command recorded reach the webhook before the process ends, if it answers soon; the rest go with a later command.
+        await Core.Events.WebhookDelivery.DrainAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        return exitCode;
     }
 
     private static string CommandPath(ParseResult parseResult)

@@ -1,6 +1,13 @@
 using AmpSessions.Cli;
 using AmpSessions.Cli.Commands;
+using AmpSessions.Core.Containment;
 using AmpSessions.Core.Demo;
+
+// Amp runs this executable, without arguments, as the guard's delegate before a tool call (see GuardProgram).
+if (GuardProgram.IsDelegateInvocation(args, Environment.GetEnvironmentVariable))
+{
+    return GuardProgram.RunConsole();
+}
 
 // The bundled demo agent is this same executable in another role, so the demo needs nothing installed.
 if (args.Length > 0 && args[0] == DemoCommands.DemoAgentCommand)

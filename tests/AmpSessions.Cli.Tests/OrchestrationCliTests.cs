@@ -133,6 +133,9 @@ public sealed class OrchestrationCliTests : IDisposable
     public async Task Iterate_json_names_what_the_agent_changed_in_the_main_checkout_and_ack_unblocks()
     {
         bed.Scenario = Scenario("escape", new { toolUse = new { name = "Bash", input = new { cmd = "cd ../.. && echo agent > INTO_MAIN.txt" } } });
+        // With the guard on the write would be denied; this is the detector's test.
+        bed.Repo.WriteFile(".amp-sessions.yaml", "guard: false\n");
+        bed.Repo.CommitAll("no guard");
         var id = await bed.NewSessionAsync();
 
         var iterate = await bed.RunAsync("iterate", id, "--json");
@@ -219,5 +222,37 @@ public sealed class BatchBudgetCliTests : IDisposable
         Assert.Contains("budget spent", html);
         Assert.Contains(",BudgetExceeded,", File.ReadAllText(reports.Single(r => r.EndsWith(".csv", StringComparison.Ordinal))));
         Assert.Contains("BudgetReached", (await bed.RunAsync("events", "--type", "BudgetReached")).StandardOutput);
+    }
+}
+
+/// <summary>The guard through the CLI as users run it: Amp's delegate is the CLI itself (here through `dotnet amp-sessions.dll` and the launcher script).</summary>
+public sealed class GuardCliTests : IDisposable
+{
+    private readonly CliSessionBed bed = new();
+
+    public GuardCliTests() => bed.Cli.Environment["AMP_SESSIONS_NOTIFICATIONS"] = "0";
+
+    public void Dispose() => bed.Dispose();
+
+    [Fact]
+    public async Task Iterate_shows_the_guard_denying_an_escape_and_the_timeline_counts_it()
+    {
+        var path = Path.Combine(bed.Repo.Scratch("scenarios"), "escape.json");
+        File.WriteAllText(path, JsonSerializer.Serialize(new { steps = new object[] { new { toolUse = new { name = "Bash", input = new { cmd = "cd .. && git checkout -b evil" } } }, new { success = "tried" } } }));
+        bed.Scenario = "script:" + path;
+        var id = await bed.NewSessionAsync();
+
+        var iterate = await bed.RunAsync("iterate", id);
+        var json = CliSessionBed.Json(await bed.RunAsync("iterations", id, "--json"));
+        var timeline = await bed.RunAsync("timeline", id);
+
+        Assert.True(iterate.ExitCode == 0, iterate.ToString());
+        Assert.Contains("guard:   1 decision, 1 denied", iterate.StandardOutput);
+        Assert.Contains("denied Bash cd .. && git checkout -b evil: `cd ..` leaves the session's worktree", iterate.StandardOutput);
+        var decision = json[0].GetProperty("guardDecisions")[0];
+        Assert.Equal("Deny", decision.GetProperty("verdict").GetString());
+        Assert.Contains("1 denied", timeline.StandardOutput);
+        Assert.Equal("main", bed.Repo.Git("branch", "--show-current"));
+        Assert.True(File.Exists(Path.Combine(bed.DataDirectory, "guard", "amp-sessions-guard")));
     }
 }

@@ -14,6 +14,9 @@ public static class TestPaths
     /// <summary>The CLI's main assembly, run with `dotnet`.</summary>
     public static string CliAssembly => Path.GetFullPath(Path.Combine(Metadata("CliDirectory"), "amp-sessions.dll"));
 
+    /// <summary>The CLI's apphost (`amp-sessions`), as a .NET tool install puts it on PATH: the guard's delegate program.</summary>
+    public static string CliExecutable => Path.Combine(Path.GetDirectoryName(CliAssembly)!, OperatingSystem.IsWindows() ? "amp-sessions.exe" : "amp-sessions");
+
     /// <summary>The repository root of this project (fixtures live under tests/fixtures).</summary>
     public static string RepositoryRoot => Path.GetFullPath(Metadata("RepositoryRoot"));
 

@@ -113,6 +113,10 @@ Describe 'Merge queue, attempts and the main-checkout detector' -Tag CI {
     It 'blocks a session whose agent wrote into the main checkout until Unblock-AmpSession' {
         $repo = Join-Path $Temp 'detector'
         New-TestRepository -Path $repo
+        # The guard would deny the write; the detector is what this test is about.
+        Set-Content -LiteralPath (Join-Path $repo '.amp-sessions.yaml') -Value 'guard: false'
+        Invoke-Git $repo add --all | Out-Null
+        Invoke-Git $repo commit --quiet -m 'no guard' | Out-Null
         Use-Scenario 'escape' @(@{ toolUse = @{ name = 'create_file'; input = @{ path = '../../INTO_MAIN.txt'; content = 'agent' } } })
         $session = New-AmpSession -Name 'Escape' -Prompt 'x' -RepoPath $repo -Agent $Agent -DataPath $Data
 
@@ -155,5 +159,27 @@ Describe 'Budgets' -Tag CI {
         (Get-CommandError { Invoke-AmpIteration -Id $session.Id -DataPath $Data }).ErrorDetails.RecommendedAction | Should -Match "Set-AmpSession -Id $($session.Id) -BudgetTokens"
 
         (Set-AmpSession -Id $session.Id -BudgetTokens 0 -PassThru -DataPath $Data).Status | Should -Be 'Idle'
+    }
+}
+
+Describe 'The guard from the module' -Tag CI {
+    It 'denies an edit outside the worktree through a delegate the module provides itself (no CLI on PATH)' {
+        $repo = Join-Path $Temp 'guard'
+        New-TestRepository -Path $repo
+        Use-Scenario 'escape' @(@{ toolUse = @{ name = 'create_file'; input = @{ path = '../../INTO_MAIN.txt'; content = 'agent' } } })
+        $session = New-AmpSession -Name 'Guarded' -Prompt 'x' -RepoPath $repo -Agent $Agent -DataPath $Data
+
+        $iteration = Invoke-AmpIteration -Id $session.Id -DataPath $Data
+
+        $iteration.GuardOff | Should -BeNullOrEmpty
+        $iteration.GuardDecisions.Count | Should -Be 1
+        $iteration.GuardDecisions[0].Verdict | Should -Be 'Deny'
+        $iteration.GuardDecisions[0].Reason | Should -Match 'outside the session''s worktree'
+        $iteration.MainCheckoutTouched | Should -BeNullOrEmpty
+        Test-Path -LiteralPath (Join-Path $repo 'INTO_MAIN.txt') | Should -BeFalse
+        (Get-AmpSession -Id $session.Id -DataPath $Data).Status | Should -Be 'Idle'
+        if (-not $IsWindows -and -not (Get-Command amp-sessions -ErrorAction SilentlyContinue)) {
+            Get-Content -Raw -LiteralPath (Join-Path $Data 'guard/amp-sessions-guard') | Should -Match 'AmpSessions.Core.dll'
+        }
     }
 }

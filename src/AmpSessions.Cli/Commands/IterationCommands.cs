@@ -144,15 +144,20 @@ internal static class IterationCommands
                     output.Line("Nothing yet: no commits or iterations.");
                     return;
                 }
-                output.Table(["TIME", "COMMIT", "ITER", "TOKENS", "TEST", "DURATION", "SUBJECT", "FILES"],
+                output.Table(["TIME", "COMMIT", "ITER", "TOKENS", "TEST", "DURATION", "GUARD", "SUBJECT", "FILES"],
                     list.Select(e => (IReadOnlyList<string>)[DisplayFormat.Time(e.Time), e.ShortHash ?? "-",
                         e.IterationNumber?.ToString(CultureInfo.InvariantCulture) ?? "-", e.IterationNumber is null ? "-" : DisplayFormat.Tokens(e.Tokens),
-                        e.TestResult switch { TestResult.Passed => "pass", TestResult.Failed => "FAIL", _ => "-" }, Seconds(e.Duration), e.Subject,
+                        e.TestResult switch { TestResult.Passed => "pass", TestResult.Failed => "FAIL", _ => "-" }, Seconds(e.Duration), Containment(e), e.Subject,
                         string.Join(" ", e.Files)]));
             });
             return CliApplication.Success;
         }, session);
     }
+
+    /// <summary>The timeline's GUARD column: decisions and denials, and a main-checkout change.</summary>
+    private static string Containment(TimelineEntry e) =>
+        (e.GuardDecisions.Count == 0 ? "-" : e.GuardDenials == 0 ? $"{e.GuardDecisions.Count} ok" : $"{e.GuardDenials} denied")
+        + (e.MainCheckoutTouched is null ? "" : ", main touched");
 
     internal static void RenderIteration(IterationRecord i, Output output)
     {
@@ -175,6 +180,15 @@ internal static class IterationCommands
             output.Line($"  protocol warnings: {string.Join("; ", i.ProtocolWarnings)}");
         }
         output.Line($"  tests:   {Test(i.ScriptPassed)}   duration: {Seconds(i.Duration)}");
+        if (i.GuardDecisions.Count > 0)
+        {
+            var denied = i.GuardDecisions.Where(d => d.Verdict == Core.Containment.GuardVerdict.Deny).ToList();
+            output.Line($"  guard:   {i.GuardDecisions.Count} decision{(i.GuardDecisions.Count == 1 ? "" : "s")}, {denied.Count} denied");
+            foreach (var decision in denied)
+            {
+                output.Line($"    denied {decision.Tool} {decision.Subject}: {decision.Reason}");
+            }
+        }
         if (i.MainCheckoutTouched is { } touched)
         {
             output.Line($"  MAIN CHECKOUT CHANGED: {string.Join(", ", touched)}{(i.MainCheckoutAcknowledgedAt is null ? $" (session Blocked: check it, then amp-sessions ack {i.SessionId})" : " (acknowledged)")}");

@@ -41,6 +41,7 @@ internal static class SessionCommands
         var timeout = IterationCommands.TimeoutOption("The time limit of one agent turn (default 30 minutes).");
         var allowTool = AllowToolOption();
         var allowAll = new Option<bool>("--allow-all-tools") { Description = "Let the agent use every tool without approval (Amp's --dangerously-allow-all)." };
+        var allowPush = new Option<bool>("--allow-push") { Description = "Let the agent `git push` (AmpSessions' guard denies pushes otherwise)." };
         var mcp = new Option<string?>("--mcp-config") { Description = "MCP servers for the agent: JSON or the path of a JSON file.", HelpName = "json-or-file" };
         var env = EnvOption();
         var quiet = new Option<bool>("--no-notifications") { Description = "No desktop notifications for this session." };
@@ -63,6 +64,7 @@ internal static class SessionCommands
                 Timeout = p.GetValue(timeout),
                 AllowedTools = p.GetValue(allowTool) ?? [],
                 AllowAllTools = p.GetValue(allowAll),
+                AllowPush = p.GetValue(allowPush),
                 McpConfig = p.GetValue(mcp),
                 AgentEnvironment = ParseEnvironment(p.GetValue(env)),
                 NotificationsEnabled = !p.GetValue(quiet),
@@ -87,7 +89,7 @@ internal static class SessionCommands
                 output.Line($"Next: amp-sessions iterate {s.Id}");
             });
             return CliApplication.Success;
-        }, [repo, template, baseBranch, name, prompt, script, model, mode, branch, notes, agent, timeout, allowTool, allowAll, mcp, env, quiet,
+        }, [repo, template, baseBranch, name, prompt, script, model, mode, branch, notes, agent, timeout, allowTool, allowAll, allowPush, mcp, env, quiet,
             AttemptCommands.Attempts, AttemptCommands.AttemptAgents, AttemptCommands.AttemptModes, AttemptCommands.NoRun, .. budget.All]);
     }
 
@@ -191,6 +193,7 @@ internal static class SessionCommands
         var allowTool = AllowToolOption();
         var disallowTool = new Option<string[]>("--disallow-tool") { Description = "Remove a tool from the allowed list (repeatable).", HelpName = "tool" };
         var allowAll = new Option<bool?>("--allow-all-tools") { Description = "true: the agent may use every tool without approval; false: only the allowed list." };
+        var allowPush = new Option<bool?>("--allow-push") { Description = "true: the guard lets the agent `git push`; false: it denies pushes (the default)." };
         var notifications = new Option<bool?>("--notifications") { Description = "true or false: desktop notifications for this session." };
         var env = EnvOption();
         var newThread = new Option<bool>("--new-thread") { Description = "Start a new agent thread at the next iteration." };
@@ -211,6 +214,7 @@ internal static class SessionCommands
                 AllowTools = p.GetValue(allowTool) ?? [],
                 DisallowTools = p.GetValue(disallowTool) ?? [],
                 AllowAllTools = p.GetValue(allowAll),
+                AllowPush = p.GetValue(allowPush),
                 NotificationsEnabled = p.GetValue(notifications),
                 AgentEnvironment = ParseEnvironment(p.GetValue(env)),
                 NewThread = p.GetValue(newThread),
@@ -221,7 +225,7 @@ internal static class SessionCommands
             }, ct);
             output.Result(updated, s => output.Line($"Updated session {s.Id} \"{s.Name}\" [{s.Status}]"));
             return CliApplication.Success;
-        }, [session, name, prompt, script, model, mode, agent, notes, mcp, timeout, allowTool, disallowTool, allowAll, notifications, env, newThread, .. budget.All]);
+        }, [session, name, prompt, script, model, mode, agent, notes, mcp, timeout, allowTool, disallowTool, allowAll, allowPush, notifications, env, newThread, .. budget.All]);
     }
 
     private static void AddList(RootCommand root)

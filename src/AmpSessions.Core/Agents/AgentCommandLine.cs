@@ -93,13 +93,17 @@ public static class AgentCommandLine
     /// </summary>
     public static string? WriteSettingsFile(AgentSpec spec, AgentTurnRequest request)
     {
-        if (spec.Dialect != AgentDialect.Amp || request.AllowedTools.Count == 0)
+        if (spec.Dialect != AgentDialect.Amp || request.AllowedTools.Count == 0 && request.LeadingPermissionRules.Count == 0)
         {
             return null;
         }
         // The user's settings as the agent would have read them: its HOME and AMP_SETTINGS_FILE, which a session may set.
         var settings = ReadUserSettings(Environment(spec, request));
         var rules = new JsonArray();
+        foreach (var rule in request.LeadingPermissionRules)
+        {
+            rules.Add(rule.DeepClone());
+        }
         foreach (var tool in request.AllowedTools)
         {
             rules.Add(new JsonObject { ["tool"] = tool, ["action"] = "allow" });

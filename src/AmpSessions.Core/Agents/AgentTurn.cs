@@ -15,6 +15,8 @@ public sealed record AgentTurnRequest
     public string? McpConfig { get; init; }
     public bool AllowAllTools { get; init; }
     public IReadOnlyList<string> AllowedTools { get; init; } = [];
+    /// <summary>Permission rules (Amp's settings format) that go before every other rule: the guard's delegates.</summary>
+    public IReadOnlyList<System.Text.Json.Nodes.JsonObject> LeadingPermissionRules { get; init; } = [];
     public IReadOnlyList<string> Labels { get; init; } = [];
     public IReadOnlyList<string> ToolboxPaths { get; init; } = [];
     /// <summary>A title for a new thread.</summary>

@@ -57,6 +57,8 @@ public static class ConfigurationKeys
     public const string SetupTimeout = "setup_timeout_sec";
     public const string Ports = "ports";
     public const string PortRange = "port_range";
+    public const string Guard = "guard";
+    public const string WebhookUrl = "webhook_url";
 
     public const string Environments = "environments";
     public const string Agents = "agents";
@@ -73,6 +75,8 @@ public static class ConfigurationKeys
         new(SetupTimeout, SettingKind.Integer, "How many seconds the setup command may run before it is stopped.", 1, 86_400),
         new(Ports, SettingKind.Integer, "How many TCP ports each session gets (AMP_SESSION_PORT is the first); 0 gives none.", 0, 1000),
         new(PortRange, SettingKind.PortRange, "The ports sessions' blocks are taken from, first-last."),
+        new(Guard, SettingKind.Boolean, "Whether AmpSessions' guard vets an Amp agent's file edits and shell commands through Amp's delegate hook (default true); the main-checkout detector runs either way."),
+        new(WebhookUrl, SettingKind.Text, "An http(s) URL every event is POSTed to as JSON, in the background, with retries; unset: no webhook."),
     ];
 
     public static readonly IReadOnlyList<string> Sections = [Environments, Agents, McpServers, Presets, Commands];

@@ -84,7 +84,11 @@ public sealed class EventLog
     }
 
     /// <summary>Tells this process's listeners (engine events, webhook) about a recorded event.</summary>
-    internal void Raise(AmpEvent e) => EventHub.Raise(e, dataRoot);
+    internal void Raise(AmpEvent e)
+    {
+        EventHub.Raise(e, dataRoot);
+        WebhookDelivery.Wake(dataRoot, this, e);
+    }
 
     /// <summary>The id of the newest event (0 when there is none): follow from here to see only what happens next.</summary>
     public long LatestId() => database.Execute(connection =>

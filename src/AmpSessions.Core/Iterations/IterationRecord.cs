@@ -57,6 +57,10 @@ public sealed record IterationRecord
     public IReadOnlyList<string>? MainCheckoutTouched { get; init; }
     /// <summary>When a person acknowledged the main-checkout change (`amp-sessions ack`).</summary>
     public DateTimeOffset? MainCheckoutAcknowledgedAt { get; init; }
+    /// <summary>Every decision the guard made on the turn's tool calls, in order.</summary>
+    public IReadOnlyList<Containment.GuardDecision> GuardDecisions { get; init; } = [];
+    /// <summary>Why the guard was off for this turn (another agent, the configuration, no delegate program); null when it was on.</summary>
+    public string? GuardOff { get; init; }
 
     public int FilesChanged => ChangedFiles.Count;
     public long TotalTokens => Tokens.Total;

@@ -99,6 +99,7 @@ public sealed partial class IterationRunner
         context.Events.IterationStarted(session, iteration);
 
         var mainCheckout = await MainCheckoutWatch.StartAsync(context, session, cancellationToken).ConfigureAwait(false);
+        var guard = GuardSession.Start(context, session, iteration.Number, spec, commonDir, GuardSession.Enabled(context, session));
         AgentTurnResult turn;
         try
         {
@@ -113,11 +114,12 @@ public sealed partial class IterationRunner
                 McpConfig = session.McpConfig,
                 AllowAllTools = session.AllowAllTools,
                 AllowedTools = session.AllowedTools,
+                LeadingPermissionRules = guard.Rules,
                 ToolboxPaths = session.ToolboxPaths,
                 Labels = ["amp-sessions", $"session-{session.Id}"],
                 Title = $"{session.Name} ({session.Id})",
                 Timeout = request.Timeout ?? session.Timeout ?? AgentDefaults.Timeout,
-                Environment = session.AgentEnvironment,
+                Environment = guard.Environment(session.AgentEnvironment),
                 TranscriptPath = transcript,
             }, agentEvent =>
             {
@@ -142,7 +144,7 @@ public sealed partial class IterationRunner
             ProtocolWarnings = turn.ProtocolWarnings,
             Summary = turn.Succeeded ? CommitMessage.Summary(turn.FinalMessage, iteration.Number) : null,
         };
-        iteration = await mainCheckout.FinishAsync(budget.Judge(iteration, turn), notifier).ConfigureAwait(false);
+        iteration = await mainCheckout.FinishAsync(guard.Record(budget.Judge(iteration, turn)), notifier).ConfigureAwait(false);
         // Keep the thread only when it can be continued (a fresh thread that failed at once may not exist server-side).
         if (turn.ThreadId is not null && turn.Outcome is AgentOutcome.Succeeded or AgentOutcome.Failed or AgentOutcome.AwaitingInput)
         {

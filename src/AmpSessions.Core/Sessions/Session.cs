@@ -72,6 +72,8 @@ public sealed record Session
     public string? AttemptGroup { get; init; }
     /// <summary>Limits on what the session may spend (tokens, cost, iterations, time); reaching one makes it BudgetExceeded.</summary>
     public Budgets.Budget Budget { get; init; } = Budgets.Budget.None;
+    /// <summary>The guard lets the agent `git push` (it denies pushes otherwise).</summary>
+    public bool AllowPush { get; init; }
     /// <summary>The environment it runs in (see docs/CONFIGURATION.md); null: the configured default.</summary>
     public string? Environment { get; init; }
     /// <summary>The permission preset; null: its agent profile's, its environment's, or the configured default.</summary>

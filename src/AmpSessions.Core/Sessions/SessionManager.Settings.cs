@@ -79,7 +79,7 @@ public sealed partial class SessionManager
             Status = session.Status == SessionStatus.AwaitingInput && (update.AllowTools.Count > 0 || update.AllowAllTools == true) ? SessionStatus.Idle : session.Status,
             UpdatedAt = context.Now,
         };
-        session = Budgets.BudgetRules.AfterChange(context, session, update);
+        session = Budgets.BudgetRules.AfterChange(context, session, update) with { AllowPush = update.AllowPush ?? session.AllowPush };
         context.Sessions.Update(session);
         return Task.FromResult(session);
     }

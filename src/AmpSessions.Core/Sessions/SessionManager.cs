@@ -104,6 +104,7 @@ public sealed partial class SessionManager
             Skills = request.Skills,
             AttemptGroup = request.AttemptGroup,
             Budget = Budgets.BudgetRules.Checked(request.Budget),
+            AllowPush = request.AllowPush,
         };
         context.Sessions.Insert(session);
 

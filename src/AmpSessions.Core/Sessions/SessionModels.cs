@@ -44,6 +44,8 @@ public sealed record NewSessionRequest
     public string? AttemptGroup { get; init; }
     /// <summary>What the session may spend; see <see cref="Budgets.Budget"/>.</summary>
     public Budgets.Budget Budget { get; init; } = Budgets.Budget.None;
+    /// <summary>The guard lets the agent push.</summary>
+    public bool AllowPush { get; init; }
 }
 
 /// <summary>A session with the live state of its branch and worktree.</summary>

@@ -29,10 +29,13 @@ public sealed record SessionUpdate
     public int? BudgetIterations { get; init; }
     public TimeSpan? BudgetTime { get; init; }
 
+    /// <summary>Whether the guard lets the agent push.</summary>
+    public bool? AllowPush { get; init; }
+
     public bool ChangesBudget => BudgetTokens is not null || BudgetCost is not null || BudgetIterations is not null || BudgetTime is not null;
 
     public bool IsEmpty =>
         Name is null && Prompt is null && ScriptCommand is null && ModelOverride is null && AgentMode is null && Agent is null && Notes is null
         && McpConfig is null && Timeout is null && AllowAllTools is null && AllowTools.Count == 0 && DisallowTools.Count == 0
-        && NotificationsEnabled is null && AgentEnvironment.Count == 0 && !NewThread && !ChangesBudget;
+        && NotificationsEnabled is null && AgentEnvironment.Count == 0 && !NewThread && !ChangesBudget && AllowPush is null;
 }

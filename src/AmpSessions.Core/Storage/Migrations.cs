@@ -200,6 +200,12 @@ internal static class Migrations
         ALTER TABLE sessions ADD COLUMN budget_iterations INTEGER;
         ALTER TABLE sessions ADD COLUMN budget_time_ms INTEGER;
         """,
+        // 7: the guard: its decisions on each iteration (JSON), why it was off, and whether a session may push
+        """
+        ALTER TABLE iterations ADD COLUMN guard_decisions TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE iterations ADD COLUMN guard_off TEXT;
+        ALTER TABLE sessions ADD COLUMN allow_push INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     public static int LatestVersion => Steps.Length;

@@ -12,7 +12,7 @@ public sealed class SessionStore
         "id, name, prompt, repo_root, base_branch, base_commit, branch_name, worktree_path, status, status_message, " +
         "created_at, updated_at, last_run_at, script_command, model_override, agent_mode, toolbox_paths, mcp_servers, notes, batch_id, " +
         "agent, thread_id, timeout_seconds, allow_all_tools, allowed_tools, mcp_config, agent_env, notifications, " +
-        "environment, preset, port_first, port_count, skills, attempt_group, budget_tokens, budget_cost, budget_iterations, budget_time_ms";
+        "environment, preset, port_first, port_count, skills, attempt_group, budget_tokens, budget_cost, budget_iterations, budget_time_ms, allow_push";
 
     private readonly Database database;
     private readonly Events.EventLog? events;
@@ -31,7 +31,7 @@ public sealed class SessionStore
             "$id, $name, $prompt, $repo_root, $base_branch, $base_commit, $branch_name, $worktree_path, $status, $status_message, " +
             "$created_at, $updated_at, $last_run_at, $script_command, $model_override, $agent_mode, $toolbox_paths, $mcp_servers, $notes, $batch_id, " +
             "$agent, $thread_id, $timeout_seconds, $allow_all_tools, $allowed_tools, $mcp_config, $agent_env, $notifications, " +
-            "$environment, $preset, $port_first, $port_count, $skills, $attempt_group, $budget_tokens, $budget_cost, $budget_iterations, $budget_time_ms)";
+            "$environment, $preset, $port_first, $port_count, $skills, $attempt_group, $budget_tokens, $budget_cost, $budget_iterations, $budget_time_ms, $allow_push)";
         Bind(command, session);
         return command.ExecuteNonQuery();
     });
@@ -87,7 +87,7 @@ public sealed class SessionStore
             "notes=$notes, batch_id=$batch_id, agent=$agent, thread_id=$thread_id, timeout_seconds=$timeout_seconds, " +
             "allow_all_tools=$allow_all_tools, allowed_tools=$allowed_tools, mcp_config=$mcp_config, agent_env=$agent_env, notifications=$notifications, " +
             "environment=$environment, preset=$preset, port_first=$port_first, port_count=$port_count, skills=$skills, attempt_group=$attempt_group, " +
-            "budget_tokens=$budget_tokens, budget_cost=$budget_cost, budget_iterations=$budget_iterations, budget_time_ms=$budget_time_ms WHERE id=$id";
+            "budget_tokens=$budget_tokens, budget_cost=$budget_cost, budget_iterations=$budget_iterations, budget_time_ms=$budget_time_ms, allow_push=$allow_push WHERE id=$id";
         Bind(command, session);
         return command.ExecuteNonQuery();
     }
@@ -200,6 +200,7 @@ public sealed class SessionStore
         p.AddWithValue("$budget_cost", s.Budget.CostUsd is { } cost ? cost.ToString(CultureInfo.InvariantCulture) : DBNull.Value);
         p.AddWithValue("$budget_iterations", (object?)s.Budget.Iterations ?? DBNull.Value);
         p.AddWithValue("$budget_time_ms", s.Budget.Time is { } time ? (long)time.TotalMilliseconds : DBNull.Value);
+        p.AddWithValue("$allow_push", s.AllowPush ? 1 : 0);
     }
 
     private static Session Read(SqliteDataReader r) => new()
@@ -244,6 +245,7 @@ public sealed class SessionStore
             Iterations = r.IsDBNull(36) ? null : r.GetInt32(36),
             Time = r.IsDBNull(37) ? null : TimeSpan.FromMilliseconds(r.GetInt64(37)),
         },
+        AllowPush = r.GetInt64(38) != 0,
     };
 
     internal static string FormatTime(DateTimeOffset time) => time.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);

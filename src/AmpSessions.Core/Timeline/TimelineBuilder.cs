@@ -61,6 +61,8 @@ public sealed class TimelineBuilder
                     Tokens = iteration?.Tokens ?? default,
                     Duration = iteration?.Duration,
                     TestResult = TestOf(iteration),
+                    GuardDecisions = iteration?.GuardDecisions ?? [],
+                    MainCheckoutTouched = iteration?.MainCheckoutTouched,
                 }));
             }
         }
@@ -77,6 +79,8 @@ public sealed class TimelineBuilder
                 Tokens = iteration.Tokens,
                 Duration = iteration.Duration,
                 TestResult = TestOf(iteration),
+                GuardDecisions = iteration.GuardDecisions,
+                MainCheckoutTouched = iteration.MainCheckoutTouched,
             }));
         }
         return entries.OrderBy(e => e.SortTime).ThenBy(e => e.Entry.IterationNumber ?? int.MaxValue).Select(e => e.Entry).ToArray();

@@ -34,4 +34,9 @@ public sealed record TimelineEntry
     public long TotalTokens => Tokens.Total;
     public TimeSpan? Duration { get; init; }
     public TestResult TestResult { get; init; }
+    /// <summary>What the guard decided on the iteration's tool calls.</summary>
+    public IReadOnlyList<Containment.GuardDecision> GuardDecisions { get; init; } = [];
+    public int GuardDenials => GuardDecisions.Count(d => d.Verdict == Containment.GuardVerdict.Deny);
+    /// <summary>What of the main checkout changed during the iteration, if anything.</summary>
+    public IReadOnlyList<string>? MainCheckoutTouched { get; init; }
 }

@@ -18,7 +18,7 @@ public sealed class RealAmpContractTests : IDisposable
 
     private readonly CliSessionBed bed = new();
     private readonly string home;
-    private readonly string binary = RealAmp();
+    private readonly string binary = RealAmpBinary.Path;
 
     public RealAmpContractTests()
     {
@@ -35,16 +35,6 @@ public sealed class RealAmpContractTests : IDisposable
     public void Dispose()
     {
         bed.Dispose();
-    }
-
-    /// <summary>The installed binary: AMP_CONTRACT_BINARY, else what .ci/install-amp installs under .tools/amp.</summary>
-    private static string RealAmp()
-    {
-        var path = Environment.GetEnvironmentVariable("AMP_CONTRACT_BINARY") is { Length: > 0 } configured
-            ? configured
-            : Path.Combine(TestPaths.RepositoryRoot, ".tools", "amp", "node_modules", "@ampcode", "cli-linux-x64", "amp");
-        Assert.True(File.Exists(path), $"The real Amp CLI is not installed at {path}: run .ci/install-amp (or set AMP_CONTRACT_BINARY to an amp binary).");
-        return Path.GetFullPath(path);
     }
 
     private static int ClosedPort()

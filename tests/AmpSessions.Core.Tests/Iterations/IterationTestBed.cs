@@ -11,10 +11,11 @@ namespace AmpSessions.Core.Tests.Iterations;
 /// </summary>
 internal sealed class IterationTestBed : IDisposable
 {
-    public IterationTestBed()
+    /// <param name="guardProgram">The guard's delegate program (the built CLI); null: found as the product finds it (tests run it as none).</param>
+    public IterationTestBed(string? guardProgram = null)
     {
         Repo = new TestRepository();
-        Context = AmpContext.Open(Repo.Scratch("data"));
+        Context = AmpContext.Open(new AmpContextOptions { DataDirectory = Repo.Scratch("data"), GuardProgram = guardProgram });
         Sessions = new SessionManager(Context);
         StateDirectory = Repo.Scratch("fake-state");
         RecordPath = Path.Combine(Repo.Scratch("fake-record"), "calls.jsonl");
