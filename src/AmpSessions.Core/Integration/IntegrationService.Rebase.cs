@@ -26,7 +26,7 @@ public sealed partial class IntegrationService
             throw new AmpSessionsException("AmpOntoBranchEmpty", ErrorKind.InvalidArgument,
                 "The --onto branch is empty: name the branch to rebase onto, or leave --onto out to use the session's base.", onto);
         }
-        var w = await OpenAsync(reference, cancellationToken).ConfigureAwait(false);
+        using var w = await OpenAsync(reference, cancellationToken, "rebase").ConfigureAwait(false);
         using (await LockAsync(w, "rebase", cancellationToken).ConfigureAwait(false))
         {
             RequireNoRebase(w);
@@ -79,7 +79,7 @@ public sealed partial class IntegrationService
     /// </summary>
     public async Task<RebaseResult> ContinueRebaseAsync(string reference, CancellationToken cancellationToken = default)
     {
-        var w = await OpenAsync(reference, cancellationToken).ConfigureAwait(false);
+        using var w = await OpenAsync(reference, cancellationToken, "rebase --continue").ConfigureAwait(false);
         using (await LockAsync(w, "rebase --continue", cancellationToken).ConfigureAwait(false))
         {
             var journal = RequireRebaseJournal(w);
@@ -111,7 +111,7 @@ public sealed partial class IntegrationService
     /// <summary>Abandons the rebase in progress: the branch, index (byte for byte) and worktree are as they were before it started.</summary>
     public async Task<RebaseResult> AbortRebaseAsync(string reference, CancellationToken cancellationToken = default)
     {
-        var w = await OpenAsync(reference, cancellationToken).ConfigureAwait(false);
+        using var w = await OpenAsync(reference, cancellationToken, "rebase --abort").ConfigureAwait(false);
         using (await LockAsync(w, "rebase --abort", cancellationToken).ConfigureAwait(false))
         {
             var journal = RequireRebaseJournal(w);

@@ -20,7 +20,7 @@ public sealed partial class IntegrationService
             throw new AmpSessionsException("AmpBackupNameEmpty", ErrorKind.InvalidArgument,
                 "The backup name is empty: pass --backup a name from `amp-sessions backups <session>`, or leave it out for the latest.", backupName);
         }
-        var w = await OpenAsync(reference, cancellationToken).ConfigureAwait(false);
+        using var w = await OpenAsync(reference, cancellationToken, "restore").ConfigureAwait(false);
         using (await LockAsync(w, "restore", cancellationToken).ConfigureAwait(false))
         {
             if (GitRebaseState.Find(w.GitDir) is not null)

@@ -60,8 +60,9 @@ public sealed partial class IterationRunner
                 $"A rebase is in progress in session {session.Id}: finish it with `amp-sessions rebase {session.Id} --continue` or `--abort` before iterating.", session.Id);
         }
         var spec = AgentSpec.Resolve(session.Agent);
-        using var sessionLock = SessionLock.Acquire(context, session, "iteration");
-        session = sessions.Resolve(session.Id);
+        using var operation = sessions.BeginOperation(session, "iteration");
+        session = operation.Session;
+        RefuseState(session);
 
         var commonDir = await worktree.GetCommonDirAsync(cancellationToken).ConfigureAwait(false);
         var baseCommit = await sessions.SessionBaseAsync(session, worktree, cancellationToken).ConfigureAwait(false);

@@ -30,7 +30,8 @@ public sealed class ScriptRunner
         var manager = new SessionManager(context);
         var session = manager.Resolve(sessionReference);
         await manager.RequireWorktreeAsync(session, cancellationToken).ConfigureAwait(false);
-        using var sessionLock = SessionLock.Acquire(context, session, "run script");
+        using var operation = manager.BeginOperation(session, "run script");
+        session = operation.Session;
         var previous = session.Status;
         manager.Save(session with { Status = SessionStatus.Evaluating });
         try

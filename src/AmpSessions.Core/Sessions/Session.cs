@@ -21,6 +21,11 @@ public enum SessionStatus
     Merged,
     /// <summary>Cleaned up: the worktree is gone.</summary>
     Archived,
+    /// <summary>
+    /// Read-time only: the row says Initializing, Running or Evaluating but no process holds the
+    /// session lock (it was killed or crashed); <c>repair</c> mends it.
+    /// </summary>
+    Interrupted,
 }
 
 /// <summary>One goal worked on its own branch and worktree.</summary>

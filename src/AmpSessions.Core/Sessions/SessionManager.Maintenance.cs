@@ -6,9 +6,6 @@ namespace AmpSessions.Core.Sessions;
 
 public sealed partial class SessionManager
 {
-    /// <summary>How old an Initializing row must be before repair treats its creation as interrupted.</summary>
-    public static readonly TimeSpan InterruptedCreateAge = TimeSpan.FromMinutes(5);
-
     // ---- cleanup ----
 
     /// <summary>
@@ -25,7 +22,10 @@ public sealed partial class SessionManager
     /// </summary>
     public async Task<CleanupResult> CleanupAsync(string reference, bool force, bool purge, bool keepBranch, CancellationToken cancellationToken)
     {
-        var session = Resolve(reference);
+        // The session lock for the whole cleanup: no iteration, merge or second cleanup can start
+        // under it, and one that runs makes this one fail at once instead of deleting its worktree.
+        using var operation = BeginOperation(Resolve(reference), "cleanup");
+        var session = operation.Session;
         var repo = Git(session.RepoRoot);
         if (!Directory.Exists(session.RepoRoot))
         {
@@ -33,38 +33,6 @@ public sealed partial class SessionManager
                 $"The repository '{session.RepoRoot}' of session {session.Id} is gone: run `amp-sessions repair --archive-missing` to archive the session.", session.RepoRoot);
         }
         var commonDir = await repo.GetCommonDirAsync(cancellationToken).ConfigureAwait(false);
-        var worktreePresent = await IsWorktreePresentAsync(session, cancellationToken).ConfigureAwait(false);
-        var branchTip = await repo.ResolveCommitAsync("refs/heads/" + session.BranchName, cancellationToken).ConfigureAwait(false);
-        var baseTip = await repo.ResolveCommitAsync("refs/heads/" + session.BaseBranch, cancellationToken).ConfigureAwait(false);
-
-        var losses = new List<string>();
-        if (worktreePresent)
-        {
-            var status = await Git(session.WorktreePath).GetStatusAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            var changed = status.Changes.Count();
-            if (changed > 0)
-            {
-                losses.Add($"{changed} uncommitted change{(changed == 1 ? "" : "s")} in {session.WorktreePath}");
-            }
-        }
-        var unmergedCount = 0;
-        if (branchTip is not null && !keepBranch)
-        {
-            unmergedCount = baseTip is null
-                ? 1
-                : (await repo.CountAheadBehindAsync(baseTip, branchTip, cancellationToken).ConfigureAwait(false)).Ahead;
-            if (unmergedCount > 0)
-            {
-                losses.Add(baseTip is null
-                    ? $"the branch {session.BranchName} (its base {session.BaseBranch} no longer exists)"
-                    : $"{unmergedCount} commit{(unmergedCount == 1 ? "" : "s")} on {session.BranchName} not in {session.BaseBranch}");
-            }
-        }
-        if (losses.Count > 0 && !force)
-        {
-            throw new AmpSessionsException("AmpCleanupWouldLoseWork", ErrorKind.InvalidOperation,
-                $"Cleanup of session {session.Id} would lose {string.Join(" and ", losses)}: commit and merge them first, or run cleanup with --force (a backup ref is kept).", session.Id);
-        }
 
         string? backupRef = null;
         var worktreeRemoved = false;
@@ -72,10 +40,43 @@ public sealed partial class SessionManager
         int purged;
         using (await RepositoryLock.AcquireAsync(commonDir, "cleanup " + session.Id, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
+            // What would be lost is judged under the repository lock, so no merge or commit can change it before the removal.
+            var worktreePresent = await IsWorktreePresentAsync(session, cancellationToken).ConfigureAwait(false);
+            var branchTip = await repo.ResolveCommitAsync("refs/heads/" + session.BranchName, cancellationToken).ConfigureAwait(false);
+            var baseTip = await repo.ResolveCommitAsync("refs/heads/" + session.BaseBranch, cancellationToken).ConfigureAwait(false);
+            var losses = new List<string>();
+            if (worktreePresent)
+            {
+                var status = await Git(session.WorktreePath).GetStatusAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                var changed = status.Changes.Count();
+                if (changed > 0)
+                {
+                    losses.Add($"{changed} uncommitted change{(changed == 1 ? "" : "s")} in {session.WorktreePath}");
+                }
+            }
+            var unmergedCount = 0;
+            if (branchTip is not null && !keepBranch)
+            {
+                unmergedCount = baseTip is null
+                    ? 1
+                    : (await repo.CountAheadBehindAsync(baseTip, branchTip, cancellationToken).ConfigureAwait(false)).Ahead;
+                if (unmergedCount > 0)
+                {
+                    losses.Add(baseTip is null
+                        ? $"the branch {session.BranchName} (its base {session.BaseBranch} no longer exists)"
+                        : $"{unmergedCount} commit{(unmergedCount == 1 ? "" : "s")} on {session.BranchName} not in {session.BaseBranch}");
+                }
+            }
+            if (losses.Count > 0 && !force)
+            {
+                throw new AmpSessionsException("AmpCleanupWouldLoseWork", ErrorKind.InvalidOperation,
+                    $"Cleanup of session {session.Id} would lose {string.Join(" and ", losses)}: commit and merge them first, or run cleanup with --force (a backup ref is kept).", session.Id);
+            }
             if (losses.Count > 0 && branchTip is not null)
             {
                 backupRef = (await BackupService.CreateAsync(session, "cleanup", context.Now, cancellationToken).ConfigureAwait(false)).Ref;
             }
+            operation.Lock.Announce("cleanup-keep-branch", keepBranch ? "true" : "false");
             if (worktreePresent)
             {
                 await repo.RemoveWorktreeAsync(session.WorktreePath, force: losses.Count > 0, cancellationToken).ConfigureAwait(false);
@@ -153,16 +154,25 @@ public sealed partial class SessionManager
         await git.PruneWorktreesAsync(cancellationToken).ConfigureAwait(false);
         var worktrees = await git.ListWorktreesAsync(cancellationToken).ConfigureAwait(false);
 
-        foreach (var session in repoSessions.Where(s => s.Status != SessionStatus.Archived))
+        foreach (var listed in repoSessions.Where(s => s.Status != SessionStatus.Archived))
         {
+            // A session another process is working on right now is that process's business; repair
+            // holds the session lock while it looks at one, so nothing starts under it either.
+            using var held = SessionLock.TryAcquire(context, listed.Id, "repair");
+            if (held is null || context.Sessions.Get(listed.Id) is not { } session)
+            {
+                continue;
+            }
             var registered = worktrees.Any(w => SamePath(w.Path, session.WorktreePath));
             var branchTip = await git.ResolveCommitAsync("refs/heads/" + session.BranchName, cancellationToken).ConfigureAwait(false);
 
-            if (session.Status == SessionStatus.Initializing && context.Now - session.UpdatedAt > InterruptedCreateAge)
+            if (session.Status == SessionStatus.Initializing)
             {
-                if (registered)
+                // Nobody holds its lock, so the `new` that wrote this row is gone.
+                if (registered || Directory.Exists(session.WorktreePath))
                 {
                     await git.RunAsync(["worktree", "remove", "--force", "--force", session.WorktreePath], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    await git.PruneWorktreesAsync(cancellationToken).ConfigureAwait(false);
                 }
                 if (branchTip is not null && branchTip == session.BaseCommit)
                 {
@@ -173,22 +183,21 @@ public sealed partial class SessionManager
                     "the session was never finished being created", "removed the partial branch, worktree and row"));
                 continue;
             }
-            if (session.Status == SessionStatus.Initializing)
-            {
-                // A `new` still in progress: it writes its row before it waits for this lock, so its
-                // branch and worktree are not there yet. Archiving or re-attaching it would race it.
-                continue;
-            }
-            if (session.Status is SessionStatus.Running or SessionStatus.Evaluating && !SessionLock.IsHeld(context, session.Id))
+            if (SessionLiveness.ClaimsLiveProcess(session.Status))
             {
                 // The process that ran the iteration is gone (killed, crashed, machine restarted).
-                foreach (var iteration in context.Iterations.List(session.Id).Where(i => i.Status == Iterations.IterationStatus.Running))
-                {
-                    context.Iterations.Update(iteration with { Status = Iterations.IterationStatus.Crashed, Error = "interrupted: the process running it ended", EndedAt = context.Now });
-                }
-                Save(session with { Status = SessionStatus.Error, StatusMessage = "interrupted" });
+                var what = session.Status == SessionStatus.Evaluating ? "running the test script" : "running an agent turn";
+                session = SettleInterruptedRun(session, held.Abandoned);
                 findings.Add(new RepairFinding(RepairFindingKind.InterruptedRun, session.Id, session.WorktreePath,
-                    "the session was marked running but no process is running it", "marked Error \"interrupted\"; the worktree is left as it was"));
+                    $"the session was marked as {what} but no process is running it", "marked Error \"interrupted\"; the worktree is left as it was"));
+            }
+            if (held.Abandoned is { } abandoned && await SettleAbandonedAsync(git, session, abandoned, registered, branchTip, cancellationToken).ConfigureAwait(false) is { } settled)
+            {
+                findings.Add(settled);
+                if (context.Sessions.Get(session.Id) is not { Status: not SessionStatus.Archived })
+                {
+                    continue;
+                }
             }
             if (!registered || !Directory.Exists(session.WorktreePath))
             {
@@ -255,6 +264,52 @@ public sealed partial class SessionManager
             }
             findings.Add(new RepairFinding(RepairFindingKind.OrphanedWorktree, null, path,
                 registered ? "a worktree under .worktrees/ that no session owns" : "a folder under .worktrees/ that is not a git worktree", action));
+        }
+    }
+
+    /// <summary>
+    /// Finishes or reports what a dead holder of the session lock was doing, from the record it left:
+    /// a merge that had moved the base becomes Merged, a cleanup that had removed the worktree is
+    /// completed. Null when the record needs nothing.
+    /// </summary>
+    private async Task<RepairFinding?> SettleAbandonedAsync(GitClient git, Session session, SessionLockRecord abandoned, bool registered, string? branchTip, CancellationToken cancellationToken)
+    {
+        switch (abandoned.Operation)
+        {
+            case "merge" when abandoned.Detail(Integration.MergeIntent.BaseRef) is { } baseRef && abandoned.Detail(Integration.MergeIntent.To) is { } to
+                && session.Status != SessionStatus.Merged:
+            {
+                var baseTip = await git.ResolveCommitAsync(baseRef, cancellationToken).ConfigureAwait(false);
+                if (baseTip is not null && branchTip == to && await git.IsAncestorAsync(to, baseTip, cancellationToken).ConfigureAwait(false))
+                {
+                    Save(session with { Status = SessionStatus.Merged, StatusMessage = $"merged into {session.BaseBranch} at {to[..Math.Min(7, to.Length)]} (finished by repair)", BaseCommit = baseTip });
+                    return new RepairFinding(RepairFindingKind.InterruptedMerge, session.Id, session.WorktreePath,
+                        $"a merge was interrupted after it moved {session.BaseBranch}", "marked Merged");
+                }
+                Save(session with { StatusMessage = $"the merge into {session.BaseBranch} was interrupted before it moved the base; merge again" });
+                return new RepairFinding(RepairFindingKind.InterruptedMerge, session.Id, session.WorktreePath,
+                    $"a merge was interrupted before it moved {session.BaseBranch} (the base was not changed)", $"none: run `amp-sessions merge {session.Id}` again");
+            }
+            case "cleanup" when !registered || !Directory.Exists(session.WorktreePath):
+            {
+                var keepBranch = abandoned.Detail("cleanup-keep-branch") == "true";
+                var branchAction = "the branch is kept";
+                if (!keepBranch && branchTip is not null
+                    && await git.ResolveCommitAsync("refs/heads/" + session.BaseBranch, cancellationToken).ConfigureAwait(false) is { } baseTip
+                    && await git.IsAncestorAsync(branchTip, baseTip, cancellationToken).ConfigureAwait(false))
+                {
+                    await git.DeleteBranchAsync(session.BranchName, force: true, cancellationToken).ConfigureAwait(false);
+                    branchAction = "the branch, whose commits are all in the base, is deleted";
+                }
+                Save(session with { Status = SessionStatus.Archived, StatusMessage = "cleaned up (finished by repair)" });
+                return new RepairFinding(RepairFindingKind.InterruptedCleanup, session.Id, session.WorktreePath,
+                    "a cleanup was interrupted after it removed the worktree", $"archived; {branchAction}");
+            }
+            case "cleanup":
+                return new RepairFinding(RepairFindingKind.InterruptedCleanup, session.Id, session.WorktreePath,
+                    "a cleanup was interrupted before it removed anything", $"none: run `amp-sessions cleanup {session.Id}` again");
+            default:
+                return null;
         }
     }
 

@@ -64,7 +64,7 @@ public sealed partial class SessionManager
                 $"A rebase is in progress in session {session.Id}: finish it with `amp-sessions rebase {session.Id} --continue` or `--abort` first.", session.Id);
         }
         // Not while an agent turn or the test script works in the same worktree.
-        using var sessionLock = SessionLock.Acquire(context, session, "commit");
+        using var operation = BeginOperation(session, "commit");
         await worktree.StageAllAsync(cancellationToken).ConfigureAwait(false);
         if (!await worktree.HasStagedChangesAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -73,7 +73,7 @@ public sealed partial class SessionManager
         }
         var commit = await worktree.CommitAsync(message.Trim() + "\n", cancellationToken: cancellationToken).ConfigureAwait(false);
         var files = await worktree.DiffNameStatusAsync([commit + "^", commit], cancellationToken: cancellationToken).ConfigureAwait(false);
-        Save(session);
+        Save(operation.Session);
         return new CommitResult { SessionId = session.Id, Commit = commit, Subject = message.Trim().Split('\n')[0].Trim(), Files = files };
     }
 

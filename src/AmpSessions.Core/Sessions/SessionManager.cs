@@ -97,6 +97,9 @@ public sealed partial class SessionManager
             AgentEnvironment = request.AgentEnvironment,
             NotificationsEnabled = request.NotificationsEnabled,
         };
+        // Held from before the row exists until it is Idle (or gone): an Initializing row whose lock
+        // nobody holds is a creation that was interrupted, which reads show and repair removes.
+        using var sessionLock = SessionLock.Acquire(context, id, "new");
         context.Sessions.Insert(session);
 
         var branchCreated = false;
@@ -254,14 +257,14 @@ public sealed partial class SessionManager
         }
         if (context.Sessions.Get(text) is { } exact)
         {
-            return exact;
+            return SessionLiveness.Observe(context, exact);
         }
         var candidates = context.Sessions.FindByIdPrefixOrName(text);
         var byName = candidates.Where(s => s.Name == text).ToArray();
         var matches = byName.Length > 0 ? byName : candidates.ToArray();
         return matches.Length switch
         {
-            1 => matches[0],
+            1 => SessionLiveness.Observe(context, matches[0]),
             0 => throw new SessionNotFoundException(text, $"No session matches '{text}': run `amp-sessions list` to see session ids and names."),
             _ => throw new SessionNotFoundException(text,
                 $"'{text}' matches {matches.Length} sessions ({string.Join(", ", matches.Take(5).Select(s => $"{s.Id} \"{s.Name}\""))}): use more of the id.",
@@ -275,7 +278,7 @@ public sealed partial class SessionManager
         var text = name?.Trim() ?? "";
         var named = context.Sessions.FindByIdPrefixOrName(text).Where(s => s.Name == text).ToArray();
         return named.Length > 0
-            ? named
+            ? SessionLiveness.Observe(context, named)
             : throw new SessionNotFoundException(text, $"No session is named '{text}': list the sessions to see their names, or give an id.");
     }
 
@@ -287,7 +290,8 @@ public sealed partial class SessionManager
         {
             root = (await OpenRepositoryAsync(repoPath, cancellationToken).ConfigureAwait(false)).Root;
         }
-        return context.Sessions.List(root, status);
+        var sessions = SessionLiveness.Observe(context, context.Sessions.List(root, status == SessionStatus.Interrupted ? null : status));
+        return status is null ? sessions : sessions.Where(s => s.Status == status).ToArray();
     }
 
     // ---- status ----

@@ -42,7 +42,7 @@ public sealed class SessionWatcher
         var transcriptOffsets = new Dictionary<string, long>();
         while (!cancellationToken.IsCancellationRequested)
         {
-            var session = context.Sessions.Get(id) ?? throw new Errors.SessionNotFoundException(id, $"Session {id} was deleted while being watched.");
+            var session = SessionLiveness.Observe(context, context.Sessions.Get(id) ?? throw new Errors.SessionNotFoundException(id, $"Session {id} was deleted while being watched."));
             if (lastStatus != (session.Status, session.StatusMessage))
             {
                 lastStatus = (session.Status, session.StatusMessage);
