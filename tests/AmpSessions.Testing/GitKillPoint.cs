@@ -19,33 +19,34 @@ public sealed class GitKillPoint
         Directory.CreateDirectory(signals);
         Directory.CreateDirectory(BinDirectory);
         var realGit = ExecutableLocator.Find("git") ?? throw new InvalidOperationException("git is not on PATH");
-        // The subcommand is the first argument that is not an option (-c and -C take a value); its
-        // next argument is matched too, so "worktree add" and "worktree remove" are distinct points.
-        // Claiming the arming file with mv makes only one of several racing gits stop.
+        // The command is matched from the subcommand on (the first argument that is not an option;
+        // -c and -C take a value), as a prefix: "worktree add", "merge --ff-only", or a shell glob
+        // such as "update-ref -m amp-sessions: squash*". Claiming the arming file with mv makes only
+        // one of several racing gits stop.
         WrapperPath = ExecutableScript.Write(Path.Combine(BinDirectory, "git"), $$"""
             dir='{{signals}}'
             real='{{realGit}}'
-            sub=''; sub2=''; skip=0; found=0
+            rest=''; skip=0; found=0
             for a in "$@"; do
-              if [ $found = 1 ]; then sub2="$a"; break; fi
+              if [ $found = 1 ]; then rest="$rest $a"; continue; fi
               if [ $skip = 1 ]; then skip=0; continue; fi
               case "$a" in
                 -c|-C|--git-dir|--work-tree|--namespace) skip=1 ;;
                 -*) ;;
-                *) sub="$a"; found=1 ;;
+                *) rest="$a"; found=1 ;;
               esac
             done
             stop() { : > "$dir/paused"; while [ -f "$dir/hold" ]; do sleep 0.05; done; }
             if [ -f "$dir/armed" ]; then
               want=$(cat "$dir/armed" 2>/dev/null)
-              for when in before after; do
-                if [ "$want" = "$when $sub" ] || [ "$want" = "$when $sub $sub2" ]; then
+              when=${want%% *}; pattern=${want#* }
+              case "$rest" in
+                $pattern|$pattern\ *)
                   if mv "$dir/armed" "$dir/claimed.$$" 2>/dev/null; then
-                    if [ $when = before ]; then stop; exec "$real" "$@"; fi
+                    if [ "$when" = before ]; then stop; exec "$real" "$@"; fi
                     "$real" "$@"; code=$?; stop; exit $code
-                  fi
-                fi
-              done
+                  fi ;;
+              esac
             fi
             exec "$real" "$@"
 
