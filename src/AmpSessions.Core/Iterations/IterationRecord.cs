@@ -48,6 +48,12 @@ public sealed record IterationRecord
     public string? TranscriptPath { get; init; }
     /// <summary>Lines the agent wrote that were not stream-json (recorded, never fatal), redacted.</summary>
     public IReadOnlyList<string> ProtocolWarnings { get; init; } = [];
+    /// <summary>
+    /// What the product noticed and did after the turn, in sentences: the agent left the session
+    /// branch and the work was brought back, a submodule change could not be committed, a commit was
+    /// held back because it held a secret.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 
     public int FilesChanged => ChangedFiles.Count;
     public long TotalTokens => Tokens.Total;

@@ -134,6 +134,19 @@ public sealed partial class IterationRunner
             session = session with { ThreadId = turn.ThreadId };
         }
 
+        try
+        {
+            // The agent may have moved HEAD off the session branch: bring its work back first.
+            if (await SessionBranchGuard.ReturnToSessionBranchAsync(context, session, worktree, cancellationToken).ConfigureAwait(false) is { } moved)
+            {
+                iteration = iteration with { Warnings = [.. iteration.Warnings, moved] };
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Finish(ref session, iteration with { Status = IterationStatus.Crashed, Error = ex.Message }, SessionStatus.Error, ex.Message);
+            throw;
+        }
         if (turn.Succeeded && !request.NoCommit)
         {
             try

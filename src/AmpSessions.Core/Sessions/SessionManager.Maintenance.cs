@@ -34,7 +34,7 @@ public sealed partial class SessionManager
         }
         var commonDir = await repo.GetCommonDirAsync(cancellationToken).ConfigureAwait(false);
 
-        string? backupRef = null;
+        string? backupRef = null, headBackupRef = null;
         var worktreeRemoved = false;
         var branchDeleted = false;
         int purged;
@@ -45,6 +45,7 @@ public sealed partial class SessionManager
             var branchTip = await repo.ResolveCommitAsync("refs/heads/" + session.BranchName, cancellationToken).ConfigureAwait(false);
             var baseTip = await repo.ResolveCommitAsync("refs/heads/" + session.BaseBranch, cancellationToken).ConfigureAwait(false);
             var losses = new List<string>();
+            string? strayHead = null;
             if (worktreePresent)
             {
                 var status = await Git(session.WorktreePath).GetStatusAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -52,6 +53,13 @@ public sealed partial class SessionManager
                 if (changed > 0)
                 {
                     losses.Add($"{changed} uncommitted change{(changed == 1 ? "" : "s")} in {session.WorktreePath}");
+                }
+                // Commits made on a detached HEAD (or any HEAD) that no branch, tag or backup reaches die with the worktree.
+                var stray = await CountCommitsOnlyHeadReachesAsync(Git(session.WorktreePath), cancellationToken).ConfigureAwait(false);
+                if (stray > 0)
+                {
+                    strayHead = status.HeadCommit;
+                    losses.Add($"{stray} commit{(stray == 1 ? "" : "s")} on the worktree's HEAD that no branch reaches");
                 }
             }
             var unmergedCount = 0;
@@ -76,6 +84,11 @@ public sealed partial class SessionManager
             {
                 backupRef = (await BackupService.CreateAsync(session, "cleanup", context.Now, cancellationToken).ConfigureAwait(false)).Ref;
             }
+            if (strayHead is not null)
+            {
+                headBackupRef = (await BackupService.CreateAsync(session, "cleanup-head", context.Now, cancellationToken, commit: strayHead).ConfigureAwait(false)).Ref;
+                backupRef ??= headBackupRef;
+            }
             operation.Lock.Announce("cleanup-keep-branch", keepBranch ? "true" : "false");
             if (worktreePresent)
             {
@@ -93,11 +106,18 @@ public sealed partial class SessionManager
         session = session with
         {
             Status = SessionStatus.Archived,
-            StatusMessage = backupRef is null ? "cleaned up" : $"cleaned up with --force; backup at {backupRef}",
+            StatusMessage = backupRef is null ? "cleaned up"
+                : $"cleaned up with --force; backup at {backupRef}" + (headBackupRef is null || headBackupRef == backupRef ? "" : $", the worktree's HEAD at {headBackupRef}"),
             UpdatedAt = context.Now,
         };
         context.Sessions.Update(session);
         return new CleanupResult { Session = session, WorktreeRemoved = worktreeRemoved, BranchDeleted = branchDeleted, BackupRef = backupRef, PurgedRefCount = purged };
+    }
+
+    private static async Task<int> CountCommitsOnlyHeadReachesAsync(GitClient worktree, CancellationToken cancellationToken)
+    {
+        var text = await worktree.TryReadAsync(["rev-list", "--count", "HEAD", "--not", "--branches", "--tags", "--remotes", "--glob=refs/amp-sessions/*"], cancellationToken).ConfigureAwait(false);
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) ? count : 0;
     }
 
     // ---- repair ----

@@ -156,6 +156,11 @@ internal static class Migrations
         """
         ALTER TABLE iterations ADD COLUMN protocol_warnings TEXT NOT NULL DEFAULT '[]';
         """,
+        // 3: what the product noticed and did after an iteration's turn (the agent left the session
+        // branch, an uncommitted submodule change, a commit held back because it held a secret)
+        """
+        ALTER TABLE iterations ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
+        """,
     ];
 
     public static int LatestVersion => Steps.Length;
