@@ -6,8 +6,8 @@
 .DESCRIPTION
     1. dotnet build of the solution; the module project stages out/AmpSessions/<version>/ (no pwsh needed).
     2. Test-ModuleManifest of the staged manifest.
-    3. dotnet test, then the Pester suite (tests/pester) when Pester 5.3+ is installed, in a child
-       pwsh so this session never loads (and on Windows locks) AmpSessions.dll.
+    3. dotnet test, then the Pester suite (tests/pester/Invoke-PesterSuite.ps1, which restores the pinned
+       Pester from the package source) in a child pwsh so this session never loads AmpSessions.dll.
     4. out/AmpSessions.<version>.nupkg in the layout Publish-Module produces (nuspec with the
        PSModule/PSCmdlet_/PSCommand_ tags, the module files at the package root), without Publish-Module.
        Publish it with: dotnet nuget push out/AmpSessions.<version>.nupkg --source https://www.powershellgallery.com/api/v2/package --api-key <key>
@@ -55,13 +55,10 @@ Write-Host "Staged AmpSessions $version in $stage"
 
 if (-not $SkipTests) {
     Invoke-Step 'Run the .NET tests' { dotnet test $solution --configuration $Configuration --no-build --nologo }
-    $pester = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version -ge [version]'5.3.0' }
-    if ($pester) {
-        Invoke-Step 'Run the Pester tests' { pwsh -NoLogo -NoProfile -NonInteractive -File (Join-Path $root 'tests/pester/Invoke-PesterSuite.ps1') }
-    }
-    else {
-        Write-Warning 'Pester 5.3 or later is not installed, so the Pester tests were skipped: Install-Module Pester -MinimumVersion 5.3.0 -Scope CurrentUser.'
-    }
+    # A child pwsh (this same PowerShell), so this session never loads (and on Windows locks) AmpSessions.dll;
+    # the suite restores its pinned Pester from the package source itself.
+    $pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+    Invoke-Step 'Run the Pester tests' { & $pwsh -NoLogo -NoProfile -NonInteractive -File (Join-Path $root 'tests/pester/Invoke-PesterSuite.ps1') }
 }
 
 if (-not $SkipPackage) {

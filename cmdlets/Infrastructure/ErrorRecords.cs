@@ -8,26 +8,22 @@ namespace AmpSessions.Module.Infrastructure;
 /// <summary>
 /// The one place core failures become PowerShell errors: the stable ErrorId becomes the
 /// FullyQualifiedErrorId, the ErrorKind an ErrorCategory, the exception's target (else the
-/// pipeline input) the target object.
+/// pipeline input) the target object, and the message and its remedy are rendered in PowerShell's
+/// words (cmdlets and parameters, <see cref="RemedyStyle.PowerShell"/>): the message shown is
+/// ErrorDetails.Message, the remedy alone is ErrorDetails.RecommendedAction.
 /// </summary>
 internal static class ErrorRecords
 {
     public static ErrorRecord From(Exception error, object? input) => error switch
     {
-        RebaseConflictException conflict => WithRecommendedAction(new ErrorRecord(conflict, conflict.ErrorId, Category(conflict.Kind), conflict.Target ?? input),
-            $"Resolve the conflicts in {conflict.Result.Session.WorktreePath} and `git add` them, then run Update-AmpSession -Id {conflict.Result.Session.Id} -Continue " +
-            "(or -Abort to put the branch back as it was)."),
-        AmpSessionsException amp => new ErrorRecord(amp, amp.ErrorId, Category(amp.Kind), amp.Target ?? input),
+        AmpSessionsException amp => new ErrorRecord(amp, amp.ErrorId, Category(amp.Kind), amp.Target ?? input)
+        {
+            ErrorDetails = new ErrorDetails(amp.Render(RemedyStyle.PowerShell)) { RecommendedAction = amp.RenderRemedy(RemedyStyle.PowerShell) },
+        },
         UnauthorizedAccessException => new ErrorRecord(error, "AmpAccessDenied", ErrorCategory.PermissionDenied, input),
         IOException => new ErrorRecord(error, "AmpIoError", ErrorCategory.ResourceUnavailable, input),
         _ => new ErrorRecord(error, "AmpUnexpectedError", ErrorCategory.NotSpecified, input),
     };
-
-    private static ErrorRecord WithRecommendedAction(ErrorRecord record, string action)
-    {
-        record.ErrorDetails = new ErrorDetails(record.Exception.Message) { RecommendedAction = action };
-        return record;
-    }
 
     /// <summary>Reports a rebase that stopped on conflicts as an error beside the result, so -ErrorAction and $? see it.</summary>
     public static RebaseResult? ReportConflict(RunEventWriter events, RebaseResult? rebase)

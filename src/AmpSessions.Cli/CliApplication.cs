@@ -77,7 +77,7 @@ public static class CliApplication
         }
         catch (AmpSessionsException ex)
         {
-            output.Error(ex.ErrorId, ex.Message);
+            output.Error(ex.ErrorId, ex.Render(RemedyStyle.CommandLine));
             return ex.Kind == ErrorKind.InvalidArgument && ex.ErrorId.StartsWith("AmpUsage", StringComparison.Ordinal) ? UsageError : Failed;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

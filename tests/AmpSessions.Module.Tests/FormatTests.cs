@@ -26,12 +26,46 @@ public sealed partial class FormatTests(StagedModule module)
             SelectedEntries(body).ToArray().Remove();
             yield return ($"view {name}", type, body);
         }
-        foreach (var control in document.Root!.Element("Controls")!.Elements("Control"))
+        foreach (var (control, type) in ControlTypes(document))
         {
-            var type = control.Descendants("EntrySelectedBy").Single().Element("TypeName")!.Value;
             yield return ($"control {control.Element("Name")!.Value}", type, control);
         }
     }
+
+    /// <summary>
+    /// The type each named control formats. pwsh 7.6 rejects a named control without a default entry,
+    /// so controls carry no EntrySelectedBy: a control formats what the binding that names it reads
+    /// (the element type of that property of the using view's or control's type).
+    /// </summary>
+    private IEnumerable<(XElement Control, string Type)> ControlTypes(XDocument document)
+    {
+        var controls = document.Root!.Element("Controls")!.Elements("Control").ToDictionary(c => c.Element("Name")!.Value);
+        var known = new Dictionary<string, string>();
+        var users = document.Descendants("View").Select(v => (Body: (XElement)v, Type: v.Element("ViewSelectedBy")!.Elements("TypeName").Single().Value)).ToList();
+        for (var i = 0; i < users.Count; i++)
+        {
+            var (body, typeName) = users[i];
+            var type = module.FindType(typeName);
+            foreach (var binding in body.Descendants("ExpressionBinding").Where(b => b.Element("CustomControlName") is not null && b.Element("PropertyName") is not null))
+            {
+                var name = binding.Element("CustomControlName")!.Value;
+                var property = type?.GetProperty(binding.Element("PropertyName")!.Value);
+                var element = property is null ? null : ElementType(property.PropertyType);
+                if (element is not null && known.TryAdd(name, element.FullName!) && controls.TryGetValue(name, out var control))
+                {
+                    users.Add((control, element.FullName!));
+                }
+            }
+        }
+        Assert.All(controls.Keys, name => Assert.True(known.ContainsKey(name), $"control {name} is bound by no view through a property, so its type is unknown"));
+        return controls.Values.Select(c => (c, known[c.Element("Name")!.Value]));
+    }
+
+    private static Type ElementType(Type type) =>
+        type.IsArray ? type.GetElementType()!
+        : type.IsGenericType && type.GetGenericArguments().Length == 1 && type.Name.StartsWith("IReadOnlyList", StringComparison.Ordinal) ? type.GetGenericArguments()[0]
+        : type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.Name.StartsWith("IEnumerable", StringComparison.Ordinal))?.GetGenericArguments()[0] is { } item && type.FullName != "System.String" ? item
+        : type;
 
     private static IEnumerable<XElement> SelectedEntries(XElement view) =>
         view.Descendants().Where(e => e.Name.LocalName is "TableRowEntry" or "ListEntry" or "CustomEntry" && e.Element("EntrySelectedBy") is not null);

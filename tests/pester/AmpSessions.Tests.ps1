@@ -177,6 +177,10 @@ Describe 'A session life cycle' -Tag CI {
         $notFound.FullyQualifiedErrorId | Should -BeLike 'AmpSessionNotFound,*'
         $notFound.CategoryInfo.Category | Should -Be 'ObjectNotFound'
         $notFound.TargetObject | Should -Be 'nosuchsession'
+        # What to do is said in PowerShell's words (the CLI says `amp-sessions list` from the same message source).
+        $notFound.ErrorDetails.Message | Should -Be "No session matches 'nosuchsession': run Get-AmpSession to see session ids and names."
+        $notFound.ErrorDetails.RecommendedAction | Should -Be 'Run Get-AmpSession to see session ids and names.'
+        $notFound.ToString() | Should -Not -Match 'amp-sessions'
 
         $notARepository = Get-CommandError { New-AmpSession -Name 'x' -Prompt 'y' -RepoPath $Temp -DataPath $Data }
         $notARepository.FullyQualifiedErrorId | Should -BeLike 'AmpNotARepository,*'
@@ -190,6 +194,22 @@ Describe 'A session life cycle' -Tag CI {
         $wouldLose.FullyQualifiedErrorId | Should -BeLike 'AmpCleanupWouldLoseWork,*'
         $wouldLose.CategoryInfo.Category | Should -Be 'InvalidOperation'
         Test-Path -LiteralPath $session.WorktreePath | Should -BeTrue
+    }
+
+    It 'names only cmdlets and parameters that exist when it says what to do' {
+        $style = [AmpSessions.Core.Errors.RemedyStyle]::PowerShell
+        $parameters = @(Get-Command -Module AmpSessions -CommandType Cmdlet).Parameters.Keys | Sort-Object -Unique
+        foreach ($operation in [enum]::GetValues([AmpSessions.Core.Errors.Operation])) {
+            $cmdlet = $style.Render([AmpSessions.Core.Errors.Invocation]::Of($operation, 'abc', @()))
+            $name, $rest = $cmdlet -split ' ', 2
+            Get-Command -Name $name -Module AmpSessions -ErrorAction SilentlyContinue | Should -Not -BeNullOrEmpty -Because "$operation is rendered as $name"
+            if ($operation -notin 'NewSession', 'Repair', 'RunBatch', 'ValidateBatch') {
+                (Get-Command -Name $name).Parameters.Keys | Should -Contain 'Id' -Because "$cmdlet names its session or batch with -Id"
+            }
+        }
+        foreach ($parameter in [enum]::GetValues([AmpSessions.Core.Errors.Parameter])) {
+            $style.Render($parameter).TrimStart('-') | Should -BeIn $parameters -Because "$parameter is rendered as $($style.Render($parameter))"
+        }
     }
 
     It 'goes on with the next piped session after one fails' {

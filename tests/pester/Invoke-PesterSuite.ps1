@@ -3,24 +3,27 @@
 .SYNOPSIS
     Runs the module's Pester 5 suite (tag CI) against the staged module; the one entry point for
     build.ps1, .ci/run-pester and the GitHub Actions workflow.
-.PARAMETER InstallPester
-    Install Pester 5 for the current user when it is missing (CI); otherwise a missing Pester fails.
+.DESCRIPTION
+    Pester comes from the package source, never from the machine: the restore-only project
+    tests/pester/Pester.Restore.proj puts the pinned version under out/modules/Pester/<version>/,
+    which this script puts first on PSModulePath. A failed test, a failed restore or a missing
+    staged module fails the run (exit code 1); nothing is skipped.
 #>
 [CmdletBinding()]
-param(
-    [switch] $InstallPester
-)
+param()
 $ErrorActionPreference = 'Stop'
 
-$pester = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version -ge [version]'5.3.0' } | Sort-Object Version -Descending | Select-Object -First 1
-if (-not $pester -and $InstallPester) {
-    Install-Module -Name Pester -MinimumVersion 5.3.0 -Scope CurrentUser -Force -SkipPublisherCheck
-    $pester = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version -ge [version]'5.3.0' } | Sort-Object Version -Descending | Select-Object -First 1
+$repositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+$restoreProject = Join-Path $PSScriptRoot 'Pester.Restore.proj'
+$pesterVersion = ([xml](Get-Content -Raw -LiteralPath $restoreProject)).Project.PropertyGroup.PesterVersion | Where-Object { $_ } | Select-Object -First 1
+$modules = Join-Path $repositoryRoot 'out/modules'
+$pesterManifest = Join-Path $modules "Pester/$pesterVersion/Pester.psd1"
+if (-not (Test-Path -LiteralPath $pesterManifest)) {
+    & dotnet msbuild $restoreProject -restore -t:StagePester -v:q -nologo
+    if ($LASTEXITCODE -ne 0) { throw "Restoring Pester $pesterVersion failed (dotnet msbuild $restoreProject, exit code $LASTEXITCODE)." }
 }
-if (-not $pester) {
-    throw 'Pester 5.3 or later is not installed: run Install-Module Pester -MinimumVersion 5.3.0 -Scope CurrentUser.'
-}
-Import-Module $pester.Path -Force
+$env:PSModulePath = $modules + [System.IO.Path]::PathSeparator + $env:PSModulePath
+Import-Module -Name Pester -RequiredVersion $pesterVersion -Force
 
 $configuration = New-PesterConfiguration
 $configuration.Run.Path = $PSScriptRoot
@@ -28,12 +31,14 @@ $configuration.Run.Exit = $false
 $configuration.Run.PassThru = $true
 $configuration.Filter.Tag = 'CI'
 $configuration.Output.Verbosity = 'Detailed'
+# Colour codes only for a terminal: CI logs stay readable.
+$configuration.Output.RenderMode = if ([Console]::IsOutputRedirected) { 'Plaintext' } else { 'Auto' }
 $configuration.TestResult.Enabled = $true
-$configuration.TestResult.OutputPath = Join-Path $PSScriptRoot '../../out/pester-results.xml'
+$configuration.TestResult.OutputPath = Join-Path $repositoryRoot 'out/pester-results.xml'
 $result = Invoke-Pester -Configuration $configuration
 
-# The closing line CI reads: 'N passed, N failed'.
+# The closing line CI reads and sums: 'N passed, N failed'.
 "Pester: $($result.PassedCount) passed, $($result.FailedCount) failed"
-if ($result.FailedCount -gt 0 -or $result.Result -ne 'Passed') {
+if ($result.FailedCount -gt 0 -or $result.Result -ne 'Passed' -or $result.PassedCount -eq 0) {
     exit 1
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using AmpSessions.Core.Errors;
 using AmpSessions.Core.Processes;
 
 namespace AmpSessions.Core.Agents;
@@ -57,9 +58,9 @@ public sealed class StreamJsonAgent : IAgent
             {
                 throw new ExecutableNotFoundException(Spec.Program, Spec.Dialect switch
                 {
-                    AgentDialect.Amp => "install the Amp CLI (npm install -g @ampcode/amp) or choose another agent with --agent",
-                    AgentDialect.Claude => "install Claude Code or choose another agent with --agent",
-                    _ => "check the agent command configured for the session",
+                    AgentDialect.Amp => $"install the Amp CLI (npm install -g @ampcode/amp) and put it on PATH, or choose another agent with {Parameter.Agent}",
+                    AgentDialect.Claude => $"install Claude Code and put it on PATH, or choose another agent with {Parameter.Agent}",
+                    _ => $"check the agent command configured for the session ({Parameter.Agent})",
                 });
             }
             stopwatch.Stop();

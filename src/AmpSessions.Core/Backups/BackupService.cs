@@ -36,7 +36,8 @@ public static class BackupService
         var repo = new GitClient(session.RepoRoot);
         var tip = commit ?? await repo.ResolveCommitAsync("refs/heads/" + session.BranchName, cancellationToken).ConfigureAwait(false)
             ?? throw new Errors.AmpSessionsException("AmpBranchMissing", Errors.ErrorKind.NotFound,
-                $"The session branch '{session.BranchName}' no longer exists, so there is nothing to back up; run `amp-sessions repair`.", session.Id);
+                $"The session branch '{session.BranchName}' no longer exists, so there is nothing to back up", session.Id,
+                remedy: $"run {Errors.Invocation.Of(Errors.Operation.Repair)}");
         var name = $"{now.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture)}-{operation}";
         var existing = await repo.ListRefsAsync(RefPrefix(session.Id) + "backup/", cancellationToken).ConfigureAwait(false);
         for (var n = 2; existing.Any(r => r.Ref.EndsWith("/" + name, StringComparison.Ordinal)); n++)

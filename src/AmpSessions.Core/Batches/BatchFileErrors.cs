@@ -45,7 +45,8 @@ public sealed class BatchFileException : AmpSessionsException
     public const string Id = "AmpBatchFileInvalid";
 
     public BatchFileException(IReadOnlyList<BatchFileError> errors)
-        : base(Id, ErrorKind.InvalidArgument, Describe(errors), errors.Count > 0 ? errors[0].FilePath : null)
+        : base(Id, ErrorKind.InvalidArgument, Describe(errors), errors.Count > 0 ? errors[0].FilePath : null,
+            remedy: errors.Count > 1 ? (FormattableString)$"{Invocation.Of(Operation.ValidateBatch, null, new Argument(Parameter.Path, errors[0].FilePath))} lists them all" : null)
     {
         Errors = errors;
     }
@@ -56,6 +57,6 @@ public sealed class BatchFileException : AmpSessionsException
     {
         0 => "The batch file is invalid.",
         1 => errors[0].ToString(),
-        _ => $"{errors[0]} (and {errors.Count - 1} more problem{(errors.Count == 2 ? "" : "s")}: `amp-sessions batch validate <file>` lists them all)",
+        _ => $"{errors[0]} (and {errors.Count - 1} more problem{(errors.Count == 2 ? "" : "s")})",
     };
 }

@@ -79,7 +79,8 @@ public sealed class BatchJournal : IDisposable
         if (!File.Exists(path))
         {
             throw new AmpSessionsException("AmpBatchJournalMissing", ErrorKind.NotFound,
-                $"The batch journal '{path}' is gone, so what finished is unknown: restore it, or start the batch again with `amp-sessions batch run`.", path);
+                $"The batch journal '{path}' is gone, so what finished is unknown", path,
+                remedy: $"restore it, or start the batch again with {Invocation.Of(Operation.RunBatch, null, new Argument(Parameter.Path, "<file>"))}");
         }
         var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, bufferSize: 1);
         stream.SetLength(CompleteLength(stream));

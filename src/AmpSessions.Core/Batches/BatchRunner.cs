@@ -113,7 +113,7 @@ public sealed class BatchRunner
         var message = status switch
         {
             BatchStatus.Interrupted => $"The batch stopped because recording failed: {failure!.Message}",
-            BatchStatus.Cancelled => $"Stopped with {run.Completed} of {plan.Items.Count} items finished: `amp-sessions batch resume {plan.Batch.Id}` runs the rest.",
+            BatchStatus.Cancelled => $"Stopped with {run.Completed} of {plan.Items.Count} items finished: resuming the batch runs the rest.",
             _ => null,
         };
         store.Finish(plan.Batch.Id, status, clock.GetUtcNow(), message);
@@ -122,7 +122,8 @@ public sealed class BatchRunner
         {
             throw failure is AmpSessionsException ? failure
                 : new AmpSessionsException("AmpBatchRecordingFailed", ErrorKind.InvalidOperation,
-                    $"{message} (batch {plan.Batch.Id}): fix the cause, then `amp-sessions batch resume {plan.Batch.Id}`.", plan.Batch.Id, failure);
+                    $"{message} (batch {plan.Batch.Id})", plan.Batch.Id, failure,
+                    remedy: $"fix the cause, then {Invocation.Of(Operation.ResumeBatch, plan.Batch.Id)}");
         }
         return new BatchRunResult
         {

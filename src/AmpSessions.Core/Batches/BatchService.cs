@@ -141,7 +141,8 @@ public sealed class BatchService
         {
             DeleteFolder(folder);
             throw new AmpSessionsException("AmpBatchFolderUnwritable", ErrorKind.PermissionDenied,
-                $"Cannot write the batch folder '{folder}' ({ex.Message}): make the data directory writable or use another --data-dir.", folder, ex);
+                $"Cannot write the batch folder '{folder}' ({ex.Message})", folder, ex,
+                remedy: $"make the data directory writable or use another {Parameter.DataDirectory}");
         }
         using (journal)
         {
@@ -186,7 +187,8 @@ public sealed class BatchService
         if (!expected.SetEquals(stored.Select(s => s.ItemId)))
         {
             throw new AmpSessionsException("AmpBatchItemsChanged", ErrorKind.InvalidOperation,
-                $"Batch {batch.Id} no longer expands to the items it started with (a repository or case folder changed?): start it again with `amp-sessions batch run \"{batch.FilePath}\"`.", batch.Id);
+                $"Batch {batch.Id} no longer expands to the items it started with (a repository or case folder changed?)", batch.Id,
+                remedy: $"start it again with {Invocation.Of(Operation.RunBatch, null, new Argument(Parameter.Path, batch.FilePath))}");
         }
         var runner = runnerFactory(context, definition);
 
@@ -216,7 +218,8 @@ public sealed class BatchService
         if (!claimed)
         {
             throw new AmpSessionsException("AmpBatchRunning", ErrorKind.ResourceBusy,
-                $"Batch {batch.Id} is running in process {current.ProcessId} on {current.HostName}: wait for it, or `amp-sessions batch stop {batch.Id}` first.", batch.Id);
+                $"Batch {batch.Id} is running in process {current.ProcessId} on {current.HostName}", batch.Id,
+                remedy: $"wait for it, or stop it first with {Invocation.Of(Operation.StopBatch, batch.Id)}");
         }
         Store.ResetInterruptedItems(batch.Id);
         var plan = new BatchRunPlan
@@ -265,7 +268,7 @@ public sealed class BatchService
             default:
                 Store.RequestStop(batch.Id, context.Now);
                 Store.ResetInterruptedItems(batch.Id);
-                Store.Finish(batch.Id, BatchStatus.Cancelled, context.Now, $"Stopped while not running: `amp-sessions batch resume {batch.Id}` runs what did not finish.");
+                Store.Finish(batch.Id, BatchStatus.Cancelled, context.Now, "Stopped while not running: resuming the batch runs what did not finish.");
                 break;
         }
         return Summary(Store.Get(batch.Id)!);
@@ -295,13 +298,13 @@ public sealed class BatchService
         var text = reference?.Trim() ?? "";
         if (text.Length == 0)
         {
-            throw new AmpSessionsException("AmpBatchNotFound", ErrorKind.NotFound, "No batch given: pass its id (see `amp-sessions batch list`).", reference);
+            throw new AmpSessionsException("AmpBatchNotFound", ErrorKind.NotFound, "No batch given", reference, remedy: $"pass its id (see {Invocation.Of(Operation.ListBatches)})");
         }
         var matches = Store.Get(text) is { } exact ? [exact] : Store.FindByIdPrefixOrName(text);
         return matches.Count switch
         {
             0 => throw new AmpSessionsException("AmpBatchNotFound", ErrorKind.NotFound,
-                $"No batch matches '{text}': see `amp-sessions batch list` for ids.", text),
+                $"No batch matches '{text}'", text, remedy: $"see {Invocation.Of(Operation.ListBatches)} for ids and names"),
             1 => Reconcile(matches[0]),
             _ => throw new AmpSessionsException("AmpBatchAmbiguous", ErrorKind.NotFound,
                 $"'{text}' matches {matches.Count} batches ({string.Join(", ", matches.Take(5).Select(m => m.Id))}): give more of the id.", text),
@@ -354,7 +357,7 @@ public sealed class BatchService
         {
             return batch;
         }
-        var message = $"The process running it ({batch.ProcessId} on {batch.HostName}) is gone: `amp-sessions batch resume {batch.Id}` runs what did not finish.";
+        var message = $"The process running it ({batch.ProcessId} on {batch.HostName}) is gone: resuming the batch runs what did not finish.";
         Store.Finish(batch.Id, BatchStatus.Interrupted, context.Now, message);
         return Store.Get(batch.Id) ?? batch with { Status = BatchStatus.Interrupted, Message = message };
     }

@@ -96,7 +96,7 @@ public sealed class SessionBatchItemRunner : IBatchItemRunner
             }
             catch (AmpSessionsException ex)
             {
-                log.WriteLine($"cleanup failed: {ex.Message} (run `amp-sessions repair`)");
+                log.WriteLine($"cleanup failed: {ex.Message} (repair the repository's sessions)");
             }
         }
     }

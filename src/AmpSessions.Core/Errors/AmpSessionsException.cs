@@ -25,17 +25,27 @@ public enum ErrorKind
 
 /// <summary>
 /// The base of every error the core raises on purpose. <see cref="ErrorId"/> is stable
-/// (PowerShell's FullyQualifiedErrorId and the CLI's --json error code); the message says what was
-/// wrong and what to do.
+/// (PowerShell's FullyQualifiedErrorId and the CLI's --json error code). <see cref="Problem"/> says
+/// what was wrong; <see cref="Remedy"/>, when there is something to do, says what, naming
+/// operations as <see cref="Invocation"/>s and <see cref="Parameter"/>s so each front end renders
+/// them in its own words (<see cref="Render"/>):
+/// <code>
+/// throw new AmpSessionsException("AmpNoScript", ErrorKind.InvalidOperation,
+///     $"Session {id} has no script command", id,
+///     remedy: $"set one with {Invocation.Of(Operation.SetSession, id, new(Parameter.Script, "&lt;command&gt;"))}");
+/// </code>
+/// <see cref="Exception.Message"/> is the command-line rendering (logs, journals, stored errors).
 /// </summary>
 public class AmpSessionsException : Exception
 {
-    public AmpSessionsException(string errorId, ErrorKind kind, string message, object? target = null, Exception? inner = null)
-        : base(message, inner)
+    public AmpSessionsException(string errorId, ErrorKind kind, string message, object? target = null, Exception? inner = null, FormattableString? remedy = null)
+        : base(remedy is null ? message : Join(message, RemedyStyle.CommandLine.Render(remedy)), inner)
     {
         ErrorId = errorId;
         Kind = kind;
         Target = target;
+        Problem = message;
+        Remedy = remedy;
     }
 
     /// <summary>Stable PascalCase id, e.g. AmpSessionNotFound.</summary>
@@ -45,11 +55,29 @@ public class AmpSessionsException : Exception
 
     /// <summary>The offending input (a session id, a path), when there is one.</summary>
     public object? Target { get; }
+
+    /// <summary>What was wrong, without what to do.</summary>
+    public string Problem { get; }
+
+    /// <summary>What to do, with its operations and parameters still unrendered; null when there is nothing to suggest.</summary>
+    public FormattableString? Remedy { get; }
+
+    /// <summary>The whole message with the remedy in <paramref name="style"/>'s words.</summary>
+    public string Render(RemedyStyle style) => Remedy is null ? Problem : Join(Problem, style.Render(Remedy));
+
+    /// <summary>Just the remedy in <paramref name="style"/>'s words (PowerShell's RecommendedAction), or null.</summary>
+    public string? RenderRemedy(RemedyStyle style) => Remedy is null ? null : Sentence(style.Render(Remedy));
+
+    private static string Join(string problem, string remedy) => problem.TrimEnd('.') + ": " + Period(remedy);
+
+    private static string Sentence(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + Period(text)[1..];
+
+    private static string Period(string text) => text.EndsWith('.') ? text : text + ".";
 }
 
 /// <summary>A session reference matched nothing, or more than one session.</summary>
 public sealed class SessionNotFoundException : AmpSessionsException
 {
-    public SessionNotFoundException(string reference, string message, string errorId = "AmpSessionNotFound")
-        : base(errorId, ErrorKind.NotFound, message, reference) { }
+    public SessionNotFoundException(string reference, string message, string errorId = "AmpSessionNotFound", FormattableString? remedy = null)
+        : base(errorId, ErrorKind.NotFound, message, reference, remedy: remedy) { }
 }

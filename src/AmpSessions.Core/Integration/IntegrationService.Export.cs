@@ -24,7 +24,7 @@ public sealed partial class IntegrationService
     {
         if (outputPath is not null && string.IsNullOrWhiteSpace(outputPath))
         {
-            throw new AmpSessionsException("AmpOutputPathEmpty", ErrorKind.InvalidArgument, "The output path is empty: pass --output a file name, or leave it out.", outputPath);
+            throw new AmpSessionsException("AmpOutputPathEmpty", ErrorKind.InvalidArgument, "The output path is empty", outputPath, remedy: $"pass {Parameter.Output} a file name, or leave it out");
         }
         var w = await OpenAsync(reference, cancellationToken).ConfigureAwait(false);
         var (tip, basePoint, commits) = await RequireChangeAsync(w, "AmpNothingToExport", "export", allowMissingBase: false, cancellationToken).ConfigureAwait(false);

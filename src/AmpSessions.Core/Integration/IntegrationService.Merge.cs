@@ -26,7 +26,8 @@ public sealed partial class IntegrationService
         if (script is not null && string.IsNullOrWhiteSpace(script))
         {
             throw new AmpSessionsException("AmpPullRequestScriptEmpty", ErrorKind.InvalidArgument,
-                "The pull request script is empty: pass --pr-script the command that opens the pull request.", script);
+                "The pull request script is empty", script,
+                remedy: $"pass {Parameter.PrScript} the command that opens the pull request");
         }
         if (message is not null && !options.Squash && script is null)
         {
@@ -56,7 +57,8 @@ public sealed partial class IntegrationService
         if (session.Status == SessionStatus.Conflicted || GitRebaseState.Find(w.GitDir) is not null)
         {
             throw new AmpSessionsException("AmpSessionConflicted", ErrorKind.Conflict,
-                $"Session {session.Id} has a rebase stopped on conflicts: resolve them and run `amp-sessions rebase {session.Id} --continue`, or `--abort`, before merging.", session.Id);
+                $"Session {session.Id} has a rebase stopped on conflicts", session.Id,
+                remedy: $"resolve them and run {Invocation.Of(Operation.Rebase, session.Id, Parameter.Continue)}, or {Parameter.Abort}, before merging");
         }
         var tip = await BranchTipAsync(w, cancellationToken).ConfigureAwait(false);
         var basePoint = await RequireBaseAsync(w, tip, allowMissingBase: false, cancellationToken).ConfigureAwait(false);
@@ -64,13 +66,15 @@ public sealed partial class IntegrationService
         if (await w.Repo.IsAncestorAsync(tip, baseTip, cancellationToken).ConfigureAwait(false))
         {
             throw new AmpSessionsException("AmpNothingToMerge", ErrorKind.InvalidOperation,
-                $"'{session.BaseBranch}' already has every commit of session {session.Id}, so there is nothing to merge: run `amp-sessions cleanup {session.Id}` when you are done with it.", session.Id);
+                $"'{session.BaseBranch}' already has every commit of session {session.Id}, so there is nothing to merge", session.Id,
+                remedy: $"run {Invocation.Of(Operation.Cleanup, session.Id)} when you are done with it");
         }
         await RequireCleanAsync(w, "merge", cancellationToken).ConfigureAwait(false);
         if (options.NoRebase && !await w.Repo.IsAncestorAsync(baseTip, tip, cancellationToken).ConfigureAwait(false))
         {
             throw new AmpSessionsException("AmpFastForwardImpossible", ErrorKind.InvalidOperation,
-                $"'{session.BaseBranch}' has moved on since session {session.Id} was based on it, so it cannot be fast-forwarded without a rebase: merge without --no-rebase, or run `amp-sessions rebase {session.Id}` first.", session.Id);
+                $"'{session.BaseBranch}' has moved on since session {session.Id} was based on it, so it cannot be fast-forwarded without a rebase", session.Id,
+                remedy: $"merge without {Parameter.NoRebase}, or run {Invocation.Of(Operation.Rebase, session.Id)} first");
         }
         if (options.PullRequestScript is null)
         {
@@ -141,7 +145,8 @@ public sealed partial class IntegrationService
         if (!await w.Repo.IsAncestorAsync(oldTip, newTip, cancellationToken).ConfigureAwait(false))
         {
             throw new AmpSessionsException("AmpFastForwardImpossible", ErrorKind.InvalidOperation,
-                $"'{w.Session.BaseBranch}' is not an ancestor of session {w.Session.Id}'s branch, so it cannot be fast-forwarded: run `amp-sessions rebase {w.Session.Id}` and merge again.", w.Session.Id);
+                $"'{w.Session.BaseBranch}' is not an ancestor of session {w.Session.Id}'s branch, so it cannot be fast-forwarded", w.Session.Id,
+                remedy: $"run {Invocation.Of(Operation.Rebase, w.Session.Id)} and merge again");
         }
         var checkout = await RequireBaseCheckoutCleanAsync(w, cancellationToken).ConfigureAwait(false);
         Save(Current(w) with { StatusMessage = $"merging into {w.Session.BaseBranch}: fast-forward from {Short(oldTip)} to {Short(newTip)} (backup {result.BackupRef})" });

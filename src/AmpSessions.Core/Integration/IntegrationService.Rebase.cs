@@ -24,7 +24,8 @@ public sealed partial class IntegrationService
         if (onto is not null && string.IsNullOrWhiteSpace(onto))
         {
             throw new AmpSessionsException("AmpOntoBranchEmpty", ErrorKind.InvalidArgument,
-                "The --onto branch is empty: name the branch to rebase onto, or leave --onto out to use the session's base.", onto);
+                "The branch to rebase onto is empty", onto,
+                remedy: $"name the branch to rebase onto, or leave {Parameter.Onto} out to use the session's base");
         }
         using var w = await OpenAsync(reference, cancellationToken, "rebase").ConfigureAwait(false);
         using (await LockAsync(w, "rebase", cancellationToken).ConfigureAwait(false))
@@ -67,7 +68,7 @@ public sealed partial class IntegrationService
         // message for status, repair, continue and abort to find.
         RebaseJournal.SaveIndex(w.GitDir);
         journal.Write(w.GitDir);
-        Save(session with { StatusMessage = $"rebasing onto {target} (backup {backupRef}); if interrupted: amp-sessions rebase {session.Id} --continue or --abort" });
+        Save(session with { StatusMessage = $"rebasing onto {target} (backup {backupRef}); if interrupted, continue or abort the rebase" });
         var result = await w.Worktree.RunAsync([.. RebaseConfiguration, "rebase", "--empty=drop", "--onto", targetTip, basePoint.ForkPoint],
             allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false);
         return await AfterGitRebaseAsync(w, journal, result, starting: true, cancellationToken).ConfigureAwait(false);
@@ -88,9 +89,8 @@ public sealed partial class IntegrationService
             if (unmerged.Length > 0)
             {
                 throw new AmpSessionsException("AmpConflictsUnresolved", ErrorKind.Conflict,
-                    $"Session {w.Session.Id} still has {unmerged.Length} unmerged path{(unmerged.Length == 1 ? "" : "s")} ({Describe(unmerged)}): resolve each, " +
-                    $"mark it resolved with `git -C \"{w.Session.WorktreePath}\" add <path>` (or `git rm`), then run `amp-sessions rebase {w.Session.Id} --continue` again.",
-                    unmerged);
+                    $"Session {w.Session.Id} still has {unmerged.Length} unmerged path{(unmerged.Length == 1 ? "" : "s")} ({Describe(unmerged)})", unmerged,
+                    remedy: $"resolve each, mark it resolved with `git -C \"{w.Session.WorktreePath}\" add <path>` (or `git rm`), then run {Invocation.Of(Operation.Rebase, w.Session.Id, Parameter.Continue)} again");
             }
             // The files that conflicted; when that record is lost (a crash), whatever is staged for the stopped commit.
             var candidates = journal.ConflictedPaths.Count > 0
@@ -100,8 +100,8 @@ public sealed partial class IntegrationService
             if (withMarkers.Length > 0)
             {
                 throw new AmpSessionsException("AmpConflictMarkersRemain", ErrorKind.Conflict,
-                    $"{Describe(withMarkers)} in session {w.Session.Id} still contain{(withMarkers.Length == 1 ? "s" : "")} conflict markers (lines starting <<<<<<< or >>>>>>>): " +
-                    $"edit them to the content you want, `git add` them, then run `amp-sessions rebase {w.Session.Id} --continue` again.", withMarkers);
+                    $"{Describe(withMarkers)} in session {w.Session.Id} still contain{(withMarkers.Length == 1 ? "s" : "")} conflict markers (lines starting <<<<<<< or >>>>>>>)", withMarkers,
+                    remedy: $"edit them to the content you want, `git add` them, then run {Invocation.Of(Operation.Rebase, w.Session.Id, Parameter.Continue)} again");
             }
             var result = await w.Worktree.RunAsync(["rebase", "--continue"], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false);
             return await AfterGitRebaseAsync(w, journal, result, starting: false, cancellationToken).ConfigureAwait(false);
@@ -129,7 +129,8 @@ public sealed partial class IntegrationService
     private static RebaseJournal RequireRebaseJournal(Workspace w)
     {
         var state = GitRebaseState.Find(w.GitDir) ?? throw new AmpSessionsException("AmpNoRebaseInProgress", ErrorKind.InvalidOperation,
-            $"No rebase is in progress in session {w.Session.Id}, so there is nothing to continue or abort: start one with `amp-sessions rebase {w.Session.Id}`.", w.Session.Id);
+            $"No rebase is in progress in session {w.Session.Id}, so there is nothing to continue or abort", w.Session.Id,
+            remedy: $"start one with {Invocation.Of(Operation.Rebase, w.Session.Id)}");
         return RebaseJournal.Read(w.GitDir) ?? new RebaseJournal
         {
             Target = w.Session.BaseBranch,
@@ -200,8 +201,8 @@ public sealed partial class IntegrationService
                     $"git rebase in session {w.Session.Id} stopped without a conflict (exit {git.ExitCode}: {reason}); the rebase was undone and the branch is as it was.", w.Session.Id);
             }
             throw new AmpSessionsException("AmpRebaseContinueFailed", ErrorKind.ExternalTool,
-                $"git rebase --continue in session {w.Session.Id} failed (exit {git.ExitCode}: {reason}); the rebase is still in progress: fix what git says, then continue, or run `amp-sessions rebase {w.Session.Id} --abort`.",
-                w.Session.Id);
+                $"git rebase --continue in session {w.Session.Id} failed (exit {git.ExitCode}: {reason}); the rebase is still in progress", w.Session.Id,
+                remedy: $"fix what git says, then continue, or run {Invocation.Of(Operation.Rebase, w.Session.Id, Parameter.Abort)}");
         }
 
         journal = journal with { ConflictedPaths = journal.ConflictedPaths.Union(unmerged, StringComparer.Ordinal).ToArray() };
@@ -218,7 +219,7 @@ public sealed partial class IntegrationService
             notifier.Notify(new Notification(
             $"Conflicts in session \"{session.Name}\"",
             $"Rebasing onto {journal.Target} stopped on conflicts in {Describe(unmerged)}: resolve them in {session.WorktreePath}, `git add` them, " +
-            $"then run `amp-sessions rebase {session.Id} --continue` (or `--abort`).",
+            "then continue the rebase (or abort it).",
             NotificationKind.Conflict, session.Id));
         }
         return new RebaseResult

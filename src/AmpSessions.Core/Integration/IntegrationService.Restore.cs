@@ -18,7 +18,8 @@ public sealed partial class IntegrationService
         if (backupName is not null && string.IsNullOrWhiteSpace(backupName))
         {
             throw new AmpSessionsException("AmpBackupNameEmpty", ErrorKind.InvalidArgument,
-                "The backup name is empty: pass --backup a name from `amp-sessions backups <session>`, or leave it out for the latest.", backupName);
+                "The backup name is empty", backupName,
+                remedy: $"pass {Parameter.Backup} a name from {Invocation.Of(Operation.ListBackups, "<session>")}, or leave it out for the latest");
         }
         using var w = await OpenAsync(reference, cancellationToken, "restore").ConfigureAwait(false);
         using (await LockAsync(w, "restore", cancellationToken).ConfigureAwait(false))
@@ -26,14 +27,15 @@ public sealed partial class IntegrationService
             if (GitRebaseState.Find(w.GitDir) is not null)
             {
                 throw new AmpSessionsException("AmpRebaseInProgress", ErrorKind.InvalidOperation,
-                    $"A rebase is in progress in session {w.Session.Id}: run `amp-sessions rebase {w.Session.Id} --abort` first (it puts the branch back as it was before the rebase), then restore.", w.Session.Id);
+                    $"A rebase is in progress in session {w.Session.Id}", w.Session.Id,
+                    remedy: $"run {Invocation.Of(Operation.Rebase, w.Session.Id, Parameter.Abort)} first (it puts the branch back as it was before the rebase), then restore");
             }
             var backup = await ChooseBackupAsync(w.Session, backupName?.Trim(), cancellationToken).ConfigureAwait(false);
             var oldHead = await BranchTipAsync(w, cancellationToken).ConfigureAwait(false);
             var safety = await BackupAsync(w, "restore", cancellationToken).ConfigureAwait(false);
 
             // Announced first: a crash between moving the branch and the files leaves the way back on record.
-            Save(Current(w) with { StatusMessage = $"restoring backup {backup.Name}; if interrupted: amp-sessions restore {w.Session.Id} --backup {safety.Name}" });
+            Save(Current(w) with { StatusMessage = $"restoring backup {backup.Name}; if interrupted, restore backup {safety.Name}" });
             // The branch first (checked against the tip just backed up), then the files: everything
             // they held is in the safety backup, untracked files included.
             await w.Worktree.UpdateRefAsync(w.BranchRef, backup.BranchCommit, oldHead, $"amp-sessions: restore {backup.Name}", cancellationToken).ConfigureAwait(false);
@@ -75,6 +77,7 @@ public sealed partial class IntegrationService
         }
         return backups.FirstOrDefault(b => b.Name == name || b.Ref == name)
             ?? throw new AmpSessionsException("AmpBackupNotFound", ErrorKind.NotFound,
-                $"Session {session.Id} has no backup '{name}': choose one of {Describe(backups.Select(b => b.Name).Reverse().ToArray())} (see `amp-sessions backups {session.Id}`).", name);
+                $"Session {session.Id} has no backup '{name}'", name,
+                remedy: $"choose one of {Describe(backups.Select(b => b.Name).Reverse().ToArray())} (see {Invocation.Of(Operation.ListBackups, session.Id)})");
     }
 }

@@ -88,14 +88,16 @@ public sealed partial class IntegrationService
     private async Task<string> BranchTipAsync(Workspace w, CancellationToken cancellationToken) =>
         await w.Repo.ResolveCommitAsync(w.BranchRef, cancellationToken).ConfigureAwait(false)
         ?? throw new AmpSessionsException("AmpBranchMissing", ErrorKind.NotFound,
-            $"The branch '{w.Session.BranchName}' of session {w.Session.Id} no longer exists: run `amp-sessions repair` to see what is left.", w.Session.BranchName);
+            $"The branch '{w.Session.BranchName}' of session {w.Session.Id} no longer exists", w.Session.BranchName,
+            remedy: $"run {Invocation.Of(Operation.Repair)} to see what is left");
 
     private static void RequireNoRebase(Workspace w)
     {
         if (GitRebaseState.Find(w.GitDir) is not null)
         {
             throw new AmpSessionsException("AmpRebaseInProgress", ErrorKind.InvalidOperation,
-                $"A rebase is in progress in session {w.Session.Id}: finish it with `amp-sessions rebase {w.Session.Id} --continue` or undo it with `--abort` first.", w.Session.Id);
+                $"A rebase is in progress in session {w.Session.Id}", w.Session.Id,
+                remedy: $"finish it with {Invocation.Of(Operation.Rebase, w.Session.Id, Parameter.Continue)} or undo it with {Parameter.Abort} first");
         }
     }
 
@@ -107,8 +109,8 @@ public sealed partial class IntegrationService
         if (changes.Length > 0)
         {
             throw new AmpSessionsException("AmpWorktreeDirty", ErrorKind.InvalidOperation,
-                $"Session {w.Session.Id} has {changes.Length} uncommitted change{(changes.Length == 1 ? "" : "s")} ({Describe(changes)}) that {operation} would leave behind: " +
-                $"commit them with `amp-sessions commit {w.Session.Id} -m \"...\"` or discard them, then {operation} again.", w.Session.WorktreePath);
+                $"Session {w.Session.Id} has {changes.Length} uncommitted change{(changes.Length == 1 ? "" : "s")} ({Describe(changes)}) that {operation} would leave behind", w.Session.WorktreePath,
+                remedy: $"commit them with {Invocation.Of(Operation.Commit, w.Session.Id, new Argument(Parameter.Message, "<message>"))} or discard them, then {operation} again");
         }
     }
 
@@ -130,9 +132,8 @@ public sealed partial class IntegrationService
                 return new BasePoint(null, session.BaseCommit);
             }
             throw new AmpSessionsException("AmpBaseBranchMissing", ErrorKind.NotFound,
-                $"The base branch '{session.BaseBranch}' of session {session.Id} no longer exists (it was deleted after the session started): " +
-                $"recreate it with `git branch {session.BaseBranch} <commit>`, or move the session to another branch with `amp-sessions rebase {session.Id} --onto <branch>`.",
-                session.BaseBranch);
+                $"The base branch '{session.BaseBranch}' of session {session.Id} no longer exists (it was deleted after the session started)", session.BaseBranch,
+                remedy: $"recreate it with `git branch {session.BaseBranch} <commit>`, or move the session to another branch with {Invocation.Of(Operation.Rebase, session.Id, new Argument(Parameter.Onto, "<branch>"))}");
         }
         var baseHasIt = await w.Repo.IsAncestorAsync(session.BaseCommit, baseTip, cancellationToken).ConfigureAwait(false);
         if (!baseHasIt && await w.Repo.IsAncestorAsync(session.BaseCommit, tip, cancellationToken).ConfigureAwait(false))
@@ -162,8 +163,8 @@ public sealed partial class IntegrationService
         {
             var session = w.Session;
             throw new AmpSessionsException(errorId, ErrorKind.InvalidOperation,
-                $"Session {session.Id} has no commits since it left '{session.BaseBranch}', so there is nothing to {verb}: " +
-                $"run an iteration or commit its changes first (`amp-sessions commit {session.Id} -m \"...\"`).", session.Id);
+                $"Session {session.Id} has no commits since it left '{session.BaseBranch}', so there is nothing to {verb}", session.Id,
+                remedy: $"run an iteration ({Invocation.Of(Operation.Iterate, session.Id)}) or commit its changes first ({Invocation.Of(Operation.Commit, session.Id, new Argument(Parameter.Message, "<message>"))})");
         }
         return new SessionChange(tip, basePoint, commits);
     }
@@ -208,7 +209,8 @@ public sealed partial class IntegrationService
         if (string.IsNullOrWhiteSpace(message))
         {
             throw new AmpSessionsException(errorId, ErrorKind.InvalidArgument,
-                "The message is empty: pass --message with a line that says what the change does, or leave --message out to compose one from the session's commits.", message);
+                "The message is empty", message,
+                remedy: $"pass {Parameter.Message} with a line that says what the change does, or leave {Parameter.Message} out to compose one from the session's commits");
         }
         return NormalizeMessage(message);
     }

@@ -12,7 +12,8 @@ public sealed class RebaseConflictException : AmpSessionsException
     public const string Id = "AmpRebaseConflict";
 
     public RebaseConflictException(RebaseResult result)
-        : base(Id, ErrorKind.Conflict, Describe(result), result.Session.Id)
+        : base(Id, ErrorKind.Conflict, Describe(result), result.Session.Id,
+            remedy: $"resolve them in {result.Session.WorktreePath} and `git add` them, then run {Invocation.Of(Operation.Rebase, result.Session.Id, Parameter.Continue)} (or {Parameter.Abort} to put the branch back as it was)")
     {
         Result = result;
     }
@@ -30,7 +31,6 @@ public sealed class RebaseConflictException : AmpSessionsException
         var paths = result.ConflictedPaths;
         var applying = result.StoppedAtCommit is { } commit ? $" while applying {(commit.Length > 7 ? commit[..7] : commit)} {result.StoppedAtSubject}".TrimEnd() : "";
         return $"The rebase of session {result.Session.Id} onto {result.Onto} stopped on conflicts{applying} in {paths.Count} file{(paths.Count == 1 ? "" : "s")} " +
-            $"({string.Join(", ", paths.Take(5))}{(paths.Count > 5 ? $" and {paths.Count - 5} more" : "")}): resolve them in {result.Session.WorktreePath}, " +
-            "`git add` them, then continue the rebase, or abort it to put the branch back as it was.";
+            $"({string.Join(", ", paths.Take(5))}{(paths.Count > 5 ? $" and {paths.Count - 5} more" : "")})";
     }
 }

@@ -57,7 +57,8 @@ public sealed partial class IterationRunner
         if (await SessionManager.IsRebaseInProgressAsync(worktree, cancellationToken).ConfigureAwait(false))
         {
             throw new AmpSessionsException("AmpRebaseInProgress", ErrorKind.InvalidOperation,
-                $"A rebase is in progress in session {session.Id}: finish it with `amp-sessions rebase {session.Id} --continue` or `--abort` before iterating.", session.Id);
+                $"A rebase is in progress in session {session.Id}", session.Id,
+                remedy: $"finish it with {Invocation.Of(Operation.Rebase, session.Id, Parameter.Continue)} or {Parameter.Abort} before iterating");
         }
         var spec = AgentSpec.Resolve(session.Agent);
         using var operation = sessions.BeginOperation(session, "iteration");
@@ -251,7 +252,8 @@ public sealed partial class IterationRunner
         if (reason is not null)
         {
             throw new AmpSessionsException("AmpSessionNotIterable", ErrorKind.InvalidOperation,
-                $"Session {session.Id} {reason}, so it cannot iterate: see `amp-sessions status {session.Id}`.", session.Id);
+                $"Session {session.Id} {reason}, so it cannot iterate", session.Id,
+                remedy: $"see {Invocation.Of(Operation.ShowSession, session.Id)}");
         }
     }
 

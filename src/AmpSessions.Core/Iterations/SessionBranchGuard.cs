@@ -28,8 +28,8 @@ internal static class SessionBranchGuard
         if (Integration.GitRebaseState.Find(gitDir) is not null || File.Exists(Path.Combine(gitDir, "MERGE_HEAD")))
         {
             throw new AmpSessionsException("AmpAgentLeftGitOperation", ErrorKind.InvalidOperation,
-                $"The agent left a rebase or merge in progress in session {session.Id}'s worktree, off the session branch: finish or abort it there (`git -C \"{session.WorktreePath}\" rebase --abort` or `merge --abort`), then iterate again.",
-                session.WorktreePath);
+                $"The agent left a rebase or merge in progress in session {session.Id}'s worktree, off the session branch", session.WorktreePath,
+                remedy: $"finish or abort it there (git -C \"{session.WorktreePath}\" rebase --abort, or merge --abort), then {Invocation.Of(Operation.Iterate, session.Id)} again");
         }
         var head = await worktree.ResolveCommitAsync("HEAD", cancellationToken).ConfigureAwait(false);
         var where = symbolic is null ? $"a detached HEAD at {Short(head)}" : $"the branch '{symbolic["refs/heads/".Length..]}'";

@@ -12,5 +12,12 @@ public sealed class ExecutableNotFoundException : AmpSessionsException
         FileName = fileName;
     }
 
+    /// <summary>Not found, with what to do instead of installing it (which may name an operation or parameter).</summary>
+    public ExecutableNotFoundException(string fileName, FormattableString remedy)
+        : base("AmpExecutableNotFound", ErrorKind.ExternalTool, $"'{fileName}' was not found", fileName, remedy: remedy)
+    {
+        FileName = fileName;
+    }
+
     public string FileName { get; }
 }

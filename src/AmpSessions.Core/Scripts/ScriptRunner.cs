@@ -50,7 +50,8 @@ public sealed class ScriptRunner
         if (string.IsNullOrWhiteSpace(session.ScriptCommand))
         {
             throw new AmpSessionsException("AmpNoScript", ErrorKind.InvalidOperation,
-                $"Session {session.Id} has no script command: set one with `amp-sessions set {session.Id} --script \"<command>\"`.", session.Id);
+                $"Session {session.Id} has no script command", session.Id,
+                remedy: $"set one with {Invocation.Of(Operation.SetSession, session.Id, new Argument(Parameter.Script, "<command>"))}");
         }
         var run = context.Iterations.InsertScriptRun(new ScriptRun
         {

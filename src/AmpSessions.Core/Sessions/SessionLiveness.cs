@@ -45,7 +45,7 @@ internal static class SessionLiveness
         return session with
         {
             Status = SessionStatus.Interrupted,
-            StatusMessage = $"{what} was interrupted: {who} ended without finishing; run `amp-sessions repair` to mend it",
+            StatusMessage = $"{what} was interrupted: {who} ended without finishing; repair mends it",
         };
     }
 }

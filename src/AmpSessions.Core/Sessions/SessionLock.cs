@@ -58,7 +58,8 @@ public sealed class SessionLock : IDisposable
             {
                 var holder = ReadRecord(RecordPathFor(path));
                 throw new AmpSessionsException("AmpSessionBusy", ErrorKind.ResourceBusy,
-                    $"Session {sessionId} is busy{(holder is null ? "" : $" ({holder.Describe()})")}: wait for it to finish, or stop it, then try again.", sessionId);
+                    $"Session {sessionId} is busy{(holder is null ? "" : $" ({holder.Describe()})")}", sessionId,
+                    remedy: $"wait for it to finish, or stop it, then try again");
             }
             Thread.Sleep(25);
         }

@@ -30,7 +30,8 @@ public sealed partial class SessionManager
         if (!Directory.Exists(session.RepoRoot))
         {
             throw new AmpSessionsException("AmpRepositoryNotFound", ErrorKind.NotFound,
-                $"The repository '{session.RepoRoot}' of session {session.Id} is gone: run `amp-sessions repair --archive-missing` to archive the session.", session.RepoRoot);
+                $"The repository '{session.RepoRoot}' of session {session.Id} is gone", session.RepoRoot,
+                remedy: $"run {Invocation.Of(Operation.Repair, null, Parameter.ArchiveMissing)} to archive the session");
         }
         var commonDir = await repo.GetCommonDirAsync(cancellationToken).ConfigureAwait(false);
 
@@ -78,7 +79,8 @@ public sealed partial class SessionManager
             if (losses.Count > 0 && !force)
             {
                 throw new AmpSessionsException("AmpCleanupWouldLoseWork", ErrorKind.InvalidOperation,
-                    $"Cleanup of session {session.Id} would lose {string.Join(" and ", losses)}: commit and merge them first, or run cleanup with --force (a backup ref is kept).", session.Id);
+                    $"Cleanup of session {session.Id} would lose {string.Join(" and ", losses)}", session.Id,
+                    remedy: $"commit and merge them first, or run {Invocation.Of(Operation.Cleanup, session.Id, Parameter.Force)} (a backup ref is kept)");
             }
             if (losses.Count > 0 && branchTip is not null)
             {
@@ -107,7 +109,7 @@ public sealed partial class SessionManager
         {
             Status = SessionStatus.Archived,
             StatusMessage = backupRef is null ? "cleaned up"
-                : $"cleaned up with --force; backup at {backupRef}" + (headBackupRef is null || headBackupRef == backupRef ? "" : $", the worktree's HEAD at {headBackupRef}"),
+                : $"cleaned up by force; backup at {backupRef}" + (headBackupRef is null || headBackupRef == backupRef ? "" : $", the worktree's HEAD at {headBackupRef}"),
             UpdatedAt = context.Now,
         };
         context.Sessions.Update(session);
@@ -144,7 +146,7 @@ public sealed partial class SessionManager
             {
                 foreach (var session in repoSessions.Where(s => s.Status != SessionStatus.Archived))
                 {
-                    var action = "none: run repair --archive-missing to archive it";
+                    var action = "none: repair with ArchiveMissing archives it";
                     if (request.ArchiveMissing)
                     {
                         Save(session with { Status = SessionStatus.Archived, StatusMessage = "repository missing" });
@@ -221,7 +223,7 @@ public sealed partial class SessionManager
             }
             if (!registered || !Directory.Exists(session.WorktreePath))
             {
-                var action = "none: run repair --reattach to restore it from its branch, or --archive-missing";
+                var action = "none: repair with Reattach restores it from its branch, with ArchiveMissing archives it";
                 if (request.Reattach && branchTip is not null)
                 {
                     if (Directory.Exists(session.WorktreePath) && Directory.EnumerateFileSystemEntries(session.WorktreePath).Any())
@@ -252,7 +254,7 @@ public sealed partial class SessionManager
             if (await IsRebaseInProgressAsync(worktreeGit, cancellationToken).ConfigureAwait(false))
             {
                 findings.Add(new RepairFinding(RepairFindingKind.RebaseInProgress, session.Id, session.WorktreePath,
-                    "a rebase was left in progress", $"none: run `amp-sessions rebase {session.Id} --continue` or `--abort`"));
+                    "a rebase was left in progress", "none: continue or abort the rebase"));
             }
         }
 
@@ -265,7 +267,7 @@ public sealed partial class SessionManager
         foreach (var path in candidates.Where(p => !owned.Any(o => SamePath(o, p))))
         {
             var registered = worktrees.Any(w => SamePath(w.Path, path));
-            var action = "none: run repair --prune to remove it when clean";
+            var action = "none: repair with Prune removes it when clean";
             if (request.Prune)
             {
                 if (!registered)
@@ -308,7 +310,7 @@ public sealed partial class SessionManager
                 }
                 Save(session with { StatusMessage = $"the merge into {session.BaseBranch} was interrupted before it moved the base; merge again" });
                 return new RepairFinding(RepairFindingKind.InterruptedMerge, session.Id, session.WorktreePath,
-                    $"a merge was interrupted before it moved {session.BaseBranch} (the base was not changed)", $"none: run `amp-sessions merge {session.Id}` again");
+                    $"a merge was interrupted before it moved {session.BaseBranch} (the base was not changed)", "none: merge it again");
             }
             case "cleanup" when !registered || !Directory.Exists(session.WorktreePath):
             {
@@ -327,7 +329,7 @@ public sealed partial class SessionManager
             }
             case "cleanup":
                 return new RepairFinding(RepairFindingKind.InterruptedCleanup, session.Id, session.WorktreePath,
-                    "a cleanup was interrupted before it removed anything", $"none: run `amp-sessions cleanup {session.Id}` again");
+                    "a cleanup was interrupted before it removed anything", "none: clean it up again");
             default:
                 return null;
         }

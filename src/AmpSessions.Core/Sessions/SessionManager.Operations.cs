@@ -35,11 +35,13 @@ public sealed partial class SessionManager
         try
         {
             var current = context.Sessions.Get(session.Id)
-                ?? throw new SessionNotFoundException(session.Id, $"Session {session.Id} was removed meanwhile: run `amp-sessions list` to see what is left.");
+                ?? throw new SessionNotFoundException(session.Id, $"Session {session.Id} was removed meanwhile",
+                    remedy: $"run {Invocation.Of(Operation.ListSessions)} to see what is left");
             if (current.Status == SessionStatus.Initializing)
             {
                 throw new AmpSessionsException("AmpSessionInterrupted", ErrorKind.InvalidOperation,
-                    $"Session {session.Id} was never finished being created (the process creating it ended): run `amp-sessions repair` to remove what it left, then create it again.", session.Id);
+                    $"Session {session.Id} was never finished being created (the process creating it ended)", session.Id,
+                    remedy: $"run {Invocation.Of(Operation.Repair)} to remove what it left, then create it again");
             }
             if (SessionLiveness.ClaimsLiveProcess(current.Status))
             {

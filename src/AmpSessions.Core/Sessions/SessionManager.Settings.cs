@@ -43,7 +43,7 @@ public sealed partial class SessionManager
         {
             if (SecretRedactor.IsSecretName(name))
             {
-                throw Invalid("AmpSecretNotStored", $"'{name}' looks like a secret, and secrets are never stored: set it in the environment of the shell that runs amp-sessions instead.", name);
+                throw Invalid("AmpSecretNotStored", $"'{name}' looks like a secret, and secrets are never stored: set it in the environment of the shell that runs AmpSessions instead.", name);
             }
             if (string.IsNullOrWhiteSpace(name) || name.Contains('='))
             {

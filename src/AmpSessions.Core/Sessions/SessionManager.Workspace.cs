@@ -55,13 +55,14 @@ public sealed partial class SessionManager
         var session = Resolve(reference);
         if (string.IsNullOrWhiteSpace(message))
         {
-            throw Invalid("AmpCommitMessageEmpty", "The commit message is empty: pass --message with a line that says what changed.", message);
+            throw Invalid("AmpCommitMessageEmpty", "The commit message is empty", message, $"pass {Parameter.Message} with a line that says what changed");
         }
         var worktree = await RequireWorktreeAsync(session, cancellationToken).ConfigureAwait(false);
         if (await IsRebaseInProgressAsync(worktree, cancellationToken).ConfigureAwait(false))
         {
             throw new AmpSessionsException("AmpRebaseInProgress", ErrorKind.InvalidOperation,
-                $"A rebase is in progress in session {session.Id}: finish it with `amp-sessions rebase {session.Id} --continue` or `--abort` first.", session.Id);
+                $"A rebase is in progress in session {session.Id}", session.Id,
+                remedy: $"finish it with {Invocation.Of(Operation.Rebase, session.Id, Parameter.Continue)} or {Parameter.Abort} first");
         }
         // Not while an agent turn or the test script works in the same worktree.
         using var operation = BeginOperation(session, "commit");
@@ -106,7 +107,7 @@ public sealed partial class SessionManager
         var parts = CommandLine.Split(editor);
         if (parts.Count == 0)
         {
-            throw Invalid("AmpEditorEmpty", "The editor command is empty: pass --editor the program to open, for example `code`.", editor);
+            throw Invalid("AmpEditorEmpty", "The editor command is empty", editor, $"pass {Parameter.Editor} the program to open, for example `code`");
         }
         return (parts[0], parts.Skip(1).Append(path).ToArray());
     }

@@ -55,7 +55,7 @@ public sealed partial class SessionManager
         }
         if (request.AgentEnvironment.Keys.FirstOrDefault(Processes.SecretRedactor.IsSecretName) is { } secretName)
         {
-            throw Invalid("AmpSecretNotStored", $"'{secretName}' looks like a secret, and secrets are never stored: set it in the environment of the shell that runs amp-sessions instead.", secretName);
+            throw Invalid("AmpSecretNotStored", $"'{secretName}' looks like a secret, and secrets are never stored: set it in the environment of the shell that runs AmpSessions instead.", secretName);
         }
         if (request.BranchName is { } explicitBranch && !await repo.Git.IsValidBranchNameAsync(explicitBranch, cancellationToken).ConfigureAwait(false))
         {
@@ -68,7 +68,8 @@ public sealed partial class SessionManager
         if (Directory.Exists(worktreePath) || File.Exists(worktreePath))
         {
             throw new AmpSessionsException("AmpWorktreePathExists", ErrorKind.InvalidOperation,
-                $"The worktree folder '{worktreePath}' already exists: remove it, or run `amp-sessions repair --repo \"{repo.Root}\"` to see what it is.", worktreePath);
+                $"The worktree folder '{worktreePath}' already exists", worktreePath,
+                remedy: $"remove it, or run {Invocation.Of(Operation.Repair, null, new Argument(Parameter.Repo, repo.Root))} to see what it is");
         }
         var session = new Session
         {
@@ -166,7 +167,8 @@ public sealed partial class SessionManager
         if (explicitlyNamed)
         {
             throw new AmpSessionsException("AmpBranchExists", ErrorKind.InvalidOperation,
-                $"The branch '{wanted}' already exists: choose another --branch, or delete it with `git branch -D {wanted}` if it is not needed.", wanted);
+                $"The branch '{wanted}' already exists", wanted,
+                remedy: $"choose another {Parameter.Branch}, or delete it with `git branch -D {wanted}` if it is not needed");
         }
         // Two sessions with the same name in the same second: keep the generated name unique.
         for (var n = 2; ; n++)
@@ -239,7 +241,8 @@ public sealed partial class SessionManager
         var branches = await repo.Git.ReadAsync(["for-each-ref", "--format=%(refname:short)", "--count=10", "refs/heads/"], cancellationToken).ConfigureAwait(false);
         var known = string.Join(", ", branches.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         throw new AmpSessionsException("AmpBaseBranchNotFound", ErrorKind.NotFound,
-            $"The base branch '{baseBranch}' does not exist in '{repo.Root}': pass --base one of: {known}.", baseBranch);
+            $"The base branch '{baseBranch}' does not exist in '{repo.Root}'", baseBranch,
+            remedy: $"pass {Parameter.Base} one of: {known}");
     }
 
     // ---- finding sessions ----
@@ -265,7 +268,7 @@ public sealed partial class SessionManager
         return matches.Length switch
         {
             1 => SessionLiveness.Observe(context, matches[0]),
-            0 => throw new SessionNotFoundException(text, $"No session matches '{text}': run `amp-sessions list` to see session ids and names."),
+            0 => throw new SessionNotFoundException(text, $"No session matches '{text}'", remedy: $"run {Invocation.Of(Operation.ListSessions)} to see session ids and names"),
             _ => throw new SessionNotFoundException(text,
                 $"'{text}' matches {matches.Length} sessions ({string.Join(", ", matches.Take(5).Select(s => $"{s.Id} \"{s.Name}\""))}): use more of the id.",
                 "AmpSessionAmbiguous"),
@@ -370,8 +373,8 @@ public sealed partial class SessionManager
         if (!await IsWorktreePresentAsync(session, cancellationToken).ConfigureAwait(false))
         {
             throw new AmpSessionsException("AmpWorktreeMissing", ErrorKind.NotFound,
-                $"The worktree of session {session.Id} ('{session.WorktreePath}') is missing: run `amp-sessions repair --reattach` to restore it from its branch, or `amp-sessions cleanup {session.Id}`.",
-                session.WorktreePath);
+                $"The worktree of session {session.Id} ('{session.WorktreePath}') is missing", session.WorktreePath,
+                remedy: $"run {Invocation.Of(Operation.Repair, null, Parameter.Reattach)} to restore it from its branch, or {Invocation.Of(Operation.Cleanup, session.Id)}");
         }
         return Git(session.WorktreePath);
     }
@@ -393,7 +396,7 @@ public sealed partial class SessionManager
         var name = requested?.Trim() ?? "";
         if (name.Length == 0)
         {
-            throw Invalid("AmpSessionNameEmpty", "The session name is empty: give --name a few words that describe the goal.", requested);
+            throw Invalid("AmpSessionNameEmpty", "The session name is empty", requested, $"give {Parameter.Name} a few words that describe the goal");
         }
         var slug = SessionNaming.Slugify(name);
         if (slug.Length == 0)
@@ -403,6 +406,6 @@ public sealed partial class SessionManager
         return (name, slug);
     }
 
-    private static AmpSessionsException Invalid(string id, string message, object? target) =>
-        new(id, ErrorKind.InvalidArgument, message, target);
+    private static AmpSessionsException Invalid(string id, string message, object? target, FormattableString? remedy = null) =>
+        new(id, ErrorKind.InvalidArgument, message, target, remedy: remedy);
 }

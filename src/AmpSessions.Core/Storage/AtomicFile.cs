@@ -21,7 +21,7 @@ internal static class AtomicFile
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new AmpSessionsException(errorId, ErrorKind.PermissionDenied,
-                $"Cannot write '{fullPath}' ({ex.Message}): choose a writable --output path.", fullPath, ex);
+                $"Cannot write '{fullPath}' ({ex.Message})", fullPath, ex, remedy: $"choose a writable {Parameter.Output} path");
         }
     }
 }

@@ -58,7 +58,8 @@ public sealed class DataDirectory
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new AmpSessionsException("AmpDataDirectoryUnavailable", ErrorKind.PermissionDenied,
-                $"Cannot create the data directory '{root}' ({ex.Message}): choose a writable folder with --data-dir or {EnvironmentVariable}.", root, ex);
+                $"Cannot create the data directory '{root}' ({ex.Message})", root, ex,
+                remedy: $"choose a writable folder with {Parameter.DataDirectory} or {EnvironmentVariable}");
         }
         return new DataDirectory(root);
     }

@@ -66,7 +66,8 @@ public sealed class Database
         if (readOnly)
         {
             throw new AmpSessionsException("AmpDatabaseReadOnly", ErrorKind.PermissionDenied,
-                $"The database '{path}' is read-only: make it writable (chmod u+w) or use another --data-dir.", path);
+                $"The database '{path}' is read-only", path,
+                remedy: $"make it writable (chmod u+w) or use another {Parameter.DataDirectory}");
         }
     }
 
@@ -137,9 +138,9 @@ public sealed class Database
         5 or 6 => new AmpSessionsException("AmpDatabaseLocked", ErrorKind.ResourceBusy,
             $"The database '{Path}' is locked by another process (waited {BusyTimeout.TotalSeconds:0.#} s): close the other program or try again.", Path, ex),
         8 => new AmpSessionsException("AmpDatabaseReadOnly", ErrorKind.PermissionDenied,
-            $"The database '{Path}' is read-only: make it and its folder writable or use another --data-dir.", Path, ex),
+            $"The database '{Path}' is read-only", Path, ex, remedy: $"make it and its folder writable or use another {Parameter.DataDirectory}"),
         14 => new AmpSessionsException("AmpDatabaseUnavailable", ErrorKind.PermissionDenied,
-            $"Cannot open the database '{Path}': check that its folder exists and is writable, or use another --data-dir.", Path, ex),
+            $"Cannot open the database '{Path}'", Path, ex, remedy: $"check that its folder exists and is writable, or use another {Parameter.DataDirectory}"),
         11 or 26 => new AmpSessionsException("AmpDatabaseCorrupt", ErrorKind.InvalidOperation,
             $"The database '{Path}' is damaged or not a database: move it aside and run again to start a new one.", Path, ex),
         _ => new AmpSessionsException("AmpDatabaseError", ErrorKind.InvalidOperation, $"Database error in '{Path}': {ex.Message}", Path, ex),

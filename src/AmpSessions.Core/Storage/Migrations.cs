@@ -171,7 +171,8 @@ internal static class Migrations
         if (found > Steps.Length)
         {
             throw new Errors.AmpSessionsException("AmpDatabaseTooNew", Errors.ErrorKind.InvalidOperation,
-                $"The database was written by a newer AmpSessions (schema {found}, this one knows {Steps.Length}): upgrade AmpSessions, or use another --data-dir.", connection.DataSource);
+                $"The database was written by a newer AmpSessions (schema {found}, this one knows {Steps.Length})", connection.DataSource,
+                remedy: $"upgrade AmpSessions, or use another {Errors.Parameter.DataDirectory}");
         }
         if (found == Steps.Length)
         {

@@ -243,7 +243,9 @@ public sealed class BatchFileParserTests : IDisposable
                 repositories: ["./repo-a"]
             """, 3, 16, BatchFileErrorKind.InvalidValue, "'concurrency' in execution is 0");
         Assert.Equal(["3:16 InvalidValue", "4:16 WrongType", "7:5 UnknownKey"], ex.Errors.Select(e => $"{e.Line}:{e.Column} {e.Kind}"));
-        Assert.Contains("(and 2 more problems: `amp-sessions batch validate <file>` lists them all)", ex.Message);
+        // The remedy names the file itself, in each front end's words (it said `<file>` before remedies were structured).
+        Assert.Contains($"(and 2 more problems): `amp-sessions batch validate {ex.Errors[0].FilePath}` lists them all.", ex.Message);
+        Assert.Contains($"(and 2 more problems): Test-AmpBatch -Path {ex.Errors[0].FilePath} lists them all.", ex.Render(Core.Errors.RemedyStyle.PowerShell));
     }
 
     [Fact]

@@ -20,7 +20,10 @@ public sealed class RebaseConflictExceptionTests : IntegrationTestBase
         Assert.Contains("in 1 file (src/greet.ts)", error.Message, StringComparison.Ordinal);
         Assert.Contains("amp: greet politely", error.Message, StringComparison.Ordinal);
         Assert.Contains(session.WorktreePath, error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("amp-sessions", error.Message, StringComparison.Ordinal);
+        // What to do is a structured remedy each front end renders in its own words (it was front-end-neutral prose before remedies).
+        Assert.DoesNotContain("amp-sessions", error.Problem, StringComparison.Ordinal);
+        Assert.Contains($"`amp-sessions rebase {session.Id} --continue`", error.Render(RemedyStyle.CommandLine), StringComparison.Ordinal);
+        Assert.Contains($"Update-AmpSession -Id {session.Id} -Continue (or -Abort", error.Render(RemedyStyle.PowerShell), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,73 @@
+namespace AmpSessions.Core.Errors;
+
+/// <summary>
+/// An operation a user can run to get past an error. Each front end names it its own way
+/// (<see cref="RemedyStyle.CommandLine"/>: <c>amp-sessions set</c>; <see cref="RemedyStyle.PowerShell"/>:
+/// <c>Set-AmpSession</c>); messages name the operation, never a front end's command.
+/// </summary>
+public enum Operation
+{
+    ListSessions,
+    ShowSession,
+    NewSession,
+    SetSession,
+    Iterate,
+    Commit,
+    Rebase,
+    Cleanup,
+    Repair,
+    ListBackups,
+    Restore,
+    ListBatches,
+    RunBatch,
+    ResumeBatch,
+    StopBatch,
+    ValidateBatch,
+}
+
+/// <summary>A parameter of an <see cref="Operation"/>, named once for both front ends (<c>--base</c> / <c>-BaseBranch</c>).</summary>
+public enum Parameter
+{
+    Base,
+    Branch,
+    Name,
+    Repo,
+    Script,
+    Agent,
+    AllowTool,
+    AllowAllTools,
+    Message,
+    Onto,
+    Continue,
+    Abort,
+    NoRebase,
+    PrScript,
+    Force,
+    Reattach,
+    ArchiveMissing,
+    Prune,
+    Backup,
+    Output,
+    Editor,
+    DataDirectory,
+    /// <summary>The file an operation reads (a batch file): positional on the command line.</summary>
+    Path,
+}
+
+/// <summary>A parameter with its value (null for a switch). A bare <see cref="Parameter"/> converts to a switch.</summary>
+public readonly record struct Argument(Parameter Parameter, string? Value = null)
+{
+    public static implicit operator Argument(Parameter parameter) => new(parameter);
+}
+
+/// <summary>
+/// One command line to suggest: an operation, the session or batch it acts on, and its arguments.
+/// Put it in a remedy's interpolated text: <c>$"set one with {Invocation.Of(Operation.SetSession, id, new(Parameter.Script, "&lt;command&gt;"))}"</c>.
+/// </summary>
+public sealed record Invocation(Operation Operation, string? Target, IReadOnlyList<Argument> Arguments)
+{
+    public static Invocation Of(Operation operation, string? target = null, params Argument[] arguments) => new(operation, target, arguments);
+
+    /// <summary>The command-line rendering, so an invocation formatted without a style still reads as a command.</summary>
+    public override string ToString() => RemedyStyle.CommandLine.Render(this);
+}
