@@ -65,6 +65,7 @@ public sealed partial class IterationRunner
         session = operation.Session;
         RefuseState(session);
 
+        await WorktreeChecks.RequireCommittableAsync(session, worktree, cancellationToken).ConfigureAwait(false);
         var commonDir = await worktree.GetCommonDirAsync(cancellationToken).ConfigureAwait(false);
         var baseCommit = await sessions.SessionBaseAsync(session, worktree, cancellationToken).ConfigureAwait(false);
         var lastScript = context.Iterations.ListScriptRuns(session.Id).LastOrDefault();
@@ -138,7 +139,8 @@ public sealed partial class IterationRunner
         try
         {
             // The agent may have moved HEAD off the session branch: bring its work back first.
-            if (await SessionBranchGuard.ReturnToSessionBranchAsync(context, session, worktree, cancellationToken).ConfigureAwait(false) is { } moved)
+            // Not cancellable: a cancelled turn must still leave the worktree on its branch (it takes a few git calls).
+            if (await SessionBranchGuard.ReturnToSessionBranchAsync(context, session, worktree, CancellationToken.None).ConfigureAwait(false) is { } moved)
             {
                 iteration = iteration with { Warnings = [.. iteration.Warnings, moved] };
             }

@@ -36,6 +36,8 @@ public enum RepairFindingKind
     InterruptedMerge,
     /// <summary>A cleanup whose process died: finished when it had removed the worktree.</summary>
     InterruptedCleanup,
+    /// <summary>A leftover index.lock in a session's worktree: commits there fail until it is removed.</summary>
+    IndexLocked,
 }
 
 /// <summary>One thing repair found, and what it did about it.</summary>

@@ -182,8 +182,8 @@ public sealed record SessionLockRecord(int ProcessId, string Operation, DateTime
     /// <summary>The value of one announced detail, or null.</summary>
     public string? Detail(string key) => Details.TryGetValue(key, out var value) ? value : null;
 
-    /// <summary>"process 123, merge since 12:00:00Z".</summary>
-    public string Describe() => $"process {ProcessId}, {Operation} since {StartedAt.ToString("u", CultureInfo.InvariantCulture)}";
+    /// <summary>"process 123 merge".</summary>
+    public string Describe() => $"process {ProcessId} {Operation}";
 
     // One key=value per line: readable by people, and needs no serializer (the CLI may be trimmed).
     internal string Format()

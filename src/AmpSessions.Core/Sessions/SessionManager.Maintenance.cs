@@ -251,6 +251,12 @@ public sealed partial class SessionManager
                     $"the branch {session.BranchName} is gone", "none: commit the worktree to a new branch or clean the session up"));
             }
             var worktreeGit = Git(session.WorktreePath);
+            if (await Iterations.WorktreeChecks.FindIndexLockAsync(worktreeGit, cancellationToken).ConfigureAwait(false) is { } indexLock)
+            {
+                findings.Add(new RepairFinding(RepairFindingKind.IndexLocked, session.Id, indexLock,
+                    "git's index lock is left in the worktree (a git process was killed); commits there fail until it is gone",
+                    "none: if no git command is running in that worktree, delete the file"));
+            }
             if (await IsRebaseInProgressAsync(worktreeGit, cancellationToken).ConfigureAwait(false))
             {
                 findings.Add(new RepairFinding(RepairFindingKind.RebaseInProgress, session.Id, session.WorktreePath,
@@ -263,7 +269,7 @@ public sealed partial class SessionManager
         var owned = repoSessions.Where(s => s.Status != SessionStatus.Archived).Select(s => s.WorktreePath).ToArray();
         var candidates = worktrees.Where(w => IsUnder(w.Path, folder)).Select(w => w.Path)
             .Concat(Directory.Exists(folder) ? Directory.EnumerateDirectories(folder) : [])
-            .Distinct(StringComparer.Ordinal);
+            .DistinctBy(Storage.ResolvedPath.Of, StringComparer.Ordinal);
         foreach (var path in candidates.Where(p => !owned.Any(o => SamePath(o, p))))
         {
             var registered = worktrees.Any(w => SamePath(w.Path, path));
@@ -343,6 +349,5 @@ public sealed partial class SessionManager
 
     private static Session? OwnerOf(IEnumerable<Session> sessions, string path) => sessions.FirstOrDefault(s => SamePath(s.WorktreePath, path));
 
-    private static bool IsUnder(string path, string folder) =>
-        Path.GetFullPath(path).StartsWith(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + Path.DirectorySeparatorChar, PathComparison);
+    private static bool IsUnder(string path, string folder) => Storage.ResolvedPath.IsUnder(path, folder);
 }

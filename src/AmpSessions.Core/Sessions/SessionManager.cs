@@ -379,12 +379,8 @@ public sealed partial class SessionManager
         return Git(session.WorktreePath);
     }
 
-    /// <summary>How paths compare on this platform (Windows and macOS file systems ignore case by default).</summary>
-    internal static StringComparison PathComparison =>
-        OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-
-    internal static bool SamePath(string a, string b) =>
-        string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(a)), Path.TrimEndingDirectorySeparator(Path.GetFullPath(b)), PathComparison);
+    /// <summary>Whether two paths name the same place, symbolic links resolved (git records worktree paths resolved).</summary>
+    internal static bool SamePath(string a, string b) => Storage.ResolvedPath.Same(a, b);
 
     internal void Save(Session session) => context.Sessions.Update(session with { UpdatedAt = context.Now });
 
