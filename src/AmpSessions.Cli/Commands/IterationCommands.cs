@@ -156,6 +156,10 @@ internal static class IterationCommands
         {
             output.Line($"  tools:   {string.Join(", ", i.ToolCalls.Select(t => $"{t.Key} x{t.Value}"))}");
         }
+        foreach (var warning in i.Warnings)
+        {
+            output.Line($"  warning: {warning}");
+        }
         if (i.ProtocolWarnings.Count > 0)
         {
             output.Line($"  protocol warnings: {string.Join("; ", i.ProtocolWarnings)}");

@@ -164,6 +164,7 @@ public sealed partial class IterationRunner
                 throw;
             }
         }
+        iteration = await IterationAftermath.NoteSubmoduleWorkAsync(context, session, worktree, iteration).ConfigureAwait(false);
         if (turn.Succeeded && !request.SkipScript && !string.IsNullOrWhiteSpace(session.ScriptCommand))
         {
             context.Iterations.Update(iteration);

@@ -36,6 +36,7 @@ public sealed partial class SessionManager
         var commonDir = await repo.GetCommonDirAsync(cancellationToken).ConfigureAwait(false);
 
         string? backupRef = null, headBackupRef = null;
+        var keptSubmodules = new List<string>();
         var worktreeRemoved = false;
         var branchDeleted = false;
         int purged;
@@ -62,6 +63,14 @@ public sealed partial class SessionManager
                     strayHead = status.HeadCommit;
                     losses.Add($"{stray} commit{(stray == 1 ? "" : "s")} on the worktree's HEAD that no branch reaches");
                 }
+            }
+            // A submodule's git directory lives under the worktree's: its commits no remote has die with it.
+            var submodules = worktreePresent
+                ? await SubmoduleWork.InitializedAsync(Git(session.WorktreePath), session.WorktreePath, context.Options.GitExecutable, cancellationToken).ConfigureAwait(false)
+                : [];
+            foreach (var submodule in submodules.Where(s => s.UnpublishedCommits > 0))
+            {
+                losses.Add($"{submodule.UnpublishedCommits} commit{(submodule.UnpublishedCommits == 1 ? "" : "s")} in the submodule {submodule.Path} that no remote has");
             }
             var unmergedCount = 0;
             if (branchTip is not null && !keepBranch)
@@ -91,10 +100,15 @@ public sealed partial class SessionManager
                 headBackupRef = (await BackupService.CreateAsync(session, "cleanup-head", context.Now, cancellationToken, commit: strayHead).ConfigureAwait(false)).Ref;
                 backupRef ??= headBackupRef;
             }
+            foreach (var submodule in submodules.Where(s => s.HasWork))
+            {
+                keptSubmodules.Add(await SubmoduleWork.KeepAsync(submodule, context.Data.SessionBackups(session.Id), context.Options.GitExecutable, context.Now, cancellationToken).ConfigureAwait(false));
+            }
             operation.Lock.Announce("cleanup-keep-branch", keepBranch ? "true" : "false");
             if (worktreePresent)
             {
-                await repo.RemoveWorktreeAsync(session.WorktreePath, force: losses.Count > 0, cancellationToken).ConfigureAwait(false);
+                // git refuses to remove a worktree with initialized submodules without --force; their work was judged above.
+                await repo.RemoveWorktreeAsync(session.WorktreePath, force: losses.Count > 0 || submodules.Count > 0, cancellationToken).ConfigureAwait(false);
                 worktreeRemoved = true;
             }
             await repo.PruneWorktreesAsync(cancellationToken).ConfigureAwait(false);
@@ -109,7 +123,8 @@ public sealed partial class SessionManager
         {
             Status = SessionStatus.Archived,
             StatusMessage = backupRef is null ? "cleaned up"
-                : $"cleaned up by force; backup at {backupRef}" + (headBackupRef is null || headBackupRef == backupRef ? "" : $", the worktree's HEAD at {headBackupRef}"),
+                : $"cleaned up by force; backup at {backupRef}" + (headBackupRef is null || headBackupRef == backupRef ? "" : $", the worktree's HEAD at {headBackupRef}")
+                  + (keptSubmodules.Count == 0 ? "" : $"; the submodules' work kept in {string.Join(", ", keptSubmodules)}"),
             UpdatedAt = context.Now,
         };
         context.Sessions.Update(session);

@@ -21,6 +21,9 @@ public sealed class DataDirectory
 
     public string LocksRoot => Path.Combine(Root, "locks");
 
+    /// <summary>What a forced cleanup keeps outside git refs (the work in a worktree's submodules, as bundles), per session.</summary>
+    public string SessionBackups(string sessionId) => Path.Combine(Root, "backups", sessionId);
+
     /// <summary>The folder for one session's transcripts and script output.</summary>
     public string SessionLogs(string sessionId) => Path.Combine(LogsRoot, sessionId);
 

@@ -49,7 +49,7 @@ public sealed class WorktreeHazardTests : IDisposable
         Assert.Empty(bed.Invocations);
         Assert.Empty(bed.Context.Iterations.List(session.Id));
         var finding = Assert.Single((await bed.Sessions.RepairAsync(new RepairRequest { RepoPath = bed.Repo.Root })).Findings);
-        Assert.Equal((RepairFindingKind.IndexLocked, session.Id, indexLock), (finding.Kind, finding.SessionId, finding.Path));
+        Assert.Equal(("IndexLocked", session.Id, indexLock), (finding.Kind.ToString(), finding.SessionId, finding.Path));
 
         File.Delete(indexLock);
         Assert.Equal(IterationStatus.Succeeded, (await bed.IterateAsync(session)).Status);
