@@ -15,7 +15,7 @@ internal static class DemoCommands
     {
         var dir = new Option<string?>("--dir") { Description = "Where to create the sample repository (a new folder; default: a new folder under the temp directory).", HelpName = "path" };
         var agent = new Option<string?>("--agent") { Description = "Run the demo with this agent instead of the bundled demo agent (for example amp, with AMP_API_KEY set).", HelpName = "agent" };
-        root.Add("demo", "Create a sample repository and run a whole session on it: new, iterate (bundled demo agent), test, diff, timeline, squash and merge, cleanup.", async (p, output, ct) =>
+        var demo = root.Add("demo", "Create a sample repository and run a whole session on it: new, iterate (bundled demo agent), test, diff, timeline, squash and merge, cleanup.", async (p, output, ct) =>
         {
             var directory = p.GetValue(dir) ?? Path.Combine(Path.GetTempPath(), $"amp-sessions-demo-{DateTime.Now:yyyyMMdd-HHmmss}");
             var result = await new DemoRunner(OpenContext(p)).RunAsync(directory, p.GetValue(agent) ?? SelfAsAgent(), Live(output), ct);
@@ -47,6 +47,40 @@ internal static class DemoCommands
                 output.Line($"  amp-sessions new --repo \"{r.RepositoryPath}\" --name \"My change\" --prompt \"...\"");
             });
             return ExitCodeOf(result);
+        }, dir, agent);
+        AddEval(demo);
+    }
+
+    private static void AddEval(Command demo)
+    {
+        var dir = new Option<string?>("--dir") { Description = "Where to write the built-in benchmark (a new folder; default: a new folder under the temp directory).", HelpName = "path" };
+        var agent = new Option<string?>("--agent") { Description = "Evaluate this agent instead of the bundled demo agent (for example amp, with AMP_API_KEY set).", HelpName = "agent" };
+        demo.Add("eval", "Write the built-in benchmark (JavaScript and Python), validate it with the gold and null agents, run the demo agent on it, compare and report.", async (p, output, ct) =>
+        {
+            var directory = p.GetValue(dir) ?? Path.Combine(Path.GetTempPath(), $"amp-sessions-eval-{DateTime.Now:yyyyMMdd-HHmmss}");
+            var result = await BatchProgressDisplay.RunAsync(output, progress =>
+                new Core.Evaluation.EvaluationDemo(OpenContext(p)).RunAsync(directory, p.GetValue(agent) ?? SelfAsAgent(), progress, ct));
+            output.Result(result, r =>
+            {
+                output.Line($"Built-in benchmark: {r.Benchmark.Instances.Count} instances in {r.Benchmark.Directory}");
+                output.Line($"  instances file: {r.Benchmark.InstancesFile}");
+                output.Line();
+                output.Line("Validation (gold must resolve 100%, null 0%):");
+                EvalCommands.RenderValidation(output, r.Validation);
+                output.Line();
+                output.Line("Resolved rate per agent:");
+                EvalCommands.RenderAgents(output, r.Run.Agents);
+                output.Line();
+                EvalCommands.RenderComparison(output, r.Comparison);
+                output.Line();
+                output.Line($"Report: {r.ReportPath}");
+                output.Line();
+                output.Line("Try next:");
+                output.Line($"  amp-sessions eval run \"{r.Benchmark.InstancesFile}\" --agent amp");
+                output.Line($"  amp-sessions eval predictions {r.Run.RunId} --agent demo --output predictions.jsonl");
+                output.Line($"  amp-sessions eval compare {r.Run.RunId} --agent demo --agent null");
+            });
+            return result.Validation.Valid ? CliApplication.Success : CliApplication.Failed;
         }, dir, agent);
     }
 

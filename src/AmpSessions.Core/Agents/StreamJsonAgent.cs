@@ -16,6 +16,7 @@ public sealed class StreamJsonAgent : IAgent
     private const string ApprovalMarker = "require user approval";
     private static readonly string[] LoginMarkers = ["No API key found", "Starting login flow", "Login failed", "paste your code here"];
     private static readonly string[] UnreachableMarkers = ["Couldn't connect to the Amp server", "Cannot reach Amp servers"];
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(2);
 
     public StreamJsonAgent(AgentSpec spec) => Spec = spec;
 
@@ -48,6 +49,10 @@ public sealed class StreamJsonAgent : IAgent
                 StandardInput = request.Prompt,
                 Timeout = request.Timeout,
                 Secrets = secrets,
+                // Everything the agent starts ends with the turn, detached processes included.
+                Containment = ContainmentScope.ForSession(request.SessionId, "agent"),
+                // A stopped agent gets a moment to save its thread before the tree is killed.
+                GracePeriod = StopGrace,
             };
             ProcessResult process;
             try

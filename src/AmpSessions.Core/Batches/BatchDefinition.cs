@@ -48,12 +48,15 @@ public sealed record BatchDefinition
         {
             variables[name] = value;
         }
+        var spec = agent.Agent is { Length: > 0 } text ? AmpSessions.Core.Agents.AgentSpec.Parse(text) : null;
         return new AgentRuntime
         {
-            Command = agent.Command.Count > 0 ? agent.Command
+            Spec = spec?.ToString(),
+            Command = spec is not null ? spec.Command
+                : agent.Command.Count > 0 ? agent.Command
                 : environment is { Command.Count: > 0 } ? environment.Command
                 : [AgentRuntime.DefaultExecutable],
-            IsCustomCommand = agent.Command.Count > 0,
+            IsCustomCommand = agent.Command.Count > 0 || spec is not null,
             ServerUrl = environment?.AmpServerUrl,
             Environment = variables,
         };
@@ -138,6 +141,12 @@ public sealed record BatchAgent
 
     /// <summary>A custom executable speaking the stream-json protocol (program and fixed arguments); empty: Amp.</summary>
     public IReadOnlyList<string> Command { get; init; } = [];
+
+    /// <summary>An agent as `new --agent` takes it (amp, claude, amp:/claude:/exec: command lines); null: Amp or <see cref="Command"/>.</summary>
+    public string? Agent { get; init; }
+
+    /// <summary>A built-in reference agent for evaluation instances (gold applies the instance's patch, null changes nothing); None: a real agent.</summary>
+    public Evaluation.ReferenceAgent Reference { get; init; }
 }
 
 /// <summary>What an agent runs as, after merging it with its environment.</summary>
@@ -151,6 +160,9 @@ public sealed record AgentRuntime
     /// <summary>The agent's own `command`, not Amp (so Amp-only flags may not apply).</summary>
     public bool IsCustomCommand { get; init; }
 
+    /// <summary>The agent spec text when the agent gave one (its dialect may not be Amp's).</summary>
+    public string? Spec { get; init; }
+
     public string? ServerUrl { get; init; }
 
     /// <summary>Environment variables: the environment's, then the agent's on top.</summary>
@@ -161,7 +173,7 @@ public enum BatchTaskType
 {
     /// <summary>Every prompt on every repository.</summary>
     Batch,
-    /// <summary>Every case of a cases folder, graded by a command.</summary>
+    /// <summary>Every case of a cases folder or an instances file, graded by a command.</summary>
     Evaluation,
 }
 
@@ -186,6 +198,18 @@ public sealed record BatchTask
     public string? Dataset { get; init; }
 
     public IReadOnlyList<EvaluationCase> Cases { get; init; } = [];
+
+    /// <summary>The instances file (SWE-bench-style JSON/JSONL or commit pairs), absolute; null for a cases_dir task.</summary>
+    public string? InstancesFile { get; init; }
+
+    /// <summary>The instances of <see cref="InstancesFile"/>.</summary>
+    public IReadOnlyList<Evaluation.EvaluationInstance> Instances { get; init; } = [];
+
+    /// <summary>Attempts per agent and case (pass@k needs several); each is an item of its own.</summary>
+    public int Samples { get; init; } = 1;
+
+    /// <summary>The instance for an item's case id, when the task reads an instances file.</summary>
+    public Evaluation.EvaluationInstance? Instance(string? caseId) => caseId is null ? null : Instances.FirstOrDefault(i => i.InstanceId == caseId);
 }
 
 /// <summary>A repository of a batch task: as written in the file (stable across machines) and resolved.</summary>

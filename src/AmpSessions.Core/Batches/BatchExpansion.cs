@@ -37,6 +37,31 @@ public static class BatchExpansion
                         }
                     }
                 }
+                else if (task.InstancesFile is not null)
+                {
+                    foreach (var instance in task.Instances)
+                    {
+                        for (var sample = 0; sample < task.Samples; sample++)
+                        {
+                            // The first sample's id leaves the sample out, so adding samples keeps earlier results comparable.
+                            string[] parts = sample == 0 ? [agent.Id, task.Id, "instance", instance.InstanceId]
+                                : [agent.Id, task.Id, "instance", instance.InstanceId, sample.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+                            items.Add(new BatchItem
+                            {
+                                Id = ItemId(parts),
+                                AgentId = agent.Id,
+                                TaskId = task.Id,
+                                TaskType = task.Type,
+                                Prompt = instance.ProblemStatement,
+                                PromptIndex = task.Samples > 1 ? sample : null,
+                                CaseId = instance.InstanceId,
+                                RepositoryPath = instance.RepositoryPath,
+                                Base = instance.BaseCommit,
+                                ScriptCommand = instance.VisibleCheck,
+                            });
+                        }
+                    }
+                }
                 else
                 {
                     foreach (var evaluationCase in task.Cases)

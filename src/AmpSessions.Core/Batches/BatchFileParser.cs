@@ -19,9 +19,9 @@ public static class BatchFileParser
     private static readonly string[] ExecutionKeys = ["concurrency", "timeout_sec", "retry_policy", "max_iterations", "shard"];
     private static readonly string[] RetryKeys = ["max_attempts", "backoff_ms", "retry_on"];
     private static readonly string[] EnvironmentKeys = ["amp_cli_path", "command_prefix", "amp_server_url", "env"];
-    private static readonly string[] AgentKeys = ["id", "agent_mode", "model_override", "toolbox_path", "toolbox_paths", "mcp_servers", "environment", "env", "command"];
+    private static readonly string[] AgentKeys = ["id", "agent_mode", "model_override", "toolbox_path", "toolbox_paths", "mcp_servers", "environment", "env", "command", "agent", "reference"];
     private static readonly string[] BatchTaskKeys = ["prompts", "repositories"];
-    private static readonly string[] EvaluationTaskKeys = ["cases_dir", "dataset"];
+    private static readonly string[] EvaluationTaskKeys = ["cases_dir", "instances", "dataset", "samples"];
     private static readonly string[] TaskKeys = ["id", "type", "script_command", "base_branch", .. BatchTaskKeys, .. EvaluationTaskKeys];
     private static readonly string[] MetricsKeys = ["collection", "export_formats"];
     private static readonly string[] PriceKeys = ["input", "output", "cache_creation", "cache_read"];
@@ -79,6 +79,7 @@ public static class BatchFileParser
             var tasks = ReadTasks(root);
             var metrics = ReadMetrics(root);
             var prices = ReadPrices(root);
+            CheckReferenceAgents(root, agents, tasks);
             if (file.HasErrors || version is null)
             {
                 return null;
@@ -86,7 +87,7 @@ public static class BatchFileParser
             return new BatchDefinition
             {
                 FilePath = file.FilePath,
-                ContentHash = Hash(text),
+                ContentHash = ContentHash(text, tasks),
                 SourceText = text,
                 Metadata = metadata,
                 Execution = execution,
@@ -257,6 +258,8 @@ public static class BatchFileParser
                     Environment = environment,
                     Env = map.TextMap("env"),
                     Command = ReadCommand(map, "command"),
+                    Agent = ReadAgentSpec(map, where),
+                    Reference = ReadReference(map, where),
                 };
                 if (id is not null)
                 {
@@ -287,7 +290,8 @@ public static class BatchFileParser
                 {
                     continue;
                 }
-                var foreign = type == BatchTaskType.Batch ? EvaluationTaskKeys : BatchTaskKeys;
+                // An evaluation task's `repositories` is the table mapping SWE-bench repo names to local folders.
+                var foreign = type == BatchTaskType.Batch ? EvaluationTaskKeys : BatchTaskKeys.Where(k => k != "repositories").ToArray();
                 foreach (var key in foreign.Where(map.Has))
                 {
                     file.Error(map.KeyNode(key)!, BatchFileErrorKind.UnknownKey,
@@ -332,7 +336,20 @@ public static class BatchFileParser
 
         private BatchTask ReadEvaluationTask(YamlMap map, string where, string? taskScript)
         {
-            var written = map.Text("cases_dir", required: true, hint: "name the folder that holds one folder per case");
+            var samples = (int)Math.Min(map.Integer("samples", 1, "at least 1 (attempts per agent and case)") ?? 1, 1000);
+            if (map.Has("instances"))
+            {
+                if (map.Has("cases_dir"))
+                {
+                    map.Error("cases_dir", BatchFileErrorKind.InvalidValue, $"{Capitalize(where)} names both cases_dir and instances: keep one source of cases.");
+                }
+                return ReadInstancesTask(map, where, taskScript) with { Samples = samples };
+            }
+            if (map.Value("repositories") is not null)
+            {
+                map.Error("repositories", BatchFileErrorKind.InvalidValue, $"'repositories' in {where} maps the repositories of an instances file, but the task reads cases_dir: remove it.");
+            }
+            var written = map.Text("cases_dir", required: true, hint: "name the folder that holds one folder per case, or give an instances file (instances: ./instances.jsonl)");
             var dataset = map.Text("dataset", hint: "name the data set or remove the key")?.Trim();
             if (written is null)
             {
@@ -367,7 +384,104 @@ public static class BatchFileParser
                     cases.Add(evaluationCase);
                 }
             }
-            return new BatchTask { Id = "", Type = BatchTaskType.Evaluation, CasesDir = full, Dataset = dataset, Cases = cases };
+            return new BatchTask { Id = "", Type = BatchTaskType.Evaluation, CasesDir = full, Dataset = dataset, Cases = cases, Samples = samples };
+        }
+
+        /// <summary>An evaluation task over an instances file (SWE-bench-style or commit pairs): its problems name the instances file.</summary>
+        private BatchTask ReadInstancesTask(YamlMap map, string where, string? taskScript)
+        {
+            var dataset = map.Text("dataset", hint: "name the data set or remove the key")?.Trim();
+            var written = map.Text("instances", required: true, hint: "name a JSON or JSONL file of instances");
+            var repositories = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (name, path) in map.TextMap("repositories"))
+            {
+                repositories[name] = ResolvePath(path);
+            }
+            if (written is null)
+            {
+                return new BatchTask { Id = "", Type = BatchTaskType.Evaluation, Dataset = dataset };
+            }
+            var full = ResolvePath(written);
+            if (!File.Exists(full))
+            {
+                map.Error("instances", BatchFileErrorKind.PathNotFound, $"instances '{written}' of {where} does not exist (looked for {full}): fix the path (relative paths start at the batch file's folder).");
+                return new BatchTask { Id = "", Type = BatchTaskType.Evaluation, InstancesFile = full, Dataset = dataset };
+            }
+            var errors = new List<BatchFileError>();
+            var instances = Evaluation.InstanceFile.Read(full, new Evaluation.InstanceFileOptions { Repositories = repositories, DefaultTestCommand = taskScript }, errors);
+            foreach (var error in errors)
+            {
+                file.Sibling(error.FilePath).Error(new YamlDotNet.Core.Mark(0, error.Line, error.Column), error.Kind, error.Message);
+            }
+            return new BatchTask { Id = "", Type = BatchTaskType.Evaluation, InstancesFile = full, Dataset = dataset ?? Path.GetFileNameWithoutExtension(full), Instances = instances };
+        }
+
+        private string? ReadAgentSpec(YamlMap map, string where)
+        {
+            var text = map.Text("agent", hint: "give an agent (amp, claude, amp:<command>, claude:<command>, exec:<command>) or remove the key")?.Trim();
+            if (text is null)
+            {
+                return null;
+            }
+            if (map.Has("command"))
+            {
+                map.Error("agent", BatchFileErrorKind.InvalidValue, $"{Capitalize(where)} sets both agent and command: keep one.");
+            }
+            try
+            {
+                return Agents.AgentSpec.Parse(text).ToString();
+            }
+            catch (AmpSessionsException ex)
+            {
+                map.Error("agent", BatchFileErrorKind.InvalidValue, ex.Message);
+                return null;
+            }
+        }
+
+        private Evaluation.ReferenceAgent ReadReference(YamlMap map, string where)
+        {
+            var text = map.Text("reference", hint: "write gold or null, or remove the key")?.Trim();
+            if (text is null)
+            {
+                return Evaluation.ReferenceAgent.None;
+            }
+            var reference = text switch
+            {
+                "gold" => Evaluation.ReferenceAgent.Gold,
+                "null" => Evaluation.ReferenceAgent.Null,
+                _ => (Evaluation.ReferenceAgent?)null,
+            };
+            if (reference is null)
+            {
+                map.Error("reference", BatchFileErrorKind.InvalidValue, $"Unknown reference agent '{text}' in {where}: use gold (applies each instance's patch) or null (changes nothing).");
+                return Evaluation.ReferenceAgent.None;
+            }
+            foreach (var key in new[] { "command", "agent", "environment", "agent_mode", "model_override" }.Where(map.Has))
+            {
+                map.Error(key, BatchFileErrorKind.InvalidValue, $"{Capitalize(where)} is the {text} reference agent, which runs no agent: remove '{key}'.");
+            }
+            return reference.Value;
+        }
+
+        /// <summary>Reference agents grade instances; they have nothing to do with prompts or case.yaml folders.</summary>
+        private void CheckReferenceAgents(YamlMap root, List<BatchAgent> agents, List<BatchTask> tasks)
+        {
+            if (agents.All(a => a.Reference == Evaluation.ReferenceAgent.None))
+            {
+                return;
+            }
+            foreach (var task in tasks.Where(t => t.InstancesFile is null))
+            {
+                root.Error("agents", BatchFileErrorKind.InvalidValue,
+                    $"The file has reference agents (gold/null), but task '{task.Id}' {(task.Type == BatchTaskType.Batch ? "is a batch task" : "reads a cases_dir")}: reference agents need tasks with an instances file.");
+            }
+        }
+
+        /// <summary>The file's hash, and the hashes of the instance files it names: shards merge only when all agree, and resume refuses changed instances.</summary>
+        private static string ContentHash(string text, IReadOnlyList<BatchTask> tasks)
+        {
+            var files = tasks.Where(t => t.InstancesFile is not null && File.Exists(t.InstancesFile)).Select(t => Hash(File.ReadAllText(t.InstancesFile!))).ToList();
+            return files.Count == 0 ? Hash(text) : Hash(string.Join('\0', [Hash(text), .. files]));
         }
 
         // A case file is its own YAML file: its errors name it, not the batch file.

@@ -57,11 +57,15 @@ public sealed record BatchItemOutcome
 
     /// <summary>The exit code of the script or grading command, when one ran.</summary>
     public int? GradingExitCode { get; init; }
+
+    /// <summary>Evaluation items: how the attempt was graded per test.</summary>
+    public Evaluation.InstanceGrade? Grade { get; init; }
 }
 
 /// <summary>
 /// Makes the item runner `batch run` and `batch resume` use: the one place the session-based
-/// runner (a session per item, iterations through the agent, grading) is plugged in.
+/// runner (a session per item, iterations through the agent) and the evaluation grading (reference
+/// agents, per-test grades of instances) are plugged in.
 /// </summary>
 public static class BatchItemRunnerFactory
 {
@@ -69,6 +73,6 @@ public static class BatchItemRunnerFactory
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(definition);
-        return new SessionBatchItemRunner(context);
+        return new Evaluation.EvaluationItemRunner(context, new SessionBatchItemRunner(context));
     }
 }

@@ -52,7 +52,7 @@ public sealed record BatchItem
     public required BatchTaskType TaskType { get; init; }
     public required string Prompt { get; init; }
 
-    /// <summary>0-based position of the prompt in a batch task; null for evaluation cases.</summary>
+    /// <summary>0-based position of the prompt in a batch task; for an evaluation item the sample number when the task takes several samples per case, else null.</summary>
     public int? PromptIndex { get; init; }
 
     /// <summary>The repository as written in the batch file, or the case's id for an evaluation case.</summary>
@@ -107,6 +107,10 @@ public sealed record BatchItemResult
 
     public int FilesChanged { get; init; }
     public int? GradingExitCode { get; init; }
+
+    /// <summary>Evaluation items: the SWE-bench-style grade (resolution, each listed test's outcome, the model's patch).</summary>
+    public Evaluation.InstanceGrade? Grade { get; init; }
+
     public string? Error { get; init; }
 
     /// <summary>The last attempt's log file, absolute.</summary>

@@ -276,6 +276,7 @@ public sealed class BatchRunner
                     ToolCalls = spent.ToolCalls,
                     FilesChanged = outcome?.FilesChanged ?? 0,
                     GradingExitCode = outcome?.GradingExitCode,
+                    Grade = outcome?.Grade,
                     Error = error,
                     LogPath = context.LogPath,
                 };

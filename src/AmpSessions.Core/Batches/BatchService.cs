@@ -16,6 +16,9 @@ public sealed record BatchRunRequest
 
     /// <summary>Overrides the file's execution.concurrency.</summary>
     public int? Concurrency { get; init; }
+
+    /// <summary>The batch file's text when it is generated (an evaluation run), not read from <see cref="FilePath"/>; its folder anchors relative paths.</summary>
+    public string? FileText { get; init; }
 }
 
 /// <summary>A checked batch file and what it expands to.</summary>
@@ -100,7 +103,9 @@ public sealed class BatchService
                 $"--concurrency {request.Concurrency} is not allowed: give 1 or more.", request.Concurrency);
         }
         var fullPath = Path.GetFullPath(request.FilePath);
-        var validation = Validate(fullPath, request.Shard);
+        var validation = request.FileText is { } text
+            ? Expand(BatchFileParser.Parse(text, fullPath), request.Shard)
+            : Validate(fullPath, request.Shard);
         var runner = runnerFactory(context, validation.Definition);
 
         var id = NewBatchId();
@@ -181,6 +186,12 @@ public sealed class BatchService
     {
         var batch = Resolve(reference);
         var definition = BatchFileParser.Parse(batch.FileText, batch.FilePath);
+        if (definition.ContentHash != batch.ContentHash)
+        {
+            // The text is the stored one, so only an instances file it names can have changed.
+            throw new AmpSessionsException("AmpBatchInstancesChanged", ErrorKind.InvalidOperation,
+                $"An instances file of batch {batch.Id} changed since the batch started, so its finished and unfinished items would be graded differently: restore the file, or start a new run.", batch.Id);
+        }
         var validation = Expand(definition, batch.Shard);
         var stored = Store.Items(batch.Id);
         var expected = validation.Selected.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);

@@ -144,6 +144,10 @@ public sealed class SessionBatchItemRunner : IBatchItemRunner
     /// <summary>Batch agents speak Amp's command line: Amp itself, a local build (a .js file runs under node), or a compatible program.</summary>
     internal static string AgentSpecFor(AgentRuntime runtime)
     {
+        if (runtime.Spec is { } spec)
+        {
+            return spec;
+        }
         var command = runtime.Command.ToList();
         if (command.Count > 0 && command[0].EndsWith(".js", StringComparison.OrdinalIgnoreCase))
         {

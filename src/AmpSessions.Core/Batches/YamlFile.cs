@@ -321,7 +321,7 @@ internal sealed class YamlMap
 
     private static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 
-    private static string? Closest(string key, IEnumerable<string> candidates)
+    internal static string? Closest(string key, IEnumerable<string> candidates)
     {
         var best = candidates.Select(c => (Candidate: c, Distance: Distance(key, c))).OrderBy(x => x.Distance).FirstOrDefault();
         return best.Candidate is not null && best.Distance <= Math.Max(2, key.Length / 4) ? best.Candidate : null;

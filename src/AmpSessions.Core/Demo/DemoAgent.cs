@@ -8,8 +8,12 @@ namespace AmpSessions.Core.Demo;
 /// and really edits the sample repository (renames hello to greet in src/greet.ts). It lets the demo
 /// run the whole product, through the same process and stream path as Amp, with no key or network.
 /// </summary>
-public static class DemoAgent
+public static partial class DemoAgent
 {
+    /// <summary>The one kind of instruction the demo agent understands in a problem statement: In `file`, `old` should be `new`.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"In `(?<file>[^`]+)`, `(?<old>[^`]+)` should be `(?<new>[^`]+)`")]
+    private static partial System.Text.RegularExpressions.Regex Instruction();
+
     public const string TargetFile = "src/greet.ts";
     public const string OldName = "export function hello(";
     public const string NewName = "export function greet(";
@@ -77,6 +81,47 @@ public static class DemoAgent
             ["message"] = new JsonObject { ["role"] = "user", ["content"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = prompt }) },
             ["parent_tool_use_id"] = null,
         });
+        if (!File.Exists(path) && !prompt.Contains(TargetFile, StringComparison.Ordinal))
+        {
+            // An evaluation case (the built-in benchmark): follow an explicit instruction, if the statement has one.
+            var instruction = Instruction().Match(prompt);
+            if (!instruction.Success)
+            {
+                Assistant(new JsonArray(new JsonObject { ["type"] = "text", ["text"] = "The problem statement does not say what to change, and I only follow explicit instructions." }),
+                    "end_turn", Usage(10, 900, 0, 30));
+                Emit(Result(started, turns, "Nothing changed: the problem statement has no `In `file`, `old` should be `new`` instruction.", isError: false));
+                return 0;
+            }
+            var file = instruction.Groups["file"].Value;
+            var target = Path.Combine(workingDirectory, file.Replace('/', Path.DirectorySeparatorChar));
+            Assistant(new JsonArray(
+                new JsonObject { ["type"] = "text", ["text"] = $"The report says what to change in {file}." },
+                new JsonObject { ["type"] = "tool_use", ["id"] = "toolu_demo_read", ["name"] = "Read", ["input"] = new JsonObject { ["path"] = target } }),
+                "tool_use", Usage(14, 1500, 0, 52));
+            var text = File.Exists(target) ? File.ReadAllText(target) : null;
+            ToolResult("toolu_demo_read", text ?? $"File not found: {target}", text is null);
+            var oldText = instruction.Groups["old"].Value;
+            string summary;
+            if (text is not null && text.Contains(oldText, StringComparison.Ordinal))
+            {
+                var newText = instruction.Groups["new"].Value;
+                Assistant(new JsonArray(new JsonObject
+                {
+                    ["type"] = "tool_use", ["id"] = "toolu_demo_edit", ["name"] = "edit_file",
+                    ["input"] = new JsonObject { ["path"] = target, ["old_str"] = oldText, ["new_str"] = newText },
+                }), "tool_use", Usage(9, 260, 1500, 88));
+                File.WriteAllText(target, text.Replace(oldText, newText, StringComparison.Ordinal));
+                ToolResult("toolu_demo_edit", "{\"ok\": true}", false);
+                summary = $"Changed {file} as the report says.";
+            }
+            else
+            {
+                summary = $"{file} does not contain the text the report names; nothing changed.";
+            }
+            Assistant(new JsonArray(new JsonObject { ["type"] = "text", ["text"] = summary }), "end_turn", Usage(6, 120, 1760, 20));
+            Emit(Result(started, turns, summary, isError: false));
+            return 0;
+        }
         Assistant(new JsonArray(
             new JsonObject { ["type"] = "text", ["text"] = $"Let me look at {TargetFile} first." },
             new JsonObject { ["type"] = "tool_use", ["id"] = "toolu_demo_read", ["name"] = "Read", ["input"] = new JsonObject { ["path"] = path } }),

@@ -20,11 +20,20 @@ public sealed class GitClient
         "GIT_COMMON_DIR", "GIT_PREFIX", "GIT_NAMESPACE", "GIT_CEILING_DIRECTORIES",
     ];
 
-    public GitClient(string workingDirectory, string gitExecutable = "git")
+    /// <param name="workingDirectory">The main checkout or worktree git runs in.</param>
+    /// <param name="gitExecutable">The git program.</param>
+    /// <param name="inProcessReads">Answer reads through libgit2 where it is proven identical (<see cref="InProcessGit"/>); false: always the CLI.</param>
+    public GitClient(string workingDirectory, string gitExecutable = "git", bool inProcessReads = true)
     {
         WorkingDirectory = workingDirectory;
         GitExecutable = gitExecutable;
+        InProcessReads = inProcessReads;
     }
+
+    /// <summary>Whether reads may be answered in process (libgit2) before asking the git CLI.</summary>
+    public bool InProcessReads { get; }
+
+    private bool InProcess => InProcessReads && InProcessGit.Enabled;
 
     public string WorkingDirectory { get; }
 
@@ -117,6 +126,10 @@ public sealed class GitClient
     /// </summary>
     public async Task<WorkingTreeFacts?> TryGetWorkingTreeFactsAsync(CancellationToken cancellationToken = default)
     {
+        if (InProcess && InProcessGit.TryGetWorkingTreeFacts(WorkingDirectory) is { } known)
+        {
+            return known;
+        }
         var output = await TryReadAsync(
             ["rev-parse", "--is-bare-repository", "--path-format=absolute", "--git-common-dir", "--git-dir", "--show-toplevel", "HEAD^{commit}"],
             cancellationToken).ConfigureAwait(false);
@@ -138,38 +151,48 @@ public sealed class GitClient
 
     /// <summary>The git directory shared by the main checkout and all its worktrees.</summary>
     public async Task<string> GetCommonDirAsync(CancellationToken cancellationToken = default) =>
-        GitPorcelain.NormalizePath(await ReadAsync(["rev-parse", "--path-format=absolute", "--git-common-dir"], cancellationToken).ConfigureAwait(false));
+        (InProcess ? InProcessGit.GetCommonDir(WorkingDirectory) : null) ?? GitPorcelain.NormalizePath(await ReadAsync(["rev-parse", "--path-format=absolute", "--git-common-dir"], cancellationToken).ConfigureAwait(false));
 
     /// <summary>This working tree's own git directory (for a worktree: .git/worktrees/&lt;name&gt;).</summary>
     public async Task<string> GetGitDirAsync(CancellationToken cancellationToken = default) =>
-        GitPorcelain.NormalizePath(await ReadAsync(["rev-parse", "--path-format=absolute", "--git-dir"], cancellationToken).ConfigureAwait(false));
+        (InProcess ? InProcessGit.GetGitDir(WorkingDirectory) : null) ?? GitPorcelain.NormalizePath(await ReadAsync(["rev-parse", "--path-format=absolute", "--git-dir"], cancellationToken).ConfigureAwait(false));
 
     /// <summary>The commit a revision names, or null when it names none.</summary>
     public Task<string?> ResolveCommitAsync(string revision, CancellationToken cancellationToken = default) =>
-        TryReadAsync(["rev-parse", "--verify", "--quiet", "--end-of-options", revision + "^{commit}"], cancellationToken);
+        InProcess && InProcessGit.ResolveCommit(WorkingDirectory, revision) is { } answer
+            ? Task.FromResult(answer.Value)
+            : TryReadAsync(["rev-parse", "--verify", "--quiet", "--end-of-options", revision + "^{commit}"], cancellationToken);
 
     public async Task<bool> BranchExistsAsync(string branch, CancellationToken cancellationToken = default) =>
-        (await RunAsync(["show-ref", "--verify", "--quiet", "refs/heads/" + branch], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false)).ExitCode == 0;
+        (InProcess ? InProcessGit.BranchExists(WorkingDirectory, branch) : null) ?? (await RunAsync(["show-ref", "--verify", "--quiet", "refs/heads/" + branch], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false)).ExitCode == 0;
 
     public async Task<bool> IsValidBranchNameAsync(string branch, CancellationToken cancellationToken = default) =>
         (await RunAsync(["check-ref-format", "--branch", branch], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false)).ExitCode == 0;
 
     /// <summary>The branch checked out here, or null when HEAD is detached.</summary>
     public Task<string?> GetCurrentBranchAsync(CancellationToken cancellationToken = default) =>
-        TryReadAsync(["symbolic-ref", "--quiet", "--short", "HEAD"], cancellationToken);
+        InProcess && InProcessGit.CurrentBranch(WorkingDirectory) is { } answer
+            ? Task.FromResult(answer.Value)
+            : TryReadAsync(["symbolic-ref", "--quiet", "--short", "HEAD"], cancellationToken);
 
     public Task<string?> GetConfigAsync(string key, CancellationToken cancellationToken = default) =>
         TryReadAsync(["config", "--get", key], cancellationToken);
 
     public Task<string?> MergeBaseAsync(string a, string b, CancellationToken cancellationToken = default) =>
-        TryReadAsync(["merge-base", a, b], cancellationToken);
+        InProcess && InProcessGit.MergeBase(WorkingDirectory, a, b) is { } answer
+            ? Task.FromResult(answer.Value)
+            : TryReadAsync(["merge-base", a, b], cancellationToken);
 
     public async Task<bool> IsAncestorAsync(string ancestor, string descendant, CancellationToken cancellationToken = default) =>
-        (await RunAsync(["merge-base", "--is-ancestor", ancestor, descendant], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false)).ExitCode == 0;
+        (InProcess ? InProcessGit.IsAncestor(WorkingDirectory, ancestor, descendant) : null) ?? (await RunAsync(["merge-base", "--is-ancestor", ancestor, descendant], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false)).ExitCode == 0;
 
     /// <summary>Commits in <paramref name="head"/> not in <paramref name="upstream"/> (ahead) and the reverse (behind).</summary>
     public async Task<(int Ahead, int Behind)> CountAheadBehindAsync(string upstream, string head, CancellationToken cancellationToken = default)
     {
+        if (InProcess && InProcessGit.CountAheadBehind(WorkingDirectory, upstream, head) is { } counted)
+        {
+            return counted;
+        }
         var text = await ReadAsync(["rev-list", "--left-right", "--count", $"{upstream}...{head}"], cancellationToken).ConfigureAwait(false);
         var parts = text.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries);
         return (int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture));
@@ -193,6 +216,13 @@ public sealed class GitClient
     public async Task<IReadOnlyList<NameStatusEntry>> DiffNameStatusAsync(IEnumerable<string> diffArguments,
         IReadOnlyDictionary<string, string?>? environment = null, CancellationToken cancellationToken = default)
     {
+        var revisions = diffArguments.ToArray();
+        if (InProcess && environment is null && revisions is [var from, var to] && !from.StartsWith('-') && !to.StartsWith('-')
+            && InProcessGit.DiffCommits(WorkingDirectory, from, to) is { } changes)
+        {
+            return changes;
+        }
+        diffArguments = revisions;
         var args = new List<string> { "diff", "--name-status", "-z", "-M", "--no-ext-diff" };
         args.AddRange(diffArguments);
         var output = (await RunAsync(args, extraEnvironment: environment, cancellationToken: cancellationToken).ConfigureAwait(false)).StandardOutput;
@@ -221,12 +251,11 @@ public sealed class GitClient
         RunAsync(StageAllArguments, cancellationToken: cancellationToken);
 
     public async Task<bool> HasStagedChangesAsync(CancellationToken cancellationToken = default) =>
-        (await RunAsync(["diff", "--cached", "--quiet"], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false)).ExitCode == 1;
+        (InProcess ? InProcessGit.HasStagedChanges(WorkingDirectory) : null) ?? (await RunAsync(["diff", "--cached", "--quiet"], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false)).ExitCode == 1;
 
     /// <summary>Commits what is staged; uses the fallback identity for whatever part of the user's identity is missing.</summary>
     public async Task<string> CommitAsync(string message, IEnumerable<string>? extraArguments = null, CancellationToken cancellationToken = default)
     {
-        var environment = await GetIdentityFallbackAsync(cancellationToken).ConfigureAwait(false);
         // --cleanup=whitespace, not strip: the message is never edited in an editor, so a line that
         // starts with '#' ("#42 fix login") is the user's text, not a comment to drop.
         var args = new List<string> { "commit", "--no-verify", "--no-gpg-sign", "--cleanup=whitespace", "--file=-" };
@@ -234,8 +263,46 @@ public sealed class GitClient
         {
             args.AddRange(extraArguments);
         }
-        await RunAsync(args, standardInput: message, extraEnvironment: environment, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return await ReadAsync(["rev-parse", "HEAD"], cancellationToken).ConfigureAwait(false);
+        // The usual case in one process: the user's identity is configured. useConfigOnly makes git
+        // refuse to guess one, so a missing part fails here and gets the fallback below, as before.
+        var first = await RunAsync(["-c", "user.useConfigOnly=true", .. args], allowFailure: true, standardInput: message, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (first.ExitCode != 0)
+        {
+            if (!IsMissingIdentity(first.StandardError))
+            {
+                throw new GitException(args, first.ExitCode, first.StandardError);
+            }
+            var environment = await GetIdentityFallbackAsync(cancellationToken).ConfigureAwait(false);
+            await RunAsync(args, standardInput: message, extraEnvironment: environment, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        return await ResolveCommitAsync("HEAD", cancellationToken).ConfigureAwait(false)
+            ?? await ReadAsync(["rev-parse", "HEAD"], cancellationToken).ConfigureAwait(false);
+    }
+
+    private static bool IsMissingIdentity(string standardError) =>
+        standardError.Contains("identity unknown", StringComparison.Ordinal)
+        || standardError.Contains("auto-detection is disabled", StringComparison.Ordinal)
+        || standardError.Contains("empty ident name", StringComparison.Ordinal);
+
+    /// <summary>Whether there are untracked files that are not ignored; null when only the CLI could tell.</summary>
+    public bool? HasUntrackedFilesInProcess() => InProcess ? InProcessGit.HasUntrackedFiles(WorkingDirectory) : null;
+
+    /// <summary>Whether the index tracks any file under <paramref name="folder"/> (<c>git ls-files -- folder</c>).</summary>
+    public async Task<bool> TracksAnythingUnderAsync(string folder, CancellationToken cancellationToken = default) =>
+        (InProcess ? InProcessGit.TracksAnythingUnder(WorkingDirectory, folder) : null)
+        ?? (await ReadAsync(["ls-files", "--", folder], cancellationToken).ConfigureAwait(false)).Length > 0;
+
+    /// <summary>Whether git lists <paramref name="worktreePath"/> as a worktree of this repository that is not prunable.</summary>
+    public async Task<bool> IsRegisteredWorktreeAsync(string worktreePath, StringComparison pathComparison, CancellationToken cancellationToken = default)
+    {
+        if (InProcess && InProcessGit.IsRegisteredWorktree(WorkingDirectory, worktreePath) is { } known)
+        {
+            return known;
+        }
+        var worktrees = await ListWorktreesAsync(cancellationToken).ConfigureAwait(false);
+        // git lists physical paths: compare with symbolic links resolved (a symlinked .worktrees folder).
+        var wanted = Path.TrimEndingDirectorySeparator(Storage.ResolvedPath.Of(worktreePath));
+        return worktrees.Any(w => !w.IsPrunable && string.Equals(Path.TrimEndingDirectorySeparator(Storage.ResolvedPath.Of(w.Path)), wanted, pathComparison));
     }
 
     /// <summary>Author and committer variables for the parts of the identity git cannot find in config or the environment.</summary>

@@ -193,6 +193,7 @@ public sealed partial class IntegrationService
         {
             WorkingDirectory = session.WorktreePath,
             Timeout = timeout,
+            Containment = ContainmentScope.ForSession(session.Id, "pull-request"),
             Environment = new Dictionary<string, string?>
             {
                 ["AMP_SESSION_ID"] = session.Id,

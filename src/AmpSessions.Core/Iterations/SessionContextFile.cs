@@ -1,6 +1,7 @@
 using System.Text;
 using AmpSessions.Core.Errors;
 using AmpSessions.Core.Git;
+using AmpSessions.Core.Processes;
 using AmpSessions.Core.Scripts;
 using AmpSessions.Core.Sessions;
 
@@ -25,8 +26,7 @@ public static class SessionContextFile
     public static async Task<string> WriteAsync(Session session, GitClient worktree, string commonDir, string baseCommit, string? iterationNotes,
         ScriptRun? lastScript, CancellationToken cancellationToken)
     {
-        var tracked = await worktree.ReadAsync(["ls-files", "--", Folder], cancellationToken).ConfigureAwait(false);
-        if (tracked.Length > 0)
+        if (await worktree.TracksAnythingUnderAsync(Folder, cancellationToken).ConfigureAwait(false))
         {
             throw new AmpSessionsException("AmpContextFolderTracked", ErrorKind.InvalidOperation,
                 $"The repository tracks files under '{Folder}/', where AmpSessions keeps its session context: rename that folder in the repository.", session.Id);
@@ -76,9 +76,21 @@ public static class SessionContextFile
 
     private static async Task<string> DiffSummaryAsync(GitClient worktree, string baseCommit, CancellationToken cancellationToken)
     {
-        var tree = await WorkingTreeSnapshot.WriteWorkingTreeAsync(worktree, cancellationToken).ConfigureAwait(false);
-        var result = await worktree.RunAsync(["diff", "-U0", "--no-color", "--no-ext-diff", "--stat=120", "--patch", baseCommit, tree, "--", ".", ":(exclude)" + Folder],
-            cancellationToken: cancellationToken).ConfigureAwait(false);
+        string[] options = ["diff", "-U0", "--no-color", "--no-ext-diff", "--stat=120", "--patch"];
+        ProcessResult result;
+        if (worktree.HasUntrackedFilesInProcess() == false)
+        {
+            // Nothing untracked: the working tree against the base is the same diff as the tree of
+            // everything staged, in one process (.env files left out as staging leaves them out).
+            result = await worktree.RunAsync([.. options, "--ignore-submodules=dirty", baseCommit, "--", ".", ":(exclude)" + Folder,
+                ":(exclude,glob)**/.env", ":(exclude,glob)**/.env.*"], cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var tree = await WorkingTreeSnapshot.WriteWorkingTreeAsync(worktree, cancellationToken).ConfigureAwait(false);
+            result = await worktree.RunAsync([.. options, baseCommit, tree, "--", ".", ":(exclude)" + Folder],
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
         var diff = result.StandardOutput;
         return diff.Length <= MaxDiffCharacters ? diff : diff[..MaxDiffCharacters] + "\n… (diff truncated)";
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using CliWrap;
 
 namespace AmpSessions.Core.Processes;
 
@@ -12,14 +13,17 @@ public enum LineDecision
 }
 
 /// <summary>
-/// Runs processes from argument lists: stdin text, stdout and stderr streamed line by line (to the
-/// caller, in order, one line at a time) and captured, time limits and cancellation that kill the
-/// whole process tree.
+/// Runs processes from argument lists, with CliWrap underneath: stdin text, stdout and stderr
+/// streamed line by line (to the caller, in order, one line at a time) and captured, time limits
+/// and cancellation that kill the whole process tree (after a grace period when the spec asks for
+/// one), and, for a contained process (<see cref="ProcessSpec.Containment"/>), every process it
+/// started gone when it ends.
 /// </summary>
 public static class ProcessRunner
 {
     /// <summary>How long to keep reading output after the process is gone (a background grandchild may hold the pipe).</summary>
     private static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(2);
+    private static readonly UTF8Encoding Utf8 = new(false);
 
     public static Task<ProcessResult> RunAsync(ProcessSpec spec, Action<OutputLine>? onLine, CancellationToken cancellationToken = default) =>
         RunAsync(spec, onLine is null ? null : line => { onLine(line); return LineDecision.Continue; }, cancellationToken);
@@ -27,122 +31,91 @@ public static class ProcessRunner
     public static async Task<ProcessResult> RunAsync(ProcessSpec spec, Func<OutputLine, LineDecision>? onLine = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var pathOverride = spec.Environment.TryGetValue("PATH", out var p) ? p : null;
-        var executable = ExecutableLocator.Find(spec.FileName, pathOverride)
-            ?? throw new ExecutableNotFoundException(spec.FileName);
-
-        var startInfo = new ProcessStartInfo(executable)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            CreateNoWindow = true,
-            StandardOutputEncoding = new UTF8Encoding(false),
-            StandardErrorEncoding = new UTF8Encoding(false),
-            StandardInputEncoding = new UTF8Encoding(false),
-            WorkingDirectory = spec.WorkingDirectory ?? Environment.CurrentDirectory,
-        };
-        foreach (var argument in spec.Arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        foreach (var (name, value) in spec.Environment)
-        {
-            if (value is null)
-            {
-                startInfo.Environment.Remove(name);
-            }
-            else
-            {
-                startInfo.Environment[name] = value;
-            }
-        }
+        var executable = Locate(spec);
         if (spec.WorkingDirectory is not null && !Directory.Exists(spec.WorkingDirectory))
         {
             throw new Errors.AmpSessionsException("AmpWorkingDirectoryMissing", Errors.ErrorKind.NotFound,
                 $"The folder '{spec.WorkingDirectory}' does not exist, so '{Path.GetFileName(spec.FileName)}' cannot run in it.", spec.WorkingDirectory);
         }
 
-        using var process = new Process { StartInfo = startInfo };
-        var stopwatch = Stopwatch.StartNew();
-        try
-        {
-            process.Start();
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new ExecutableNotFoundException(spec.FileName, ex.Message);
-        }
-
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        var gate = new object();
-        var stopRequested = false;
-        using var killSignal = new CancellationTokenSource();
-
-        void Deliver(OutputStream stream, string text)
-        {
-            lock (gate)
-            {
-                if (spec.CaptureOutput)
-                {
-                    (stream == OutputStream.StandardOutput ? stdout : stderr).Append(text).Append('\n');
-                }
-                if (onLine is not null && !stopRequested && onLine(new OutputLine(stream, text)) == LineDecision.Stop)
-                {
-                    stopRequested = true;
-                    killSignal.Cancel();
-                }
-            }
-        }
-
-        using var readerCancel = new CancellationTokenSource();
-        // With nobody listening for lines, capture the exact text (NUL-separated git output, a final
-        // line without a newline); with a listener, deliver it line by line as it arrives.
-        var stdoutTask = onLine is null
-            ? CaptureAsync(process.StandardOutput, stdout, gate, spec.CaptureOutput, readerCancel.Token)
-            : PumpAsync(process.StandardOutput, OutputStream.StandardOutput, Deliver, readerCancel.Token);
-        var stderrTask = onLine is null
-            ? CaptureAsync(process.StandardError, stderr, gate, spec.CaptureOutput, readerCancel.Token)
-            : PumpAsync(process.StandardError, OutputStream.StandardError, Deliver, readerCancel.Token);
-        var stdinTask = WriteInputAsync(process, spec.StandardInput);
-
+        var output = new OutputCollector(spec.CaptureOutput, onLine);
+        using var drainCutoff = new CancellationTokenSource();
+        var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var containment = spec.Containment is { } scope ? ContainedRun.Create(scope) : null;
+        using var forceful = new CancellationTokenSource();
+        using var graceful = new CancellationTokenSource();
         using var timeout = spec.Timeout is { } limit ? new CancellationTokenSource(limit) : new CancellationTokenSource();
-        using var anyStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, killSignal.Token);
+        using var anyStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, output.StopRequested);
+        // Stopping: a handler's stop kills at once; a time limit or a cancellation interrupts first when the spec allows a grace period.
+        using var onStop = anyStop.Token.Register(() =>
+        {
+            if (spec.GracePeriod is { } grace && grace > TimeSpan.Zero && !output.StopRequested.IsCancellationRequested)
+            {
+                graceful.Cancel();
+                forceful.CancelAfter(grace);
+            }
+            else
+            {
+                forceful.Cancel();
+            }
+        });
+        using var onKill = forceful.Token.Register(() => containment?.KillAll());
+
+        var command = Cli.Wrap(executable)
+            .WithArguments(spec.Arguments)
+            .WithWorkingDirectory(spec.WorkingDirectory ?? Environment.CurrentDirectory)
+            .WithEnvironmentVariables(EnvironmentOf(spec, containment))
+            .WithValidation(CommandResultValidation.None)
+            .WithStandardInputPipe(string.IsNullOrEmpty(spec.StandardInput) ? PipeSource.Null : PipeSource.FromString(spec.StandardInput, Utf8))
+            .WithStandardOutputPipe(output.Target(OutputStream.StandardOutput, exit.Task, drainCutoff.Token))
+            .WithStandardErrorPipe(output.Target(OutputStream.StandardError, exit.Task, drainCutoff.Token));
+
+        var stopwatch = Stopwatch.StartNew();
         var killed = false;
         try
         {
-            await process.WaitForExitAsync(anyStop.Token).ConfigureAwait(false);
+            try
+            {
+                await command.ExecuteAsync(null, process =>
+                {
+                    containment?.Adopt(process);
+                    _ = ObserveExitAsync(process, exit, containment, drainCutoff);
+                }, forceful.Token, graceful.Token).ConfigureAwait(false);
+            }
+            catch (System.ComponentModel.Win32Exception ex)
+            {
+                throw new ExecutableNotFoundException(spec.FileName, ex.Message);
+            }
+            catch (OperationCanceledException) when (forceful.IsCancellationRequested || graceful.IsCancellationRequested)
+            {
+                killed = true;
+            }
+            catch (TimeoutException) when (forceful.IsCancellationRequested)
+            {
+                // CliWrap gave up waiting for a killed process; nothing more can be done for it.
+                killed = true;
+            }
         }
-        catch (OperationCanceledException)
+        finally
         {
-            KillTree(process);
-            killed = true;
-            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-
-        // Output that is still buffered arrives after exit; a grandchild that escaped the kill may
-        // keep the pipe open, so stop waiting after a grace period.
-        var drained = Task.WhenAll(stdoutTask, stderrTask, stdinTask);
-        if (await Task.WhenAny(drained, Task.Delay(DrainGrace, CancellationToken.None)).ConfigureAwait(false) != drained)
-        {
-            readerCancel.Cancel();
-            try { await drained.ConfigureAwait(false); } catch (OperationCanceledException) { }
+            // Whatever ran in the scope and is still there now outlived its process: it goes too.
+            if (containment is not null)
+            {
+                await containment.EndAsync().ConfigureAwait(false);
+            }
         }
         stopwatch.Stop();
 
-        var timedOut = killed && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested && !stopRequested;
-        var cancelled = killed && cancellationToken.IsCancellationRequested;
+        var stoppedByHandler = killed && output.StopRequested.IsCancellationRequested;
         return new ProcessResult
         {
-            ExitCode = process.ExitCode,
-            StandardOutput = stdout.ToString(),
-            StandardError = stderr.ToString(),
+            ExitCode = exit.Task.IsCompletedSuccessfully ? exit.Task.Result : -1,
+            StandardOutput = output.StandardOutput,
+            StandardError = output.StandardError,
             Duration = stopwatch.Elapsed,
-            TimedOut = timedOut,
-            Cancelled = cancelled,
-            StoppedByHandler = killed && stopRequested,
+            TimedOut = killed && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested && !stoppedByHandler,
+            Cancelled = killed && cancellationToken.IsCancellationRequested,
+            StoppedByHandler = stoppedByHandler,
         };
     }
 
@@ -163,47 +136,126 @@ public static class ProcessRunner
         }
     }
 
-    private static async Task PumpAsync(StreamReader reader, OutputStream stream, Action<OutputStream, string> deliver, CancellationToken cancellationToken)
+    internal static string Locate(ProcessSpec spec)
     {
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
-        {
-            deliver(stream, line);
-        }
+        var pathOverride = spec.Environment.TryGetValue("PATH", out var p) ? p : null;
+        return ExecutableLocator.Find(spec.FileName, pathOverride) ?? throw new ExecutableNotFoundException(spec.FileName);
     }
 
-    private static async Task CaptureAsync(StreamReader reader, System.Text.StringBuilder target, object gate, bool keep, CancellationToken cancellationToken)
+    private static Dictionary<string, string?> EnvironmentOf(ProcessSpec spec, ContainedRun? containment)
     {
-        var buffer = new char[8192];
-        int read;
-        while ((read = await reader.ReadAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false)) > 0)
+        var environment = new Dictionary<string, string?>(spec.Environment);
+        if (containment is not null)
         {
-            if (keep)
-            {
-                lock (gate)
-                {
-                    target.Append(buffer, 0, read);
-                }
-            }
+            environment[ProcessContainment.VariableName] = containment.Scope.Marker;
         }
+        return environment;
     }
 
-    private static async Task WriteInputAsync(Process process, string? text)
+    /// <summary>
+    /// When the process itself ends: its exit code, then (contained) the processes it left behind,
+    /// then a last grace period for output still in the pipes before reading stops.
+    /// </summary>
+    private static async Task ObserveExitAsync(Process process, TaskCompletionSource<int> exit, ContainedRun? containment, CancellationTokenSource drainCutoff)
     {
         try
         {
-            if (!string.IsNullOrEmpty(text))
-            {
-                await process.StandardInput.WriteAsync(text).ConfigureAwait(false);
-                await process.StandardInput.FlushAsync().ConfigureAwait(false);
-            }
-            process.StandardInput.Close();
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            exit.TrySetResult(process.ExitCode);
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
-            // The process exited or closed stdin before reading everything: its exit code tells the story.
+            exit.TrySetResult(-1);
+        }
+        if (containment is not null)
+        {
+            await containment.KillAllAsync().ConfigureAwait(false);
+        }
+        try
+        {
+            drainCutoff.CancelAfter(DrainGrace);
         }
         catch (ObjectDisposedException)
         {
+            // The run is over already.
+        }
+    }
+
+    /// <summary>Collects both streams: the exact text, and lines delivered to the caller in arrival order.</summary>
+    private sealed class OutputCollector(bool capture, Func<OutputLine, LineDecision>? onLine)
+    {
+        private readonly StringBuilder stdout = new();
+        private readonly StringBuilder stderr = new();
+        private readonly object gate = new();
+        private readonly CancellationTokenSource stop = new();
+
+        public CancellationToken StopRequested => stop.Token;
+
+        public string StandardOutput { get { lock (gate) return stdout.ToString(); } }
+
+        public string StandardError { get { lock (gate) return stderr.ToString(); } }
+
+        public PipeTarget Target(OutputStream stream, Task exited, CancellationToken drainCutoff) =>
+            PipeTarget.Create(async (source, _) =>
+            {
+                // CliWrap's token is ignored on purpose: after a kill, the output already written is
+                // still read to its end; only the drain cut-off (the process gone for a while) stops reading.
+                try
+                {
+                    using var reader = new StreamReader(source, Utf8, detectEncodingFromByteOrderMarks: true, bufferSize: 8192, leaveOpen: true);
+                    if (onLine is null)
+                    {
+                        await CaptureAsync(reader, stream, drainCutoff).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        while (await reader.ReadLineAsync(drainCutoff).ConfigureAwait(false) is { } line)
+                        {
+                            Deliver(stream, line);
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (drainCutoff.IsCancellationRequested)
+                {
+                    // A grandchild that escaped holds the pipe: stop waiting for it.
+                }
+                catch (IOException)
+                {
+                    // The pipe broke as the process died: what was read is what there is.
+                }
+                // The exit code is read before CliWrap lets go of the process.
+                await exited.ConfigureAwait(false);
+            });
+
+        private async Task CaptureAsync(StreamReader reader, OutputStream stream, CancellationToken cancellationToken)
+        {
+            var buffer = new char[8192];
+            int read;
+            while ((read = await reader.ReadAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (capture)
+                {
+                    lock (gate)
+                    {
+                        (stream == OutputStream.StandardOutput ? stdout : stderr).Append(buffer, 0, read);
+                    }
+                }
+            }
+        }
+
+        private void Deliver(OutputStream stream, string text)
+        {
+            lock (gate)
+            {
+                if (capture)
+                {
+                    (stream == OutputStream.StandardOutput ? stdout : stderr).Append(text).Append('\n');
+                }
+                if (onLine is not null && !stop.IsCancellationRequested && onLine(new OutputLine(stream, text)) == LineDecision.Stop)
+                {
+                    stop.Cancel();
+                }
+            }
         }
     }
 }
@@ -214,33 +266,26 @@ public static class DetachedProcess
     /// <summary>Starts the program and returns its process id without waiting; its output is discarded.</summary>
     public static int Start(ProcessSpec spec)
     {
-        var pathOverride = spec.Environment.TryGetValue("PATH", out var p) ? p : null;
-        var executable = ExecutableLocator.Find(spec.FileName, pathOverride) ?? throw new ExecutableNotFoundException(spec.FileName);
-        var startInfo = new ProcessStartInfo(executable)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            CreateNoWindow = false,
-            WorkingDirectory = spec.WorkingDirectory ?? Environment.CurrentDirectory,
-        };
-        foreach (var argument in spec.Arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-        foreach (var (name, value) in spec.Environment)
-        {
-            if (value is null) startInfo.Environment.Remove(name);
-            else startInfo.Environment[name] = value;
-        }
-        var process = Process.Start(startInfo) ?? throw new ExecutableNotFoundException(spec.FileName);
+        var executable = ProcessRunner.Locate(spec);
         // Our pipes, not the caller's terminal: a launcher that keeps writing must not hold the CLI's output open.
-        process.OutputDataReceived += static (_, _) => { };
-        process.ErrorDataReceived += static (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        process.StandardInput.Close();
-        return process.Id;
+        var command = Cli.Wrap(executable)
+            .WithArguments(spec.Arguments)
+            .WithWorkingDirectory(spec.WorkingDirectory ?? Environment.CurrentDirectory)
+            .WithEnvironmentVariables(spec.Environment)
+            .WithValidation(CommandResultValidation.None)
+            .WithStandardInputPipe(PipeSource.Null)
+            .WithStandardOutputPipe(PipeTarget.Null)
+            .WithStandardErrorPipe(PipeTarget.Null);
+        try
+        {
+            var task = command.ExecuteAsync(startInfo => startInfo.CreateNoWindow = false);
+            // Nobody waits for it; its end (or failure) is its own business.
+            _ = ((Task)task).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            return task.ProcessId;
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new ExecutableNotFoundException(spec.FileName, ex.Message);
+        }
     }
 }

@@ -30,6 +30,19 @@ public sealed record ProcessSpec
     /// <summary>Values that must never appear in anything logged (tokens, keys).</summary>
     public IReadOnlyCollection<string> Secrets { get; init; } = Array.Empty<string>();
 
+    /// <summary>
+    /// Contain everything the process starts: its descendants carry the scope's marker and are
+    /// killed when it ends (normally, by time limit or by cancellation), even ones that detached.
+    /// Null: only the process tree is killed on time limit or cancellation.
+    /// </summary>
+    public ContainmentScope? Containment { get; init; }
+
+    /// <summary>
+    /// On time limit or cancellation, first ask the process to stop (SIGINT, Ctrl+C on Windows) and
+    /// kill the tree only after this long. Null: kill at once.
+    /// </summary>
+    public TimeSpan? GracePeriod { get; init; }
+
     /// <summary>Whether to keep stdout and stderr in the result (large outputs may only want streaming).</summary>
     public bool CaptureOutput { get; init; } = true;
 

@@ -14,6 +14,7 @@ public static class BatchReports
         "batch_id", "item_id", "agent_id", "task_id", "task_type", "repository", "case_id", "prompt_index", "prompt", "status", "attempts",
         "iterations", "duration_ms", "input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens", "cost_usd", "model", "tools",
         "files_changed", "grading_exit_code", "session_id", "started_at", "ended_at", "error", "log_path",
+        "resolution", "fail_to_pass", "pass_to_pass", "grading_method", "tests_not_passing",
     ];
 
     /// <summary>Writes the report to a file (its folder is created; links in HTML are relative to it).</summary>
@@ -72,6 +73,9 @@ public static class BatchReports
                 i.CostUsd?.ToString(CultureInfo.InvariantCulture), i.Model,
                 string.Join(';', i.ToolCalls.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}")),
                 Number(i.FilesChanged), Number(i.GradingExitCode), i.SessionId, Time(i.StartedAt), Time(i.EndedAt), i.Error, i.LogPath,
+                i.TaskType == BatchTaskType.Evaluation ? Evaluation.EvaluationStatistics.ResolutionOf(i)?.ToString() : null,
+                i.Grade?.FailToPassText, i.Grade?.PassToPassText, i.Grade?.Method.ToString(),
+                i.Grade is { } grade ? string.Join(';', grade.Tests.Where(t => !t.Passed).Select(t => $"{t.Name}={t.Outcome.ToString().ToLowerInvariant()}")) : null,
             ];
             writer.Write(string.Join(',', fields.Select(CsvField)));
             writer.Write("\r\n");

@@ -83,6 +83,7 @@ public static class HtmlReport
         {
             Durations(html, stats);
         }
+        EvaluationHtml.Sections(html, data);
         AgentTable(html, data, stats);
         if (data.Shows(BatchMetric.ToolUsageStats))
         {
@@ -289,11 +290,11 @@ public static class HtmlReport
         return string.Join('/', relative.Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Select(Uri.EscapeDataString));
     }
 
-    private static string E(string text) => WebUtility.HtmlEncode(text);
+    internal static string E(string text) => WebUtility.HtmlEncode(text);
 
-    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+    internal static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
-    private static string Compact(long value) => value switch
+    internal static string Compact(long value) => value switch
     {
         >= 10_000_000 => (value / 1_000_000.0).ToString("0", CultureInfo.InvariantCulture) + "M",
         >= 1_000_000 => (value / 1_000_000.0).ToString("0.0", CultureInfo.InvariantCulture) + "M",
@@ -302,14 +303,14 @@ public static class HtmlReport
         _ => value.ToString(CultureInfo.InvariantCulture),
     };
 
-    private static string Percent(double? rate) => rate is { } r ? (r * 100).ToString("0", CultureInfo.InvariantCulture) + "%" : "–";
+    internal static string Percent(double? rate) => rate is { } r ? (r * 100).ToString("0", CultureInfo.InvariantCulture) + "%" : "–";
 
-    private static string Interval(ConfidenceInterval interval) =>
+    internal static string Interval(ConfidenceInterval interval) =>
         $"{(interval.Lower * 100).ToString("0", CultureInfo.InvariantCulture)}–{(interval.Upper * 100).ToString("0", CultureInfo.InvariantCulture)}%";
 
-    private static string Money(decimal? cost) => cost is { } c ? "$" + c.ToString(c >= 100 ? "0" : c >= 0.1m ? "0.00" : "0.0000", CultureInfo.InvariantCulture) : "–";
+    internal static string Money(decimal? cost) => cost is { } c ? "$" + c.ToString(c >= 100 ? "0" : c >= 0.1m ? "0.00" : "0.0000", CultureInfo.InvariantCulture) : "–";
 
-    private static string Duration(TimeSpan duration) => duration.TotalSeconds switch
+    internal static string Duration(TimeSpan duration) => duration.TotalSeconds switch
     {
         < 1 => $"{duration.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms",
         < 60 => $"{duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s",

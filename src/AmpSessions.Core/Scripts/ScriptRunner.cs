@@ -73,6 +73,8 @@ public sealed class ScriptRunner
                 WorkingDirectory = session.WorktreePath,
                 Timeout = timeout ?? session.Timeout ?? DefaultTimeout,
                 CaptureOutput = false,
+                // A server or watcher the script started in the background ends with the run.
+                Containment = ContainmentScope.ForSession(session.Id, "script"),
                 Environment = new Dictionary<string, string?>
                 {
                     ["AMP_SESSION_ID"] = session.Id,

@@ -358,8 +358,7 @@ public sealed partial class SessionManager
         {
             return false;
         }
-        var worktrees = await Git(session.RepoRoot).ListWorktreesAsync(cancellationToken).ConfigureAwait(false);
-        return worktrees.Any(w => SamePath(w.Path, session.WorktreePath) && !w.IsPrunable);
+        return await Git(session.RepoRoot).IsRegisteredWorktreeAsync(session.WorktreePath, PathComparison, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The session's worktree, or a clear error when it is gone.</summary>
@@ -378,6 +377,9 @@ public sealed partial class SessionManager
         }
         return Git(session.WorktreePath);
     }
+
+    /// <summary>How paths compare on this platform (Windows and macOS file systems ignore case by default).</summary>
+    internal static StringComparison PathComparison => Storage.ResolvedPath.Comparison;
 
     /// <summary>Whether two paths name the same place, symbolic links resolved (git records worktree paths resolved).</summary>
     internal static bool SamePath(string a, string b) => Storage.ResolvedPath.Same(a, b);

@@ -17,7 +17,7 @@ public sealed class BatchStore
     private const string ItemColumns =
         "batch_id, item_id, agent_id, task_id, task_type, prompt, prompt_index, repository, case_id, status, attempts, session_id, started_at, ended_at, " +
         "duration_ms, iterations, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, cost_usd, model, tools_json, files_changed, " +
-        "grading_exit_code, error, log_path";
+        "grading_exit_code, error, log_path, grade_json";
 
     private readonly Database database;
 
@@ -175,13 +175,14 @@ public sealed class BatchStore
     public void RecordItem(BatchItemResult r) => Update(
         "UPDATE batch_items SET status=$status, attempts=$attempts, session_id=$session, started_at=$started, ended_at=$ended, duration_ms=$duration, " +
         "iterations=$iterations, input_tokens=$in, output_tokens=$out, cache_creation_tokens=$cc, cache_read_tokens=$cr, cost_usd=$cost, model=$model, " +
-        "tools_json=$tools, files_changed=$files, grading_exit_code=$grade, error=$error, log_path=$log WHERE batch_id=$b AND item_id=$i",
+        "tools_json=$tools, files_changed=$files, grading_exit_code=$grade, error=$error, log_path=$log, grade_json=$grade_json WHERE batch_id=$b AND item_id=$i",
         ("$status", r.Status.ToString()), ("$attempts", r.Attempts), ("$session", DbValue(r.SessionId)), ("$started", Time(r.StartedAt)),
         ("$ended", Time(r.EndedAt)), ("$duration", (long)r.Duration.TotalMilliseconds), ("$iterations", r.Iterations),
         ("$in", r.Tokens.Input), ("$out", r.Tokens.Output), ("$cc", r.Tokens.CacheCreation), ("$cr", r.Tokens.CacheRead),
         ("$cost", DbValue(r.CostUsd?.ToString(CultureInfo.InvariantCulture))), ("$model", DbValue(r.Model)),
         ("$tools", JsonSerializer.Serialize(r.ToolCalls)), ("$files", r.FilesChanged), ("$grade", DbValue(r.GradingExitCode)),
-        ("$error", DbValue(r.Error)), ("$log", DbValue(r.LogPath)), ("$b", r.BatchId), ("$i", r.ItemId));
+        ("$error", DbValue(r.Error)), ("$log", DbValue(r.LogPath)),
+        ("$grade_json", r.Grade is null ? null : JsonSerializer.Serialize(r.Grade, Serialization.JsonOutput.Compact)), ("$b", r.BatchId), ("$i", r.ItemId));
 
     private void Update(string sql, params (string Name, object? Value)[] parameters) => database.Execute(connection =>
     {
@@ -269,6 +270,7 @@ public sealed class BatchStore
         GradingExitCode = r.IsDBNull(24) ? null : r.GetInt32(24),
         Error = r.IsDBNull(25) ? null : r.GetString(25),
         LogPath = r.IsDBNull(26) ? null : r.GetString(26),
+        Grade = r.IsDBNull(27) ? null : JsonSerializer.Deserialize<Evaluation.InstanceGrade>(r.GetString(27), Serialization.JsonOutput.Compact),
     };
 
     private static DateTimeOffset? OptionalTime(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : ParseTime(r.GetString(ordinal));

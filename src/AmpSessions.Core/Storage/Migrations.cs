@@ -156,7 +156,11 @@ internal static class Migrations
         """
         ALTER TABLE iterations ADD COLUMN protocol_warnings TEXT NOT NULL DEFAULT '[]';
         """,
-        // 3: what the product noticed and did after an iteration's turn (the agent left the session
+        // 3: an evaluation item's per-test grade (JSON: resolution, each listed test's outcome, the patch and test output paths)
+        """
+        ALTER TABLE batch_items ADD COLUMN grade_json TEXT;
+        """,
+        // 4: what the product noticed and did after an iteration's turn (the agent left the session
         // branch, an uncommitted submodule change, a commit held back because it held a secret)
         """
         ALTER TABLE iterations ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';

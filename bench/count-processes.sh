@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Counts the processes `new`, `iterate` and `merge` start, by tracing every execve of the CLI and its
+# descendants (strace -f), not by estimate. Prints each process started (the CLI's own dotnet
+# start-up left out) and the count beyond what raw git needs:
+#   new:     beyond `git worktree add` (and the two helpers worktree add runs itself)
+#   iterate: beyond the agent (and the `cat` the instant agent runs)
+#   merge:   all of them
+# Usage: bench/count-processes.sh [path/to/amp-sessions.dll]   (needs strace; builds the CLI if no path)
+set -euo pipefail
+repo_root="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
+cli="${1:-}"
+if [[ -z "$cli" ]]; then
+  dotnet build "$repo_root/src/AmpSessions.Cli" -c Release --nologo -v quiet >/dev/null
+  cli="$repo_root/src/AmpSessions.Cli/bin/Release/net8.0/amp-sessions.dll"
+fi
+command -v strace >/dev/null || { echo "count-processes: strace is needed (apt-get install strace)" >&2; exit 1; }
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+export AMP_SESSIONS_HOME="$work/data"
+git init -q -b main "$work/repo"
+git -C "$work/repo" config user.name bench
+git -C "$work/repo" config user.email bench@example.com
+echo hello > "$work/repo/a.txt"
+git -C "$work/repo" add -A
+git -C "$work/repo" commit -qm init
+
+# The instant agent: reads its prompt, edits one file, prints Amp's stream (init, result).
+cat > "$work/agent.sh" <<'EOF'
+#!/bin/sh
+cat >/dev/null
+echo change >> file.txt
+echo '{"type":"system","subtype":"init","session_id":"T-1","cwd":".","tools":[],"mcp_servers":[]}'
+echo '{"type":"result","subtype":"success","is_error":false,"result":"done","session_id":"T-1","duration_ms":1,"num_turns":1}'
+EOF
+chmod +x "$work/agent.sh"
+
+trace() { # name, cli arguments...
+  local name="$1"; shift
+  strace -f -qq -e trace=execve -e signal=none -o "$work/$name.trace" dotnet "$cli" "$@" >/dev/null
+  grep -o 'execve("[^"]*", \[[^]]*' "$work/$name.trace" | grep -v '/dotnet"' | sed 's/^execve("\([^"]*\)", \[/\1 /' | cut -c1-160
+}
+
+echo "== new"
+new_lines="$(trace new new --repo "$work/repo" --name bench --prompt "edit a file" --agent "amp:$work/agent.sh")"
+echo "$new_lines"
+id="$(dotnet "$cli" list --json | sed -n 's/.*"id": *"\([a-z0-9]*\)".*/\1/p' | head -n 1)"
+beyond_new=$(echo "$new_lines" | grep -v -e ' "worktree", "add"' -e '"symbolic-ref", "HEAD"' -e '"reset", "--hard"' | grep -c . || true)
+
+echo "== iterate"
+iterate_lines="$(trace iterate iterate "$id")"
+echo "$iterate_lines"
+beyond_iterate=$(echo "$iterate_lines" | grep -v -e "$work/agent.sh" -e '^/usr/bin/cat ' -e '^/bin/cat ' | grep -c . || true)
+
+echo "== merge"
+merge_lines="$(trace merge merge "$id")"
+echo "$merge_lines"
+merge_count=$(echo "$merge_lines" | grep -c . || true)
+
+echo
+echo "processes beyond raw git: new $beyond_new (target <= 2), iterate $beyond_iterate (target <= 4), merge $merge_count (target <= 6)"

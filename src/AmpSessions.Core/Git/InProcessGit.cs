@@ -1,0 +1,359 @@
+using LibGit2Sharp;
+
+namespace AmpSessions.Core.Git;
+
+/// <summary>
+/// Repository reads in process through LibGit2Sharp (libgit2), each proven identical to its git
+/// CLI equivalent by the parity tests (tests/.../Git/InProcessGitParityTests.cs) on ordinary and
+/// tricky repositories. Every method returns null when libgit2 cannot answer with certainty (a
+/// sha256 or sparse-index repository, an extension libgit2 does not know, a path through a
+/// symlink, a revision more complex than a ref or an object id, the native library missing);
+/// <see cref="GitClient"/> then asks the git CLI. Status and log stay with the CLI: git's own
+/// caches (untracked cache, fsmonitor) and filters decide them. Set
+/// <c>AMP_SESSIONS_GIT_IN_PROCESS=0</c> to send every read to the CLI.
+/// </summary>
+internal static class InProcessGit
+{
+    private static volatile bool nativeLibraryMissing;
+
+    /// <summary>Whether in-process reads may be tried at all in this process.</summary>
+    public static bool Enabled =>
+        !nativeLibraryMissing && Environment.GetEnvironmentVariable("AMP_SESSIONS_GIT_IN_PROCESS") is not ("0" or "false");
+
+    public static WorkingTreeFacts? TryGetWorkingTreeFacts(string directory) => Read(directory, discover: true, repo =>
+    {
+        if (repo.Info.IsBare || repo.Info.WorkingDirectory is null || repo.Head.Tip is not { } tip)
+        {
+            return null;
+        }
+        var gitDir = Trim(repo.Info.Path);
+        var full = Trim(Path.GetFullPath(directory));
+        // git rev-parse refuses to name a top level from inside the git directory; so does this.
+        if (IsInside(full, gitDir))
+        {
+            return null;
+        }
+        return new WorkingTreeFacts(CommonDir(gitDir), gitDir, Trim(repo.Info.WorkingDirectory), tip.Sha);
+    });
+
+    /// <summary>The working tree's own git directory (rev-parse --git-dir).</summary>
+    public static string? GetGitDir(string directory) => Read(directory, discover: true, repo => Trim(repo.Info.Path));
+
+    /// <summary>The git directory shared by all worktrees (rev-parse --git-common-dir).</summary>
+    public static string? GetCommonDir(string directory) => Read(directory, discover: true, repo => CommonDir(Trim(repo.Info.Path)));
+
+    /// <summary>
+    /// The commit a revision names (rev-parse --verify REV^{commit}), for the forms whose meaning is
+    /// the same everywhere: HEAD, a full ref name, a full object id. Anything else goes to the CLI.
+    /// The outer null means "cannot answer"; an inner null means "names no commit".
+    /// </summary>
+    public static Answer<string>? ResolveCommit(string directory, string revision)
+    {
+        if (!(revision == "HEAD" || revision.StartsWith("refs/", StringComparison.Ordinal) || IsFullObjectId(revision)))
+        {
+            return null;
+        }
+        return Read(directory, discover: true, repo =>
+        {
+            var found = revision.StartsWith("refs/", StringComparison.Ordinal) && repo.Refs[revision] is null
+                ? null
+                : SafeLookup(repo, revision);
+            return new Answer<string>(PeelToCommit(found)?.Sha);
+        });
+    }
+
+    public static bool? BranchExists(string directory, string branch) =>
+        Read(directory, discover: true, repo => (bool?)(repo.Refs["refs/heads/" + branch] is not null));
+
+    /// <summary>symbolic-ref --short HEAD: the branch checked out, an inner null when HEAD is detached.</summary>
+    public static Answer<string>? CurrentBranch(string directory) => Read(directory, discover: true, repo =>
+    {
+        if (repo.Refs.Head is not SymbolicReference head)
+        {
+            return new Answer<string>(null);
+        }
+        const string prefix = "refs/heads/";
+        return head.TargetIdentifier.StartsWith(prefix, StringComparison.Ordinal)
+            ? new Answer<string>(head.TargetIdentifier[prefix.Length..])
+            // Another namespace: git shortens it its own way.
+            : null;
+    });
+
+    /// <summary>rev-list --left-right --count upstream...head, as (ahead, behind).</summary>
+    public static (int Ahead, int Behind)? CountAheadBehind(string directory, string upstream, string head) => Read(directory, discover: true, repo =>
+    {
+        if (CommitOf(repo, upstream) is not { } a || CommitOf(repo, head) is not { } b)
+        {
+            return null;
+        }
+        var divergence = repo.ObjectDatabase.CalculateHistoryDivergence(b, a);
+        return divergence.AheadBy is { } ahead && divergence.BehindBy is { } behind ? (ahead, behind) : ((int, int)?)null;
+    });
+
+    public static Answer<string>? MergeBase(string directory, string a, string b) => Read(directory, discover: true, repo =>
+        CommitOf(repo, a) is { } left && CommitOf(repo, b) is { } right
+            ? new Answer<string>(repo.ObjectDatabase.FindMergeBase(left, right)?.Sha)
+            : null);
+
+    public static bool? IsAncestor(string directory, string ancestor, string descendant) => Read(directory, discover: true, repo =>
+    {
+        if (CommitOf(repo, ancestor) is not { } a || CommitOf(repo, descendant) is not { } d)
+        {
+            return null;
+        }
+        return (bool?)(a.Sha == d.Sha || repo.ObjectDatabase.FindMergeBase(a, d)?.Sha == a.Sha);
+    });
+
+    /// <summary>diff --name-status -M between two commits (names of files that changed, renames detected as git does by default).</summary>
+    public static IReadOnlyList<NameStatusEntry>? DiffCommits(string directory, string from, string to) => Read(directory, discover: true, repo =>
+    {
+        if (CommitOf(repo, from) is not { } a || CommitOf(repo, to) is not { } b)
+        {
+            return null;
+        }
+        var changes = repo.Diff.Compare<TreeChanges>(a.Tree, b.Tree, new CompareOptions { Similarity = SimilarityOptions.Renames });
+        var entries = new List<NameStatusEntry>();
+        foreach (var change in changes)
+        {
+            // A rename or copy carries git's similarity score, which libgit2 does not report: the CLI answers those.
+            if (ToKind(change.Status) is not { } kind || kind is FileChangeKind.Renamed or FileChangeKind.Copied)
+            {
+                return null;
+            }
+            entries.Add(new NameStatusEntry(kind, change.Path));
+        }
+        // git lists by path, in byte order.
+        return (IReadOnlyList<NameStatusEntry>)entries.OrderBy(e => e.Path, StringComparer.Ordinal).ToArray();
+    });
+
+    /// <summary>diff --cached --quiet: whether the index differs from HEAD's tree.</summary>
+    public static bool? HasStagedChanges(string directory) => Read(directory, discover: true, repo =>
+    {
+        if (repo.Head.Tip is not { } tip)
+        {
+            return null;
+        }
+        var changes = repo.Diff.Compare<TreeChanges>(tip.Tree, DiffTargets.Index);
+        return (bool?)(changes.Count > 0);
+    });
+
+    /// <summary>ls-files -- folder: whether the index tracks anything under <paramref name="folder"/>.</summary>
+    public static bool? TracksAnythingUnder(string directory, string folder) => Read(directory, discover: true, repo =>
+    {
+        var prefix = folder.TrimEnd('/') + "/";
+        return (bool?)repo.Index.Any(e => e.Path.Replace('\\', '/').StartsWith(prefix, StringComparison.Ordinal));
+    });
+
+    /// <summary>
+    /// Whether the working tree has untracked files that are not ignored (<c>git ls-files --others
+    /// --exclude-standard</c> lists something). Ignored files are matched by name only, never opened.
+    /// </summary>
+    public static bool? HasUntrackedFiles(string directory) => Read(directory, discover: true, repo =>
+    {
+        var status = repo.RetrieveStatus(new StatusOptions
+        {
+            Show = StatusShowOption.WorkDirOnly,
+            IncludeUntracked = true,
+            RecurseUntrackedDirs = false,
+            IncludeIgnored = false,
+            ExcludeSubmodules = true,
+            DetectRenamesInIndex = false,
+            DetectRenamesInWorkDir = false,
+        });
+        return (bool?)status.Untracked.Any();
+    });
+
+    /// <summary>Whether the main checkout at <paramref name="repoRoot"/> lists <paramref name="worktreePath"/> as a worktree that is not prunable.</summary>
+    public static bool? IsRegisteredWorktree(string repoRoot, string worktreePath)
+    {
+        var commonDir = GetCommonDir(repoRoot);
+        if (commonDir is null || HasSymlinkComponent(worktreePath))
+        {
+            return null;
+        }
+        if (TryGetWorkingTreeFacts(repoRoot) is { } main && main.IsMainWorktree && SamePath(main.TopLevel, worktreePath))
+        {
+            // The main working tree heads git's list.
+            return true;
+        }
+        var dotGit = Path.Combine(worktreePath, ".git");
+        if (!File.Exists(dotGit))
+        {
+            // A folder without its .git file is no worktree: git lists its entry as prunable, or not at all.
+            return false;
+        }
+        var gitDir = GetGitDir(worktreePath);
+        if (gitDir is null)
+        {
+            return null;
+        }
+        if (!string.Equals(Trim(Path.GetDirectoryName(gitDir)!), Trim(Path.Combine(commonDir, "worktrees")), PathComparison))
+        {
+            // Not a linked worktree of this repository: git would not list it.
+            return false;
+        }
+        // gitrepository-layout: worktrees/<id>/gitdir names the worktree's .git file; git calls the entry prunable when it names a missing place.
+        var recorded = ReadRecordedGitFile(gitDir);
+        return recorded is not null && SamePath(recorded, dotGit) && File.Exists(recorded);
+    }
+
+    private static string? ReadRecordedGitFile(string adminDir)
+    {
+        var file = Path.Combine(adminDir, "gitdir");
+        if (!File.Exists(file))
+        {
+            return null;
+        }
+        var text = File.ReadAllText(file).Trim();
+        return text.Length == 0 ? null : Path.GetFullPath(text, adminDir);
+    }
+
+    private static FileChangeKind? ToKind(ChangeKind kind) => kind switch
+    {
+        ChangeKind.Added => FileChangeKind.Added,
+        ChangeKind.Deleted => FileChangeKind.Deleted,
+        ChangeKind.Modified => FileChangeKind.Modified,
+        ChangeKind.Renamed => FileChangeKind.Renamed,
+        ChangeKind.Copied => FileChangeKind.Copied,
+        ChangeKind.TypeChanged => FileChangeKind.TypeChanged,
+        ChangeKind.Conflicted => FileChangeKind.Unmerged,
+        _ => null,
+    };
+
+    private static Commit? CommitOf(Repository repo, string revision)
+    {
+        // "<id>^": the first parent, as IterationRunner names a commit's own change.
+        if (revision.EndsWith('^') && IsFullObjectId(revision[..^1]))
+        {
+            return PeelToCommit(SafeLookup(repo, revision[..^1]))?.Parents.FirstOrDefault();
+        }
+        return revision == "HEAD" || revision.StartsWith("refs/", StringComparison.Ordinal) || IsFullObjectId(revision)
+            ? PeelToCommit(SafeLookup(repo, revision))
+            : null;
+    }
+
+    /// <summary>The commit an object names (^{commit}): itself, or what its annotated tags point at; null for trees and blobs.</summary>
+    private static Commit? PeelToCommit(GitObject? found)
+    {
+        while (found is TagAnnotation tag)
+        {
+            found = tag.Target;
+        }
+        return found as Commit;
+    }
+
+    private static GitObject? SafeLookup(Repository repo, string revision)
+    {
+        try
+        {
+            return repo.Lookup(revision);
+        }
+        catch (NotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsFullObjectId(string text) =>
+        text.Length == 40 && text.All(char.IsAsciiHexDigitLower);
+
+    /// <summary>The common git directory: for a linked worktree, what its <c>commondir</c> file names (gitrepository-layout).</summary>
+    private static string CommonDir(string gitDir)
+    {
+        var file = Path.Combine(gitDir, "commondir");
+        return File.Exists(file) ? Trim(Path.GetFullPath(File.ReadAllText(file).Trim(), gitDir)) : gitDir;
+    }
+
+    private static T? Read<T>(string directory, bool discover, Func<Repository, T?> read)
+    {
+        if (!Enabled || !Directory.Exists(directory) || HasSymlinkComponent(directory))
+        {
+            return default;
+        }
+        try
+        {
+            var path = discover ? Repository.Discover(directory) : directory;
+            if (path is null)
+            {
+                return default;
+            }
+            using var repo = new Repository(path);
+            if (IsUnsupported(repo))
+            {
+                return default;
+            }
+            return read(repo);
+        }
+        catch (LibGit2SharpException)
+        {
+            // An extension, format or state libgit2 does not handle: the CLI answers.
+            return default;
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            // No native libgit2 for this platform: the CLI answers from now on.
+            nativeLibraryMissing = true;
+            return default;
+        }
+    }
+
+    // Repositories whose index or objects libgit2 may read differently from git: leave them to git.
+    private static bool IsUnsupported(Repository repo)
+    {
+        var config = repo.Config;
+        if (config.Get<string>("extensions.objectformat") is { Value: not null and not "sha1" }
+            || config.Get<string>("extensions.refstorage") is { Value: not null and not "files" }
+            || IndexNeedsGit(config))
+        {
+            return true;
+        }
+        // sparse-checkout keeps index.sparse in the worktree's own config file (extensions.worktreeConfig).
+        var worktreeConfig = Path.Combine(repo.Info.Path, "config.worktree");
+        if (config.Get<bool>("extensions.worktreeConfig") is { Value: true } && File.Exists(worktreeConfig))
+        {
+            using var own = Configuration.BuildFrom(worktreeConfig);
+            return IndexNeedsGit(own);
+        }
+        return false;
+    }
+
+    // A sparse or split index is one libgit2 cannot read as git does.
+    private static bool IndexNeedsGit(Configuration config) =>
+        config.Get<bool>("index.sparse") is { Value: true } || config.Get<bool>("core.splitindex") is { Value: true };
+
+    /// <summary>
+    /// git reports physical paths (symlinks resolved); libgit2 keeps the path it was given. Rather
+    /// than resolve links by hand, a path through a symlink is left to the CLI.
+    /// </summary>
+    private static bool HasSymlinkComponent(string path)
+    {
+        try
+        {
+            for (var current = new DirectoryInfo(Path.GetFullPath(path)); current is not null; current = current.Parent)
+            {
+                if (current.Exists && current.LinkTarget is not null)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
+    }
+
+    private static StringComparison PathComparison =>
+        OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+
+    private static bool SamePath(string a, string b) => string.Equals(Trim(Path.GetFullPath(a)), Trim(Path.GetFullPath(b)), PathComparison);
+
+    private static bool IsInside(string path, string folder) =>
+        string.Equals(path, folder, PathComparison) || path.StartsWith(folder + Path.DirectorySeparatorChar, PathComparison);
+
+    private static string Trim(string path) => Path.TrimEndingDirectorySeparator(GitPorcelain.NormalizePath(path));
+}
+
+/// <summary>An answer that may itself be "none" (a revision that names no commit), distinct from "cannot answer".</summary>
+internal sealed record Answer<T>(T? Value) where T : class;

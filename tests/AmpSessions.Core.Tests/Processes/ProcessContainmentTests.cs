@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using AmpSessions.Core.Processes;
+using AmpSessions.Testing;
+
+namespace AmpSessions.Core.Tests.Processes;
+
+/// <summary>
+/// Containment: a contained run leaves nothing behind, whether it ends by itself, by time limit or
+/// by cancellation, including descendants that left the process tree (setsid, double fork) and a
+/// plain background child.
+/// </summary>
+public sealed class ProcessContainmentTests : IDisposable
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
+    private readonly TempDirectory temp = new("amp-contain");
+    private readonly List<int> started = [];
+
+    public void Dispose()
+    {
+        // Whatever a failing test left running is killed here, by id, and only while it is a sleep of ours.
+        foreach (var pid in started)
+        {
+            ProcessProbe.Kill(pid, "/usr/bin/sleep");
+        }
+        temp.Dispose();
+    }
+
+    /// <summary>
+    /// Starts three sleeps that would outlive a tree kill or the end of their parent: one in a new
+    /// session (setsid --fork: its parent returns at once), one double-forked (its parent exits at once, so it is adopted by init), one
+    /// a background child holding the output pipe; each writes its pid first.
+    /// </summary>
+    private string Spawner(string then) => $"""
+        setsid -f sh -c 'echo $$ > "{temp.Combine("setsid.pid")}"; exec sleep 300' </dev/null >/dev/null 2>&1
+        ( sh -c 'echo $$ > "{temp.Combine("double-fork.pid")}"; exec sleep 301' </dev/null >/dev/null 2>&1 & )
+        sh -c 'echo $$ > "{temp.Combine("background.pid")}"; exec sleep 302' &
+        for f in setsid double-fork background; do
+          while [ ! -s "{temp.Combine("$f.pid")}" ]; do sleep 0.02; done
+        done
+        echo started
+        {then}
+        """;
+
+    private int[] SpawnedPids()
+    {
+        var pids = new[] { "setsid", "double-fork", "background" }
+            .Select(name => int.Parse(File.ReadAllText(temp.Combine(name + ".pid")).Trim(), CultureInfo.InvariantCulture))
+            .ToArray();
+        started.AddRange(pids);
+        return pids;
+    }
+
+    private static async Task AssertAllGoneAsync(IEnumerable<int> pids, string when)
+    {
+        foreach (var pid in pids)
+        {
+            Assert.True(await ProcessProbe.WaitUntilGoneAsync(pid, TimeSpan.FromSeconds(10)), $"process {pid} outlived {when}");
+        }
+    }
+
+    private static ProcessSpec Contained(string script) =>
+        new ProcessSpec("sh", ["-c", script]) { Timeout = Limit, Containment = ContainmentScope.ForSession("tst00001", "test") };
+
+    [Fact]
+    public async Task A_run_that_ends_by_itself_leaves_no_detached_double_forked_or_background_process()
+    {
+        var clock = Stopwatch.StartNew();
+        var result = await ProcessRunner.RunAsync(Contained(Spawner("exit 0")), (Action<OutputLine>?)null);
+
+        Assert.True(result.Succeeded, result.StandardError);
+        Assert.Equal("started\n", result.StandardOutput);
+        // The background sleep held the output pipe; it was killed, so the run did not wait out the drain grace.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        await AssertAllGoneAsync(SpawnedPids(), "the end of the run");
+    }
+
+    [Fact]
+    public async Task A_time_limit_kills_detached_processes_too()
+    {
+        var result = await ProcessRunner.RunAsync(Contained(Spawner("sleep 303")) with { Timeout = TimeSpan.FromSeconds(2) }, (Action<OutputLine>?)null);
+
+        Assert.True(result.TimedOut);
+        await AssertAllGoneAsync(SpawnedPids(), "the time limit");
+    }
+
+    [Fact]
+    public async Task Cancellation_kills_detached_processes_too()
+    {
+        using var cancel = new CancellationTokenSource();
+        var result = await ProcessRunner.RunAsync(Contained(Spawner("sleep 303")), line =>
+        {
+            if (line.Text == "started") cancel.Cancel();
+        }, cancel.Token);
+
+        Assert.True(result.Cancelled);
+        await AssertAllGoneAsync(SpawnedPids(), "the cancellation");
+    }
+
+    [Fact]
+    public async Task Without_containment_a_tree_kill_misses_the_detached_processes()
+    {
+        // The control: this is what containment is for (and proof the spawner really escapes the tree).
+        var result = await ProcessRunner.RunAsync(new ProcessSpec("sh", ["-c", Spawner("sleep 303")]) { Timeout = TimeSpan.FromSeconds(2) },
+            (Action<OutputLine>?)null);
+
+        Assert.True(result.TimedOut);
+        var pids = SpawnedPids();
+        Assert.True(ProcessProbe.IsRunning(pids[0]), "the setsid child was killed without containment");
+        Assert.True(ProcessProbe.IsRunning(pids[1]), "the double-forked child was killed without containment");
+    }
+
+    [Fact]
+    public async Task The_processes_of_a_session_are_found_and_reaped_after_their_orchestrator_is_gone()
+    {
+        // A process that carries a session's marker but whose starter is not waiting for it: what a
+        // turn leaves when the CLI running it is killed with SIGKILL.
+        const string session = "reap0001";
+        var marker = ContainmentScope.ForSession(session, "agent").Marker;
+        var orphan = new ProcessStartInfo("setsid", ["sh", "-c", $"echo $$ > '{temp.Combine("orphan.pid")}'; exec sleep 304"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { [ProcessContainment.VariableName] = marker },
+        };
+        using (Process.Start(orphan))
+        {
+        }
+        await Eventually.WaitAsync(() => File.Exists(temp.Combine("orphan.pid")) && File.ReadAllText(temp.Combine("orphan.pid")).Trim().Length > 0);
+        var pid = int.Parse(File.ReadAllText(temp.Combine("orphan.pid")).Trim(), CultureInfo.InvariantCulture);
+        started.Add(pid);
+
+        Assert.Contains(pid, await ProcessContainment.FindAsync(ContainmentScope.SessionPrefix(session)));
+        Assert.Empty(await ProcessContainment.FindAsync(ContainmentScope.SessionPrefix("other001")));
+        Assert.Equal(1, await ProcessContainment.ReapSessionAsync(session));
+        await AssertAllGoneAsync([pid], "the reaping");
+        Assert.Empty(await ProcessContainment.FindAsync(ContainmentScope.SessionPrefix(session)));
+    }
+
+    [Theory]
+    [InlineData("A=1\0AMP_SESSIONS_SCOPE=abc/agent/1\0B=2\0", "AMP_SESSIONS_SCOPE=abc/", true)]
+    [InlineData("AMP_SESSIONS_SCOPE=abc/agent/1", "AMP_SESSIONS_SCOPE=abc/", true)]
+    [InlineData("X_AMP_SESSIONS_SCOPE=abc/agent/1\0", "AMP_SESSIONS_SCOPE=abc/", false)]
+    [InlineData("A=AMP_SESSIONS_SCOPE=abc/\0", "AMP_SESSIONS_SCOPE=abc/", false)]
+    [InlineData("AMP_SESSIONS_SCOPE=abcd/agent/1\0", "AMP_SESSIONS_SCOPE=abc/", false)]
+    [InlineData("", "AMP_SESSIONS_SCOPE=abc/", false)]
+    public void A_marker_matches_only_a_whole_environment_entry(string environment, string needle, bool expected)
+    {
+        Assert.Equal(expected, ProcessContainment.HasEntry(System.Text.Encoding.UTF8.GetBytes(environment), System.Text.Encoding.UTF8.GetBytes(needle)));
+    }
+}
