@@ -233,8 +233,8 @@ public sealed class StreamJsonAgent : IAgent
         {
             return null;
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        return new StreamWriter(path, append: false, new UTF8Encoding(false));
+        Storage.PrivateFiles.Folder(Path.GetDirectoryName(path)!);
+        return Storage.PrivateFiles.CreateText(path);
     }
 
     private static string Describe(TimeSpan duration) =>

@@ -50,7 +50,7 @@ public sealed partial class IntegrationService
     private async Task<Workspace> OpenAsync(string reference, CancellationToken cancellationToken, string? operation = null)
     {
         var session = sessions.Resolve(reference);
-        var held = operation is null ? null : sessions.BeginOperation(session, operation);
+        var held = operation is null ? null : await sessions.BeginOperationAsync(session, operation, cancellationToken).ConfigureAwait(false);
         try
         {
             session = held?.Session ?? session;

@@ -61,7 +61,7 @@ public sealed partial class IterationRunner
                 remedy: $"finish it with {Invocation.Of(Operation.Rebase, session.Id, Parameter.Continue)} or {Parameter.Abort} before iterating");
         }
         var spec = AgentSpec.Resolve(session.Agent);
-        using var operation = sessions.BeginOperation(session, "iteration");
+        using var operation = await sessions.BeginOperationAsync(session, "iteration", cancellationToken).ConfigureAwait(false);
         session = operation.Session;
         RefuseState(session);
 
@@ -111,6 +111,7 @@ public sealed partial class IterationRunner
                 Timeout = request.Timeout ?? session.Timeout ?? AgentDefaults.Timeout,
                 Environment = session.AgentEnvironment,
                 TranscriptPath = transcript,
+                RunFilesDirectory = context.Data.RunsRoot,
             }, agentEvent => onEvent?.Invoke(new IterationAgentEvent(session.Id, agentEvent)), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

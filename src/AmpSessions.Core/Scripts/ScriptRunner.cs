@@ -30,7 +30,7 @@ public sealed class ScriptRunner
         var manager = new SessionManager(context);
         var session = manager.Resolve(sessionReference);
         await manager.RequireWorktreeAsync(session, cancellationToken).ConfigureAwait(false);
-        using var operation = manager.BeginOperation(session, "run script");
+        using var operation = await manager.BeginOperationAsync(session, "run script", cancellationToken).ConfigureAwait(false);
         session = operation.Session;
         var previous = session.Status;
         manager.Save(session with { Status = SessionStatus.Evaluating });
@@ -62,11 +62,11 @@ public sealed class ScriptRunner
             Status = ScriptRunStatus.Running,
         });
         var logDirectory = context.Data.SessionLogs(session.Id);
-        Directory.CreateDirectory(logDirectory);
+        Storage.PrivateFiles.Folder(logDirectory);
         var outputPath = Path.Combine(logDirectory, $"script-{run.Id}.log");
         var tail = new Queue<string>();
         ProcessResult result;
-        using (var log = new StreamWriter(outputPath, append: false, new System.Text.UTF8Encoding(false)))
+        using (var log = Storage.PrivateFiles.CreateText(outputPath))
         {
             var spec = PlatformShell.Command(session.ScriptCommand) with
             {

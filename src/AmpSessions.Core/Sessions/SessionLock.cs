@@ -92,7 +92,7 @@ public sealed class SessionLock : IDisposable
             }
             // On Unix the locked file itself cannot be opened by others, even to read: the record goes beside it.
             var record = SessionLockRecord.ForThisProcess(operation, DateTimeOffset.UtcNow);
-            File.WriteAllText(recordPath, record.Format());
+            Storage.PrivateFiles.WriteAllText(recordPath, record.Format());
             return new SessionLock(stream, recordPath, record, abandoned);
         }
         catch
@@ -125,7 +125,7 @@ public sealed class SessionLock : IDisposable
             return;
         }
         record = record with { Details = new Dictionary<string, string>(record.Details) { [key] = value } };
-        File.WriteAllText(recordPath, record.Format());
+        Storage.PrivateFiles.WriteAllText(recordPath, record.Format());
     }
 
     /// <summary>Removes the record (the operation ended), then releases the lock.</summary>

@@ -24,7 +24,7 @@ public sealed partial class SessionManager
     {
         // The session lock for the whole cleanup: no iteration, merge or second cleanup can start
         // under it, and one that runs makes this one fail at once instead of deleting its worktree.
-        using var operation = BeginOperation(Resolve(reference), "cleanup");
+        using var operation = await BeginOperationAsync(Resolve(reference), "cleanup", cancellationToken).ConfigureAwait(false);
         var session = operation.Session;
         var repo = Git(session.RepoRoot);
         if (!Directory.Exists(session.RepoRoot))
@@ -224,9 +224,13 @@ public sealed partial class SessionManager
             {
                 // The process that ran the iteration is gone (killed, crashed, machine restarted).
                 var what = session.Status == SessionStatus.Evaluating ? "running the test script" : "running an agent turn";
-                session = SettleInterruptedRun(session, held.Abandoned);
+                session = await SettleInterruptedRunAsync(session, held.Abandoned, cancellationToken).ConfigureAwait(false);
                 findings.Add(new RepairFinding(RepairFindingKind.InterruptedRun, session.Id, session.WorktreePath,
-                    $"the session was marked as {what} but no process is running it", "marked Error \"interrupted\"; the worktree is left as it was"));
+                    $"the session was marked as {what} but no process is running it", "stopped what the turn had started and marked it Error \"interrupted\"; the worktree is left as it was"));
+            }
+            else if (held.Abandoned is not null)
+            {
+                await Processes.ProcessContainment.ReapSessionAsync(session.Id, cancellationToken).ConfigureAwait(false);
             }
             if (held.Abandoned is { } abandoned && await SettleAbandonedAsync(git, session, abandoned, registered, branchTip, cancellationToken).ConfigureAwait(false) is { } settled)
             {

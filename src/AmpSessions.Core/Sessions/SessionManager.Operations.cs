@@ -1,5 +1,6 @@
 using AmpSessions.Core.Errors;
 using AmpSessions.Core.Iterations;
+using AmpSessions.Core.Processes;
 using AmpSessions.Core.Scripts;
 
 namespace AmpSessions.Core.Sessions;
@@ -29,7 +30,7 @@ public sealed partial class SessionManager
     /// what a dead holder left (a Running or Evaluating row becomes Error "interrupted"). A creation
     /// that was interrupted is refused: only repair finishes it.
     /// </summary>
-    public SessionOperation BeginOperation(Session session, string operation)
+    public async Task<SessionOperation> BeginOperationAsync(Session session, string operation, CancellationToken cancellationToken = default)
     {
         var sessionLock = SessionLock.Acquire(context, session.Id, operation);
         try
@@ -45,7 +46,12 @@ public sealed partial class SessionManager
             }
             if (SessionLiveness.ClaimsLiveProcess(current.Status))
             {
-                current = SettleInterruptedRun(current, sessionLock.Abandoned);
+                current = await SettleInterruptedRunAsync(current, sessionLock.Abandoned, cancellationToken).ConfigureAwait(false);
+            }
+            else if (sessionLock.Abandoned is not null)
+            {
+                // Whatever the dead holder started (a pull request script, a test run) must not go on under this operation.
+                await ProcessContainment.ReapSessionAsync(session.Id, cancellationToken).ConfigureAwait(false);
             }
             return new SessionOperation(sessionLock, current);
         }
@@ -57,12 +63,14 @@ public sealed partial class SessionManager
     }
 
     /// <summary>
-    /// A Running or Evaluating row whose process is gone (the caller holds the lock): its running
-    /// iteration and script run are marked interrupted and the session Error "interrupted"; the
-    /// worktree is left as the turn left it.
+    /// A Running or Evaluating row whose process is gone (the caller holds the lock): the processes
+    /// the turn started (the agent, its children, the test script) are killed, its running iteration
+    /// and script run are marked interrupted and the session Error "interrupted"; the worktree is
+    /// left as the turn left it.
     /// </summary>
-    internal Session SettleInterruptedRun(Session session, SessionLockRecord? holder)
+    internal async Task<Session> SettleInterruptedRunAsync(Session session, SessionLockRecord? holder, CancellationToken cancellationToken)
     {
+        await ProcessContainment.ReapSessionAsync(session.Id, cancellationToken).ConfigureAwait(false);
         var who = holder is null ? "the process running it ended" : $"the process running it ({holder.ProcessId}) ended";
         foreach (var iteration in context.Iterations.List(session.Id).Where(i => i.Status == IterationStatus.Running))
         {

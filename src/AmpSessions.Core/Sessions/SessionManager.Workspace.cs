@@ -65,7 +65,7 @@ public sealed partial class SessionManager
                 remedy: $"finish it with {Invocation.Of(Operation.Rebase, session.Id, Parameter.Continue)} or {Parameter.Abort} first");
         }
         // Not while an agent turn or the test script works in the same worktree.
-        using var operation = BeginOperation(session, "commit");
+        using var operation = await BeginOperationAsync(session, "commit", cancellationToken).ConfigureAwait(false);
         await worktree.StageAllAsync(cancellationToken).ConfigureAwait(false);
         if (!await worktree.HasStagedChangesAsync(cancellationToken).ConfigureAwait(false))
         {

@@ -60,7 +60,7 @@ internal static class SubmoduleWork
             : head;
         const string keptRef = "refs/amp-sessions/kept";
         await git.RunAsync(["update-ref", keptRef, keep], cancellationToken: cancellationToken).ConfigureAwait(false);
-        Directory.CreateDirectory(folder);
+        Storage.PrivateFiles.Folder(folder);
         var name = $"{now.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}-submodule-{submodule.Path.Replace('/', '_').Replace('\\', '_')}.bundle";
         var bundle = System.IO.Path.Combine(folder, name);
         await git.RunAsync(["bundle", "create", "--quiet", bundle, keptRef], cancellationToken: cancellationToken).ConfigureAwait(false);

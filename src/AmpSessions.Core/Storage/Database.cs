@@ -43,6 +43,7 @@ public sealed class Database
         {
             CreateAtomically(path, timeout);
         }
+        PrivateFiles.Restrict(path);
         var database = new Database(path, timeout);
         database.Execute(connection =>
         {
@@ -83,6 +84,7 @@ public sealed class Database
                 Migrations.Apply(connection);
                 return 0;
             });
+            PrivateFiles.Restrict(temporary);
             try
             {
                 File.Move(temporary, path, overwrite: false);

@@ -107,6 +107,32 @@ public sealed class FaultBed : IDisposable
         return killed;
     }
 
+    /// <summary>
+    /// Starts the CLI, waits until <paramref name="reached"/> holds and kills the CLI process alone
+    /// (SIGKILL), as when pwsh or a terminal dies: what it started (the agent) is left orphaned.
+    /// </summary>
+    public async Task<CliResult> KillOrchestratorOnlyWhenAsync(Func<bool> reached, string what, params string[] arguments)
+    {
+        using var process = Cli.Start(arguments);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (!reached())
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"the run ended before {what} (exit {process.ExitCode})");
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"the run never reached {what}");
+            }
+            await Task.Delay(20);
+        }
+        process.Kill(entireProcessTree: false);
+        await process.WaitForExitAsync();
+        return new CliResult(process.ExitCode, "", "");
+    }
+
     /// <summary>Statuses `list` shows for every session (what a user sees after the kill).</summary>
     public async Task<IReadOnlyList<string>> StatusesAsync() =>
         (await JsonAsync("list")).EnumerateArray().Select(s => s.GetProperty("status").GetString()!).ToArray();

@@ -40,8 +40,17 @@ public sealed class NewAndIterateKillPointTests(ITestOutputHelper output) : IDis
         bed.Scenario = "hang";
         var record = bed.Cli.Environment["FAKE_AMP_RECORD"]!;
 
-        var outcome = await bed.KillRepairAndCheckAsync("iterate, agent running", () => bed.KillWhenAsync(() => File.Exists(record), "the agent", "iterate", session.Id));
+        // Only the CLI dies (as when its terminal or pwsh is killed): the agent it started lives on until repair reaps it.
+        var agent = 0;
+        var outcome = await bed.KillRepairAndCheckAsync("iterate, agent running (the CLI alone killed)", async () =>
+        {
+            var killed = await bed.KillOrchestratorOnlyWhenAsync(() => File.Exists(record), "the agent", "iterate", session.Id);
+            agent = Assert.Single(FakeAgentRecord.Read(record)).ProcessId;
+            Assert.True(ProcessProbe.IsRunning(agent), "the agent died with the CLI, so nothing is left to reap");
+            return killed;
+        });
         output.WriteLine(outcome.ToString());
+        Assert.True(await ProcessProbe.WaitUntilGoneAsync(agent, TimeSpan.FromSeconds(10)), $"the orphaned agent {agent} outlived repair");
 
         Assert.Equal(["Interrupted"], outcome.StatusesSeen);
         Assert.Equal(["InterruptedRun"], outcome.RepairFindings);
