@@ -49,6 +49,8 @@
         'Resume-AmpBatch'
         'Merge-AmpBatchJournal'
         'Export-AmpReport'
+        'Get-AmpConfig'
+        'Set-AmpConfig'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

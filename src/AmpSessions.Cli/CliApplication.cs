@@ -33,6 +33,7 @@ public static class CliApplication
         DemoCommands.AddTo(root);
         IntegrationCommands.AddTo(root);
         BatchCommands.AddTo(root);
+        ConfigCommands.AddTo(root);
         EvalCommands.AddTo(root);
         return root;
     }

@@ -19,6 +19,9 @@ public sealed record AmpContextOptions
 
     /// <summary>The git executable.</summary>
     public string GitExecutable { get; init; } = "git";
+
+    /// <summary>Reads this process's environment (CI, AMP_SESSIONS_AGENT, the variables MCP secrets reference); tests fix it.</summary>
+    public Func<string, string?> EnvironmentVariables { get; init; } = Environment.GetEnvironmentVariable;
 }
 
 /// <summary>

@@ -35,14 +35,15 @@ public sealed class CliRunner
     {
         var args = new List<string> { TestPaths.CliAssembly };
         args.AddRange(arguments);
-        return new ProcessSpec("dotnet", args)
+        // A CI machine's CI=true would make every run a CI run (the ci environment): tests that want one say so.
+        var environment = new Dictionary<string, string?> { ["CI"] = null };
+        foreach (var (name, value) in Environment)
         {
-            Environment = new Dictionary<string, string?>(Environment)
-            {
-                ["AMP_SESSIONS_HOME"] = DataDirectory,
-                ["DOTNET_NOLOGO"] = "1",
-            },
-        };
+            environment[name] = value;
+        }
+        environment["AMP_SESSIONS_HOME"] = DataDirectory;
+        environment["DOTNET_NOLOGO"] = "1";
+        return new ProcessSpec("dotnet", args) { Environment = environment };
     }
 
     /// <summary>Starts the CLI and returns at once, for tests that kill it or race it (output is discarded).</summary>

@@ -1,3 +1,5 @@
+using AmpSessions.Core.Agents;
+using AmpSessions.Core.Configuration;
 using AmpSessions.Core.Reports;
 
 namespace AmpSessions.Core.Batches;
@@ -23,7 +25,8 @@ public sealed record BatchDefinition
     public int Version { get; init; } = SupportedVersion;
     public required BatchMetadata Metadata { get; init; }
     public required BatchExecution Execution { get; init; }
-    public IReadOnlyList<BatchEnvironment> Environments { get; init; } = [];
+    /// <summary>The file's environments: the same model as the configuration files' (see docs/CONFIGURATION.md).</summary>
+    public IReadOnlyList<EnvironmentDefinition> Environments { get; init; } = [];
     public required IReadOnlyList<BatchAgent> Agents { get; init; }
     public required IReadOnlyList<BatchTask> Tasks { get; init; }
     public required BatchMetricsSettings Metrics { get; init; }
@@ -33,9 +36,9 @@ public sealed record BatchDefinition
 
     public BatchTask Task(string id) => Tasks.First(t => t.Id == id);
 
-    public BatchEnvironment? Environment(string? name) => name is null ? null : Environments.FirstOrDefault(e => e.Name == name);
+    public EnvironmentDefinition? Environment(string? name) => name is null ? null : Environments.FirstOrDefault(e => e.Name == name);
 
-    /// <summary>What an agent runs as: its executable and fixed arguments, server and environment, merged from the agent and its environment.</summary>
+    /// <summary>What an agent runs as: its program and fixed arguments, server and environment, merged from the agent profile and its environment.</summary>
     public AgentRuntime Runtime(BatchAgent agent)
     {
         var environment = Environment(agent.Environment);
@@ -48,15 +51,15 @@ public sealed record BatchDefinition
         {
             variables[name] = value;
         }
-        var spec = agent.Agent is { Length: > 0 } text ? AmpSessions.Core.Agents.AgentSpec.Parse(text) : null;
+        // An `agent:` spec (amp, claude, amp:/claude:/exec: command lines) wins; else the profile's type and command with the environment's amp.
+        var given = agent.Agent is { Length: > 0 } text ? AgentSpec.Parse(text) : null;
+        var resolved = given ?? agent.Spec(environment?.Command ?? []);
         return new AgentRuntime
         {
-            Spec = spec?.ToString(),
-            Command = spec is not null ? spec.Command
-                : agent.Command.Count > 0 ? agent.Command
-                : environment is { Command.Count: > 0 } ? environment.Command
-                : [AgentRuntime.DefaultExecutable],
-            IsCustomCommand = agent.Command.Count > 0 || spec is not null,
+            Resolved = resolved,
+            Spec = given?.ToString(),
+            Command = resolved.Command,
+            IsCustomCommand = agent.Command.Count > 0 || given is not null,
             ServerUrl = environment?.AmpServerUrl,
             Environment = variables,
         };
@@ -110,39 +113,17 @@ public sealed record RetryPolicy
     }
 }
 
-/// <summary>A named Amp runtime: which executable (or command prefix), which server, which extra environment.</summary>
-public sealed record BatchEnvironment
+/// <summary>One column of the agent matrix: an agent profile (the configuration's model) with its id.</summary>
+public sealed record BatchAgent : AgentProfile
 {
-    public required string Name { get; init; }
+    /// <summary>The agent's id in the batch file (its profile name).</summary>
+    public string Id
+    {
+        get => Name;
+        init => Name = value;
+    }
 
-    /// <summary>amp_cli_path as resolved (absolute when written as a path, else a name looked up on PATH).</summary>
-    public string? AmpCliPath { get; init; }
-
-    /// <summary>The program and fixed arguments this environment runs; empty: the default `amp`.</summary>
-    public IReadOnlyList<string> Command { get; init; } = [];
-
-    public string? AmpServerUrl { get; init; }
-    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
-}
-
-/// <summary>One column of the agent matrix.</summary>
-public sealed record BatchAgent
-{
-    public required string Id { get; init; }
-    public string? AgentMode { get; init; }
-    public string? ModelOverride { get; init; }
-    public IReadOnlyList<string> ToolboxPaths { get; init; } = [];
-    public IReadOnlyList<string> McpServers { get; init; } = [];
-
-    /// <summary>The name of one of the file's environments; null: the default runtime.</summary>
-    public string? Environment { get; init; }
-
-    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
-
-    /// <summary>A custom executable speaking the stream-json protocol (program and fixed arguments); empty: Amp.</summary>
-    public IReadOnlyList<string> Command { get; init; } = [];
-
-    /// <summary>An agent as `new --agent` takes it (amp, claude, amp:/claude:/exec: command lines); null: Amp or <see cref="Command"/>.</summary>
+    /// <summary>An agent as `new --agent` takes it (amp, claude, amp:/claude:/exec: command lines); null: the profile's type and command.</summary>
     public string? Agent { get; init; }
 
     /// <summary>A built-in reference agent for evaluation instances (gold applies the instance's patch, null changes nothing); None: a real agent.</summary>
@@ -153,6 +134,9 @@ public sealed record BatchAgent
 public sealed record AgentRuntime
 {
     public const string DefaultExecutable = "amp";
+
+    /// <summary>The agent as sessions run it (its dialect and command).</summary>
+    public required AgentSpec Resolved { get; init; }
 
     /// <summary>The program, then fixed arguments to put before the agent's own.</summary>
     public required IReadOnlyList<string> Command { get; init; }

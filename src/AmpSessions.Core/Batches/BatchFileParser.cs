@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using AmpSessions.Core.Configuration;
 using AmpSessions.Core.Errors;
 using AmpSessions.Core.Processes;
 using AmpSessions.Core.Reports;
@@ -18,8 +19,8 @@ public static class BatchFileParser
     private static readonly string[] MetadataKeys = ["name", "description"];
     private static readonly string[] ExecutionKeys = ["concurrency", "timeout_sec", "retry_policy", "max_iterations", "shard"];
     private static readonly string[] RetryKeys = ["max_attempts", "backoff_ms", "retry_on"];
-    private static readonly string[] EnvironmentKeys = ["amp_cli_path", "command_prefix", "amp_server_url", "env"];
-    private static readonly string[] AgentKeys = ["id", "agent_mode", "model_override", "toolbox_path", "toolbox_paths", "mcp_servers", "environment", "env", "command", "agent", "reference"];
+    // Environments and agents are the configuration's model, read by the same readers (docs/CONFIGURATION.md).
+    private static readonly string[] AgentKeys = ["id", .. ConfigurationKeys.AgentKeys, "agent", "reference"];
     private static readonly string[] BatchTaskKeys = ["prompts", "repositories"];
     private static readonly string[] EvaluationTaskKeys = ["cases_dir", "instances", "dataset", "samples"];
     private static readonly string[] TaskKeys = ["id", "type", "script_command", "base_branch", .. BatchTaskKeys, .. EvaluationTaskKeys];
@@ -44,7 +45,7 @@ public static class BatchFileParser
     {
         var errors = new List<BatchFileError>();
         var fullPath = Path.GetFullPath(filePath);
-        var definition = new Reader(new YamlFile(fullPath, errors), Path.GetDirectoryName(fullPath)!).Read(text);
+        var definition = new Reader(new YamlFile(fullPath, errors), new ConfigurationPaths(Path.GetDirectoryName(fullPath)!)).Read(text);
         if (errors.Count > 0 || definition is null)
         {
             throw new BatchFileException(errors);
@@ -55,7 +56,7 @@ public static class BatchFileParser
     /// <summary>SHA-256 of the text's UTF-8 bytes, lowercase hex.</summary>
     public static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text))).ToLowerInvariant();
 
-    private sealed class Reader(YamlFile file, string folder)
+    private sealed class Reader(YamlFile file, ConfigurationPaths paths)
     {
         public BatchDefinition? Read(string text)
         {
@@ -178,92 +179,32 @@ public static class BatchFileParser
             };
         }
 
-        private List<BatchEnvironment> ReadEnvironments(YamlMap root)
-        {
-            var environments = new List<BatchEnvironment>();
-            if (root.Mapping("environments") is not { } node)
-            {
-                return environments;
-            }
-            foreach (var (nameNode, value) in node.Children)
-            {
-                if (nameNode is not YamlScalarNode { Value: { Length: > 0 } name } || YamlFile.IsNull(nameNode))
-                {
-                    file.Error(nameNode, BatchFileErrorKind.WrongType, $"An environment name must be plain text, not {YamlFile.Describe(nameNode)}.");
-                    continue;
-                }
-                if (value is not YamlMappingNode body)
-                {
-                    if (YamlFile.IsNull(value))
-                    {
-                        environments.Add(new BatchEnvironment { Name = name });
-                    }
-                    else
-                    {
-                        file.Error(value, BatchFileErrorKind.WrongType, $"Environment '{name}' must be a mapping of keys ({string.Join(", ", EnvironmentKeys)}), not {YamlFile.Describe(value)}.");
-                    }
-                    continue;
-                }
-                var map = file.Map(body, $"environment '{name}'", EnvironmentKeys);
-                var cliPath = map.Text("amp_cli_path", hint: "give the path of the amp executable or remove the key");
-                var prefix = ReadCommand(map, "command_prefix");
-                if (cliPath is not null && prefix.Count > 0)
-                {
-                    map.Error("command_prefix", BatchFileErrorKind.InvalidValue,
-                        $"Environment '{name}' sets both amp_cli_path and command_prefix: keep one (command_prefix is the program and arguments to run amp with).");
-                }
-                var url = map.Text("amp_server_url", hint: "give the server URL or remove the key");
-                if (url is not null && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
-                {
-                    map.Error("amp_server_url", BatchFileErrorKind.InvalidValue, $"amp_server_url '{url}' of environment '{name}' is not an http(s) URL: write it like https://ampcode.com.");
-                }
-                var resolvedCli = cliPath is null ? null : ResolveExecutable(cliPath);
-                environments.Add(new BatchEnvironment
-                {
-                    Name = name,
-                    AmpCliPath = resolvedCli,
-                    Command = prefix.Count > 0 ? prefix : resolvedCli is null ? [] : CommandForCli(resolvedCli),
-                    AmpServerUrl = url,
-                    Env = map.TextMap("env"),
-                });
-            }
-            return environments;
-        }
+        private List<EnvironmentDefinition> ReadEnvironments(YamlMap root) => ConfigurationReaders.ReadEnvironments(root, paths, file.FilePath);
 
-        private List<BatchAgent> ReadAgents(YamlMap root, List<BatchEnvironment> environments)
+        private List<BatchAgent> ReadAgents(YamlMap root, List<EnvironmentDefinition> environments)
         {
             var agents = new List<BatchAgent>();
             foreach (var (map, id, where) in Entries(root, "agents", "agent", AgentKeys, "list at least one agent with an id"))
             {
-                if (map.Has("toolbox_path") && map.Has("toolbox_paths"))
-                {
-                    map.Error("toolbox_paths", BatchFileErrorKind.InvalidValue, $"{Capitalize(where)} sets both toolbox_path and toolbox_paths: keep one.");
-                }
-                var toolboxes = map.TextList("toolbox_path").Concat(map.TextList("toolbox_paths", allowSingle: true))
-                    .Select(t => ResolvePath(t.Text)).ToList();
-                var environment = map.Text("environment", hint: "name one of the environments or remove the key")?.Trim();
-                if (environment is not null && environments.All(e => e.Name != environment))
+                var agent = ConfigurationReaders.ReadAgentProfile(map, paths, new BatchAgent { Id = id ?? "" });
+                // A bare command in a batch file is an amp-compatible program, as it always was.
+                var environment = agent.Environment;
+                var builtIn = environment is BuiltInConfiguration.ProductionEnvironment or BuiltInConfiguration.CiEnvironment;
+                if (environment is not null && !builtIn && environments.All(e => e.Name != environment))
                 {
                     map.Error("environment", BatchFileErrorKind.UnknownReference, environments.Count == 0
                         ? $"{Capitalize(where)} names environment '{environment}', but the file defines no environments: add it under 'environments' or remove the key."
                         : $"{Capitalize(where)} names environment '{environment}', which is not defined (defined: {string.Join(", ", environments.Select(e => e.Name))}).");
                 }
-                var agent = new BatchAgent
+                if (environments.FirstOrDefault(e => e.Name == environment) is { } defined && !defined.AllowsMode(agent.AgentMode))
                 {
-                    Id = id ?? "",
-                    AgentMode = map.Text("agent_mode", hint: "name a mode (low, medium, high, ...) or remove the key")?.Trim(),
-                    ModelOverride = map.Text("model_override", hint: "name a model or remove the key")?.Trim(),
-                    ToolboxPaths = toolboxes,
-                    McpServers = map.TextList("mcp_servers").Select(t => t.Text.Trim()).ToList(),
-                    Environment = environment,
-                    Env = map.TextMap("env"),
-                    Command = ReadCommand(map, "command"),
-                    Agent = ReadAgentSpec(map, where),
-                    Reference = ReadReference(map, where),
-                };
+                    map.Error("agent_mode", BatchFileErrorKind.InvalidValue,
+                        $"{Capitalize(where)} uses mode '{agent.AgentMode}', which environment '{defined.Name}' does not allow (allowed: {string.Join(", ", defined.AllowedModes)}): choose one of those or allow it in the environment.");
+                }
+                agent = agent with { Agent = ReadAgentSpec(map, where), Reference = ReadReference(map, where) };
                 if (id is not null)
                 {
-                    agents.Add(agent);
+                    agents.Add(agent with { Source = file.FilePath, Line = (int)map.Node.Start.Line });
                 }
             }
             return agents;
@@ -603,32 +544,6 @@ public static class BatchFileParser
             return new PriceTable { Entries = entries };
         }
 
-        private IReadOnlyList<string> ReadCommand(YamlMap map, string key)
-        {
-            var node = map.Value(key);
-            if (node is YamlScalarNode && map.Text(key) is { } text)
-            {
-                try
-                {
-                    return Resolve(CommandLine.Split(text));
-                }
-                catch (AmpSessionsException ex)
-                {
-                    map.Error(key, BatchFileErrorKind.InvalidValue, ex.Message);
-                    return [];
-                }
-            }
-            var parts = map.TextList(key).Select(p => p.Text).ToList();
-            if (node is YamlSequenceNode { Children.Count: 0 })
-            {
-                map.Error(key, BatchFileErrorKind.InvalidValue, $"'{key}' in {map.Where} is an empty list: give the program and its arguments, or remove the key.");
-            }
-            return Resolve(parts);
-
-            IReadOnlyList<string> Resolve(IReadOnlyList<string> command) =>
-                command.Count == 0 ? command : [ResolveExecutable(command[0]), .. command.Skip(1)];
-        }
-
         /// <summary>The mappings of a required list of entries with unique ids (agents, tasks); an entry whose id is taken is reported and skipped.</summary>
         private IEnumerable<(YamlMap Map, string? Id, string Where)> Entries(YamlMap root, string key, string what, string[] allowedKeys, string listHint)
         {
@@ -661,22 +576,7 @@ public static class BatchFileParser
             }
         }
 
-        private string ResolvePath(string written) => Path.GetFullPath(Path.Combine(folder, ExpandHome(written.Trim())));
-
-        // A bare name (amp, node) is looked up on PATH when it runs; anything with a folder in it is a path.
-        private string ResolveExecutable(string written)
-        {
-            var text = written.Trim();
-            return text.Contains('/') || text.Contains('\\') || text.StartsWith('~') ? ResolvePath(text) : text;
-        }
-
-        private static IReadOnlyList<string> CommandForCli(string cliPath) =>
-            Path.GetExtension(cliPath) is ".js" or ".mjs" or ".cjs" ? ["node", cliPath] : [cliPath];
-
-        private static string ExpandHome(string path) =>
-            path == "~" || path.StartsWith("~/", StringComparison.Ordinal)
-                ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path.Length > 1 ? path[2..] : "")
-                : path;
+        private string ResolvePath(string written) => paths.Resolve(written);
 
         private static string NormalizeWritten(string written)
         {

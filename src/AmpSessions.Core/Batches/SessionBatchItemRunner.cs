@@ -121,6 +121,12 @@ public sealed class SessionBatchItemRunner : IBatchItemRunner
         {
             environment["AMP_URL"] = server;
         }
+        // The batch file's environment is inline: its values travel with the session, its name only when the configuration knows it.
+        var named = itemContext.Definition.Environment(itemContext.Agent.Environment);
+        if (named?.SettingsFile is { } settings)
+        {
+            environment["AMP_SETTINGS_FILE"] = settings;
+        }
         return new NewSessionRequest
         {
             RepoPath = item.RepositoryPath,
@@ -132,6 +138,11 @@ public sealed class SessionBatchItemRunner : IBatchItemRunner
             ModelOverride = itemContext.Agent.ModelOverride,
             AgentMode = itemContext.Agent.AgentMode,
             ToolboxPaths = itemContext.Agent.ToolboxPaths,
+            Skills = itemContext.Agent.Skills,
+            McpServers = itemContext.Agent.McpServers,
+            AllowedTools = itemContext.Agent.AllowedTools,
+            Preset = itemContext.Agent.Preset ?? named?.Preset,
+            Environment = named is null ? itemContext.Agent.Environment : null,
             Agent = AgentSpecFor(itemContext.Runtime),
             AgentEnvironment = environment,
             Timeout = itemContext.Timeout,
@@ -141,20 +152,16 @@ public sealed class SessionBatchItemRunner : IBatchItemRunner
         };
     }
 
-    /// <summary>Batch agents speak Amp's command line: Amp itself, a local build (a .js file runs under node), or a compatible program.</summary>
-    internal static string AgentSpecFor(AgentRuntime runtime)
+    /// <summary>
+    /// The session's agent: the spec text the batch agent gave, else amp or claude as themselves, else
+    /// the dialect with the program quoted (a local build's .js runs under node).
+    /// </summary>
+    internal static string AgentSpecFor(AgentRuntime runtime) => runtime.Spec ?? runtime.Resolved switch
     {
-        if (runtime.Spec is { } spec)
-        {
-            return spec;
-        }
-        var command = runtime.Command.ToList();
-        if (command.Count > 0 && command[0].EndsWith(".js", StringComparison.OrdinalIgnoreCase))
-        {
-            command.Insert(0, "node");
-        }
-        return AgentSpec.Format(AgentDialect.Amp, command);
-    }
+        { Dialect: AgentDialect.Amp, Command: ["amp"] } => "amp",
+        { Dialect: AgentDialect.Claude, Command: ["claude"] } => "claude",
+        var spec => AgentSpec.Format(spec.Dialect, spec.Command),
+    };
 
     private static void AppendTranscript(StreamWriter log, IterationRecord iteration)
     {

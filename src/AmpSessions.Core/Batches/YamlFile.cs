@@ -12,25 +12,32 @@ internal sealed class YamlFile
 {
     private readonly List<BatchFileError> errors;
 
-    public YamlFile(string filePath, List<BatchFileError> errors)
+    public YamlFile(string filePath, List<BatchFileError> errors, int lineOffset = 0)
     {
         FilePath = filePath;
         this.errors = errors;
+        LineOffset = lineOffset;
     }
 
     public string FilePath { get; }
+
+    /// <summary>Lines before the YAML text in its file (a markdown file's front matter starts on line 2).</summary>
+    public int LineOffset { get; }
+
+    /// <summary>The problems recorded so far (this file's and its siblings').</summary>
+    public IReadOnlyList<BatchFileError> Errors => errors;
 
     public bool HasErrors => errors.Count > 0;
 
     public int ErrorCount => errors.Count;
 
     /// <summary>Another file whose problems go to the same list (a case file read for a batch file).</summary>
-    public YamlFile Sibling(string filePath) => new(filePath, errors);
+    public YamlFile Sibling(string filePath, int lineOffset = 0) => new(filePath, errors, lineOffset);
 
     public void Error(YamlNode node, BatchFileErrorKind kind, string message) => Error(node.Start, kind, message);
 
     public void Error(Mark mark, BatchFileErrorKind kind, string message) =>
-        errors.Add(new BatchFileError(FilePath, Math.Max(1, (int)mark.Line), Math.Max(1, (int)mark.Column), kind, message));
+        errors.Add(new BatchFileError(FilePath, Math.Max(1, (int)mark.Line) + LineOffset, Math.Max(1, (int)mark.Column), kind, message));
 
     /// <summary>Parses the text; returns the root mapping, or null after recording why there is none.</summary>
     public YamlMappingNode? LoadRootMapping(string text, string whatItIs)
@@ -187,6 +194,27 @@ internal sealed class YamlMap
             return null;
         }
         return value;
+    }
+
+    public bool? Boolean(string key)
+    {
+        var node = Value(key);
+        if (node is null)
+        {
+            return null;
+        }
+        if (node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: { } text })
+        {
+            switch (text)
+            {
+                case "true" or "True" or "TRUE" or "yes" or "Yes" or "on":
+                    return true;
+                case "false" or "False" or "FALSE" or "no" or "No" or "off":
+                    return false;
+            }
+        }
+        file.Error(node, BatchFileErrorKind.WrongType, $"'{key}' in {Where} must be true or false, not {YamlFile.Describe(node)}.");
+        return null;
     }
 
     public decimal? Number(string key, string rule, Func<decimal, bool> valid)

@@ -23,6 +23,8 @@ public enum Operation
     ResumeBatch,
     StopBatch,
     ValidateBatch,
+    /// <summary>Check the configuration files, listing every problem.</summary>
+    ValidateConfig,
 }
 
 /// <summary>A parameter of an <see cref="Operation"/>, named once for both front ends (<c>--base</c> / <c>-BaseBranch</c>).</summary>
@@ -52,6 +54,8 @@ public enum Parameter
     DataDirectory,
     /// <summary>The file an operation reads (a batch file): positional on the command line.</summary>
     Path,
+    /// <summary>The agent mode.</summary>
+    Mode,
 }
 
 /// <summary>A parameter with its value (null for a switch). A bare <see cref="Parameter"/> converts to a switch.</summary>

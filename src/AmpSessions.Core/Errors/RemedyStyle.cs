@@ -80,6 +80,7 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.Editor => "--editor",
             Parameter.DataDirectory => "--data-dir",
             Parameter.Path => "<file>",
+            Parameter.Mode => "--mode",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no command-line name"),
         };
 
@@ -101,6 +102,7 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.ResumeBatch => "batch resume",
             Operation.StopBatch => "batch stop",
             Operation.ValidateBatch => "batch validate",
+            Operation.ValidateConfig => "config validate",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no command-line name"),
         };
 
@@ -158,6 +160,7 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.Editor => "-Editor",
             Parameter.DataDirectory => "-DataPath",
             Parameter.Path => "-Path",
+            Parameter.Mode => "-AgentMode",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no PowerShell name"),
         };
 
@@ -180,6 +183,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.ResumeBatch => "Resume-AmpBatch",
             Operation.StopBatch => "Stop-AmpBatch",
             Operation.ValidateBatch => "Test-AmpBatch",
+            // Get-AmpConfig writes one error per problem of an invalid file.
+            Operation.ValidateConfig => "Get-AmpConfig",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no cmdlet"),
         };
 

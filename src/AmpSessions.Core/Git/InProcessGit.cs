@@ -311,14 +311,14 @@ internal static class InProcessGit
         var worktreeConfig = Path.Combine(repo.Info.Path, "config.worktree");
         if (config.Get<bool>("extensions.worktreeConfig") is { Value: true } && File.Exists(worktreeConfig))
         {
-            using var own = Configuration.BuildFrom(worktreeConfig);
+            using var own = LibGit2Sharp.Configuration.BuildFrom(worktreeConfig);
             return IndexNeedsGit(own);
         }
         return false;
     }
 
     // A sparse or split index is one libgit2 cannot read as git does.
-    private static bool IndexNeedsGit(Configuration config) =>
+    private static bool IndexNeedsGit(LibGit2Sharp.Configuration config) =>
         config.Get<bool>("index.sparse") is { Value: true } || config.Get<bool>("core.splitindex") is { Value: true };
 
     /// <summary>

@@ -69,4 +69,20 @@ public sealed record Session
     public IReadOnlyDictionary<string, string> AgentEnvironment { get; init; } = new Dictionary<string, string>();
     /// <summary>Whether desktop notifications fire for this session.</summary>
     public bool NotificationsEnabled { get; init; } = true;
+    /// <summary>The environment it runs in (see docs/CONFIGURATION.md); null: the configured default.</summary>
+    public string? Environment { get; init; }
+    /// <summary>The permission preset; null: its agent profile's, its environment's, or the configured default.</summary>
+    public string? Preset { get; init; }
+    /// <summary>Its TCP ports (AMP_SESSION_PORT is the first), unique among live sessions on this machine; null: none.</summary>
+    public PortBlock? Ports { get; init; }
+    /// <summary>Skill folders for the agent (Amp's amp.skills.path), on top of its agent profile's.</summary>
+    public IReadOnlyList<string> Skills { get; init; } = [];
+}
+
+/// <summary>A block of consecutive TCP ports held by one session.</summary>
+public sealed record PortBlock(int First, int Count)
+{
+    public int Last => First + Count - 1;
+
+    public override string ToString() => Count == 1 ? $"{First}" : $"{First}-{Last}";
 }

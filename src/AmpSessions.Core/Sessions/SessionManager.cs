@@ -97,6 +97,10 @@ public sealed partial class SessionManager
             ToolboxPaths = request.ToolboxPaths,
             AgentEnvironment = request.AgentEnvironment,
             NotificationsEnabled = request.NotificationsEnabled,
+            Environment = NullIfBlank(request.Environment),
+            Preset = NullIfBlank(request.Preset),
+            McpServers = request.McpServers,
+            Skills = request.Skills,
         };
         // Held from before the row exists until it is Idle (or gone): an Initializing row whose lock
         // nobody holds is a creation that was interrupted, which reads show and repair removes.

@@ -28,6 +28,18 @@ public sealed record NewSessionRequest
     public IReadOnlyList<string> ToolboxPaths { get; init; } = [];
     public IReadOnlyDictionary<string, string> AgentEnvironment { get; init; } = new Dictionary<string, string>();
     public bool NotificationsEnabled { get; init; } = true;
+    /// <summary>The environment to run in; null: the configured default (see docs/CONFIGURATION.md).</summary>
+    public string? Environment { get; init; }
+    /// <summary>The permission preset; null: the agent profile's, the environment's or the configured default.</summary>
+    public string? Preset { get; init; }
+    /// <summary>MCP servers by name, on top of the agent profile's.</summary>
+    public IReadOnlyList<string> McpServers { get; init; } = [];
+    /// <summary>The setup command for the new worktree instead of the configured one (a template's).</summary>
+    public string? Setup { get; init; }
+    /// <summary>Skill folders, on top of the agent profile's.</summary>
+    public IReadOnlyList<string> Skills { get; init; } = [];
+    /// <summary>Run no setup command in the new worktree.</summary>
+    public bool SkipSetup { get; init; }
 }
 
 /// <summary>A session with the live state of its branch and worktree.</summary>

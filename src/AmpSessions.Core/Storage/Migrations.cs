@@ -160,7 +160,23 @@ internal static class Migrations
         """
         ALTER TABLE batch_items ADD COLUMN grade_json TEXT;
         """,
-        // 4: what the product noticed and did after an iteration's turn (the agent left the session
+        // 4: configuration: a session's environment, preset and port block; what each iteration ran with; templates as configuration
+        """
+        ALTER TABLE sessions ADD COLUMN environment TEXT;
+        ALTER TABLE sessions ADD COLUMN preset TEXT;
+        ALTER TABLE sessions ADD COLUMN port_first INTEGER;
+        ALTER TABLE sessions ADD COLUMN port_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE sessions ADD COLUMN skills TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE iterations ADD COLUMN environment TEXT;
+        ALTER TABLE iterations ADD COLUMN preset TEXT;
+        ALTER TABLE iterations ADD COLUMN permissions TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE templates ADD COLUMN environment TEXT;
+        ALTER TABLE templates ADD COLUMN agent TEXT;
+        ALTER TABLE templates ADD COLUMN preset TEXT;
+        ALTER TABLE templates ADD COLUMN mcp_servers TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE templates ADD COLUMN setup TEXT;
+        """,
+        // 5: what the product noticed and did after an iteration's turn (the agent left the session
         // branch, an uncommitted submodule change, a commit held back because it held a secret)
         """
         ALTER TABLE iterations ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';

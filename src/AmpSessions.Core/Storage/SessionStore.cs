@@ -11,7 +11,8 @@ public sealed class SessionStore
     private const string Columns =
         "id, name, prompt, repo_root, base_branch, base_commit, branch_name, worktree_path, status, status_message, " +
         "created_at, updated_at, last_run_at, script_command, model_override, agent_mode, toolbox_paths, mcp_servers, notes, batch_id, " +
-        "agent, thread_id, timeout_seconds, allow_all_tools, allowed_tools, mcp_config, agent_env, notifications";
+        "agent, thread_id, timeout_seconds, allow_all_tools, allowed_tools, mcp_config, agent_env, notifications, " +
+        "environment, preset, port_first, port_count, skills";
 
     private readonly Database database;
 
@@ -23,7 +24,8 @@ public sealed class SessionStore
         command.CommandText = $"INSERT INTO sessions ({Columns}) VALUES (" +
             "$id, $name, $prompt, $repo_root, $base_branch, $base_commit, $branch_name, $worktree_path, $status, $status_message, " +
             "$created_at, $updated_at, $last_run_at, $script_command, $model_override, $agent_mode, $toolbox_paths, $mcp_servers, $notes, $batch_id, " +
-            "$agent, $thread_id, $timeout_seconds, $allow_all_tools, $allowed_tools, $mcp_config, $agent_env, $notifications)";
+            "$agent, $thread_id, $timeout_seconds, $allow_all_tools, $allowed_tools, $mcp_config, $agent_env, $notifications, " +
+            "$environment, $preset, $port_first, $port_count, $skills)";
         Bind(command, session);
         return command.ExecuteNonQuery();
     });
@@ -37,7 +39,8 @@ public sealed class SessionStore
             "created_at=$created_at, updated_at=$updated_at, last_run_at=$last_run_at, script_command=$script_command, " +
             "model_override=$model_override, agent_mode=$agent_mode, toolbox_paths=$toolbox_paths, mcp_servers=$mcp_servers, " +
             "notes=$notes, batch_id=$batch_id, agent=$agent, thread_id=$thread_id, timeout_seconds=$timeout_seconds, " +
-            "allow_all_tools=$allow_all_tools, allowed_tools=$allowed_tools, mcp_config=$mcp_config, agent_env=$agent_env, notifications=$notifications WHERE id=$id";
+            "allow_all_tools=$allow_all_tools, allowed_tools=$allowed_tools, mcp_config=$mcp_config, agent_env=$agent_env, notifications=$notifications, " +
+            "environment=$environment, preset=$preset, port_first=$port_first, port_count=$port_count, skills=$skills WHERE id=$id";
         Bind(command, session);
         return command.ExecuteNonQuery();
     });
@@ -131,6 +134,11 @@ public sealed class SessionStore
         p.AddWithValue("$mcp_config", (object?)s.McpConfig ?? DBNull.Value);
         p.AddWithValue("$agent_env", JsonSerializer.Serialize(s.AgentEnvironment));
         p.AddWithValue("$notifications", s.NotificationsEnabled ? 1 : 0);
+        p.AddWithValue("$environment", (object?)s.Environment ?? DBNull.Value);
+        p.AddWithValue("$preset", (object?)s.Preset ?? DBNull.Value);
+        p.AddWithValue("$port_first", s.Ports is { } ports ? ports.First : DBNull.Value);
+        p.AddWithValue("$port_count", s.Ports?.Count ?? 0);
+        p.AddWithValue("$skills", JsonSerializer.Serialize(s.Skills));
     }
 
     private static Session Read(SqliteDataReader r) => new()
@@ -163,6 +171,10 @@ public sealed class SessionStore
         McpConfig = r.IsDBNull(25) ? null : r.GetString(25),
         AgentEnvironment = JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(26)) ?? new Dictionary<string, string>(),
         NotificationsEnabled = r.GetInt64(27) != 0,
+        Environment = r.IsDBNull(28) ? null : r.GetString(28),
+        Preset = r.IsDBNull(29) ? null : r.GetString(29),
+        Ports = r.IsDBNull(30) || r.GetInt64(31) == 0 ? null : new PortBlock((int)r.GetInt64(30), (int)r.GetInt64(31)),
+        Skills = JsonSerializer.Deserialize<string[]>(r.GetString(32)) ?? [],
     };
 
     internal static string FormatTime(DateTimeOffset time) => time.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);

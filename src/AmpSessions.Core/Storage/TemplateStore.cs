@@ -6,7 +6,7 @@ namespace AmpSessions.Core.Storage;
 /// <summary>The templates table.</summary>
 public sealed class TemplateStore
 {
-    private const string Columns = "name, repo_root, base_branch, prompt, script_command, model_override, agent_mode, created_at";
+    private const string Columns = "name, repo_root, base_branch, prompt, script_command, model_override, agent_mode, created_at, environment, agent, preset, mcp_servers, setup";
     private readonly Database database;
 
     public TemplateStore(Database database) => this.database = database;
@@ -15,7 +15,7 @@ public sealed class TemplateStore
     public void Save(SessionTemplate template) => database.Execute(connection =>
     {
         using var command = connection.CreateCommand();
-        command.CommandText = $"INSERT OR REPLACE INTO templates ({Columns}) VALUES ($name, $repo, $base, $prompt, $script, $model, $mode, $created)";
+        command.CommandText = $"INSERT OR REPLACE INTO templates ({Columns}) VALUES ($name, $repo, $base, $prompt, $script, $model, $mode, $created, $environment, $agent, $preset, $mcp, $setup)";
         command.Parameters.AddWithValue("$name", template.Name);
         command.Parameters.AddWithValue("$repo", (object?)template.RepoRoot ?? DBNull.Value);
         command.Parameters.AddWithValue("$base", (object?)template.BaseBranch ?? DBNull.Value);
@@ -24,6 +24,11 @@ public sealed class TemplateStore
         command.Parameters.AddWithValue("$model", (object?)template.ModelOverride ?? DBNull.Value);
         command.Parameters.AddWithValue("$mode", (object?)template.AgentMode ?? DBNull.Value);
         command.Parameters.AddWithValue("$created", SessionStore.FormatTime(template.CreatedAt));
+        command.Parameters.AddWithValue("$environment", (object?)template.Environment ?? DBNull.Value);
+        command.Parameters.AddWithValue("$agent", (object?)template.Agent ?? DBNull.Value);
+        command.Parameters.AddWithValue("$preset", (object?)template.Preset ?? DBNull.Value);
+        command.Parameters.AddWithValue("$mcp", System.Text.Json.JsonSerializer.Serialize(template.McpServers));
+        command.Parameters.AddWithValue("$setup", (object?)template.Setup ?? DBNull.Value);
         return command.ExecuteNonQuery();
     });
 
@@ -58,5 +63,10 @@ public sealed class TemplateStore
         ModelOverride = r.IsDBNull(5) ? null : r.GetString(5),
         AgentMode = r.IsDBNull(6) ? null : r.GetString(6),
         CreatedAt = SessionStore.ParseTime(r.GetString(7)),
+        Environment = r.IsDBNull(8) ? null : r.GetString(8),
+        Agent = r.IsDBNull(9) ? null : r.GetString(9),
+        Preset = r.IsDBNull(10) ? null : r.GetString(10),
+        McpServers = System.Text.Json.JsonSerializer.Deserialize<string[]>(r.GetString(11)) ?? [],
+        Setup = r.IsDBNull(12) ? null : r.GetString(12),
     };
 }

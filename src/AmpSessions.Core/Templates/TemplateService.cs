@@ -11,7 +11,8 @@ public sealed class TemplateService
     public TemplateService(AmpContext context) => this.context = context;
 
     public SessionTemplate Save(string name, string prompt, string? repoPath = null, string? baseBranch = null, string? scriptCommand = null,
-        string? modelOverride = null, string? agentMode = null)
+        string? modelOverride = null, string? agentMode = null, string? environment = null, string? agent = null, string? preset = null,
+        IReadOnlyList<string>? mcpServers = null, string? setup = null)
     {
         if (string.IsNullOrWhiteSpace(name))
         {
@@ -30,8 +31,14 @@ public sealed class TemplateService
             ScriptCommand = Blank(scriptCommand),
             ModelOverride = Blank(modelOverride),
             AgentMode = Blank(agentMode),
+            Environment = Blank(environment),
+            Agent = Blank(agent),
+            Preset = Blank(preset),
+            McpServers = (mcpServers ?? []).Select(m => m.Trim()).Where(m => m.Length > 0).Distinct(StringComparer.Ordinal).ToList(),
+            Setup = Blank(setup),
             CreatedAt = context.Now,
         };
+        CheckConfiguration(template);
         context.Templates.Save(template);
         return template;
     }
@@ -66,7 +73,24 @@ public sealed class TemplateService
             ScriptCommand = request.ScriptCommand ?? template.ScriptCommand,
             ModelOverride = request.ModelOverride ?? template.ModelOverride,
             AgentMode = request.AgentMode ?? template.AgentMode,
+            Environment = request.Environment ?? template.Environment,
+            Agent = request.Agent ?? template.Agent,
+            Preset = request.Preset ?? template.Preset,
+            McpServers = request.McpServers.Count > 0 ? request.McpServers : template.McpServers,
+            Setup = request.Setup ?? template.Setup,
         };
+    }
+
+    // The names a template gives must exist in the configuration its sessions will read: the
+    // repository's when the template names one, else the user's and the built-in ones.
+    private void CheckConfiguration(SessionTemplate template)
+    {
+        var configuration = new Configuration.ConfigurationService(context).Load(
+            template.RepoRoot is { } root && Directory.Exists(root) ? root : null);
+        if (template.Environment is { } environment) configuration.Environment(environment);
+        if (template.Preset is { } preset) configuration.Preset(preset);
+        foreach (var server in template.McpServers) configuration.McpServer(server);
+        if (template.Agent is { } agent && !configuration.Agents.ContainsKey(agent)) Agents.AgentSpec.Parse(agent);
     }
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();

@@ -1,0 +1,52 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using AmpSessions.Core.Configuration;
+using AmpSessions.Core.Errors;
+using AmpSessions.Core.Storage;
+
+namespace AmpSessions.Module.Completion;
+
+/// <summary>Completes configuration keys (settings, section entries and their keys) as the current location's repository sees them.</summary>
+public sealed class ConfigKeyCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var word = CompletionText.Unquote(wordToComplete);
+        var configuration = ConfigCompletion.Load(fakeBoundParameters);
+        if (configuration is null)
+        {
+            return [];
+        }
+        return configuration.List()
+            .Where(s => s.Key.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+            .Select(s => new CompletionResult(s.Key, s.Key, CompletionResultType.ParameterValue, $"{s.DisplayValue} (from {s.Source})"))
+            .ToArray();
+    }
+}
+
+internal static class ConfigCompletion
+{
+    /// <summary>
+    /// The configuration the command would read: its -DataPath (else the default data directory) and
+    /// the repository of its -RepoPath or the current location. Never creates anything; a file with
+    /// errors, or no repository, gives what can be read (or null).
+    /// </summary>
+    public static EffectiveConfiguration? Load(IDictionary fakeBoundParameters)
+    {
+        var dataPath = fakeBoundParameters["DataPath"] as string;
+        var dataRoot = Path.GetFullPath(string.IsNullOrWhiteSpace(dataPath) ? DataDirectory.DefaultRoot() : CompletionText.FromCurrentLocation(dataPath));
+        var repoPath = fakeBoundParameters["RepoPath"] as string;
+        var service = new ConfigurationService(dataRoot);
+        try
+        {
+            var root = service.FindRepositoryRootAsync(null, CompletionText.FromCurrentLocation(string.IsNullOrWhiteSpace(repoPath) ? "." : repoPath)).GetAwaiter().GetResult();
+            return service.Load(root);
+        }
+        catch (AmpSessionsException)
+        {
+            return null;
+        }
+    }
+}

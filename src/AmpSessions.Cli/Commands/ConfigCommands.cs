@@ -1,0 +1,168 @@
+using System.CommandLine;
+using AmpSessions.Core.Configuration;
+using AmpSessions.Core.Errors;
+using AmpSessions.Core.Processes;
+using static AmpSessions.Cli.Commands.CommandContext;
+
+namespace AmpSessions.Cli.Commands;
+
+/// <summary>`config get|set|list|edit|validate`: the layered configuration (docs/CONFIGURATION.md).</summary>
+internal static class ConfigCommands
+{
+    public static void AddTo(RootCommand root)
+    {
+        var config = new Command("config", "Show and change the configuration: built-in defaults < your config.yaml < the repository's .amp-sessions.yaml < session values < options.");
+        root.Subcommands.Add(config);
+        AddGet(config);
+        AddList(config);
+        AddSet(config);
+        AddEdit(config);
+        AddValidate(config);
+    }
+
+    private static Option<string?> RepoOption() => new("--repo")
+    {
+        Description = "The repository whose .amp-sessions.yaml counts (default: the one the current folder is in, if any).",
+        HelpName = "path",
+    };
+
+    private static Option<string?> SessionOption() => new("--session")
+    {
+        Description = "Show what a session sees: its repository's file and its own values on top.",
+        HelpName = "session",
+    };
+
+    private static Option<ConfigurationScope> ScopeOption(string description) => new("--scope")
+    {
+        Description = description,
+        DefaultValueFactory = _ => ConfigurationScope.User,
+        HelpName = "user|repository",
+    };
+
+    private static void AddGet(Command config)
+    {
+        var key = new Argument<string>("key") { Description = "The key: environment, ports, environments.ci.allowed_modes, mcp_servers.github.env.GITHUB_TOKEN, ..." };
+        var repo = RepoOption();
+        var session = SessionOption();
+        config.Add("get", "Print one key's effective value and where it came from (--json: {\"key\",\"value\",\"source\"}).", async (p, output, ct) =>
+        {
+            var configuration = await Service(p).LoadAsync(new ConfigurationQuery { RepoPath = p.GetValue(repo), Session = p.GetValue(session) }, ct);
+            var setting = configuration.Get(p.GetValue(key)!);
+            output.Result(setting, s => output.Line($"{s.Key}: {Shown(s)}  (from {s.Source})"));
+            return CliApplication.Success;
+        }, key, repo, session);
+    }
+
+    private static void AddList(Command config)
+    {
+        var repo = RepoOption();
+        var session = SessionOption();
+        config.Add("list", "List every key's effective value and where it came from.", async (p, output, ct) =>
+        {
+            var configuration = await Service(p).LoadAsync(new ConfigurationQuery { RepoPath = p.GetValue(repo), Session = p.GetValue(session) }, ct);
+            output.Result(configuration.List(), list => output.Table(["KEY", "VALUE", "SOURCE"],
+                list.Select(s => (IReadOnlyList<string>)[s.Key, Shorten(s.Value is null ? "-" : s.DisplayValue, 60), s.Source])));
+            return CliApplication.Success;
+        }, repo, session);
+    }
+
+    private static void AddSet(Command config)
+    {
+        var key = new Argument<string>("key") { Description = "The key to set (see `amp-sessions config list`)." };
+        var value = new Argument<string[]>("value") { Description = "The value; several words or a comma-separated list for list keys.", Arity = ArgumentArity.ZeroOrMore };
+        var scope = ScopeOption("Which file to write: user (your config.yaml, the default) or repository (.amp-sessions.yaml).");
+        var repo = RepoOption();
+        var unset = new Option<bool>("--unset") { Description = "Remove the key from the file instead." };
+        config.Add("set", "Set one key in your config.yaml (or the repository's .amp-sessions.yaml with --scope repository), keeping the file's comments.", async (p, output, ct) =>
+        {
+            var words = p.GetValue(value) ?? [];
+            if (p.GetValue(unset) == words.Length > 0)
+            {
+                throw new AmpSessionsException("AmpUsageMissingOption", ErrorKind.InvalidArgument,
+                    words.Length > 0 ? "Give a value or --unset, not both." : "Give the value to set (or --unset to remove the key): amp-sessions config set <key> <value>.");
+            }
+            object? newValue = words.Length switch
+            {
+                0 => null,
+                1 => words[0],
+                _ => words,
+            };
+            var setting = await Service(p).SetAsync(p.GetValue(key)!, newValue, p.GetValue(scope), p.GetValue(repo), cancellationToken: ct);
+            output.Result(setting, s => output.Line(newValue is null ? $"Removed {s.Key}; it is now: {Shown(s)}  (from {s.Source})" : $"{s.Key}: {Shown(s)}  (from {s.Source})"));
+            return CliApplication.Success;
+        }, key, value, scope, repo, unset);
+    }
+
+    private static void AddEdit(Command config)
+    {
+        var scope = ScopeOption("Which file to open: user (your config.yaml, the default) or repository (.amp-sessions.yaml).");
+        var repo = RepoOption();
+        config.Add("edit", "Open your config.yaml (or the repository's .amp-sessions.yaml) in $VISUAL or $EDITOR, then check it.", async (p, output, ct) =>
+        {
+            var service = Service(p);
+            if (BuiltInConfiguration.IsCiRun(Environment.GetEnvironmentVariable) || Console.IsInputRedirected)
+            {
+                throw new AmpSessionsException("AmpEditorUnavailable", ErrorKind.InvalidOperation,
+                    "There is no editor here (a CI run, or no terminal): change keys with `amp-sessions config set <key> <value>` instead.");
+            }
+            var file = await service.PrepareEditAsync(p.GetValue(scope), p.GetValue(repo), cancellationToken: ct);
+            var editor = Environment.GetEnvironmentVariable("VISUAL") is { Length: > 0 } visual ? visual
+                : Environment.GetEnvironmentVariable("EDITOR") is { Length: > 0 } editorVariable ? editorVariable
+                : OperatingSystem.IsWindows() ? "notepad" : "vi";
+            var command = CommandLine.Split(editor);
+            // The editor needs the terminal itself, so it is started attached to this console, not through the output-capturing runner.
+            var start = new System.Diagnostics.ProcessStartInfo(command[0]) { UseShellExecute = false };
+            foreach (var argument in command.Skip(1))
+            {
+                start.ArgumentList.Add(argument);
+            }
+            start.ArgumentList.Add(file);
+            System.Diagnostics.Process? process;
+            try
+            {
+                process = System.Diagnostics.Process.Start(start);
+            }
+            catch (System.ComponentModel.Win32Exception ex)
+            {
+                throw new AmpSessionsException("AmpEditorNotFound", ErrorKind.ExternalTool,
+                    $"The editor '{command[0]}' could not start ({ex.Message}): set VISUAL or EDITOR to one that is installed.", command[0], ex);
+            }
+            await process!.WaitForExitAsync(ct);
+            var validation = service.Validate(null, [file]);
+            return Report(validation, output);
+        }, scope, repo);
+    }
+
+    private static void AddValidate(Command config)
+    {
+        var files = new Argument<string[]>("file") { Description = "Files to check (default: your config.yaml and the repository's .amp-sessions.yaml and commands).", Arity = ArgumentArity.ZeroOrMore };
+        var repo = RepoOption();
+        config.Add("validate", "Check the configuration files and list every problem as file:line:column (exit 1 when there is one).", async (p, output, ct) =>
+        {
+            var service = Service(p);
+            var root = (p.GetValue(files) ?? []).Length > 0 ? null : await service.FindRepositoryRootAsync(p.GetValue(repo), cancellationToken: ct);
+            return Report(service.Validate(root, p.GetValue(files)), output);
+        }, files, repo);
+    }
+
+    private static int Report(ConfigurationValidation validation, Output output)
+    {
+        output.Result(validation, v =>
+        {
+            foreach (var error in v.Errors)
+            {
+                output.Line(error.ToString());
+            }
+            output.Line(v.IsValid
+                ? $"ok: {(v.Files.Count == 0 ? "no configuration files (only built-in defaults)" : string.Join(", ", v.Files))}"
+                : $"{v.Errors.Count} problem{(v.Errors.Count == 1 ? "" : "s")} in {v.Errors.Select(e => e.FilePath).Distinct().Count()} file(s).");
+        });
+        return validation.IsValid ? CliApplication.Success : CliApplication.Failed;
+    }
+
+    private static ConfigurationService Service(ParseResult parseResult) => new(OpenContext(parseResult));
+
+    private static string Shown(ConfigSetting setting) => setting.Value is null ? "(not set)" : setting.DisplayValue;
+
+    private static string Shorten(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
+}
