@@ -241,11 +241,17 @@ public sealed class GitClient
     // ---- Changes in a working tree ----
 
     /// <summary>
+    /// Pathspecs that leave .env files out, in any letter case (.ENV is the same file on macOS and
+    /// Windows, and a secrets file by any spelling).
+    /// </summary>
+    public static IReadOnlyList<string> SecretFileExcludes { get; } = [":(exclude,glob,icase)**/.env", ":(exclude,glob,icase)**/.env.*"];
+
+    /// <summary>
     /// `git add --all` for everything except .env files: secrets files are never read (git would
     /// open them to hash them) and never committed by AmpSessions, even where the repository does
     /// not ignore them.
     /// </summary>
-    public static IReadOnlyList<string> StageAllArguments { get; } = ["add", "--all", "--", ".", ":(exclude,glob)**/.env", ":(exclude,glob)**/.env.*"];
+    public static IReadOnlyList<string> StageAllArguments { get; } = ["add", "--all", "--", ".", .. SecretFileExcludes];
 
     public Task StageAllAsync(CancellationToken cancellationToken = default) =>
         RunAsync(StageAllArguments, cancellationToken: cancellationToken);

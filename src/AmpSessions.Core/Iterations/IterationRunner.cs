@@ -129,7 +129,8 @@ public sealed partial class IterationRunner
             Tokens = turn.Tokens,
             ToolCalls = turn.ToolCalls,
             ProtocolWarnings = turn.ProtocolWarnings,
-            Summary = turn.Succeeded ? CommitMessage.Summary(turn.FinalMessage, iteration.Number) : null,
+            // Redacted: the summary becomes the commit subject, and an agent may echo a secret in its last message.
+            Summary = turn.Succeeded ? SecretRedactor.Redact(CommitMessage.Summary(turn.FinalMessage, iteration.Number), session.AgentEnvironment.Values) : null,
         };
         // Keep the thread only when it can be continued (a fresh thread that failed at once may not exist server-side).
         if (turn.ThreadId is not null && turn.Outcome is AgentOutcome.Succeeded or AgentOutcome.Failed or AgentOutcome.AwaitingInput)
@@ -191,7 +192,7 @@ public sealed partial class IterationRunner
 
         var (sessionStatus, message) = turn.Outcome switch
         {
-            AgentOutcome.Succeeded => (SessionStatus.Idle, iteration.ScriptPassed == false ? "tests failed" : null),
+            AgentOutcome.Succeeded => (SessionStatus.Idle, IterationAftermath.HeldBack(iteration) ?? (iteration.ScriptPassed == false ? "tests failed" : null)),
             AgentOutcome.AwaitingInput => (SessionStatus.AwaitingInput, turn.Error),
             AgentOutcome.Cancelled => (SessionStatus.Idle, "last iteration cancelled"),
             _ => (SessionStatus.Error, turn.Error),
@@ -217,7 +218,12 @@ public sealed partial class IterationRunner
             return iteration;
         }
         var summary = iteration.Summary ?? $"iteration {iteration.Number}";
-        var commit = await worktree.CommitAsync(CommitMessage.Compose(summary, session.Id, iteration.Number, iteration.ThreadId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var message = CommitMessage.Compose(summary, session.Id, iteration.Number, iteration.ThreadId);
+        if (await IterationAftermath.HoldBackSecretsAsync(session, worktree, iteration, message, notifier, cancellationToken).ConfigureAwait(false) is { } held)
+        {
+            return held;
+        }
+        var commit = await worktree.CommitAsync(message, cancellationToken: cancellationToken).ConfigureAwait(false);
         var files = await worktree.DiffNameStatusAsync([commit + "^", commit], cancellationToken: cancellationToken).ConfigureAwait(false);
         onEvent?.Invoke(new IterationCommittedEvent(session.Id, commit, CommitMessage.Prefix + summary, files.Count));
         return iteration with { CommitSha = commit, ChangedFiles = files.Select(f => f.Path).ToArray() };

@@ -72,6 +72,13 @@ public sealed partial class SessionManager
             throw new AmpSessionsException("AmpNothingToCommit", ErrorKind.InvalidOperation,
                 $"Nothing to commit in session {session.Id}: the worktree has no changes.", session.Id);
         }
+        var hits = await Iterations.StagedSecretScan.ScanAsync(operation.Session, worktree, message, cancellationToken).ConfigureAwait(false);
+        if (hits.Count > 0)
+        {
+            throw new AmpSessionsException("AmpCommitHoldsSecret", ErrorKind.InvalidOperation,
+                $"Nothing was committed in session {session.Id}: the change holds a secret ({string.Join("; ", hits.Take(5))}); it is left staged", session.Id,
+                remedy: $"remove the secret from those lines (keep secrets in the environment or an ignored .env file), then {Invocation.Of(Operation.Commit, session.Id)} again");
+        }
         var commit = await worktree.CommitAsync(message.Trim() + "\n", cancellationToken: cancellationToken).ConfigureAwait(false);
         var files = await worktree.DiffNameStatusAsync([commit + "^", commit], cancellationToken: cancellationToken).ConfigureAwait(false);
         Save(operation.Session);
