@@ -2,6 +2,7 @@ using System.CommandLine;
 using AmpSessions.Core.Agents;
 using AmpSessions.Core.Iterations;
 using AmpSessions.Core.Scripts;
+using AmpSessions.Core.Sessions;
 using AmpSessions.Core.Timeline;
 using static AmpSessions.Cli.Commands.CommandContext;
 
@@ -73,6 +74,11 @@ internal static class IterationCommands
                 Timeout = p.GetValue(timeout),
             }, live.Show, ct);
             output.Result(iteration, i => RenderIteration(i, output));
+            if (iteration.Status is not (IterationStatus.Succeeded or IterationStatus.Cancelled))
+            {
+                // The one-line reason on stderr too, where scripts and people look for failures.
+                output.Note($"amp-sessions: iteration {iteration.Number} of session {iteration.SessionId} {iteration.Status}{(iteration.Error is null ? "" : ": " + iteration.Error.ReplaceLineEndings(" "))}");
+            }
             return iteration.Status switch
             {
                 IterationStatus.Succeeded => CliApplication.Success,
@@ -89,7 +95,7 @@ internal static class IterationCommands
         root.Add("run", "Run the session's test script in its worktree, streaming its output; exit 0 passes.", async (p, output, ct) =>
         {
             var run = await new ScriptRunner(OpenContext(p)).RunAsync(p.GetValue(session)!,
-                line => (output.IsJson ? Console.Error : Console.Out).WriteLine(line.Text), p.GetValue(timeout), ct);
+                line => (output.IsJson ? Console.Error : Console.Out).WriteLine(Core.Serialization.DisplayText.OneLine(line.Text)), p.GetValue(timeout), ct);
             output.Result(run, r => output.Line($"Script `{r.Command}` {r.Status.ToString().ToLowerInvariant()}{(r.ExitCode is { } code ? $" (exit {code})" : "")} in {Seconds(r.Duration)}; log: {r.OutputPath}"));
             return run.Passed ? CliApplication.Success : CliApplication.Failed;
         }, session, timeout);
@@ -189,29 +195,33 @@ internal static class IterationCommands
 
         public void Show(IterationEvent e)
         {
+            if (Line(e) is { } line)
+            {
+                // What the agent and the test say is untrusted: one line each, no control characters.
+                writer.WriteLine(Core.Serialization.DisplayText.OneLine(line));
+            }
+        }
+
+        private static string? Line(IterationEvent e)
+        {
             switch (e)
             {
                 case IterationStartedEvent started:
-                    writer.WriteLine($"▶ iteration {started.Number} of {started.SessionId} with {started.Agent}");
-                    break;
+                    return $"▶ iteration {started.Number} of {started.SessionId} with {started.Agent}";
                 case IterationAgentEvent { Event: AgentTextEvent text }:
-                    writer.WriteLine($"  agent: {text.Text.ReplaceLineEndings(" ")}");
-                    break;
+                    return $"  agent: {text.Text.ReplaceLineEndings(" ")}";
                 case IterationAgentEvent { Event: AgentToolUseEvent tool }:
-                    writer.WriteLine($"  tool:  {tool.Name}");
-                    break;
+                    return $"  tool:  {tool.Name}";
                 case IterationAgentEvent { Event: AgentProtocolWarningEvent warning }:
-                    writer.WriteLine($"  warning: {warning.Reason}");
-                    break;
+                    return $"  warning: {warning.Reason}";
                 case IterationCommittedEvent committed:
-                    writer.WriteLine($"  commit: {Short(committed.Commit)} {committed.Subject}");
-                    break;
+                    return $"  commit: {Short(committed.Commit)} {committed.Subject}";
                 case IterationScriptStartedEvent script:
-                    writer.WriteLine($"  test:  {script.Command}");
-                    break;
+                    return $"  test:  {script.Command}";
                 case IterationScriptOutputEvent line:
-                    writer.WriteLine($"  | {line.Line.Text}");
-                    break;
+                    return $"  | {line.Line.Text}";
+                default:
+                    return null;
             }
         }
     }
@@ -222,7 +232,8 @@ internal static class Durations
 {
     public static TimeSpan? Parse(string text, System.CommandLine.Parsing.ArgumentResult result)
     {
-        var total = TimeSpan.Zero;
+        // Added up in seconds as a double: TimeSpan arithmetic would overflow (99999999999h) with an exception.
+        var seconds = 0.0;
         var number = "";
         foreach (var c in text.Trim().ToLowerInvariant())
         {
@@ -236,23 +247,24 @@ internal static class Durations
                 result.AddError($"'{text}' is not a duration: use for example 90s, 10m or 1h.");
                 return null;
             }
-            total += c switch { 's' => TimeSpan.FromSeconds(value), 'm' => TimeSpan.FromMinutes(value), _ => TimeSpan.FromHours(value) };
+            seconds += value * (c switch { 's' => 1, 'm' => 60, _ => 3600 });
             number = "";
         }
         if (number.Length > 0)
         {
-            if (!double.TryParse(number, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+            if (!double.TryParse(number, System.Globalization.CultureInfo.InvariantCulture, out var plain))
             {
                 result.AddError($"'{text}' is not a duration: use for example 90s, 10m or 1h.");
                 return null;
             }
-            total += TimeSpan.FromSeconds(seconds);
+            seconds += plain;
         }
-        if (total <= TimeSpan.Zero)
+        var limit = double.IsFinite(seconds) && seconds <= TimeLimits.Maximum.TotalSeconds ? TimeSpan.FromSeconds(Math.Max(seconds, 0)) : TimeSpan.MaxValue;
+        if (TimeLimits.Problem(limit) is { } problem)
         {
-            result.AddError($"'{text}' is not a positive duration.");
+            result.AddError($"'{text}' {problem}: give a time limit from 1 second to {TimeLimits.Maximum.TotalDays:0} days, for example 90s, 10m or 2h.");
             return null;
         }
-        return total;
+        return limit;
     }
 }

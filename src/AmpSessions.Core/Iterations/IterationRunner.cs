@@ -51,6 +51,7 @@ public sealed partial class IterationRunner
 
     public async Task<IterationRecord> RunAsync(IterateRequest request, Action<IterationEvent>? onEvent = null, CancellationToken cancellationToken = default)
     {
+        TimeLimits.Require(request.Timeout);
         var session = sessions.Resolve(request.Session);
         RefuseState(session);
         var worktree = await sessions.RequireWorktreeAsync(session, cancellationToken).ConfigureAwait(false);

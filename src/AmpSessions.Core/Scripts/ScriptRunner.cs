@@ -27,6 +27,7 @@ public sealed class ScriptRunner
     /// <summary>`run`: takes the session's lock, runs the script, records it and notifies.</summary>
     public async Task<ScriptRun> RunAsync(string sessionReference, Action<OutputLine>? onLine = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        TimeLimits.Require(timeout);
         var manager = new SessionManager(context);
         var session = manager.Resolve(sessionReference);
         await manager.RequireWorktreeAsync(session, cancellationToken).ConfigureAwait(false);

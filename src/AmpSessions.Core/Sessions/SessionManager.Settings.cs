@@ -35,10 +35,7 @@ public sealed partial class SessionManager
         {
             AgentSpec.Parse(agent);
         }
-        if (update.Timeout is { } timeout && timeout <= TimeSpan.Zero)
-        {
-            throw Invalid("AmpTimeoutInvalid", $"The timeout must be positive, not {timeout}.", timeout);
-        }
+        TimeLimits.Require(update.Timeout);
         foreach (var (name, _) in update.AgentEnvironment)
         {
             if (SecretRedactor.IsSecretName(name))

@@ -49,10 +49,7 @@ public sealed partial class SessionManager
         {
             Agents.AgentSpec.Parse(agent);
         }
-        if (request.Timeout is { } timeout && timeout <= TimeSpan.Zero)
-        {
-            throw Invalid("AmpTimeoutInvalid", $"The timeout must be positive, not {timeout}.", timeout);
-        }
+        TimeLimits.Require(request.Timeout);
         if (request.AgentEnvironment.Keys.FirstOrDefault(Processes.SecretRedactor.IsSecretName) is { } secretName)
         {
             throw Invalid("AmpSecretNotStored", $"'{secretName}' looks like a secret, and secrets are never stored: set it in the environment of the shell that runs AmpSessions instead.", secretName);
@@ -267,15 +264,16 @@ public sealed partial class SessionManager
             return SessionLiveness.Observe(context, exact);
         }
         var candidates = context.Sessions.FindByIdPrefixOrName(text);
-        var byName = candidates.Where(s => s.Name == text).ToArray();
-        var matches = byName.Length > 0 ? byName : candidates.ToArray();
+        // No preference for names over id prefixes: a session named like another's id prefix would
+        // silently win (and `cleanup <prefix> --force` hit the wrong one); several candidates are ambiguous.
+        var matches = candidates.ToArray();
         return matches.Length switch
         {
             1 => SessionLiveness.Observe(context, matches[0]),
             0 => throw new SessionNotFoundException(text, $"No session matches '{text}'", remedy: $"run {Invocation.Of(Operation.ListSessions)} to see session ids and names"),
             _ => throw new SessionNotFoundException(text,
-                $"'{text}' matches {matches.Length} sessions ({string.Join(", ", matches.Take(5).Select(s => $"{s.Id} \"{s.Name}\""))}): use more of the id.",
-                "AmpSessionAmbiguous"),
+                $"'{text}' matches {matches.Length} sessions by name or id prefix ({string.Join(", ", matches.Take(5).Select(s => $"{s.Id} \"{s.Name}\""))}{(matches.Length > 5 ? ", ..." : "")})",
+                "AmpSessionAmbiguous", remedy: $"give the whole id of the session you mean"),
         };
     }
 
@@ -393,12 +391,25 @@ public sealed partial class SessionManager
     private static string? NullIfBlank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
     /// <summary>A session name, trimmed, and the branch slug made from it; a name without letters or digits is refused.</summary>
-    private static (string Name, string Slug) ValidateName(string? requested)
+    /// <summary>The longest session name: it appears in tables, branch names and notifications.</summary>
+    public const int MaxNameLength = 100;
+
+    internal static (string Name, string Slug) ValidateName(string? requested)
     {
         var name = requested?.Trim() ?? "";
         if (name.Length == 0)
         {
             throw Invalid("AmpSessionNameEmpty", "The session name is empty", requested, $"give {Parameter.Name} a few words that describe the goal");
+        }
+        if (name.Any(char.IsControl))
+        {
+            throw Invalid("AmpSessionNameInvalid", "The session name holds control characters (a line break, a tab or an escape)", Serialization.DisplayText.OneLine(name),
+                $"give {Parameter.Name} plain text on one line");
+        }
+        if (name.Length > MaxNameLength)
+        {
+            throw Invalid("AmpSessionNameTooLong", $"The session name is {name.Length} characters long, more than {MaxNameLength}", name[..40] + "...",
+                $"give {Parameter.Name} a shorter name; the prompt holds the details");
         }
         var slug = SessionNaming.Slugify(name);
         if (slug.Length == 0)
