@@ -14,6 +14,7 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
 
     public void OnImport()
     {
+        EngineEventForwarder.Attach(System.Management.Automation.Runspaces.Runspace.DefaultRunspace);
         lock (Sync)
         {
             // Import-Module may run this more than once (nested imports, -Force).
@@ -29,6 +30,7 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
 
     public void OnRemove(PSModuleInfo psModuleInfo)
     {
+        EngineEventForwarder.Detach(System.Management.Automation.Runspaces.Runspace.DefaultRunspace);
         lock (Sync)
         {
             if (resolver is null)

@@ -35,6 +35,10 @@ public static class CliApplication
         BatchCommands.AddTo(root);
         ConfigCommands.AddTo(root);
         EvalCommands.AddTo(root);
+        EventCommands.AddTo(root);
+        QueueCommands.AddTo(root);
+        AttemptCommands.AddTo(root);
+        ContainmentCommands.AddTo(root);
         return root;
     }
 

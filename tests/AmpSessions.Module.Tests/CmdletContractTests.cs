@@ -47,6 +47,7 @@ public sealed class CmdletContractTests(StagedModule module)
         "Invoke-AmpIteration", "Invoke-AmpScript", "Merge-AmpBatchJournal", "Merge-AmpSession", "New-AmpSession", "New-AmpTemplate",
         "Open-AmpSession", "Remove-AmpSession", "Remove-AmpTemplate", "Repair-AmpSession", "Restore-AmpSession", "Resume-AmpBatch",
         "Set-AmpSession", "Start-AmpBatch", "Stop-AmpBatch", "Test-AmpBatch", "Update-AmpSession", "Watch-AmpSession",
+        "Get-AmpEvent", "Get-AmpAttempt", "Select-AmpAttempt", "Unblock-AmpSession",
     ];
 
     [Fact]

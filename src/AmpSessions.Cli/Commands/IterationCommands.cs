@@ -79,6 +79,11 @@ internal static class IterationCommands
                 // The one-line reason on stderr too, where scripts and people look for failures.
                 output.Note($"amp-sessions: iteration {iteration.Number} of session {iteration.SessionId} {iteration.Status}{(iteration.Error is null ? "" : ": " + iteration.Error.ReplaceLineEndings(" "))}");
             }
+            // The turn may have gone well, but the session now waits for a person.
+            if (iteration.MainCheckoutTouched is not null)
+            {
+                return CliApplication.Failed;
+            }
             return iteration.Status switch
             {
                 IterationStatus.Succeeded => CliApplication.Success,
@@ -171,6 +176,10 @@ internal static class IterationCommands
             output.Line($"  protocol warnings: {string.Join("; ", i.ProtocolWarnings)}");
         }
         output.Line($"  tests:   {Test(i.ScriptPassed)}   duration: {Seconds(i.Duration)}");
+        if (i.MainCheckoutTouched is { } touched)
+        {
+            output.Line($"  MAIN CHECKOUT CHANGED: {string.Join(", ", touched)}{(i.MainCheckoutAcknowledgedAt is null ? $" (session Blocked: check it, then amp-sessions ack {i.SessionId})" : " (acknowledged)")}");
+        }
         if (i.TranscriptPath is not null)
         {
             output.Line($"  transcript: {i.TranscriptPath}");

@@ -72,6 +72,10 @@ internal static class SessionCommands
             }
             RequireUsage(request.RepoPath.Length > 0, "--repo is required (or a --template that names a repository): run `amp-sessions new --help` for usage.");
             RequireUsage(request.Prompt.Length > 0, "--prompt is required (or a --template with a prompt): run `amp-sessions new --help` for usage.");
+            if (AttemptCommands.Requested(p))
+            {
+                return await AttemptCommands.NewAsync(p, output, request, ct);
+            }
             var session = await manager.CreateAsync(request, ct);
             output.Result(session, s =>
             {
@@ -81,7 +85,8 @@ internal static class SessionCommands
                 output.Line($"Next: amp-sessions iterate {s.Id}");
             });
             return CliApplication.Success;
-        }, repo, template, baseBranch, name, prompt, script, model, mode, branch, notes, agent, timeout, allowTool, allowAll, mcp, env, quiet);
+        }, repo, template, baseBranch, name, prompt, script, model, mode, branch, notes, agent, timeout, allowTool, allowAll, mcp, env, quiet,
+            AttemptCommands.Attempts, AttemptCommands.AttemptAgents, AttemptCommands.AttemptModes, AttemptCommands.NoRun);
     }
 
     private static void RequireUsage(bool condition, string message)

@@ -1,3 +1,4 @@
+using AmpSessions.Core.Events;
 using System.Diagnostics;
 using AmpSessions.Core.Errors;
 using AmpSessions.Core.Reports;
@@ -245,7 +246,7 @@ public sealed class BatchService
             LogDirectory = Storage.PrivateFiles.Folder(Path.Combine(BatchFolder(batch.Id), "logs")),
             Concurrency = batch.Concurrency ?? validation.Definition.Execution.Concurrency,
         };
-        var result = await new BatchRunner(Store, runner, context.Clock, runnerOptions).RunAsync(plan, progress, cancellationToken).ConfigureAwait(false);
+        var result = await new BatchRunner(Store, runner, context.Clock, runnerOptions).RunAsync(plan, context.Events.Recording(progress), cancellationToken).ConfigureAwait(false);
         var reports = new List<string>();
         foreach (var format in validation.Definition.Metrics.ExportFormats)
         {

@@ -25,6 +25,10 @@ public enum Operation
     ValidateBatch,
     /// <summary>Check the configuration files, listing every problem.</summary>
     ValidateConfig,
+    /// <summary>Acknowledge that an agent changed the main checkout, unblocking the session.</summary>
+    Acknowledge,
+    /// <summary>Compare (and with Keep, choose among) the attempts of a best-of-N group.</summary>
+    CompareAttempts,
 }
 
 /// <summary>A parameter of an <see cref="Operation"/>, named once for both front ends (<c>--base</c> / <c>-BaseBranch</c>).</summary>
@@ -56,6 +60,8 @@ public enum Parameter
     Path,
     /// <summary>The agent mode.</summary>
     Mode,
+    Attempts,
+    Keep,
 }
 
 /// <summary>A parameter with its value (null for a switch). A bare <see cref="Parameter"/> converts to a switch.</summary>

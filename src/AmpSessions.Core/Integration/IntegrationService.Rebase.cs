@@ -1,3 +1,4 @@
+using AmpSessions.Core.Events;
 using AmpSessions.Core.Errors;
 using AmpSessions.Core.Git;
 using AmpSessions.Core.Notifications;
@@ -214,6 +215,7 @@ public sealed partial class IntegrationService
             Status = SessionStatus.Conflicted,
             StatusMessage = $"rebase onto {journal.Target} stopped on conflicts in {Describe(unmerged)}",
         });
+        context.Events.Conflict(session, journal.Target, unmerged);
         if (session.NotificationsEnabled)
         {
             notifier.Notify(new Notification(

@@ -54,6 +54,13 @@ public sealed record IterationRecord
     /// held back because it held a secret.
     /// </summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>
+    /// What of the user's main checkout changed while the agent ran (paths; HEAD and the base branch's ref
+    /// by name), null when nothing did. Such a session is Blocked until acknowledged.
+    /// </summary>
+    public IReadOnlyList<string>? MainCheckoutTouched { get; init; }
+    /// <summary>When a person acknowledged the main-checkout change (`amp-sessions ack`).</summary>
+    public DateTimeOffset? MainCheckoutAcknowledgedAt { get; init; }
 
     public int FilesChanged => ChangedFiles.Count;
     public long TotalTokens => Tokens.Total;

@@ -1,4 +1,5 @@
 using AmpSessions.Core.Errors;
+using AmpSessions.Core.Events;
 using AmpSessions.Core.Git;
 
 namespace AmpSessions.Core.Sessions;
@@ -98,6 +99,7 @@ public sealed partial class SessionManager
             Preset = NullIfBlank(request.Preset),
             McpServers = request.McpServers,
             Skills = request.Skills,
+            AttemptGroup = request.AttemptGroup,
         };
         // Held from before the row exists until it is Idle (or gone): an Initializing row whose lock
         // nobody holds is a creation that was interrupted, which reads show and repair removes.
@@ -119,6 +121,7 @@ public sealed partial class SessionManager
             }
             session = session with { Status = SessionStatus.Idle, UpdatedAt = context.Now };
             context.Sessions.Update(session);
+            context.Events.SessionCreated(session);
             return session;
         }
         catch

@@ -40,6 +40,8 @@ public sealed record NewSessionRequest
     public IReadOnlyList<string> Skills { get; init; } = [];
     /// <summary>Run no setup command in the new worktree.</summary>
     public bool SkipSetup { get; init; }
+    /// <summary>The best-of-N group the session is an attempt of.</summary>
+    public string? AttemptGroup { get; init; }
 }
 
 /// <summary>A session with the live state of its branch and worktree.</summary>
