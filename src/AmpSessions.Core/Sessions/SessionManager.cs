@@ -36,8 +36,9 @@ public sealed partial class SessionManager
             throw Invalid("AmpPromptEmpty", "The prompt is empty: say what the agent should do.", request.Prompt);
         }
         var repo = await OpenRepositoryAsync(request.RepoPath, cancellationToken).ConfigureAwait(false);
+        RequireWorktreesFolderFree(repo);
         var baseBranch = string.IsNullOrWhiteSpace(request.BaseBranch)
-            ? await repo.Git.GetCurrentBranchAsync(cancellationToken).ConfigureAwait(false) ?? "main"
+            ? await DefaultBaseAsync(repo, cancellationToken).ConfigureAwait(false)
             : request.BaseBranch.Trim();
         var baseCommit = await ResolveBaseAsync(repo, baseBranch, cancellationToken).ConfigureAwait(false);
         if (!string.IsNullOrWhiteSpace(request.StartPoint))
@@ -242,11 +243,7 @@ public sealed partial class SessionManager
         {
             return commit;
         }
-        var branches = await repo.Git.ReadAsync(["for-each-ref", "--format=%(refname:short)", "--count=10", "refs/heads/"], cancellationToken).ConfigureAwait(false);
-        var known = string.Join(", ", branches.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        throw new AmpSessionsException("AmpBaseBranchNotFound", ErrorKind.NotFound,
-            $"The base branch '{baseBranch}' does not exist in '{repo.Root}'", baseBranch,
-            remedy: $"pass {Parameter.Base} one of: {known}");
+        throw await BaseNotFoundAsync(repo, baseBranch, cancellationToken).ConfigureAwait(false);
     }
 
     // ---- finding sessions ----
