@@ -70,7 +70,7 @@ public sealed class ScriptRunner
         ProcessResult result;
         using (var log = Storage.PrivateFiles.CreateText(outputPath))
         {
-            var spec = PlatformShell.Command(session.ScriptCommand) with
+            var spec = PlatformShell.Command(session.ScriptCommand, session.ScriptShell) with
             {
                 WorkingDirectory = session.WorktreePath,
                 Timeout = timeout ?? session.Timeout ?? DefaultTimeout,

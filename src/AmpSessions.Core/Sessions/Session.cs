@@ -51,6 +51,8 @@ public sealed record Session
     public required DateTimeOffset UpdatedAt { get; init; }
     public DateTimeOffset? LastRunAt { get; init; }
     public string? ScriptCommand { get; init; }
+    /// <summary>The shell that runs <see cref="ScriptCommand"/>: sh, bash, pwsh or cmd; null: the platform's (/bin/sh, cmd on Windows). See <see cref="Processes.PlatformShell"/>.</summary>
+    public string? ScriptShell { get; init; }
     public string? ModelOverride { get; init; }
     public string? AgentMode { get; init; }
     public IReadOnlyList<string> ToolboxPaths { get; init; } = [];

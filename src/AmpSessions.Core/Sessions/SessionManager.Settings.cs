@@ -60,6 +60,7 @@ public sealed partial class SessionManager
             Name = newName,
             Prompt = update.Prompt ?? session.Prompt,
             ScriptCommand = Apply(update.ScriptCommand, session.ScriptCommand),
+            ScriptShell = update.ScriptShell is null ? session.ScriptShell : Processes.PlatformShell.Validate(update.ScriptShell),
             ModelOverride = Apply(update.ModelOverride, session.ModelOverride),
             AgentMode = Apply(update.AgentMode, session.AgentMode),
             Agent = Apply(update.Agent, session.Agent),

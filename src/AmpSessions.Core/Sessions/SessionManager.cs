@@ -84,6 +84,7 @@ public sealed partial class SessionManager
             CreatedAt = now,
             UpdatedAt = now,
             ScriptCommand = NullIfBlank(request.ScriptCommand),
+            ScriptShell = Processes.PlatformShell.Validate(request.ScriptShell),
             ModelOverride = NullIfBlank(request.ModelOverride),
             AgentMode = NullIfBlank(request.AgentMode),
             Notes = NullIfBlank(request.Notes),
@@ -273,7 +274,7 @@ public sealed partial class SessionManager
             0 => throw new SessionNotFoundException(text, $"No session matches '{text}'", remedy: $"run {Invocation.Of(Operation.ListSessions)} to see session ids and names"),
             _ => throw new SessionNotFoundException(text,
                 $"'{text}' matches {matches.Length} sessions by name or id prefix ({string.Join(", ", matches.Take(5).Select(s => $"{s.Id} \"{s.Name}\""))}{(matches.Length > 5 ? ", ..." : "")})",
-                "AmpSessionAmbiguous", remedy: $"give the whole id of the session you mean"),
+                "AmpSessionAmbiguous", remedy: $"use more of the id, or the whole id of the session you mean"),
         };
     }
 
@@ -400,11 +401,6 @@ public sealed partial class SessionManager
         if (name.Length == 0)
         {
             throw Invalid("AmpSessionNameEmpty", "The session name is empty", requested, $"give {Parameter.Name} a few words that describe the goal");
-        }
-        if (name.Any(char.IsControl))
-        {
-            throw Invalid("AmpSessionNameInvalid", "The session name holds control characters (a line break, a tab or an escape)", Serialization.DisplayText.OneLine(name),
-                $"give {Parameter.Name} plain text on one line");
         }
         if (name.Length > MaxNameLength)
         {

@@ -198,6 +198,10 @@ internal static class Migrations
         """
         ALTER TABLE iterations ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
         """,
+        // 7: the shell a session's test script runs in (null: the platform's, sh or cmd)
+        """
+        ALTER TABLE sessions ADD COLUMN script_shell TEXT;
+        """,
     ];
 
     public static int LatestVersion => Steps.Length;

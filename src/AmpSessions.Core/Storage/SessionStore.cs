@@ -12,7 +12,7 @@ public sealed class SessionStore
         "id, name, prompt, repo_root, base_branch, base_commit, branch_name, worktree_path, status, status_message, " +
         "created_at, updated_at, last_run_at, script_command, model_override, agent_mode, toolbox_paths, mcp_servers, notes, batch_id, " +
         "agent, thread_id, timeout_seconds, allow_all_tools, allowed_tools, mcp_config, agent_env, notifications, " +
-        "environment, preset, port_first, port_count, skills, attempt_group";
+        "environment, preset, port_first, port_count, skills, attempt_group, script_shell";
 
     private readonly Database database;
     private readonly Events.EventLog? events;
@@ -31,7 +31,7 @@ public sealed class SessionStore
             "$id, $name, $prompt, $repo_root, $base_branch, $base_commit, $branch_name, $worktree_path, $status, $status_message, " +
             "$created_at, $updated_at, $last_run_at, $script_command, $model_override, $agent_mode, $toolbox_paths, $mcp_servers, $notes, $batch_id, " +
             "$agent, $thread_id, $timeout_seconds, $allow_all_tools, $allowed_tools, $mcp_config, $agent_env, $notifications, " +
-            "$environment, $preset, $port_first, $port_count, $skills, $attempt_group)";
+            "$environment, $preset, $port_first, $port_count, $skills, $attempt_group, $script_shell)";
         Bind(command, session);
         return command.ExecuteNonQuery();
     });
@@ -86,7 +86,7 @@ public sealed class SessionStore
             "model_override=$model_override, agent_mode=$agent_mode, toolbox_paths=$toolbox_paths, mcp_servers=$mcp_servers, " +
             "notes=$notes, batch_id=$batch_id, agent=$agent, thread_id=$thread_id, timeout_seconds=$timeout_seconds, " +
             "allow_all_tools=$allow_all_tools, allowed_tools=$allowed_tools, mcp_config=$mcp_config, agent_env=$agent_env, notifications=$notifications, " +
-            "environment=$environment, preset=$preset, port_first=$port_first, port_count=$port_count, skills=$skills, attempt_group=$attempt_group WHERE id=$id";
+            "environment=$environment, preset=$preset, port_first=$port_first, port_count=$port_count, skills=$skills, attempt_group=$attempt_group, script_shell=$script_shell WHERE id=$id";
         Bind(command, session);
         return command.ExecuteNonQuery();
     }
@@ -195,6 +195,7 @@ public sealed class SessionStore
         p.AddWithValue("$port_count", s.Ports?.Count ?? 0);
         p.AddWithValue("$skills", JsonSerializer.Serialize(s.Skills));
         p.AddWithValue("$attempt_group", (object?)s.AttemptGroup ?? DBNull.Value);
+        p.AddWithValue("$script_shell", (object?)s.ScriptShell ?? DBNull.Value);
     }
 
     private static Session Read(SqliteDataReader r) => new()
@@ -232,6 +233,7 @@ public sealed class SessionStore
         Ports = r.IsDBNull(30) || r.GetInt64(31) == 0 ? null : new PortBlock((int)r.GetInt64(30), (int)r.GetInt64(31)),
         Skills = JsonSerializer.Deserialize<string[]>(r.GetString(32)) ?? [],
         AttemptGroup = r.IsDBNull(33) ? null : r.GetString(33),
+        ScriptShell = r.IsDBNull(34) ? null : r.GetString(34),
     };
 
     internal static string FormatTime(DateTimeOffset time) => time.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
