@@ -119,7 +119,7 @@ public sealed class HostileInputTests : IDisposable
 
         Assert.Equal(1, result.ExitCode);
         var line = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith($"amp-sessions: iteration 1 of session {id} Failed: ", line);
+        Assert.StartsWith($"amp-sessions: Iteration 1 of session {id}", line);
     }
 
     // Issue 10 item 25: the test script runs in /bin/sh unless the session chooses another shell.

@@ -51,6 +51,19 @@ Describe 'The AmpSessions module' -Tag CI {
             @($help.Parameters.Parameter).Count | Should -BeGreaterThan 0 -Because "$name documents its parameters"
         }
         Get-Help -Name about_AmpSessions | Out-String | Should -Match 'SHORT DESCRIPTION'
+        # The about topic points only to what a Gallery install has: itself, the cmdlets' help, or the web.
+        Get-Help -Name about_AmpSessions | Out-String | Should -Not -Match '(?<!/docs/)\b[A-Z]+\.md\b'
+        foreach ($name in $ExpectedCommands) {
+            # A remark ends with a blank line before the next example's title (it ran into it before).
+            $lines = (Get-Help -Name $name -Examples | Out-String -Width 200) -split "`r?`n"
+            for ($i = 1; $i -lt $lines.Count; $i++) {
+                if ($lines[$i] -match '^\s*-+ Example \d+') { $lines[$i - 1].Trim() | Should -BeNullOrEmpty -Because "$name example title '$($lines[$i].Trim())' follows a blank line" }
+            }
+            # -AsJob cmdlets say that they return a job.
+            if ((Get-Command $name).Parameters.ContainsKey('AsJob')) {
+                (Get-Command $name).OutputType.Name | Should -Contain 'System.Management.Automation.Job'
+            }
+        }
     }
 }
 
@@ -227,7 +240,8 @@ Describe 'Iterations, integration and templates' -Tag CI {
         $listed = @($session | Get-AmpIteration -DataPath $Data)
         $listed.Count | Should -Be 1
         $listed[0].CommitSha | Should -Be $iteration.CommitSha
-        Get-AmpIteration -Id $session.Id -Number 2 -DataPath $Data | Should -BeNullOrEmpty
+        # A number the session does not have is an error now (issue 9: it returned nothing silently).
+        (Get-CommandError { Get-AmpIteration -Id $session.Id -Number 2 -DataPath $Data }).FullyQualifiedErrorId | Should -BeLike 'AmpIterationNotFound,*'
 
         $run = $session | Invoke-AmpScript -Timeout '00:02:00' -DataPath $Data -InformationVariable lines
         $run | Should -BeOfType ([AmpSessions.Core.Scripts.ScriptRun])
@@ -531,6 +545,16 @@ Describe 'Batches' -Tag CI {
         $batch.Items.SessionId | Select-Object -Unique | Should -HaveCount 2
         $run.Passed | Should -Be 2
         (Get-AmpBatch -Id 'tiny' -DataPath $Data).Id | Should -Be $run.BatchId
+        # The same batch file run again (the README's nightly case): its name means the latest run.
+        Push-Location -LiteralPath $Temp
+        try {
+            $again = Start-AmpBatch -Path ./tiny.yaml -Concurrency 1 -DataPath $Data -ProgressAction SilentlyContinue
+        }
+        finally {
+            Pop-Location
+        }
+        (Get-AmpBatch -Id 'tiny' -DataPath $Data).Id | Should -Be $again.BatchId
+        (Get-AmpBatch -Id $run.BatchId -DataPath $Data).Id | Should -Be $run.BatchId
         (Get-AmpBatch -DataPath $Data).Id | Should -Contain $run.BatchId
         (Get-CommandError { Get-AmpBatch -Id 'no-such-batch' -DataPath $Data }).FullyQualifiedErrorId | Should -BeLike 'AmpBatchNotFound,*'
 

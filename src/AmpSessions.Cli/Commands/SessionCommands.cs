@@ -242,7 +242,7 @@ internal static class SessionCommands
                     return;
                 }
                 output.Table(["ID", "NAME", "STATUS", "BRANCH", "CREATED"],
-                    list.Select(s => (IReadOnlyList<string>)[s.Id, s.Name, s.Status.ToString(), s.BranchName, s.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm")]));
+                    list.Select(s => (IReadOnlyList<string>)[s.Id, s.Name, s.Status.ToString(), s.BranchName, Core.Display.DisplayFormat.Time(s.CreatedAt)]));
             });
             return CliApplication.Success;
         }, repo, status);

@@ -306,7 +306,10 @@ public sealed class BatchService
     public IReadOnlyList<BatchDetails> ListDetails() =>
         List().Select(summary => new BatchDetails { Summary = summary, Items = Store.Items(summary.Id) }).ToList();
 
-    /// <summary>Finds a batch by id, unique id prefix or name; a Running batch whose process is gone is marked Interrupted.</summary>
+    /// <summary>
+    /// Finds a batch by id, unique id prefix or name; a name means the latest run of that name (a
+    /// nightly batch file runs again and again). A Running batch whose process is gone is marked Interrupted.
+    /// </summary>
     public BatchRecord Resolve(string reference)
     {
         var text = reference?.Trim() ?? "";
@@ -314,7 +317,10 @@ public sealed class BatchService
         {
             throw new AmpSessionsException("AmpBatchNotFound", ErrorKind.NotFound, "No batch given", reference, remedy: $"pass its id (see {Invocation.Of(Operation.ListBatches)})");
         }
-        var matches = Store.Get(text) is { } exact ? [exact] : Store.FindByIdPrefixOrName(text);
+        var found = Store.Get(text) is { } exact ? [exact] : Store.FindByIdPrefixOrName(text);
+        var byId = found.Where(b => b.Id.StartsWith(text, StringComparison.Ordinal)).ToList();
+        // Newest first: a name alone picks its latest run.
+        IReadOnlyList<BatchRecord> matches = byId.Count > 0 ? byId : found.Take(1).ToList();
         return matches.Count switch
         {
             0 => throw new AmpSessionsException("AmpBatchNotFound", ErrorKind.NotFound,

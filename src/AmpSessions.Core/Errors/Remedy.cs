@@ -12,6 +12,7 @@ public enum Operation
     NewSession,
     SetSession,
     Iterate,
+    ListIterations,
     Commit,
     Rebase,
     Cleanup,
@@ -56,6 +57,7 @@ public enum Parameter
     Output,
     Editor,
     DataDirectory,
+    Timeout,
     /// <summary>The file an operation reads (a batch file): positional on the command line.</summary>
     Path,
     /// <summary>The agent mode.</summary>

@@ -165,7 +165,8 @@ public sealed partial class IntegrationService
         if (checkout is not null)
         {
             var there = Git(checkout.Path);
-            var merge = await there.RunAsync(["merge", "--ff-only", "--no-edit", w.Session.BranchName], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var merge = await there.RunAsync(["merge", "--ff-only", "--no-edit", w.Session.BranchName], allowFailure: true,
+                extraEnvironment: await there.GetIdentityFallbackAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
             if (merge.ExitCode != 0)
             {
                 Save(Current(w) with { StatusMessage = $"merge into {w.Session.BaseBranch} failed" });

@@ -35,7 +35,8 @@ public sealed partial class SessionManager
         {
             AgentSpec.Parse(agent);
         }
-        TimeLimits.Require(update.Timeout);
+        // Zero clears the session's time limit; anything else follows the one rule for time limits.
+        TimeLimits.Require(update.Timeout == TimeSpan.Zero ? null : update.Timeout);
         foreach (var (name, _) in update.AgentEnvironment)
         {
             if (SecretRedactor.IsSecretName(name))
@@ -66,7 +67,8 @@ public sealed partial class SessionManager
             Agent = Apply(update.Agent, session.Agent),
             Notes = Apply(update.Notes, session.Notes),
             McpConfig = Apply(update.McpConfig, session.McpConfig),
-            Timeout = update.Timeout ?? session.Timeout,
+            // Zero clears the session's limit: turns get the default again.
+            Timeout = update.Timeout is { } newTimeout ? (newTimeout == TimeSpan.Zero ? null : newTimeout) : session.Timeout,
             AllowAllTools = update.AllowAllTools ?? session.AllowAllTools,
             AllowedTools = allowed,
             NotificationsEnabled = update.NotificationsEnabled ?? session.NotificationsEnabled,

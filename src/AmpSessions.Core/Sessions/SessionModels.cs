@@ -98,6 +98,8 @@ public sealed record SessionDiff
     public required DiffScope Scope { get; init; }
     public required IReadOnlyList<FileDiff> Files { get; init; }
     public required string Patch { get; init; }
+    /// <summary>Only paths and kinds of change were read (-NameOnly / --name-only): no lines, so no line counts.</summary>
+    public bool NameOnly { get; init; }
     public int AddedLineCount => Files.Sum(f => f.AddedLineCount);
     public int RemovedLineCount => Files.Sum(f => f.RemovedLineCount);
 }
