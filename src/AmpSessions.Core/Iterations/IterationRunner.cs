@@ -147,8 +147,10 @@ public sealed partial class IterationRunner
         try
         {
             // The agent may have moved HEAD off the session branch: bring its work back first.
-            // Not cancellable: a cancelled turn must still leave the worktree on its branch (it takes a few git calls).
-            if (await SessionBranchGuard.ReturnToSessionBranchAsync(context, session, worktree, CancellationToken.None).ConfigureAwait(false) is { } moved)
+            // Skipped when the user stopped the turn (stopping stays prompt): the next turn's check brings a
+            // moved HEAD back, and cleanup counts commits only a HEAD reaches as work it would lose.
+            if (!cancellationToken.IsCancellationRequested
+                && await SessionBranchGuard.ReturnToSessionBranchAsync(context, session, worktree, cancellationToken).ConfigureAwait(false) is { } moved)
             {
                 iteration = iteration with { Warnings = [.. iteration.Warnings, moved] };
             }
