@@ -23,14 +23,16 @@ public sealed class Output
         }
     }
 
-    public void Line(string text = "") => Console.Out.WriteLine(text);
+    // Everything written for people goes through DisplayText: names, messages and test output can
+    // hold terminal escape sequences (from an agent, a repository, a test), which must not act.
+    public void Line(string text = "") => Console.Out.WriteLine(DisplayText.Lines(text));
 
     /// <summary>Progress and notes for people: stderr, so stdout stays clean for --json.</summary>
-    public void Note(string text) => Console.Error.WriteLine(text);
+    public void Note(string text) => Console.Error.WriteLine(DisplayText.Lines(text));
 
     public void Error(string errorId, string message)
     {
-        var safe = SecretRedactor.Redact(message.ReplaceLineEndings(" "));
+        var safe = DisplayText.OneLine(SecretRedactor.Redact(message.ReplaceLineEndings(" ")));
         Console.Error.WriteLine($"amp-sessions: {safe}");
         if (IsJson)
         {
@@ -42,7 +44,8 @@ public sealed class Output
     public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
     {
         var all = new List<IReadOnlyList<string>> { headers };
-        all.AddRange(rows);
+        // One line per row whatever a cell holds (a name with a newline would break the table).
+        all.AddRange(rows.Select(row => (IReadOnlyList<string>)row.Select(DisplayText.OneLine).ToArray()));
         var widths = headers.Select((_, i) => all.Max(r => r[i].Length)).ToArray();
         foreach (var row in all)
         {

@@ -22,4 +22,9 @@ public static class FileModes
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         }
     }
+
+    /// <summary>A file's or folder's Unix permission bits in octal ("700"); Unix only (Windows has ACLs instead).</summary>
+    public static string Octal(string path) => OperatingSystem.IsWindows()
+        ? throw new PlatformNotSupportedException("Unix permission bits: Windows keeps files private with the profile's ACLs")
+        : Convert.ToString((int)File.GetUnixFileMode(path), 8);
 }

@@ -5,6 +5,7 @@ using System.CommandLine;
 using AmpSessions.Core.Agents;
 using AmpSessions.Core.Iterations;
 using AmpSessions.Core.Scripts;
+using AmpSessions.Core.Sessions;
 using AmpSessions.Core.Timeline;
 using static AmpSessions.Cli.Commands.CommandContext;
 
@@ -98,7 +99,7 @@ internal static class IterationCommands
         root.Add("run", "Run the session's test script in its worktree, streaming its output; exit 0 passes.", async (p, output, ct) =>
         {
             var run = await new ScriptRunner(OpenContext(p)).RunAsync(p.GetValue(session)!,
-                line => (output.IsJson ? Console.Error : Console.Out).WriteLine(line.Text), p.GetValue(timeout), ct);
+                line => (output.IsJson ? Console.Error : Console.Out).WriteLine(Core.Serialization.DisplayText.OneLine(line.Text)), p.GetValue(timeout), ct);
             output.Result(run, r => output.Line($"Script `{r.Command}` {r.Status.ToString().ToLowerInvariant()}{(r.ExitCode is { } code ? $" (exit {code})" : "")} in {Seconds(r.Duration)}; log: {r.OutputPath}"));
             var verdict = Verdicts.Of(run);
             if (verdict == Verdict.Failed)
@@ -175,6 +176,10 @@ internal static class IterationCommands
         {
             output.Line($"  tools:   {DisplayFormat.ToolCalls(i.ToolCalls)}");
         }
+        foreach (var warning in i.Warnings)
+        {
+            output.Line($"  warning: {warning}");
+        }
         if (i.ProtocolWarnings.Count > 0)
         {
             output.Line($"  protocol warnings: {string.Join("; ", i.ProtocolWarnings)}");
@@ -217,29 +222,33 @@ internal static class IterationCommands
 
         public void Show(IterationEvent e)
         {
+            if (Line(e) is { } line)
+            {
+                // What the agent and the test say is untrusted: one line each, no control characters.
+                writer.WriteLine(Core.Serialization.DisplayText.OneLine(line));
+            }
+        }
+
+        private static string? Line(IterationEvent e)
+        {
             switch (e)
             {
                 case IterationStartedEvent started:
-                    writer.WriteLine($"▶ iteration {started.Number} of {started.SessionId} with {started.Agent}");
-                    break;
+                    return $"▶ iteration {started.Number} of {started.SessionId} with {started.Agent}";
                 case IterationAgentEvent { Event: AgentTextEvent text }:
-                    writer.WriteLine($"  agent: {text.Text.ReplaceLineEndings(" ")}");
-                    break;
+                    return $"  agent: {text.Text.ReplaceLineEndings(" ")}";
                 case IterationAgentEvent { Event: AgentToolUseEvent tool }:
-                    writer.WriteLine($"  tool:  {tool.Name}");
-                    break;
+                    return $"  tool:  {tool.Name}";
                 case IterationAgentEvent { Event: AgentProtocolWarningEvent warning }:
-                    writer.WriteLine($"  warning: {warning.Reason}");
-                    break;
+                    return $"  warning: {warning.Reason}";
                 case IterationCommittedEvent committed:
-                    writer.WriteLine($"  commit: {Short(committed.Commit)} {committed.Subject}");
-                    break;
+                    return $"  commit: {Short(committed.Commit)} {committed.Subject}";
                 case IterationScriptStartedEvent script:
-                    writer.WriteLine($"  test:  {script.Command}");
-                    break;
+                    return $"  test:  {script.Command}";
                 case IterationScriptOutputEvent line:
-                    writer.WriteLine($"  | {line.Line.Text}");
-                    break;
+                    return $"  | {line.Line.Text}";
+                default:
+                    return null;
             }
         }
     }
@@ -250,7 +259,8 @@ internal static class Durations
 {
     public static TimeSpan? Parse(string text, System.CommandLine.Parsing.ArgumentResult result)
     {
-        var total = TimeSpan.Zero;
+        // Added up in seconds as a double: TimeSpan arithmetic would overflow (99999999999h) with an exception.
+        var seconds = 0.0;
         var number = "";
         foreach (var c in text.Trim().ToLowerInvariant())
         {
@@ -264,23 +274,24 @@ internal static class Durations
                 result.AddError($"'{text}' is not a duration: use for example 90s, 10m or 1h.");
                 return null;
             }
-            total += c switch { 's' => TimeSpan.FromSeconds(value), 'm' => TimeSpan.FromMinutes(value), _ => TimeSpan.FromHours(value) };
+            seconds += value * (c switch { 's' => 1, 'm' => 60, _ => 3600 });
             number = "";
         }
         if (number.Length > 0)
         {
-            if (!double.TryParse(number, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+            if (!double.TryParse(number, System.Globalization.CultureInfo.InvariantCulture, out var plain))
             {
                 result.AddError($"'{text}' is not a duration: use for example 90s, 10m or 1h.");
                 return null;
             }
-            total += TimeSpan.FromSeconds(seconds);
+            seconds += plain;
         }
-        if (total <= TimeSpan.Zero)
+        var limit = double.IsFinite(seconds) && seconds <= TimeLimits.Maximum.TotalSeconds ? TimeSpan.FromSeconds(Math.Max(seconds, 0)) : TimeSpan.MaxValue;
+        if (TimeLimits.Problem(limit) is { } problem)
         {
-            result.AddError($"'{text}' is not a positive duration.");
+            result.AddError($"'{text}' {problem}: give a time limit from 1 second to {TimeLimits.Maximum.TotalDays:0} days, for example 90s, 10m or 2h.");
             return null;
         }
-        return total;
+        return limit;
     }
 }

@@ -32,7 +32,8 @@ internal static class SessionCommands
         var baseBranch = new Option<string?>("--base") { Description = "The branch to start from (default: the branch checked out in the repository).", HelpName = "branch" };
         var name = new Option<string>("--name") { Description = "A short name for the goal; it becomes part of the branch name.", Required = true };
         var prompt = new Option<string?>("--prompt") { Description = "What the agent should do (required unless from a template)." };
-        var script = new Option<string?>("--script") { Description = "A shell command that tests the work after each iteration (exit 0 passes).", HelpName = "command" };
+        var script = new Option<string?>("--script") { Description = "A command that tests the work after each iteration (exit 0 passes), run by /bin/sh -c (on Debian and Ubuntu that is dash: no bash-only syntax) or cmd /c on Windows; choose another with --shell.", HelpName = "command" };
+        var shell = ShellOption();
         var model = new Option<string?>("--model") { Description = "A model override for the agent.", HelpName = "id" };
         var mode = new Option<string?>("--mode") { Description = "The agent mode (for Amp: low, medium, high, ...).", HelpName = "mode" };
         var branch = new Option<string?>("--branch") { Description = "An explicit branch name instead of amp/<slug>/<time>; it must not exist.", HelpName = "name" };
@@ -56,6 +57,7 @@ internal static class SessionCommands
                 Name = p.GetValue(name)!,
                 Prompt = p.GetValue(prompt) ?? "",
                 ScriptCommand = p.GetValue(script),
+                ScriptShell = p.GetValue(shell),
                 ModelOverride = p.GetValue(model),
                 AgentMode = p.GetValue(mode),
                 BranchName = p.GetValue(branch),
@@ -89,7 +91,7 @@ internal static class SessionCommands
                 output.Line($"Next: amp-sessions iterate {s.Id}");
             });
             return CliApplication.Success;
-        }, [repo, template, baseBranch, name, prompt, script, model, mode, branch, notes, agent, timeout, allowTool, allowAll, allowPush, mcp, env, quiet,
+        }, [repo, template, baseBranch, name, prompt, script, shell, model, mode, branch, notes, agent, timeout, allowTool, allowAll, allowPush, mcp, env, quiet,
             AttemptCommands.Attempts, AttemptCommands.AttemptAgents, AttemptCommands.AttemptModes, AttemptCommands.NoRun, .. budget.All]);
     }
 
@@ -184,6 +186,7 @@ internal static class SessionCommands
         var name = new Option<string?>("--name") { Description = "A new name." };
         var prompt = new Option<string?>("--prompt") { Description = "A new goal for later iterations." };
         var script = new Option<string?>("--script") { Description = "The test script command (empty to remove).", HelpName = "command" };
+        var shell = ShellOption();
         var model = new Option<string?>("--model") { Description = "The model override (empty to remove).", HelpName = "id" };
         var mode = new Option<string?>("--mode") { Description = "The agent mode (empty for the default).", HelpName = "mode" };
         var agent = AgentOption();
@@ -205,6 +208,7 @@ internal static class SessionCommands
                 Name = p.GetValue(name),
                 Prompt = p.GetValue(prompt),
                 ScriptCommand = p.GetValue(script),
+                ScriptShell = p.GetValue(shell),
                 ModelOverride = p.GetValue(model),
                 AgentMode = p.GetValue(mode),
                 Agent = p.GetValue(agent),
@@ -225,8 +229,14 @@ internal static class SessionCommands
             }, ct);
             output.Result(updated, s => output.Line($"Updated session {s.Id} \"{s.Name}\" [{s.Status}]"));
             return CliApplication.Success;
-        }, [session, name, prompt, script, model, mode, agent, notes, mcp, timeout, allowTool, disallowTool, allowAll, allowPush, notifications, env, newThread, .. budget.All]);
+        }, [session, name, prompt, script, shell, model, mode, agent, notes, mcp, timeout, allowTool, disallowTool, allowAll, allowPush, notifications, env, newThread, .. budget.All]);
     }
+
+    private static Option<string?> ShellOption() => new("--shell")
+    {
+        Description = "The shell that runs the test script: sh (/bin/sh, the default on Unix), bash, pwsh or cmd (the default on Windows).",
+        HelpName = "shell",
+    };
 
     private static void AddList(RootCommand root)
     {

@@ -117,8 +117,13 @@ public static class AgentCommandLine
             }
         }
         settings["amp.permissions"] = rules;
-        var path = Path.Combine(Path.GetTempPath(), $"amp-sessions-settings-{Guid.NewGuid():N}.json");
-        File.WriteAllText(path, settings.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        // Private (it carries the user's settings, tokens included), named with this process's id so a
+        // later start removes it if this process is killed before the turn ends.
+        var folder = request.RunFilesDirectory ?? Path.GetTempPath();
+        var path = Path.Combine(Storage.PrivateFiles.Folder(folder), request.RunFilesDirectory is null
+            ? $"amp-sessions-{Storage.DataDirectory.RunFileName("settings", ".json")}"
+            : Storage.DataDirectory.RunFileName("settings", ".json"));
+        Storage.PrivateFiles.WriteAllText(path, settings.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return path;
     }
 

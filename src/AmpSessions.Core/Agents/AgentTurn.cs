@@ -26,6 +26,11 @@ public sealed record AgentTurnRequest
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
     /// <summary>Where to write the raw stream (redacted); null: nowhere.</summary>
     public string? TranscriptPath { get; init; }
+    /// <summary>
+    /// A private folder for files that live only as long as the turn (the per-run settings file,
+    /// which holds the user's Amp settings): the data directory's runs folder; null: the temp folder.
+    /// </summary>
+    public string? RunFilesDirectory { get; init; }
     /// <summary>Check for Amp credentials before starting (a missing key would start a browser login that never ends).</summary>
     public bool CheckCredentials { get; init; } = true;
 }

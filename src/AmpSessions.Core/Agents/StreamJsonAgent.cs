@@ -22,6 +22,9 @@ public sealed class StreamJsonAgent : IAgent
 
     public AgentSpec Spec { get; }
 
+    /// <summary>How many protocol warnings a turn keeps (an agent printing 100 MB of noise would otherwise flood the store).</summary>
+    public const int MaxProtocolWarnings = 100;
+
     public string Name => Spec.ToString();
 
     public async Task<AgentTurnResult> RunTurnAsync(AgentTurnRequest request, Action<AgentEvent>? onEvent, CancellationToken cancellationToken)
@@ -92,6 +95,7 @@ public sealed class StreamJsonAgent : IAgent
         public AgentResultEvent? Result;
         public bool LoginDetected;
         public readonly List<string> Warnings = [];
+        public long DroppedWarnings;
         public readonly StringBuilder Stderr = new();
     }
 
@@ -140,7 +144,16 @@ public sealed class StreamJsonAgent : IAgent
                     state.ThreadId = result.ThreadId ?? state.ThreadId;
                     break;
                 case AgentProtocolWarningEvent warning:
-                    state.Warnings.Add(warning.Reason + ": " + Truncate(warning.Line, 200));
+                    // Kept in the store and printed by `iterations --json`: bounded, with a count of the
+                    // rest (the transcript file has every line).
+                    if (state.Warnings.Count < MaxProtocolWarnings)
+                    {
+                        state.Warnings.Add(warning.Reason + ": " + Truncate(warning.Line, 200));
+                    }
+                    else
+                    {
+                        state.DroppedWarnings++;
+                    }
                     break;
             }
             onEvent?.Invoke(agentEvent);
@@ -161,7 +174,8 @@ public sealed class StreamJsonAgent : IAgent
             Duration = duration,
             ExitCode = process.StoppedByHandler || process.TimedOut || process.Cancelled ? null : process.ExitCode,
             BlockedTools = blocked ?? [],
-            ProtocolWarnings = state.Warnings,
+            ProtocolWarnings = state.DroppedWarnings == 0 ? state.Warnings
+                : [.. state.Warnings, $"{state.DroppedWarnings} more lines that were not stream-json are not kept here (the transcript has them)"],
             NumTurns = state.Result?.NumTurns,
         };
 
@@ -239,8 +253,8 @@ public sealed class StreamJsonAgent : IAgent
         {
             return null;
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        return new StreamWriter(path, append: false, new UTF8Encoding(false));
+        Storage.PrivateFiles.Folder(Path.GetDirectoryName(path)!);
+        return Storage.PrivateFiles.CreateText(path);
     }
 
     private static string Describe(TimeSpan duration) =>

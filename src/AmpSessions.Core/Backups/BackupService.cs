@@ -27,11 +27,14 @@ public static class BackupService
     public static string RefPrefix(string sessionId) => $"refs/amp-sessions/{sessionId}/";
     private const string TimestampFormat = "yyyyMMdd-HHmmss-fff";
 
-    /// <summary>Records the branch tip (and a snapshot of a dirty worktree). Hold the repository lock.</summary>
-    public static async Task<SessionBackup> CreateAsync(Session session, string operation, DateTimeOffset now, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Records the branch tip, or <paramref name="commit"/> when given (a commit the branch does not
+    /// reach, such as the HEAD an agent left elsewhere), and a snapshot of a dirty worktree. Hold the repository lock.
+    /// </summary>
+    public static async Task<SessionBackup> CreateAsync(Session session, string operation, DateTimeOffset now, CancellationToken cancellationToken = default, string? commit = null)
     {
         var repo = new GitClient(session.RepoRoot);
-        var tip = await repo.ResolveCommitAsync("refs/heads/" + session.BranchName, cancellationToken).ConfigureAwait(false)
+        var tip = commit ?? await repo.ResolveCommitAsync("refs/heads/" + session.BranchName, cancellationToken).ConfigureAwait(false)
             ?? throw new Errors.AmpSessionsException("AmpBranchMissing", Errors.ErrorKind.NotFound,
                 $"The session branch '{session.BranchName}' no longer exists, so there is nothing to back up", session.Id,
                 remedy: $"run {Errors.Invocation.Of(Errors.Operation.Repair)}");

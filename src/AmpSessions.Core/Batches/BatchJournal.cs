@@ -58,7 +58,7 @@ public sealed class BatchJournal : IDisposable
     public static BatchJournal Create(string path, BatchJournalHeader header)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 1);
+        var stream = new FileStream(path, Storage.PrivateFiles.CreateOptions(FileMode.CreateNew, FileShare.Read, bufferSize: 1));
         var journal = new BatchJournal(path, stream);
         journal.WriteLine(JsonSerializer.SerializeToUtf8Bytes(header, JsonOutput.Compact));
         return journal;

@@ -160,7 +160,9 @@ public sealed class BatchService
         BatchJournal journal;
         try
         {
-            Directory.CreateDirectory(Path.Combine(folder, "logs"));
+            Storage.PrivateFiles.Folder(Path.GetDirectoryName(folder)!);
+            Storage.PrivateFiles.Folder(folder);
+            Storage.PrivateFiles.Folder(Path.Combine(folder, "logs"));
             journal = continued is not null ? BatchJournal.OpenForAppend(record.JournalPath) : BatchJournal.Create(record.JournalPath, new BatchJournalHeader
             {
                 BatchId = id,
@@ -300,7 +302,7 @@ public sealed class BatchService
             Items = validation.Selected,
             Previous = previous,
             Journal = journal,
-            LogDirectory = Directory.CreateDirectory(Path.Combine(BatchFolder(batch.Id), "logs")).FullName,
+            LogDirectory = Storage.PrivateFiles.Folder(Path.Combine(BatchFolder(batch.Id), "logs")),
             Concurrency = batch.Concurrency ?? validation.Definition.Execution.Concurrency,
         };
         var result = await new BatchRunner(Store, runner, context.Clock, runnerOptions).RunAsync(plan, context.Events.Recording(progress), cancellationToken).ConfigureAwait(false);

@@ -22,7 +22,7 @@ public sealed class SessionBatchItemRunner : IBatchItemRunner
     public async Task<BatchItemOutcome> RunAsync(BatchItem item, BatchItemContext itemContext, CancellationToken cancellationToken)
     {
         var sessions = new SessionManager(context);
-        using var log = new StreamWriter(itemContext.LogPath, append: false, new UTF8Encoding(false)) { AutoFlush = true };
+        using var log = new StreamWriter(new FileStream(itemContext.LogPath, Storage.PrivateFiles.CreateOptions()), new UTF8Encoding(false)) { AutoFlush = true };
         log.WriteLine($"# {item.Label}, attempt {itemContext.Attempt}");
 
         Session session;

@@ -39,13 +39,28 @@ internal sealed class YamlFile
     public void Error(Mark mark, BatchFileErrorKind kind, string message) =>
         errors.Add(new BatchFileError(FilePath, Math.Max(1, (int)mark.Line) + LineOffset, Math.Max(1, (int)mark.Column), kind, message));
 
+    /// <summary>How deeply collections may nest: YamlDotNet's parser recurses per level, and 100,000 '[' overflow the stack.</summary>
+    public const int MaxNesting = 64;
+
     /// <summary>Parses the text; returns the root mapping, or null after recording why there is none.</summary>
     public YamlMappingNode? LoadRootMapping(string text, string whatItIs)
     {
+        if (TooDeep(text) is { } deep)
+        {
+            Error(deep, BatchFileErrorKind.SyntaxError, $"The {whatItIs} nests lists and mappings more than {MaxNesting} levels deep here: flatten it.");
+            return null;
+        }
         var stream = new YamlStream();
         try
         {
             stream.Load(new StringReader(text));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet throws these, not YamlException, for some malformed input (a stray tag or
+            // indentation it cannot place); its position is unknown, so the file's start is named.
+            Error(Mark.Empty, BatchFileErrorKind.SyntaxError, $"YAML syntax error: the {whatItIs} cannot be read as YAML ({ex.Message.TrimEnd('.')}); check its indentation, tags (!) and brackets.");
+            return null;
         }
         catch (YamlException ex)
         {
@@ -74,6 +89,37 @@ internal sealed class YamlFile
             return null;
         }
         return mapping;
+    }
+
+    /// <summary>Where the text first nests deeper than <see cref="MaxNesting"/>, found with the scanner, which does not recurse; null when it does not.</summary>
+    private static Mark? TooDeep(string text)
+    {
+        var scanner = new Scanner(new StringReader(text), skipComments: true);
+        var depth = 0;
+        try
+        {
+            while (scanner.MoveNext())
+            {
+                switch (scanner.Current)
+                {
+                    case YamlDotNet.Core.Tokens.FlowSequenceStart or YamlDotNet.Core.Tokens.FlowMappingStart
+                        or YamlDotNet.Core.Tokens.BlockSequenceStart or YamlDotNet.Core.Tokens.BlockMappingStart:
+                        if (++depth > MaxNesting)
+                        {
+                            return scanner.Current!.Start;
+                        }
+                        break;
+                    case YamlDotNet.Core.Tokens.FlowSequenceEnd or YamlDotNet.Core.Tokens.FlowMappingEnd or YamlDotNet.Core.Tokens.BlockEnd:
+                        depth--;
+                        break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException or ArgumentException)
+        {
+            // A syntax error: the parser below says what it is.
+        }
+        return null;
     }
 
     /// <summary>Reads a mapping, recording unknown, non-text and duplicate keys.</summary>

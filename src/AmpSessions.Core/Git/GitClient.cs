@@ -241,11 +241,17 @@ public sealed class GitClient
     // ---- Changes in a working tree ----
 
     /// <summary>
+    /// Pathspecs that leave .env files out, in any letter case (.ENV is the same file on macOS and
+    /// Windows, and a secrets file by any spelling).
+    /// </summary>
+    public static IReadOnlyList<string> SecretFileExcludes { get; } = [":(exclude,glob,icase)**/.env", ":(exclude,glob,icase)**/.env.*"];
+
+    /// <summary>
     /// `git add --all` for everything except .env files: secrets files are never read (git would
     /// open them to hash them) and never committed by AmpSessions, even where the repository does
     /// not ignore them.
     /// </summary>
-    public static IReadOnlyList<string> StageAllArguments { get; } = ["add", "--all", "--", ".", ":(exclude,glob)**/.env", ":(exclude,glob)**/.env.*"];
+    public static IReadOnlyList<string> StageAllArguments { get; } = ["add", "--all", "--", ".", .. SecretFileExcludes];
 
     public Task StageAllAsync(CancellationToken cancellationToken = default) =>
         RunAsync(StageAllArguments, cancellationToken: cancellationToken);
@@ -300,8 +306,9 @@ public sealed class GitClient
             return known;
         }
         var worktrees = await ListWorktreesAsync(cancellationToken).ConfigureAwait(false);
-        return worktrees.Any(w => !w.IsPrunable && string.Equals(
-            Path.TrimEndingDirectorySeparator(Path.GetFullPath(w.Path)), Path.TrimEndingDirectorySeparator(Path.GetFullPath(worktreePath)), pathComparison));
+        // git lists physical paths: compare with symbolic links resolved (a symlinked .worktrees folder).
+        var wanted = Path.TrimEndingDirectorySeparator(Storage.ResolvedPath.Of(worktreePath));
+        return worktrees.Any(w => !w.IsPrunable && string.Equals(Path.TrimEndingDirectorySeparator(Storage.ResolvedPath.Of(w.Path)), wanted, pathComparison));
     }
 
     /// <summary>Author and committer variables for the parts of the identity git cannot find in config or the environment.</summary>

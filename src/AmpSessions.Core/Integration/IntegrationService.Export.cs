@@ -38,18 +38,11 @@ public sealed partial class IntegrationService
             var tree = await w.Worktree.ReadAsync(["rev-parse", tip + "^{tree}"], cancellationToken).ConfigureAwait(false);
             patchHead = await CommitTreeAsync(w.Worktree, tree, basePoint.ForkPoint, message, cancellationToken).ConfigureAwait(false);
         }
-        // git writes the bytes itself (file contents need not be UTF-8); a temporary name first, so a
-        // failure never leaves half a patch under the name asked for.
-        var temporary = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            await w.Worktree.RunAsync(["format-patch", "--output=" + temporary, $"{basePoint.ForkPoint}..{patchHead}"], cancellationToken: cancellationToken).ConfigureAwait(false);
-            File.Move(temporary, target, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        // git writes the bytes itself (file contents need not be UTF-8); a regular file goes through a
+        // temporary name, so a failure never leaves half a patch under the name asked for, while a
+        // FIFO or device (/dev/stdout) is written through rather than replaced.
+        await Storage.AtomicFile.WriteWithAsync(target, path =>
+            w.Worktree.RunAsync(["format-patch", "--output=" + path, $"{basePoint.ForkPoint}..{patchHead}"], cancellationToken: cancellationToken)).ConfigureAwait(false);
         var files = await w.Worktree.DiffNameStatusAsync([basePoint.ForkPoint, tip], cancellationToken: cancellationToken).ConfigureAwait(false);
         var uncommitted = (await w.Worktree.GetStatusAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Changes.Count();
         return new ExportResult

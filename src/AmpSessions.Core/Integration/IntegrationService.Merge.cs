@@ -36,7 +36,7 @@ public sealed partial class IntegrationService
                 "A merge message needs squashing (it becomes the squashed commit's message) or a pull request script (it is passed to the script): ask for one of them, or squash first with that message.", message);
         }
 
-        var w = await OpenAsync(reference, cancellationToken).ConfigureAwait(false);
+        using var w = await OpenAsync(reference, cancellationToken, "merge").ConfigureAwait(false);
         if (w.Session.Status == SessionStatus.Blocked)
         {
             throw Containment.Acknowledgement.BlockedError(w.Session, "merge");
@@ -157,6 +157,10 @@ public sealed partial class IntegrationService
         }
         var checkout = await RequireBaseCheckoutCleanAsync(w, cancellationToken).ConfigureAwait(false);
         Save(Current(w) with { StatusMessage = $"merging into {w.Session.BaseBranch}: fast-forward from {Short(oldTip)} to {Short(newTip)} (backup {result.BackupRef})" });
+        // Should this process die from here on, repair sees whether the base moved and settles the session.
+        w.Announce(MergeIntent.BaseRef, baseRef);
+        w.Announce(MergeIntent.From, oldTip);
+        w.Announce(MergeIntent.To, newTip);
         MergeMethod method;
         if (checkout is not null)
         {

@@ -28,7 +28,7 @@ public sealed partial class IntegrationService
                 "The branch to rebase onto is empty", onto,
                 remedy: $"name the branch to rebase onto, or leave {Parameter.Onto} out to use the session's base");
         }
-        var w = await OpenAsync(reference, cancellationToken).ConfigureAwait(false);
+        using var w = await OpenAsync(reference, cancellationToken, "rebase").ConfigureAwait(false);
         using (await LockAsync(w, "rebase", cancellationToken).ConfigureAwait(false))
         {
             RequireNoRebase(w);
@@ -84,7 +84,7 @@ public sealed partial class IntegrationService
     /// </summary>
     public async Task<RebaseResult> ContinueRebaseAsync(string reference, CancellationToken cancellationToken = default)
     {
-        var w = await OpenAsync(reference, cancellationToken).ConfigureAwait(false);
+        using var w = await OpenAsync(reference, cancellationToken, "rebase --continue").ConfigureAwait(false);
         using (await LockAsync(w, "rebase --continue", cancellationToken).ConfigureAwait(false))
         {
             var journal = RequireRebaseJournal(w);
@@ -116,7 +116,7 @@ public sealed partial class IntegrationService
     /// <summary>Abandons the rebase in progress: the branch, index (byte for byte) and worktree are as they were before it started.</summary>
     public async Task<RebaseResult> AbortRebaseAsync(string reference, CancellationToken cancellationToken = default)
     {
-        var w = await OpenAsync(reference, cancellationToken).ConfigureAwait(false);
+        using var w = await OpenAsync(reference, cancellationToken, "rebase --abort").ConfigureAwait(false);
         using (await LockAsync(w, "rebase --abort", cancellationToken).ConfigureAwait(false))
         {
             var journal = RequireRebaseJournal(w);

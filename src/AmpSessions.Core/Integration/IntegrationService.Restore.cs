@@ -21,7 +21,7 @@ public sealed partial class IntegrationService
                 "The backup name is empty", backupName,
                 remedy: $"pass {Parameter.Backup} a name from {Invocation.Of(Operation.ListBackups, "<session>")}, or leave it out for the latest");
         }
-        var w = await OpenAsync(reference, cancellationToken).ConfigureAwait(false);
+        using var w = await OpenAsync(reference, cancellationToken, "restore").ConfigureAwait(false);
         using (await LockAsync(w, "restore", cancellationToken).ConfigureAwait(false))
         {
             if (GitRebaseState.Find(w.GitDir) is not null)

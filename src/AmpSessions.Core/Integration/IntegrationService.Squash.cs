@@ -11,7 +11,7 @@ public sealed partial class IntegrationService
     public async Task<SquashResult> SquashAsync(string reference, string? message = null, CancellationToken cancellationToken = default)
     {
         var checkedMessage = ValidateMessage(message, "AmpSquashMessageEmpty");
-        var w = await OpenAsync(reference, cancellationToken).ConfigureAwait(false);
+        using var w = await OpenAsync(reference, cancellationToken, "squash").ConfigureAwait(false);
         using (await LockAsync(w, "squash", cancellationToken).ConfigureAwait(false))
         {
             RequireNoRebase(w);

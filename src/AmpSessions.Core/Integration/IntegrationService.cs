@@ -28,28 +28,48 @@ public sealed partial class IntegrationService
     private GitClient Git(string directory) => new(directory, context.Options.GitExecutable);
 
     /// <summary>A session ready for integration, with git handles for its repository and its worktree.</summary>
-    private sealed record Workspace(Session Session, GitClient Repo, GitClient Worktree, string CommonDir, string GitDir)
+    private sealed record Workspace(Session Session, GitClient Repo, GitClient Worktree, string CommonDir, string GitDir, SessionOperation? Operation) : IDisposable
     {
         public string BranchRef => "refs/heads/" + Session.BranchName;
+
+        /// <summary>Tells repair, should this process die, what it was about to do.</summary>
+        public void Announce(string key, string value) => Operation?.Lock.Announce(key, value);
+
+        public void Dispose() => Operation?.Dispose();
     }
 
     /// <summary>Where the session's own commits start, and the base branch's tip (null when the base is gone and that was allowed).</summary>
     private sealed record BasePoint(string? BaseTip, string ForkPoint);
 
-    /// <summary>The session, refused when archived, when its worktree is missing or while an iteration uses it.</summary>
-    private async Task<Workspace> OpenAsync(string reference, CancellationToken cancellationToken)
+    /// <summary>
+    /// The session, refused when archived, when its worktree is missing or while an iteration uses it.
+    /// With an <paramref name="operation"/> (everything but reads) the session lock is taken first and
+    /// held until the workspace is disposed, so no iteration, cleanup or other integration can start
+    /// meanwhile; the row is read again under it.
+    /// </summary>
+    private async Task<Workspace> OpenAsync(string reference, CancellationToken cancellationToken, string? operation = null)
     {
         var session = sessions.Resolve(reference);
-        var worktree = await sessions.RequireWorktreeAsync(session, cancellationToken).ConfigureAwait(false);
-        if (session.Status is SessionStatus.Running or SessionStatus.Evaluating or SessionStatus.AwaitingInput)
+        var held = operation is null ? null : await sessions.BeginOperationAsync(session, operation, cancellationToken).ConfigureAwait(false);
+        try
         {
-            throw new AmpSessionsException("AmpSessionBusy", ErrorKind.ResourceBusy,
-                $"Session {session.Id} is {session.Status}: wait for the iteration to finish (or stop it) before integrating its work.", session.Id);
+            session = held?.Session ?? session;
+            var worktree = await sessions.RequireWorktreeAsync(session, cancellationToken).ConfigureAwait(false);
+            if (session.Status is SessionStatus.Running or SessionStatus.Evaluating or SessionStatus.AwaitingInput)
+            {
+                throw new AmpSessionsException("AmpSessionBusy", ErrorKind.ResourceBusy,
+                    $"Session {session.Id} is {session.Status}: wait for the iteration to finish (or stop it) before integrating its work.", session.Id);
+            }
+            var repo = Git(session.RepoRoot);
+            var commonDir = await repo.GetCommonDirAsync(cancellationToken).ConfigureAwait(false);
+            var gitDir = await worktree.GetGitDirAsync(cancellationToken).ConfigureAwait(false);
+            return new Workspace(session, repo, worktree, commonDir, gitDir, held);
         }
-        var repo = Git(session.RepoRoot);
-        var commonDir = await repo.GetCommonDirAsync(cancellationToken).ConfigureAwait(false);
-        var gitDir = await worktree.GetGitDirAsync(cancellationToken).ConfigureAwait(false);
-        return new Workspace(session, repo, worktree, commonDir, gitDir);
+        catch
+        {
+            held?.Dispose();
+            throw;
+        }
     }
 
     private Task<RepositoryLock> LockAsync(Workspace w, string operation, CancellationToken cancellationToken) =>

@@ -9,16 +9,50 @@ public static partial class CommitMessage
     public const string Prefix = "amp: ";
     public const int MaxSubjectLength = 72;
 
-    [GeneratedRegex(@"[`*_#>\[\]]+")]
-    private static partial Regex Markdown();
+    // Markdown is stripped only where it is markup, so names keep every character (Fix #218,
+    // cache_key, _DescriptorBase, __init__.py, a[0]):
+    // a heading, quote, list or task marker at the start of the line;
+    [GeneratedRegex(@"^\s*(?:(?:#{1,6}|>|[-*+]|\d+[.)])\s+)+(?:\[[ xX]\]\s+)?")]
+    private static partial Regex BlockMarkers();
+
+    // a link [text](url), which keeps its text;
+    [GeneratedRegex(@"\[([^\]\n]+)\]\([^)\s]*\)")]
+    private static partial Regex Link();
+
+    // emphasis whose delimiters stand at word edges: after the start, a space or '(', and before the
+    // end, a space, or punctuation that ends a phrase;
+    [GeneratedRegex(@"(?<=^|[\s(])(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1(?=$|\s|[,;:!?)]|\.(?:\s|$))")]
+    private static partial Regex Emphasis();
+
+    // and code spans' backticks, which are never part of the text they quote.
+    [GeneratedRegex(@"`+")]
+    private static partial Regex Backticks();
+
+    private static string StripMarkup(string line)
+    {
+        line = BlockMarkers().Replace(line, "");
+        line = Link().Replace(line, "$1");
+        line = Backticks().Replace(line, "");
+        // Nested emphasis (***x***) comes off one layer per pass.
+        for (var pass = 0; pass < 3; pass++)
+        {
+            var stripped = Emphasis().Replace(line, "$2");
+            if (stripped == line)
+            {
+                break;
+            }
+            line = stripped;
+        }
+        return line;
+    }
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
 
-    /// <summary>The first meaningful line of the message, markdown stripped, one line, cut to fit the subject.</summary>
+    /// <summary>The first meaningful line of the message, markdown markup stripped, one line, cut to fit the subject.</summary>
     public static string Summary(string? finalMessage, int iterationNumber)
     {
-        var line = (finalMessage ?? "").Split('\n').Select(l => Whitespace().Replace(Markdown().Replace(l, ""), " ").Trim(' ', '-', ':'))
+        var line = (finalMessage ?? "").Split('\n').Select(l => Whitespace().Replace(StripMarkup(l), " ").Trim(' ', '-', ':'))
             .FirstOrDefault(l => l.Length > 0);
         if (string.IsNullOrEmpty(line))
         {

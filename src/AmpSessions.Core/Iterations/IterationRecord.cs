@@ -51,6 +51,12 @@ public sealed record IterationRecord
     /// <summary>Lines the agent wrote that were not stream-json (recorded, never fatal), redacted.</summary>
     public IReadOnlyList<string> ProtocolWarnings { get; init; } = [];
     /// <summary>
+    /// What the product noticed and did after the turn, in sentences: the agent left the session
+    /// branch and the work was brought back, a submodule change could not be committed, a commit was
+    /// held back because it held a secret.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>
     /// What of the user's main checkout changed while the agent ran (paths; HEAD and the base branch's ref
     /// by name), null when nothing did. Such a session is Blocked until acknowledged.
     /// </summary>

@@ -58,6 +58,7 @@ public sealed partial class IterationRunner
 
     public async Task<IterationRecord> RunAsync(IterateRequest request, Action<IterationEvent>? onEvent = null, CancellationToken cancellationToken = default)
     {
+        TimeLimits.Require(request.Timeout);
         var session = sessions.Resolve(request.Session);
         RefuseState(session);
         var worktree = await sessions.RequireWorktreeAsync(session, cancellationToken).ConfigureAwait(false);
@@ -68,9 +69,11 @@ public sealed partial class IterationRunner
                 remedy: $"finish it with {Invocation.Of(Operation.Rebase, session.Id, Parameter.Continue)} or {Parameter.Abort} before iterating");
         }
         var spec = AgentSpec.Resolve(session.Agent);
-        using var sessionLock = SessionLock.Acquire(context, session, "iteration");
-        session = sessions.Resolve(session.Id);
+        using var operation = await sessions.BeginOperationAsync(session, "iteration", cancellationToken).ConfigureAwait(false);
+        session = operation.Session;
+        RefuseState(session);
 
+        await WorktreeChecks.RequireCommittableAsync(session, worktree, cancellationToken).ConfigureAwait(false);
         var commonDir = await worktree.GetCommonDirAsync(cancellationToken).ConfigureAwait(false);
         var baseCommit = await sessions.SessionBaseAsync(session, worktree, cancellationToken).ConfigureAwait(false);
         var lastScript = context.Iterations.ListScriptRuns(session.Id).LastOrDefault();
@@ -121,6 +124,7 @@ public sealed partial class IterationRunner
                 Timeout = request.Timeout ?? session.Timeout ?? AgentDefaults.Timeout,
                 Environment = guard.Environment(session.AgentEnvironment),
                 TranscriptPath = transcript,
+                RunFilesDirectory = context.Data.RunsRoot,
             }, agentEvent =>
             {
                 budget.Observe(agentEvent);
@@ -142,7 +146,8 @@ public sealed partial class IterationRunner
             Tokens = turn.Tokens,
             ToolCalls = turn.ToolCalls,
             ProtocolWarnings = turn.ProtocolWarnings,
-            Summary = turn.Succeeded ? CommitMessage.Summary(turn.FinalMessage, iteration.Number) : null,
+            // Redacted: the summary becomes the commit subject, and an agent may echo a secret in its last message.
+            Summary = turn.Succeeded ? SecretRedactor.Redact(CommitMessage.Summary(turn.FinalMessage, iteration.Number), session.AgentEnvironment.Values) : null,
         };
         iteration = await mainCheckout.FinishAsync(guard.Record(budget.Judge(iteration, turn)), notifier).ConfigureAwait(false);
         // Keep the thread only when it can be continued (a fresh thread that failed at once may not exist server-side).
@@ -151,6 +156,22 @@ public sealed partial class IterationRunner
             session = session with { ThreadId = turn.ThreadId };
         }
 
+        try
+        {
+            // The agent may have moved HEAD off the session branch: bring its work back first.
+            // Skipped when the user stopped the turn (stopping stays prompt): the next turn's check brings a
+            // moved HEAD back, and cleanup counts commits only a HEAD reaches as work it would lose.
+            if (!cancellationToken.IsCancellationRequested
+                && await SessionBranchGuard.ReturnToSessionBranchAsync(context, session, worktree, cancellationToken).ConfigureAwait(false) is { } moved)
+            {
+                iteration = iteration with { Warnings = [.. iteration.Warnings, moved] };
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Finish(ref session, iteration with { Status = IterationStatus.Crashed, Error = ex.Message }, SessionStatus.Error, ex.Message);
+            throw;
+        }
         if ((turn.Succeeded || budget.StoppedTurn) && !request.NoCommit)
         {
             try
@@ -165,6 +186,7 @@ public sealed partial class IterationRunner
                 throw;
             }
         }
+        iteration = await IterationAftermath.NoteSubmoduleWorkAsync(context, session, worktree, iteration).ConfigureAwait(false);
         if (turn.Succeeded && !request.SkipScript && !string.IsNullOrWhiteSpace(session.ScriptCommand))
         {
             context.Iterations.Update(iteration);
@@ -190,7 +212,7 @@ public sealed partial class IterationRunner
 
         var (sessionStatus, message) = turn.Outcome switch
         {
-            AgentOutcome.Succeeded => (SessionStatus.Idle, iteration.ScriptPassed == false ? "tests failed" : null),
+            AgentOutcome.Succeeded => (SessionStatus.Idle, IterationAftermath.HeldBack(iteration) ?? (iteration.ScriptPassed == false ? "tests failed" : null)),
             AgentOutcome.AwaitingInput => (SessionStatus.AwaitingInput, turn.Error),
             AgentOutcome.Cancelled => (SessionStatus.Idle, "last iteration cancelled"),
             _ => (SessionStatus.Error, turn.Error),
@@ -221,7 +243,12 @@ public sealed partial class IterationRunner
             return iteration;
         }
         var summary = iteration.Summary ?? $"iteration {iteration.Number}";
-        var commit = await worktree.CommitAsync(CommitMessage.Compose(summary, session.Id, iteration.Number, iteration.ThreadId, trailer), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var message = CommitMessage.Compose(summary, session.Id, iteration.Number, iteration.ThreadId, trailer);
+        if (await IterationAftermath.HoldBackSecretsAsync(session, worktree, iteration, message, notifier, cancellationToken).ConfigureAwait(false) is { } held)
+        {
+            return held;
+        }
+        var commit = await worktree.CommitAsync(message, cancellationToken: cancellationToken).ConfigureAwait(false);
         var files = await worktree.DiffNameStatusAsync([commit + "^", commit], cancellationToken: cancellationToken).ConfigureAwait(false);
         onEvent?.Invoke(new IterationCommittedEvent(session.Id, commit, CommitMessage.Prefix + summary, files.Count));
         return iteration with { CommitSha = commit, ChangedFiles = files.Select(f => f.Path).ToArray() };

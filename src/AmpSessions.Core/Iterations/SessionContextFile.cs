@@ -83,7 +83,7 @@ public static class SessionContextFile
             // Nothing untracked: the working tree against the base is the same diff as the tree of
             // everything staged, in one process (.env files left out as staging leaves them out).
             result = await worktree.RunAsync([.. options, "--ignore-submodules=dirty", baseCommit, "--", ".", ":(exclude)" + Folder,
-                ":(exclude,glob)**/.env", ":(exclude,glob)**/.env.*"], cancellationToken: cancellationToken).ConfigureAwait(false);
+                .. GitClient.SecretFileExcludes], cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         else
         {

@@ -11,9 +11,27 @@ public static partial class SecretRedactor
     public const string Mask = "[REDACTED]";
 
     // Token shapes worth catching even when nobody told us the value: Amp keys, OpenAI/Anthropic
-    // keys, GitHub and Slack tokens, AWS access key ids, bearer headers.
-    [GeneratedRegex(@"(sgamp_[A-Za-z0-9_\-]{4,}|sk-(ant-)?[A-Za-z0-9_\-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9\-]{10,}|AKIA[0-9A-Z]{16}|(?<=[Bb]earer\s)[A-Za-z0-9_\-\.=]{16,})", RegexOptions.CultureInvariant)]
+    // keys, GitHub, GitLab and Slack tokens, AWS access key ids, Google API keys, bearer headers,
+    // the password of a URL with credentials (postgres://user:password@host), private key blocks.
+    [GeneratedRegex(@"(?<amp>sgamp_[A-Za-z0-9_\-]{4,})|(?<openai>sk-(ant-)?[A-Za-z0-9_\-]{16,})|(?<github>gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})|(?<gitlab>glpat-[A-Za-z0-9_\-]{20,})|(?<slack>xox[abprs]-[A-Za-z0-9\-]{10,})|(?<aws>AKIA[0-9A-Z]{16})|(?<google>AIza[0-9A-Za-z_\-]{35})|(?<bearer>(?<=[Bb]earer\s)[A-Za-z0-9_\-\.=]{16,})|(?<url>(?<=[A-Za-z][A-Za-z0-9+.\-]*://[^\s/:@]+:)[^\s/@]{3,}(?=@))|(?<key>-----BEGIN [A-Z ]*PRIVATE KEY-----)", RegexOptions.CultureInvariant)]
     private static partial Regex TokenPattern();
+
+    private static readonly (string Group, string Kind)[] TokenKinds =
+    [
+        ("amp", "an Amp API key"), ("openai", "an OpenAI or Anthropic API key"), ("github", "a GitHub token"), ("gitlab", "a GitLab token"),
+        ("slack", "a Slack token"), ("aws", "an AWS access key id"), ("google", "a Google API key"), ("bearer", "a bearer token"),
+        ("url", "the password of a URL"), ("key", "a private key"),
+    ];
+
+    /// <summary>What kind of well-known token the text holds, or null (used to say why a commit was held back, never showing the value).</summary>
+    public static string? FindTokenKind(string text)
+    {
+        var match = TokenPattern().Match(text);
+        return match.Success ? TokenKinds.First(k => match.Groups[k.Group].Success).Kind : null;
+    }
+
+    [GeneratedRegex(@"(?<=[A-Za-z][A-Za-z0-9+.\-]*://[^\s/:@]+:)[^\s/@]+(?=@)", RegexOptions.CultureInvariant)]
+    private static partial Regex UrlPassword();
 
     private static readonly string[] SecretNameParts = ["KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL"];
 
@@ -30,9 +48,18 @@ public static partial class SecretRedactor
         var values = new List<string>();
         foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
         {
-            if (entry.Key is string name && entry.Value is string value && IsSecretName(name) && value.Length >= 4)
+            if (entry.Key is not string name || entry.Value is not string value)
+            {
+                continue;
+            }
+            if (IsSecretName(name) && value.Length >= 4)
             {
                 values.Add(value);
+            }
+            // DATABASE_URL=postgres://user:password@host/db: the name says nothing, the value does.
+            else if (UrlPassword().Match(value) is { Success: true } password && password.Value.Length >= 4)
+            {
+                values.Add(password.Value);
             }
         }
         return values;

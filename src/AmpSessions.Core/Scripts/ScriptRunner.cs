@@ -28,10 +28,12 @@ public sealed class ScriptRunner
     /// <summary>`run`: takes the session's lock, runs the script, records it and notifies.</summary>
     public async Task<ScriptRun> RunAsync(string sessionReference, Action<OutputLine>? onLine = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        TimeLimits.Require(timeout);
         var manager = new SessionManager(context);
         var session = manager.Resolve(sessionReference);
         await manager.RequireWorktreeAsync(session, cancellationToken).ConfigureAwait(false);
-        using var sessionLock = SessionLock.Acquire(context, session, "run script");
+        using var operation = await manager.BeginOperationAsync(session, "run script", cancellationToken).ConfigureAwait(false);
+        session = operation.Session;
         var previous = session.Status;
         manager.Save(session with { Status = SessionStatus.Evaluating });
         try
@@ -62,13 +64,13 @@ public sealed class ScriptRunner
             Status = ScriptRunStatus.Running,
         });
         var logDirectory = context.Data.SessionLogs(session.Id);
-        Directory.CreateDirectory(logDirectory);
+        Storage.PrivateFiles.Folder(logDirectory);
         var outputPath = Path.Combine(logDirectory, $"script-{run.Id}.log");
         var tail = new Queue<string>();
         ProcessResult result;
-        using (var log = new StreamWriter(outputPath, append: false, new System.Text.UTF8Encoding(false)))
+        using (var log = Storage.PrivateFiles.CreateText(outputPath))
         {
-            var spec = PlatformShell.Command(session.ScriptCommand) with
+            var spec = PlatformShell.Command(session.ScriptCommand, session.ScriptShell) with
             {
                 WorkingDirectory = session.WorktreePath,
                 Timeout = timeout ?? session.Timeout ?? DefaultTimeout,

@@ -32,6 +32,12 @@ public enum RepairFindingKind
     RebaseInProgress,
     /// <summary>The session's repository folder is gone.</summary>
     RepositoryMissing,
+    /// <summary>A merge whose process died: settled from what it announced (Merged when the base had moved).</summary>
+    InterruptedMerge,
+    /// <summary>A cleanup whose process died: finished when it had removed the worktree.</summary>
+    InterruptedCleanup,
+    /// <summary>A leftover index.lock in a session's worktree: commits there fail until it is removed.</summary>
+    IndexLocked,
 }
 
 /// <summary>One thing repair found, and what it did about it.</summary>

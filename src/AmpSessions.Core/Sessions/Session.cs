@@ -25,6 +25,11 @@ public enum SessionStatus
     Blocked,
     /// <summary>A budget (tokens, cost, iterations, time) is spent: raise it with `set --budget-*` to go on.</summary>
     BudgetExceeded,
+    /// <summary>
+    /// Read-time only: the row says Initializing, Running or Evaluating but no process holds the
+    /// session lock (it was killed or crashed); <c>repair</c> mends it.
+    /// </summary>
+    Interrupted,
 }
 
 /// <summary>One goal worked on its own branch and worktree.</summary>
@@ -46,6 +51,8 @@ public sealed record Session
     public required DateTimeOffset UpdatedAt { get; init; }
     public DateTimeOffset? LastRunAt { get; init; }
     public string? ScriptCommand { get; init; }
+    /// <summary>The shell that runs <see cref="ScriptCommand"/>: sh, bash, pwsh or cmd; null: the platform's (/bin/sh, cmd on Windows). See <see cref="Processes.PlatformShell"/>.</summary>
+    public string? ScriptShell { get; init; }
     public string? ModelOverride { get; init; }
     public string? AgentMode { get; init; }
     public IReadOnlyList<string> ToolboxPaths { get; init; } = [];

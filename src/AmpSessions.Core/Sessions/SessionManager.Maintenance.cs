@@ -6,9 +6,6 @@ namespace AmpSessions.Core.Sessions;
 
 public sealed partial class SessionManager
 {
-    /// <summary>How old an Initializing row must be before repair treats its creation as interrupted.</summary>
-    public static readonly TimeSpan InterruptedCreateAge = TimeSpan.FromMinutes(5);
-
     // ---- cleanup ----
 
     /// <summary>
@@ -25,7 +22,10 @@ public sealed partial class SessionManager
     /// </summary>
     public async Task<CleanupResult> CleanupAsync(string reference, bool force, bool purge, bool keepBranch, CancellationToken cancellationToken)
     {
-        var session = Resolve(reference);
+        // The session lock for the whole cleanup: no iteration, merge or second cleanup can start
+        // under it, and one that runs makes this one fail at once instead of deleting its worktree.
+        using var operation = await BeginOperationAsync(Resolve(reference), "cleanup", cancellationToken).ConfigureAwait(false);
+        var session = operation.Session;
         var repo = Git(session.RepoRoot);
         if (!Directory.Exists(session.RepoRoot))
         {
@@ -34,53 +34,81 @@ public sealed partial class SessionManager
                 remedy: $"run {Invocation.Of(Operation.Repair, null, Parameter.ArchiveMissing)} to archive the session");
         }
         var commonDir = await repo.GetCommonDirAsync(cancellationToken).ConfigureAwait(false);
-        var worktreePresent = await IsWorktreePresentAsync(session, cancellationToken).ConfigureAwait(false);
-        var branchTip = await repo.ResolveCommitAsync("refs/heads/" + session.BranchName, cancellationToken).ConfigureAwait(false);
-        var baseTip = await repo.ResolveCommitAsync("refs/heads/" + session.BaseBranch, cancellationToken).ConfigureAwait(false);
 
-        var losses = new List<string>();
-        if (worktreePresent)
-        {
-            var status = await Git(session.WorktreePath).GetStatusAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            var changed = status.Changes.Count();
-            if (changed > 0)
-            {
-                losses.Add($"{changed} uncommitted change{(changed == 1 ? "" : "s")} in {session.WorktreePath}");
-            }
-        }
-        var unmergedCount = 0;
-        if (branchTip is not null && !keepBranch)
-        {
-            unmergedCount = baseTip is null
-                ? 1
-                : (await repo.CountAheadBehindAsync(baseTip, branchTip, cancellationToken).ConfigureAwait(false)).Ahead;
-            if (unmergedCount > 0)
-            {
-                losses.Add(baseTip is null
-                    ? $"the branch {session.BranchName} (its base {session.BaseBranch} no longer exists)"
-                    : $"{unmergedCount} commit{(unmergedCount == 1 ? "" : "s")} on {session.BranchName} not in {session.BaseBranch}");
-            }
-        }
-        if (losses.Count > 0 && !force)
-        {
-            throw new AmpSessionsException("AmpCleanupWouldLoseWork", ErrorKind.InvalidOperation,
-                $"Cleanup of session {session.Id} would lose {string.Join(" and ", losses)}", session.Id,
-                remedy: $"commit and merge them first, or run {Invocation.Of(Operation.Cleanup, session.Id, Parameter.Force)} (a backup ref is kept)");
-        }
-
-        string? backupRef = null;
+        string? backupRef = null, headBackupRef = null;
+        var keptSubmodules = new List<string>();
         var worktreeRemoved = false;
         var branchDeleted = false;
         int purged;
         using (await RepositoryLock.AcquireAsync(commonDir, "cleanup " + session.Id, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
+            // What would be lost is judged under the repository lock, so no merge or commit can change it before the removal.
+            var worktreePresent = await IsWorktreePresentAsync(session, cancellationToken).ConfigureAwait(false);
+            var branchTip = await repo.ResolveCommitAsync("refs/heads/" + session.BranchName, cancellationToken).ConfigureAwait(false);
+            var baseTip = await repo.ResolveCommitAsync("refs/heads/" + session.BaseBranch, cancellationToken).ConfigureAwait(false);
+            var losses = new List<string>();
+            string? strayHead = null;
+            if (worktreePresent)
+            {
+                var status = await Git(session.WorktreePath).GetStatusAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                var changed = status.Changes.Count();
+                if (changed > 0)
+                {
+                    losses.Add($"{changed} uncommitted change{(changed == 1 ? "" : "s")} in {session.WorktreePath}");
+                }
+                // Commits made on a detached HEAD (or any HEAD) that no branch, tag or backup reaches die with the worktree.
+                var stray = await CountCommitsOnlyHeadReachesAsync(Git(session.WorktreePath), cancellationToken).ConfigureAwait(false);
+                if (stray > 0)
+                {
+                    strayHead = status.HeadCommit;
+                    losses.Add($"{stray} commit{(stray == 1 ? "" : "s")} on the worktree's HEAD that no branch reaches");
+                }
+            }
+            // A submodule's git directory lives under the worktree's: its commits no remote has die with it.
+            var submodules = worktreePresent
+                ? await SubmoduleWork.InitializedAsync(Git(session.WorktreePath), session.WorktreePath, context.Options.GitExecutable, cancellationToken).ConfigureAwait(false)
+                : [];
+            foreach (var submodule in submodules.Where(s => s.UnpublishedCommits > 0))
+            {
+                losses.Add($"{submodule.UnpublishedCommits} commit{(submodule.UnpublishedCommits == 1 ? "" : "s")} in the submodule {submodule.Path} that no remote has");
+            }
+            var unmergedCount = 0;
+            if (branchTip is not null && !keepBranch)
+            {
+                unmergedCount = baseTip is null
+                    ? 1
+                    : (await repo.CountAheadBehindAsync(baseTip, branchTip, cancellationToken).ConfigureAwait(false)).Ahead;
+                if (unmergedCount > 0)
+                {
+                    losses.Add(baseTip is null
+                        ? $"the branch {session.BranchName} (its base {session.BaseBranch} no longer exists)"
+                        : $"{unmergedCount} commit{(unmergedCount == 1 ? "" : "s")} on {session.BranchName} not in {session.BaseBranch}");
+                }
+            }
+            if (losses.Count > 0 && !force)
+            {
+                throw new AmpSessionsException("AmpCleanupWouldLoseWork", ErrorKind.InvalidOperation,
+                    $"Cleanup of session {session.Id} would lose {string.Join(" and ", losses)}", session.Id,
+                    remedy: $"commit and merge them first, or run {Invocation.Of(Operation.Cleanup, session.Id, Parameter.Force)} (a backup ref is kept)");
+            }
             if (losses.Count > 0 && branchTip is not null)
             {
                 backupRef = (await BackupService.CreateAsync(session, "cleanup", context.Now, cancellationToken).ConfigureAwait(false)).Ref;
             }
+            if (strayHead is not null)
+            {
+                headBackupRef = (await BackupService.CreateAsync(session, "cleanup-head", context.Now, cancellationToken, commit: strayHead).ConfigureAwait(false)).Ref;
+                backupRef ??= headBackupRef;
+            }
+            foreach (var submodule in submodules.Where(s => s.HasWork))
+            {
+                keptSubmodules.Add(await SubmoduleWork.KeepAsync(submodule, context.Data.SessionBackups(session.Id), context.Options.GitExecutable, context.Now, cancellationToken).ConfigureAwait(false));
+            }
+            operation.Lock.Announce("cleanup-keep-branch", keepBranch ? "true" : "false");
             if (worktreePresent)
             {
-                await repo.RemoveWorktreeAsync(session.WorktreePath, force: losses.Count > 0, cancellationToken).ConfigureAwait(false);
+                // git refuses to remove a worktree with initialized submodules without --force; their work was judged above.
+                await repo.RemoveWorktreeAsync(session.WorktreePath, force: losses.Count > 0 || submodules.Count > 0, cancellationToken).ConfigureAwait(false);
                 worktreeRemoved = true;
             }
             await repo.PruneWorktreesAsync(cancellationToken).ConfigureAwait(false);
@@ -94,11 +122,19 @@ public sealed partial class SessionManager
         session = session with
         {
             Status = SessionStatus.Archived,
-            StatusMessage = backupRef is null ? "cleaned up" : $"cleaned up by force; backup at {backupRef}",
+            StatusMessage = backupRef is null ? "cleaned up"
+                : $"cleaned up by force; backup at {backupRef}" + (headBackupRef is null || headBackupRef == backupRef ? "" : $", the worktree's HEAD at {headBackupRef}")
+                  + (keptSubmodules.Count == 0 ? "" : $"; the submodules' work kept in {string.Join(", ", keptSubmodules)}"),
             UpdatedAt = context.Now,
         };
         context.Sessions.Update(session);
         return new CleanupResult { Session = session, WorktreeRemoved = worktreeRemoved, BranchDeleted = branchDeleted, BackupRef = backupRef, PurgedRefCount = purged };
+    }
+
+    private static async Task<int> CountCommitsOnlyHeadReachesAsync(GitClient worktree, CancellationToken cancellationToken)
+    {
+        var text = await worktree.TryReadAsync(["rev-list", "--count", "HEAD", "--not", "--branches", "--tags", "--remotes", "--glob=refs/amp-sessions/*"], cancellationToken).ConfigureAwait(false);
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) ? count : 0;
     }
 
     // ---- repair ----
@@ -155,16 +191,25 @@ public sealed partial class SessionManager
         await git.PruneWorktreesAsync(cancellationToken).ConfigureAwait(false);
         var worktrees = await git.ListWorktreesAsync(cancellationToken).ConfigureAwait(false);
 
-        foreach (var session in repoSessions.Where(s => s.Status != SessionStatus.Archived))
+        foreach (var listed in repoSessions.Where(s => s.Status != SessionStatus.Archived))
         {
+            // A session another process is working on right now is that process's business; repair
+            // holds the session lock while it looks at one, so nothing starts under it either.
+            using var held = SessionLock.TryAcquire(context, listed.Id, "repair");
+            if (held is null || context.Sessions.Get(listed.Id) is not { } session)
+            {
+                continue;
+            }
             var registered = worktrees.Any(w => SamePath(w.Path, session.WorktreePath));
             var branchTip = await git.ResolveCommitAsync("refs/heads/" + session.BranchName, cancellationToken).ConfigureAwait(false);
 
-            if (session.Status == SessionStatus.Initializing && context.Now - session.UpdatedAt > InterruptedCreateAge)
+            if (session.Status == SessionStatus.Initializing)
             {
-                if (registered)
+                // Nobody holds its lock, so the `new` that wrote this row is gone.
+                if (registered || Directory.Exists(session.WorktreePath))
                 {
                     await git.RunAsync(["worktree", "remove", "--force", "--force", session.WorktreePath], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    await git.PruneWorktreesAsync(cancellationToken).ConfigureAwait(false);
                 }
                 if (branchTip is not null && branchTip == session.BaseCommit)
                 {
@@ -175,22 +220,25 @@ public sealed partial class SessionManager
                     "the session was never finished being created", "removed the partial branch, worktree and row"));
                 continue;
             }
-            if (session.Status == SessionStatus.Initializing)
-            {
-                // A `new` still in progress: it writes its row before it waits for this lock, so its
-                // branch and worktree are not there yet. Archiving or re-attaching it would race it.
-                continue;
-            }
-            if (session.Status is SessionStatus.Running or SessionStatus.Evaluating && !SessionLock.IsHeld(context, session.Id))
+            if (SessionLiveness.ClaimsLiveProcess(session.Status))
             {
                 // The process that ran the iteration is gone (killed, crashed, machine restarted).
-                foreach (var iteration in context.Iterations.List(session.Id).Where(i => i.Status == Iterations.IterationStatus.Running))
-                {
-                    context.Iterations.Update(iteration with { Status = Iterations.IterationStatus.Crashed, Error = "interrupted: the process running it ended", EndedAt = context.Now });
-                }
-                Save(session with { Status = SessionStatus.Error, StatusMessage = "interrupted" });
+                var what = session.Status == SessionStatus.Evaluating ? "running the test script" : "running an agent turn";
+                session = await SettleInterruptedRunAsync(session, held.Abandoned, cancellationToken).ConfigureAwait(false);
                 findings.Add(new RepairFinding(RepairFindingKind.InterruptedRun, session.Id, session.WorktreePath,
-                    "the session was marked running but no process is running it", "marked Error \"interrupted\"; the worktree is left as it was"));
+                    $"the session was marked as {what} but no process is running it", "stopped what the turn had started and marked it Error \"interrupted\"; the worktree is left as it was"));
+            }
+            else if (held.Abandoned is not null)
+            {
+                await Processes.ProcessContainment.ReapSessionAsync(session.Id, cancellationToken).ConfigureAwait(false);
+            }
+            if (held.Abandoned is { } abandoned && await SettleAbandonedAsync(git, session, abandoned, registered, branchTip, cancellationToken).ConfigureAwait(false) is { } settled)
+            {
+                findings.Add(settled);
+                if (context.Sessions.Get(session.Id) is not { Status: not SessionStatus.Archived })
+                {
+                    continue;
+                }
             }
             if (!registered || !Directory.Exists(session.WorktreePath))
             {
@@ -222,6 +270,12 @@ public sealed partial class SessionManager
                     $"the branch {session.BranchName} is gone", "none: commit the worktree to a new branch or clean the session up"));
             }
             var worktreeGit = Git(session.WorktreePath);
+            if (await Iterations.WorktreeChecks.FindIndexLockAsync(worktreeGit, cancellationToken).ConfigureAwait(false) is { } indexLock)
+            {
+                findings.Add(new RepairFinding(RepairFindingKind.IndexLocked, session.Id, indexLock,
+                    "git's index lock is left in the worktree (a git process was killed); commits there fail until it is gone",
+                    "none: if no git command is running in that worktree, delete the file"));
+            }
             if (await IsRebaseInProgressAsync(worktreeGit, cancellationToken).ConfigureAwait(false))
             {
                 findings.Add(new RepairFinding(RepairFindingKind.RebaseInProgress, session.Id, session.WorktreePath,
@@ -234,7 +288,7 @@ public sealed partial class SessionManager
         var owned = repoSessions.Where(s => s.Status != SessionStatus.Archived).Select(s => s.WorktreePath).ToArray();
         var candidates = worktrees.Where(w => IsUnder(w.Path, folder)).Select(w => w.Path)
             .Concat(Directory.Exists(folder) ? Directory.EnumerateDirectories(folder) : [])
-            .Distinct(StringComparer.Ordinal);
+            .DistinctBy(Storage.ResolvedPath.Of, StringComparer.Ordinal);
         foreach (var path in candidates.Where(p => !owned.Any(o => SamePath(o, p))))
         {
             var registered = worktrees.Any(w => SamePath(w.Path, path));
@@ -260,6 +314,52 @@ public sealed partial class SessionManager
         }
     }
 
+    /// <summary>
+    /// Finishes or reports what a dead holder of the session lock was doing, from the record it left:
+    /// a merge that had moved the base becomes Merged, a cleanup that had removed the worktree is
+    /// completed. Null when the record needs nothing.
+    /// </summary>
+    private async Task<RepairFinding?> SettleAbandonedAsync(GitClient git, Session session, SessionLockRecord abandoned, bool registered, string? branchTip, CancellationToken cancellationToken)
+    {
+        switch (abandoned.Operation)
+        {
+            case "merge" when abandoned.Detail(Integration.MergeIntent.BaseRef) is { } baseRef && abandoned.Detail(Integration.MergeIntent.To) is { } to
+                && session.Status != SessionStatus.Merged:
+            {
+                var baseTip = await git.ResolveCommitAsync(baseRef, cancellationToken).ConfigureAwait(false);
+                if (baseTip is not null && branchTip == to && await git.IsAncestorAsync(to, baseTip, cancellationToken).ConfigureAwait(false))
+                {
+                    Save(session with { Status = SessionStatus.Merged, StatusMessage = $"merged into {session.BaseBranch} at {to[..Math.Min(7, to.Length)]} (finished by repair)", BaseCommit = baseTip });
+                    return new RepairFinding(RepairFindingKind.InterruptedMerge, session.Id, session.WorktreePath,
+                        $"a merge was interrupted after it moved {session.BaseBranch}", "marked Merged");
+                }
+                Save(session with { StatusMessage = $"the merge into {session.BaseBranch} was interrupted before it moved the base; merge again" });
+                return new RepairFinding(RepairFindingKind.InterruptedMerge, session.Id, session.WorktreePath,
+                    $"a merge was interrupted before it moved {session.BaseBranch} (the base was not changed)", "none: merge it again");
+            }
+            case "cleanup" when !registered || !Directory.Exists(session.WorktreePath):
+            {
+                var keepBranch = abandoned.Detail("cleanup-keep-branch") == "true";
+                var branchAction = "the branch is kept";
+                if (!keepBranch && branchTip is not null
+                    && await git.ResolveCommitAsync("refs/heads/" + session.BaseBranch, cancellationToken).ConfigureAwait(false) is { } baseTip
+                    && await git.IsAncestorAsync(branchTip, baseTip, cancellationToken).ConfigureAwait(false))
+                {
+                    await git.DeleteBranchAsync(session.BranchName, force: true, cancellationToken).ConfigureAwait(false);
+                    branchAction = "the branch, whose commits are all in the base, is deleted";
+                }
+                Save(session with { Status = SessionStatus.Archived, StatusMessage = "cleaned up (finished by repair)" });
+                return new RepairFinding(RepairFindingKind.InterruptedCleanup, session.Id, session.WorktreePath,
+                    "a cleanup was interrupted after it removed the worktree", $"archived; {branchAction}");
+            }
+            case "cleanup":
+                return new RepairFinding(RepairFindingKind.InterruptedCleanup, session.Id, session.WorktreePath,
+                    "a cleanup was interrupted before it removed anything", "none: clean it up again");
+            default:
+                return null;
+        }
+    }
+
     private static string RemoveEmpty(string path)
     {
         Directory.Delete(path);
@@ -268,6 +368,5 @@ public sealed partial class SessionManager
 
     private static Session? OwnerOf(IEnumerable<Session> sessions, string path) => sessions.FirstOrDefault(s => SamePath(s.WorktreePath, path));
 
-    private static bool IsUnder(string path, string folder) =>
-        Path.GetFullPath(path).StartsWith(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + Path.DirectorySeparatorChar, PathComparison);
+    private static bool IsUnder(string path, string folder) => Storage.ResolvedPath.IsUnder(path, folder);
 }

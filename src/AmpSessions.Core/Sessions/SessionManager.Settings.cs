@@ -35,10 +35,8 @@ public sealed partial class SessionManager
         {
             AgentSpec.Parse(agent);
         }
-        if (update.Timeout is { } timeout && timeout < TimeSpan.Zero)
-        {
-            throw Invalid("AmpTimeoutInvalid", $"The timeout must be positive (or zero to clear it), not {timeout}.", timeout);
-        }
+        // Zero clears the session's time limit; anything else follows the one rule for time limits.
+        TimeLimits.Require(update.Timeout == TimeSpan.Zero ? null : update.Timeout);
         foreach (var (name, _) in update.AgentEnvironment)
         {
             if (SecretRedactor.IsSecretName(name))
@@ -63,6 +61,7 @@ public sealed partial class SessionManager
             Name = newName,
             Prompt = update.Prompt ?? session.Prompt,
             ScriptCommand = Apply(update.ScriptCommand, session.ScriptCommand),
+            ScriptShell = update.ScriptShell is null ? session.ScriptShell : Processes.PlatformShell.Validate(update.ScriptShell),
             ModelOverride = Apply(update.ModelOverride, session.ModelOverride),
             AgentMode = Apply(update.AgentMode, session.AgentMode),
             Agent = Apply(update.Agent, session.Agent),

@@ -66,16 +66,23 @@ public sealed partial class SessionManager
                 remedy: $"finish it with {Invocation.Of(Operation.Rebase, session.Id, Parameter.Continue)} or {Parameter.Abort} first");
         }
         // Not while an agent turn or the test script works in the same worktree.
-        using var sessionLock = SessionLock.Acquire(context, session, "commit");
+        using var operation = await BeginOperationAsync(session, "commit", cancellationToken).ConfigureAwait(false);
         await worktree.StageAllAsync(cancellationToken).ConfigureAwait(false);
         if (!await worktree.HasStagedChangesAsync(cancellationToken).ConfigureAwait(false))
         {
             throw new AmpSessionsException("AmpNothingToCommit", ErrorKind.InvalidOperation,
                 $"Nothing to commit in session {session.Id}: the worktree has no changes.", session.Id);
         }
+        var hits = await Iterations.StagedSecretScan.ScanAsync(operation.Session, worktree, message, cancellationToken).ConfigureAwait(false);
+        if (hits.Count > 0)
+        {
+            throw new AmpSessionsException("AmpCommitHoldsSecret", ErrorKind.InvalidOperation,
+                $"Nothing was committed in session {session.Id}: the change holds a secret ({string.Join("; ", hits.Take(5))}); it is left staged", session.Id,
+                remedy: $"remove the secret from those lines (keep secrets in the environment or an ignored .env file), then {Invocation.Of(Operation.Commit, session.Id)} again");
+        }
         var commit = await worktree.CommitAsync(message.Trim() + "\n", cancellationToken: cancellationToken).ConfigureAwait(false);
         var files = await worktree.DiffNameStatusAsync([commit + "^", commit], cancellationToken: cancellationToken).ConfigureAwait(false);
-        Save(session);
+        Save(operation.Session);
         return new CommitResult { SessionId = session.Id, Commit = commit, Subject = message.Trim().Split('\n')[0].Trim(), Files = files };
     }
 

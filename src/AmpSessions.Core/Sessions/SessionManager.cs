@@ -36,8 +36,9 @@ public sealed partial class SessionManager
             throw Invalid("AmpPromptEmpty", "The prompt is empty: say what the agent should do.", request.Prompt);
         }
         var repo = await OpenRepositoryAsync(request.RepoPath, cancellationToken).ConfigureAwait(false);
+        RequireWorktreesFolderFree(repo);
         var baseBranch = string.IsNullOrWhiteSpace(request.BaseBranch)
-            ? await repo.Git.GetCurrentBranchAsync(cancellationToken).ConfigureAwait(false) ?? "main"
+            ? await DefaultBaseAsync(repo, cancellationToken).ConfigureAwait(false)
             : request.BaseBranch.Trim();
         var baseCommit = await ResolveBaseAsync(repo, baseBranch, cancellationToken).ConfigureAwait(false);
         if (!string.IsNullOrWhiteSpace(request.StartPoint))
@@ -50,10 +51,7 @@ public sealed partial class SessionManager
         {
             Agents.AgentSpec.Parse(agent);
         }
-        if (request.Timeout is { } timeout && timeout <= TimeSpan.Zero)
-        {
-            throw Invalid("AmpTimeoutInvalid", $"The timeout must be positive, not {timeout}.", timeout);
-        }
+        TimeLimits.Require(request.Timeout);
         if (request.AgentEnvironment.Keys.FirstOrDefault(Processes.SecretRedactor.IsSecretName) is { } secretName)
         {
             throw Invalid("AmpSecretNotStored", $"'{secretName}' looks like a secret, and secrets are never stored: set it in the environment of the shell that runs AmpSessions instead.", secretName);
@@ -86,6 +84,7 @@ public sealed partial class SessionManager
             CreatedAt = now,
             UpdatedAt = now,
             ScriptCommand = NullIfBlank(request.ScriptCommand),
+            ScriptShell = Processes.PlatformShell.Validate(request.ScriptShell),
             ModelOverride = NullIfBlank(request.ModelOverride),
             AgentMode = NullIfBlank(request.AgentMode),
             Notes = NullIfBlank(request.Notes),
@@ -106,6 +105,9 @@ public sealed partial class SessionManager
             Budget = Budgets.BudgetRules.Checked(request.Budget),
             AllowPush = request.AllowPush,
         };
+        // Held from before the row exists until it is Idle (or gone): an Initializing row whose lock
+        // nobody holds is a creation that was interrupted, which reads show and repair removes.
+        using var sessionLock = SessionLock.Acquire(context, id, "new");
         context.Sessions.Insert(session);
 
         var branchCreated = false;
@@ -244,11 +246,7 @@ public sealed partial class SessionManager
         {
             return commit;
         }
-        var branches = await repo.Git.ReadAsync(["for-each-ref", "--format=%(refname:short)", "--count=10", "refs/heads/"], cancellationToken).ConfigureAwait(false);
-        var known = string.Join(", ", branches.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        throw new AmpSessionsException("AmpBaseBranchNotFound", ErrorKind.NotFound,
-            $"The base branch '{baseBranch}' does not exist in '{repo.Root}'", baseBranch,
-            remedy: $"pass {Parameter.Base} one of: {known}");
+        throw await BaseNotFoundAsync(repo, baseBranch, cancellationToken).ConfigureAwait(false);
     }
 
     // ---- finding sessions ----
@@ -266,18 +264,19 @@ public sealed partial class SessionManager
         }
         if (context.Sessions.Get(text) is { } exact)
         {
-            return exact;
+            return SessionLiveness.Observe(context, exact);
         }
         var candidates = context.Sessions.FindByIdPrefixOrName(text);
-        var byName = candidates.Where(s => s.Name == text).ToArray();
-        var matches = byName.Length > 0 ? byName : candidates.ToArray();
+        // No preference for names over id prefixes: a session named like another's id prefix would
+        // silently win (and `cleanup <prefix> --force` hit the wrong one); several candidates are ambiguous.
+        var matches = candidates.ToArray();
         return matches.Length switch
         {
-            1 => matches[0],
+            1 => SessionLiveness.Observe(context, matches[0]),
             0 => throw new SessionNotFoundException(text, $"No session matches '{text}'", remedy: $"run {Invocation.Of(Operation.ListSessions)} to see session ids and names"),
             _ => throw new SessionNotFoundException(text,
-                $"'{text}' matches {matches.Length} sessions ({string.Join(", ", matches.Take(5).Select(s => $"{s.Id} \"{s.Name}\""))}): use more of the id.",
-                "AmpSessionAmbiguous"),
+                $"'{text}' matches {matches.Length} sessions by name or id prefix ({string.Join(", ", matches.Take(5).Select(s => $"{s.Id} \"{s.Name}\""))}{(matches.Length > 5 ? ", ..." : "")})",
+                "AmpSessionAmbiguous", remedy: $"use more of the id, or the whole id of the session you mean"),
         };
     }
 
@@ -287,7 +286,7 @@ public sealed partial class SessionManager
         var text = name?.Trim() ?? "";
         var named = context.Sessions.FindByIdPrefixOrName(text).Where(s => s.Name == text).ToArray();
         return named.Length > 0
-            ? named
+            ? SessionLiveness.Observe(context, named)
             : throw new SessionNotFoundException(text, $"No session is named '{text}': list the sessions to see their names, or give an id.");
     }
 
@@ -299,7 +298,8 @@ public sealed partial class SessionManager
         {
             root = (await OpenRepositoryAsync(repoPath, cancellationToken).ConfigureAwait(false)).Root;
         }
-        return context.Sessions.List(root, status);
+        var sessions = SessionLiveness.Observe(context, context.Sessions.List(root, status == SessionStatus.Interrupted ? null : status));
+        return status is null ? sessions : sessions.Where(s => s.Status == status).ToArray();
     }
 
     // ---- status ----
@@ -385,23 +385,30 @@ public sealed partial class SessionManager
     }
 
     /// <summary>How paths compare on this platform (Windows and macOS file systems ignore case by default).</summary>
-    internal static StringComparison PathComparison =>
-        OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+    internal static StringComparison PathComparison => Storage.ResolvedPath.Comparison;
 
-    internal static bool SamePath(string a, string b) =>
-        string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(a)), Path.TrimEndingDirectorySeparator(Path.GetFullPath(b)), PathComparison);
+    /// <summary>Whether two paths name the same place, symbolic links resolved (git records worktree paths resolved).</summary>
+    internal static bool SamePath(string a, string b) => Storage.ResolvedPath.Same(a, b);
 
     internal void Save(Session session) => context.Sessions.Update(session with { UpdatedAt = context.Now });
 
     private static string? NullIfBlank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
     /// <summary>A session name, trimmed, and the branch slug made from it; a name without letters or digits is refused.</summary>
-    private static (string Name, string Slug) ValidateName(string? requested)
+    /// <summary>The longest session name: it appears in tables, branch names and notifications.</summary>
+    public const int MaxNameLength = 100;
+
+    internal static (string Name, string Slug) ValidateName(string? requested)
     {
         var name = requested?.Trim() ?? "";
         if (name.Length == 0)
         {
             throw Invalid("AmpSessionNameEmpty", "The session name is empty", requested, $"give {Parameter.Name} a few words that describe the goal");
+        }
+        if (name.Length > MaxNameLength)
+        {
+            throw Invalid("AmpSessionNameTooLong", $"The session name is {name.Length} characters long, more than {MaxNameLength}", name[..40] + "...",
+                $"give {Parameter.Name} a shorter name; the prompt holds the details");
         }
         var slug = SessionNaming.Slugify(name);
         if (slug.Length == 0)

@@ -11,6 +11,8 @@ public sealed record NewSessionRequest
     public required string Name { get; init; }
     public required string Prompt { get; init; }
     public string? ScriptCommand { get; init; }
+    /// <summary>The shell for the script: sh, bash, pwsh, cmd; null: the platform's (/bin/sh, cmd on Windows).</summary>
+    public string? ScriptShell { get; init; }
     public string? ModelOverride { get; init; }
     public string? AgentMode { get; init; }
     /// <summary>An explicit branch name instead of amp/&lt;slug&gt;/&lt;time&gt;; it must not exist yet.</summary>

@@ -6,6 +6,8 @@ public sealed record SessionUpdate
     public string? Name { get; init; }
     public string? Prompt { get; init; }
     public string? ScriptCommand { get; init; }
+    /// <summary>The shell for the script: sh, bash, pwsh, cmd; empty: the platform's.</summary>
+    public string? ScriptShell { get; init; }
     public string? ModelOverride { get; init; }
     public string? AgentMode { get; init; }
     public string? Agent { get; init; }
@@ -35,7 +37,7 @@ public sealed record SessionUpdate
     public bool ChangesBudget => BudgetTokens is not null || BudgetCost is not null || BudgetIterations is not null || BudgetTime is not null;
 
     public bool IsEmpty =>
-        Name is null && Prompt is null && ScriptCommand is null && ModelOverride is null && AgentMode is null && Agent is null && Notes is null
+        Name is null && Prompt is null && ScriptCommand is null && ScriptShell is null && ModelOverride is null && AgentMode is null && Agent is null && Notes is null
         && McpConfig is null && Timeout is null && AllowAllTools is null && AllowTools.Count == 0 && DisallowTools.Count == 0
         && NotificationsEnabled is null && AgentEnvironment.Count == 0 && !NewThread && !ChangesBudget && AllowPush is null;
 }

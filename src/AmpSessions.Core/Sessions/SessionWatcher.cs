@@ -44,7 +44,7 @@ public sealed class SessionWatcher
         var replaying = true;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var session = context.Sessions.Get(id) ?? throw new Errors.SessionNotFoundException(id, $"Session {id} was deleted while being watched.");
+            var session = SessionLiveness.Observe(context, context.Sessions.Get(id) ?? throw new Errors.SessionNotFoundException(id, $"Session {id} was deleted while being watched."));
             if (lastStatus != (session.Status, session.StatusMessage))
             {
                 lastStatus = (session.Status, session.StatusMessage);

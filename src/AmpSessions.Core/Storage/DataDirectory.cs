@@ -21,6 +21,48 @@ public sealed class DataDirectory
 
     public string LocksRoot => Path.Combine(Root, "locks");
 
+    /// <summary>Files that live only as long as one run (the per-run Amp settings file), named with the owning process id.</summary>
+    public string RunsRoot => Path.Combine(Root, "runs");
+
+    /// <summary>A per-run file's name: <c>&lt;kind&gt;-&lt;pid&gt;-&lt;random&gt;&lt;extension&gt;</c>, so a later start can tell whose it was.</summary>
+    public static string RunFileName(string kind, string extension) => $"{kind}-{Environment.ProcessId}-{Guid.NewGuid():N}{extension}";
+
+    /// <summary>Removes per-run files whose process is gone (it was killed before it could remove them).</summary>
+    private static void RemoveOrphanedRunFiles(string folder)
+    {
+        foreach (var file in Directory.EnumerateFiles(folder))
+        {
+            var parts = Path.GetFileName(file).Split('-');
+            if (parts.Length >= 3 && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) && !IsAlive(pid))
+            {
+                try
+                {
+                    File.Delete(file);
+                }
+                catch (IOException)
+                {
+                    // Another process is cleaning up the same file.
+                }
+            }
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>What a forced cleanup keeps outside git refs (the work in a worktree's submodules, as bundles), per session.</summary>
+    public string SessionBackups(string sessionId) => Path.Combine(Root, "backups", sessionId);
+
     /// <summary>The folder for one session's transcripts and script output.</summary>
     public string SessionLogs(string sessionId) => Path.Combine(LogsRoot, sessionId);
 
@@ -51,9 +93,11 @@ public sealed class DataDirectory
         var root = Path.GetFullPath(string.IsNullOrWhiteSpace(overridePath) ? DefaultRoot() : overridePath);
         try
         {
-            Directory.CreateDirectory(root);
-            Directory.CreateDirectory(Path.Combine(root, "logs"));
-            Directory.CreateDirectory(Path.Combine(root, "locks"));
+            PrivateFiles.Folder(root);
+            PrivateFiles.Folder(Path.Combine(root, "logs"));
+            PrivateFiles.Folder(Path.Combine(root, "locks"));
+            PrivateFiles.Folder(Path.Combine(root, "runs"));
+            RemoveOrphanedRunFiles(Path.Combine(root, "runs"));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -38,6 +38,12 @@ public sealed class Database
     {
         var timeout = busyTimeout ?? BusyTimeoutFromEnvironment() ?? DefaultBusyTimeout;
         RefuseReadOnlyFile(path);
+        RefuseEmptyFile(path);
+        if (!File.Exists(path))
+        {
+            CreateAtomically(path, timeout);
+        }
+        PrivateFiles.Restrict(path);
         var database = new Database(path, timeout);
         database.Execute(connection =>
         {
@@ -51,6 +57,51 @@ public sealed class Database
         int.TryParse(Environment.GetEnvironmentVariable("AMP_SESSIONS_DB_BUSY_TIMEOUT_MS"), out var ms) && ms >= 0
             ? TimeSpan.FromMilliseconds(ms)
             : null;
+
+    // Only a missing file means a new store. SQLite takes an empty file for an empty database and
+    // would migrate it: every session would vanish and their worktrees become orphans.
+    private static void RefuseEmptyFile(string path)
+    {
+        if (File.Exists(path) && new FileInfo(path).Length == 0)
+        {
+            throw new AmpSessionsException("AmpDatabaseEmpty", ErrorKind.InvalidOperation,
+                $"The database '{path}' is empty (0 bytes): the sessions it held cannot be read, and it was left as it is", path,
+                remedy: $"restore it from a backup, or move it aside to start a new store (the sessions' branches and worktrees stay in their repositories; {Invocation.Of(Operation.Repair)} lists the worktrees no session owns)");
+        }
+    }
+
+    /// <summary>
+    /// A new database is made under a temporary name, migrated, and only then renamed into place, so
+    /// a crash while creating it never leaves an empty file (which <see cref="RefuseEmptyFile"/> refuses).
+    /// </summary>
+    private static void CreateAtomically(string path, TimeSpan timeout)
+    {
+        var temporary = $"{path}.{Guid.NewGuid():N}.new";
+        try
+        {
+            new Database(temporary, timeout).Execute(connection =>
+            {
+                Migrations.Apply(connection);
+                return 0;
+            });
+            PrivateFiles.Restrict(temporary);
+            try
+            {
+                File.Move(temporary, path, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another process created it first: use theirs.
+            }
+        }
+        finally
+        {
+            foreach (var leftover in new[] { temporary, temporary + "-wal", temporary + "-shm" })
+            {
+                File.Delete(leftover);
+            }
+        }
+    }
 
     // SQLite would open a read-only file and fail only at the first write, half-way through an
     // operation; refuse up front instead (file permissions are checked even for root).

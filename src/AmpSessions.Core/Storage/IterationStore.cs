@@ -12,7 +12,7 @@ public sealed class IterationStore
     private const string IterationColumns =
         "id, session_id, number, prompt, notes, agent, model, started_at, ended_at, duration_ms, status, error, summary, thread_id, " +
         "input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, tool_calls, commit_sha, changed_files, script_run_id, script_passed, transcript_path, " +
-        "protocol_warnings, main_checkout_touched, main_checkout_acknowledged_at, guard_decisions, guard_off";
+        "protocol_warnings, main_checkout_touched, main_checkout_acknowledged_at, warnings, guard_decisions, guard_off";
 
     private const string ScriptColumns = "id, session_id, iteration_id, command, started_at, ended_at, duration_ms, exit_code, status, output_path, output_tail";
 
@@ -32,7 +32,7 @@ public sealed class IterationStore
         insert.Transaction = transaction;
         insert.CommandText = $"INSERT INTO iterations ({IterationColumns[4..]}) VALUES ($session_id, $number, $prompt, $notes, $agent, $model, $started_at, $ended_at, " +
             "$duration_ms, $status, $error, $summary, $thread_id, $input_tokens, $output_tokens, $cache_creation_tokens, $cache_read_tokens, $tool_calls, " +
-            "$commit_sha, $changed_files, $script_run_id, $script_passed, $transcript_path, $protocol_warnings, $main_checkout_touched, $main_checkout_acknowledged_at, $guard_decisions, $guard_off) RETURNING id";
+            "$commit_sha, $changed_files, $script_run_id, $script_passed, $transcript_path, $protocol_warnings, $main_checkout_touched, $main_checkout_acknowledged_at, $warnings, $guard_decisions, $guard_off) RETURNING id";
         BindIteration(insert, numbered);
         return numbered with { Id = Convert.ToInt64(insert.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) };
     });
@@ -44,7 +44,7 @@ public sealed class IterationStore
             "duration_ms=$duration_ms, status=$status, error=$error, summary=$summary, thread_id=$thread_id, input_tokens=$input_tokens, " +
             "output_tokens=$output_tokens, cache_creation_tokens=$cache_creation_tokens, cache_read_tokens=$cache_read_tokens, tool_calls=$tool_calls, " +
             "commit_sha=$commit_sha, changed_files=$changed_files, script_run_id=$script_run_id, script_passed=$script_passed, transcript_path=$transcript_path, " +
-            "protocol_warnings=$protocol_warnings, main_checkout_touched=$main_checkout_touched, main_checkout_acknowledged_at=$main_checkout_acknowledged_at, " +
+            "protocol_warnings=$protocol_warnings, main_checkout_touched=$main_checkout_touched, main_checkout_acknowledged_at=$main_checkout_acknowledged_at, warnings=$warnings, " +
             "guard_decisions=$guard_decisions, guard_off=$guard_off " +
             "WHERE id=$id";
         BindIteration(command, iteration);
@@ -143,6 +143,7 @@ public sealed class IterationStore
         p.AddWithValue("$protocol_warnings", JsonSerializer.Serialize(i.ProtocolWarnings));
         p.AddWithValue("$main_checkout_touched", i.MainCheckoutTouched is { } touched ? JsonSerializer.Serialize(touched) : DBNull.Value);
         p.AddWithValue("$main_checkout_acknowledged_at", i.MainCheckoutAcknowledgedAt is { } ack ? SessionStore.FormatTime(ack) : DBNull.Value);
+        p.AddWithValue("$warnings", JsonSerializer.Serialize(i.Warnings));
         p.AddWithValue("$guard_decisions", JsonSerializer.Serialize(i.GuardDecisions, Serialization.JsonOutput.Compact));
         p.AddWithValue("$guard_off", (object?)i.GuardOff ?? DBNull.Value);
     }
@@ -173,8 +174,9 @@ public sealed class IterationStore
         ProtocolWarnings = JsonSerializer.Deserialize<string[]>(r.GetString(24)) ?? [],
         MainCheckoutTouched = r.IsDBNull(25) ? null : JsonSerializer.Deserialize<string[]>(r.GetString(25)),
         MainCheckoutAcknowledgedAt = r.IsDBNull(26) ? null : SessionStore.ParseTime(r.GetString(26)),
-        GuardDecisions = JsonSerializer.Deserialize<Containment.GuardDecision[]>(r.GetString(27), Serialization.JsonOutput.Compact) ?? [],
-        GuardOff = r.IsDBNull(28) ? null : r.GetString(28),
+        Warnings = JsonSerializer.Deserialize<string[]>(r.GetString(27)) ?? [],
+        GuardDecisions = JsonSerializer.Deserialize<Containment.GuardDecision[]>(r.GetString(28), Serialization.JsonOutput.Compact) ?? [],
+        GuardOff = r.IsDBNull(29) ? null : r.GetString(29),
     };
 
     private static void BindScript(SqliteCommand command, ScriptRun s)

@@ -193,14 +193,23 @@ internal static class Migrations
         ALTER TABLE iterations ADD COLUMN main_checkout_touched TEXT;
         ALTER TABLE iterations ADD COLUMN main_checkout_acknowledged_at TEXT;
         """,
-        // 6: a session's budget (tokens, US dollars as text, iterations, milliseconds)
+        // 6: what the product noticed and did after an iteration's turn (the agent left the session
+        // branch, an uncommitted submodule change, a commit held back because it held a secret)
+        """
+        ALTER TABLE iterations ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
+        """,
+        // 7: the shell a session's test script runs in (null: the platform's, sh or cmd)
+        """
+        ALTER TABLE sessions ADD COLUMN script_shell TEXT;
+        """,
+        // 8: a session's budget (tokens, US dollars as text, iterations, milliseconds)
         """
         ALTER TABLE sessions ADD COLUMN budget_tokens INTEGER;
         ALTER TABLE sessions ADD COLUMN budget_cost TEXT;
         ALTER TABLE sessions ADD COLUMN budget_iterations INTEGER;
         ALTER TABLE sessions ADD COLUMN budget_time_ms INTEGER;
         """,
-        // 7: the guard: its decisions on each iteration (JSON), why it was off, and whether a session may push
+        // 9: the guard: its decisions on each iteration (JSON), why it was off, and whether a session may push
         """
         ALTER TABLE iterations ADD COLUMN guard_decisions TEXT NOT NULL DEFAULT '[]';
         ALTER TABLE iterations ADD COLUMN guard_off TEXT;

@@ -12,7 +12,7 @@ public sealed class SessionStore
         "id, name, prompt, repo_root, base_branch, base_commit, branch_name, worktree_path, status, status_message, " +
         "created_at, updated_at, last_run_at, script_command, model_override, agent_mode, toolbox_paths, mcp_servers, notes, batch_id, " +
         "agent, thread_id, timeout_seconds, allow_all_tools, allowed_tools, mcp_config, agent_env, notifications, " +
-        "environment, preset, port_first, port_count, skills, attempt_group, budget_tokens, budget_cost, budget_iterations, budget_time_ms, allow_push";
+        "environment, preset, port_first, port_count, skills, attempt_group, script_shell, budget_tokens, budget_cost, budget_iterations, budget_time_ms, allow_push";
 
     private readonly Database database;
     private readonly Events.EventLog? events;
@@ -31,7 +31,7 @@ public sealed class SessionStore
             "$id, $name, $prompt, $repo_root, $base_branch, $base_commit, $branch_name, $worktree_path, $status, $status_message, " +
             "$created_at, $updated_at, $last_run_at, $script_command, $model_override, $agent_mode, $toolbox_paths, $mcp_servers, $notes, $batch_id, " +
             "$agent, $thread_id, $timeout_seconds, $allow_all_tools, $allowed_tools, $mcp_config, $agent_env, $notifications, " +
-            "$environment, $preset, $port_first, $port_count, $skills, $attempt_group, $budget_tokens, $budget_cost, $budget_iterations, $budget_time_ms, $allow_push)";
+            "$environment, $preset, $port_first, $port_count, $skills, $attempt_group, $script_shell, $budget_tokens, $budget_cost, $budget_iterations, $budget_time_ms, $allow_push)";
         Bind(command, session);
         return command.ExecuteNonQuery();
     });
@@ -86,7 +86,7 @@ public sealed class SessionStore
             "model_override=$model_override, agent_mode=$agent_mode, toolbox_paths=$toolbox_paths, mcp_servers=$mcp_servers, " +
             "notes=$notes, batch_id=$batch_id, agent=$agent, thread_id=$thread_id, timeout_seconds=$timeout_seconds, " +
             "allow_all_tools=$allow_all_tools, allowed_tools=$allowed_tools, mcp_config=$mcp_config, agent_env=$agent_env, notifications=$notifications, " +
-            "environment=$environment, preset=$preset, port_first=$port_first, port_count=$port_count, skills=$skills, attempt_group=$attempt_group, " +
+            "environment=$environment, preset=$preset, port_first=$port_first, port_count=$port_count, skills=$skills, attempt_group=$attempt_group, script_shell=$script_shell, " +
             "budget_tokens=$budget_tokens, budget_cost=$budget_cost, budget_iterations=$budget_iterations, budget_time_ms=$budget_time_ms, allow_push=$allow_push WHERE id=$id";
         Bind(command, session);
         return command.ExecuteNonQuery();
@@ -196,6 +196,7 @@ public sealed class SessionStore
         p.AddWithValue("$port_count", s.Ports?.Count ?? 0);
         p.AddWithValue("$skills", JsonSerializer.Serialize(s.Skills));
         p.AddWithValue("$attempt_group", (object?)s.AttemptGroup ?? DBNull.Value);
+        p.AddWithValue("$script_shell", (object?)s.ScriptShell ?? DBNull.Value);
         p.AddWithValue("$budget_tokens", (object?)s.Budget.Tokens ?? DBNull.Value);
         p.AddWithValue("$budget_cost", s.Budget.CostUsd is { } cost ? cost.ToString(CultureInfo.InvariantCulture) : DBNull.Value);
         p.AddWithValue("$budget_iterations", (object?)s.Budget.Iterations ?? DBNull.Value);
@@ -238,14 +239,15 @@ public sealed class SessionStore
         Ports = r.IsDBNull(30) || r.GetInt64(31) == 0 ? null : new PortBlock((int)r.GetInt64(30), (int)r.GetInt64(31)),
         Skills = JsonSerializer.Deserialize<string[]>(r.GetString(32)) ?? [],
         AttemptGroup = r.IsDBNull(33) ? null : r.GetString(33),
+        ScriptShell = r.IsDBNull(34) ? null : r.GetString(34),
         Budget = new Budgets.Budget
         {
-            Tokens = r.IsDBNull(34) ? null : r.GetInt64(34),
-            CostUsd = r.IsDBNull(35) ? null : decimal.Parse(r.GetString(35), CultureInfo.InvariantCulture),
-            Iterations = r.IsDBNull(36) ? null : r.GetInt32(36),
-            Time = r.IsDBNull(37) ? null : TimeSpan.FromMilliseconds(r.GetInt64(37)),
+            Tokens = r.IsDBNull(35) ? null : r.GetInt64(35),
+            CostUsd = r.IsDBNull(36) ? null : decimal.Parse(r.GetString(36), CultureInfo.InvariantCulture),
+            Iterations = r.IsDBNull(37) ? null : r.GetInt32(37),
+            Time = r.IsDBNull(38) ? null : TimeSpan.FromMilliseconds(r.GetInt64(38)),
         },
-        AllowPush = r.GetInt64(38) != 0,
+        AllowPush = r.GetInt64(39) != 0,
     };
 
     internal static string FormatTime(DateTimeOffset time) => time.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);

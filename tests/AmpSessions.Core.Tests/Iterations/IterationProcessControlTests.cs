@@ -163,8 +163,12 @@ public sealed class IterationProcessControlTests : IDisposable
             // SIGKILL the orchestrating CLI alone: no chance to record anything.
             orchestrator.Kill(entireProcessTree: false);
             await orchestrator.WaitForExitAsync();
-            Assert.Equal(SessionStatus.Running, bed.Reload(session).Status);
+            // The row still says Running; every read checks it against the lock and sees no holder.
+            Assert.Equal(SessionStatus.Running, bed.Context.Sessions.Get(session.Id)!.Status);
             Assert.False(SessionLock.IsHeld(bed.Context, session.Id), "the lock outlived the process that held it");
+            var seen = bed.Reload(session);
+            Assert.Equal(SessionStatus.Interrupted, seen.Status);
+            Assert.Contains("repair", seen.StatusMessage);
 
             var report = await bed.Sessions.RepairAsync(new RepairRequest());
 

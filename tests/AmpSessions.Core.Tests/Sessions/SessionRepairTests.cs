@@ -153,9 +153,10 @@ public sealed class SessionRepairTests : IDisposable
     };
 
     [Fact]
-    public async Task An_interrupted_creation_older_than_five_minutes_is_cleaned()
+    public async Task An_interrupted_creation_is_cleaned_at_once()
     {
-        var row = InitializingRow("intr2345", DateTimeOffset.UtcNow - SessionManager.InterruptedCreateAge - TimeSpan.FromMinutes(1));
+        // No process holds its session lock: the `new` that wrote it is gone (no waiting five minutes).
+        var row = InitializingRow("intr2345", DateTimeOffset.UtcNow);
         bed.Context.Sessions.Insert(row);
         // What `new` had done when it stopped: the exclude line, the branch, the worktree.
         AmpSessions.Core.Git.GitExcludes.Ensure(bed.Repo.Path(".git"), SessionManager.WorktreesFolder + "/");
@@ -175,8 +176,10 @@ public sealed class SessionRepairTests : IDisposable
     [Fact]
     public async Task A_creation_still_in_progress_is_left_alone()
     {
-        // `new` writes the row before it waits for the repository lock: repair must not archive or re-attach it meanwhile.
+        // `new` holds the session lock from before it writes the row until the session is Idle, and it
+        // waits for the repository lock meanwhile: repair must not archive, re-attach or remove it.
         var row = InitializingRow("busy2345", DateTimeOffset.UtcNow);
+        using var creating = SessionLock.Acquire(bed.Context, row.Id, "new");
         bed.Context.Sessions.Insert(row);
 
         var report = await RepairAsync(reattach: true, archiveMissing: true, prune: true);

@@ -104,6 +104,8 @@ public sealed class SessionUpdateTests : IDisposable
     {
         var session = await CreateAsync();
         var busy = session with { Status = status };
+        // A running session is one whose iteration holds its lock (a Running row nobody holds reads Interrupted).
+        using var running = SessionLock.Acquire(manager.Context, session.Id, "iteration");
         manager.Context.Sessions.Update(busy);
 
         var error = await Assert.ThrowsAsync<AmpSessionsException>(() => manager.UpdateAsync(session.Id, new SessionUpdate { Notes = "changed" }));
