@@ -60,6 +60,9 @@ internal static class IterationCommands
         var noCommit = new Option<bool>("--no-commit") { Description = "Leave the agent's changes uncommitted." };
         var noScript = new Option<bool>("--no-script") { Description = "Do not run the session's test script after the turn." };
         var timeout = TimeoutOption("The time limit of this turn (default: the session's, else 30 minutes).");
+        var environment = SessionCommands.EnvironmentOption("The environment for this turn instead of the session's.");
+        var preset = SessionCommands.PresetOption("The permission preset for this turn instead of the session's.");
+        var mode = new Option<string?>("--mode") { Description = "The agent mode for this turn instead of the session's.", HelpName = "mode" };
         root.Add("iterate", "Run one agent turn in the session's worktree, commit what changed as `amp: <summary>`, then run the test script.", async (p, output, ct) =>
         {
             var live = new LiveView(output);
@@ -71,15 +74,12 @@ internal static class IterationCommands
                 NoCommit = p.GetValue(noCommit),
                 SkipScript = p.GetValue(noScript),
                 Timeout = p.GetValue(timeout),
+                Overrides = new Core.Configuration.RunOverrides { Environment = p.GetValue(environment), Preset = p.GetValue(preset), Mode = p.GetValue(mode) },
             }, live.Show, ct);
             output.Result(iteration, i => RenderIteration(i, output));
-            return iteration.Status switch
-            {
-                IterationStatus.Succeeded => CliApplication.Success,
-                IterationStatus.Cancelled => CliApplication.Cancelled,
-                _ => CliApplication.Failed,
-            };
-        }, session, notes, prompt, noCommit, noScript, timeout);
+            var context = OpenContext(p);
+            return CiRun.ExitCode(iteration, output, IsCiEnvironment(context, iteration));
+        }, session, notes, prompt, noCommit, noScript, timeout, environment, preset, mode);
     }
 
     private static void AddRun(RootCommand root)
@@ -140,9 +140,28 @@ internal static class IterationCommands
         }, session);
     }
 
+    /// <summary>Whether the environment the turn ran in behaves as CI (its `ci` key).</summary>
+    private static bool IsCiEnvironment(Core.AmpContext context, IterationRecord iteration)
+    {
+        try
+        {
+            var session = new Core.Sessions.SessionManager(context).Resolve(iteration.SessionId);
+            return iteration.Environment is { } name && new Core.Configuration.ConfigurationService(context).ForSession(session).Environment(name).Ci;
+        }
+        catch (Core.Errors.AmpSessionsException)
+        {
+            // The configuration changed under the run: the CI variable still counts.
+            return false;
+        }
+    }
+
     internal static void RenderIteration(IterationRecord i, Output output)
     {
         output.Line($"Iteration {i.Number} of session {i.SessionId}: {i.Status}{(i.Error is null ? "" : " - " + i.Error)}");
+        if (i.Environment is not null)
+        {
+            output.Line($"  runs in: {i.Environment}{(i.Preset is null ? "" : $", preset {i.Preset}")}");
+        }
         if (i.CommitSha is not null)
         {
             output.Line($"  commit:  {Short(i.CommitSha)} amp: {i.Summary} ({i.FilesChanged} file{(i.FilesChanged == 1 ? "" : "s")})");

@@ -11,10 +11,21 @@ public sealed record AgentTurnRequest
     public string? ThreadId { get; init; }
     public string? Mode { get; init; }
     public string? Model { get; init; }
-    /// <summary>MCP servers: JSON or the path of a JSON file.</summary>
+    /// <summary>A session's own MCP servers: JSON or the path of a JSON file (never passed as it is: composed into a private file).</summary>
     public string? McpConfig { get; init; }
+    /// <summary>MCP servers from the configuration, by name; their ${NAME} references are resolved when the turn starts.</summary>
+    public IReadOnlyList<Configuration.McpServerDefinition> McpServers { get; init; } = [];
     public bool AllowAllTools { get; init; }
+    /// <summary>Tools allowed without approval: allow rules for Amp, --allowedTools for Claude Code.</summary>
     public IReadOnlyList<string> AllowedTools { get; init; } = [];
+    /// <summary>Tools refused: --disallowedTools for Claude Code (Amp gets reject rules in <see cref="PermissionRules"/>).</summary>
+    public IReadOnlyList<string> DisallowedTools { get; init; } = [];
+    /// <summary>Amp permission rules (a preset's), after the allowed tools and before the user's own.</summary>
+    public IReadOnlyList<Configuration.PermissionRule> PermissionRules { get; init; } = [];
+    /// <summary>Skill folders (Amp's amp.skills.path), before the user's own.</summary>
+    public IReadOnlyList<string> Skills { get; init; } = [];
+    /// <summary>Where the turn's private files go (the data directory's runs/); null: the temp folder.</summary>
+    public string? RunFilesRoot { get; init; }
     public IReadOnlyList<string> Labels { get; init; } = [];
     public IReadOnlyList<string> ToolboxPaths { get; init; } = [];
     /// <summary>A title for a new thread.</summary>

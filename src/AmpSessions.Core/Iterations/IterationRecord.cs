@@ -48,6 +48,12 @@ public sealed record IterationRecord
     public string? TranscriptPath { get; init; }
     /// <summary>Lines the agent wrote that were not stream-json (recorded, never fatal), redacted.</summary>
     public IReadOnlyList<string> ProtocolWarnings { get; init; } = [];
+    /// <summary>The environment the turn ran in.</summary>
+    public string? Environment { get; init; }
+    /// <summary>The permission preset of the turn, if any.</summary>
+    public string? Preset { get; init; }
+    /// <summary>The permission rules the agent got, in order ("allow Bash cmd=git *", "allow every tool (--dangerously-allow-all)").</summary>
+    public IReadOnlyList<string> Permissions { get; init; } = [];
 
     public int FilesChanged => ChangedFiles.Count;
     public long TotalTokens => Tokens.Total;

@@ -22,6 +22,8 @@ public sealed record IterateRequest
     public TimeSpan? Timeout { get; init; }
     /// <summary>Skip the test script even when the session has one.</summary>
     public bool SkipScript { get; init; }
+    /// <summary>This turn's environment, agent, preset or mode instead of the session's (the parameter layer).</summary>
+    public Configuration.RunOverrides? Overrides { get; init; }
 }
 
 /// <summary>Something that happened during an iteration, for live display.</summary>
@@ -60,9 +62,13 @@ public sealed partial class IterationRunner
                 $"A rebase is in progress in session {session.Id}", session.Id,
                 remedy: $"finish it with {Invocation.Of(Operation.Rebase, session.Id, Parameter.Continue)} or {Parameter.Abort} before iterating");
         }
-        var spec = AgentSpec.Resolve(session.Agent);
+        // The composed environment first: an unknown name or a mode the environment forbids stops the turn before anything is written.
+        var run = new Configuration.RunEnvironmentService(context).ForSession(session, request.Overrides);
+        run.CheckReferences();
         using var sessionLock = SessionLock.Acquire(context, session, "iteration");
         session = sessions.Resolve(session.Id);
+        run = new Configuration.RunEnvironmentService(context).ForSession(session, request.Overrides);
+        var spec = run.Spec;
 
         var commonDir = await worktree.GetCommonDirAsync(cancellationToken).ConfigureAwait(false);
         var baseCommit = await sessions.SessionBaseAsync(session, worktree, cancellationToken).ConfigureAwait(false);
@@ -78,7 +84,10 @@ public sealed partial class IterationRunner
             Prompt = userPrompt,
             Notes = request.Notes,
             Agent = spec.ToString(),
-            Model = session.ModelOverride,
+            Model = run.Model,
+            Environment = run.Environment,
+            Preset = run.Preset,
+            Permissions = run.PermissionRules,
             StartedAt = context.Now,
             Status = IterationStatus.Running,
         });
@@ -92,24 +101,8 @@ public sealed partial class IterationRunner
         AgentTurnResult turn;
         try
         {
-            turn = await spec.CreateAgent().RunTurnAsync(new AgentTurnRequest
-            {
-                Prompt = SessionContextFile.Prompt(userPrompt, contextText),
-                WorkingDirectory = session.WorktreePath,
-                SessionId = session.Id,
-                ThreadId = session.ThreadId,
-                Mode = session.AgentMode,
-                Model = session.ModelOverride,
-                McpConfig = session.McpConfig,
-                AllowAllTools = session.AllowAllTools,
-                AllowedTools = session.AllowedTools,
-                ToolboxPaths = session.ToolboxPaths,
-                Labels = ["amp-sessions", $"session-{session.Id}"],
-                Title = $"{session.Name} ({session.Id})",
-                Timeout = request.Timeout ?? session.Timeout ?? AgentDefaults.Timeout,
-                Environment = session.AgentEnvironment,
-                TranscriptPath = transcript,
-            }, agentEvent => onEvent?.Invoke(new IterationAgentEvent(session.Id, agentEvent)), cancellationToken).ConfigureAwait(false);
+            turn = await spec.CreateAgent().RunTurnAsync(run.TurnRequest(
+                SessionContextFile.Prompt(userPrompt, contextText), session.ThreadId, transcript, request.Timeout ?? session.Timeout ?? AgentDefaults.Timeout), agentEvent => onEvent?.Invoke(new IterationAgentEvent(session.Id, agentEvent)), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -155,9 +148,9 @@ public sealed partial class IterationRunner
             onEvent?.Invoke(new IterationScriptStartedEvent(session.Id, session.ScriptCommand));
             try
             {
-                var run = await new ScriptRunner(context, notifier).RunLockedAsync(session, iteration.Id,
+                var script = await new ScriptRunner(context, notifier).RunLockedAsync(session with { NotificationsEnabled = run.Notifications }, iteration.Id,
                     line => onEvent?.Invoke(new IterationScriptOutputEvent(session.Id, line)), request.Timeout, cancellationToken).ConfigureAwait(false);
-                iteration = iteration with { ScriptRunId = run.Id, ScriptPassed = run.Passed };
+                iteration = iteration with { ScriptRunId = script.Id, ScriptPassed = script.Passed };
             }
             catch (OperationCanceledException)
             {
@@ -179,7 +172,7 @@ public sealed partial class IterationRunner
             _ => (SessionStatus.Error, turn.Error),
         };
         Finish(ref session, iteration, sessionStatus, message);
-        NotifyOutcome(session, iteration, turn);
+        NotifyOutcome(session with { NotificationsEnabled = run.Notifications }, iteration, turn);
         return context.Iterations.List(session.Id).Single(i => i.Id == iteration.Id);
     }
 

@@ -45,10 +45,6 @@ public sealed partial class SessionManager
                 ?? throw new AmpSessionsException("AmpStartPointNotFound", ErrorKind.NotFound,
                     $"'{request.StartPoint}' names no commit in '{repo.Root}': give a commit, tag or branch that exists.", request.StartPoint);
         }
-        if (request.Agent is { Length: > 0 } agent)
-        {
-            Agents.AgentSpec.Parse(agent);
-        }
         if (request.Timeout is { } timeout && timeout <= TimeSpan.Zero)
         {
             throw Invalid("AmpTimeoutInvalid", $"The timeout must be positive, not {timeout}.", timeout);
@@ -102,6 +98,8 @@ public sealed partial class SessionManager
             McpServers = request.McpServers,
             Skills = request.Skills,
         };
+        // Its environment, agent, preset, MCP servers and mode must compose before anything is made.
+        session = Configuration.SessionConfiguration.Check(context, session, isNew: true);
         context.Sessions.Insert(session);
 
         var branchCreated = false;

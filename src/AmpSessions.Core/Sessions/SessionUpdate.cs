@@ -22,9 +22,15 @@ public sealed record SessionUpdate
     public IReadOnlyDictionary<string, string> AgentEnvironment { get; init; } = new Dictionary<string, string>();
     /// <summary>Forget the agent thread, so the next iteration starts a new one.</summary>
     public bool NewThread { get; init; }
+    /// <summary>The environment (see docs/CONFIGURATION.md).</summary>
+    public string? Environment { get; init; }
+    /// <summary>The permission preset.</summary>
+    public string? Preset { get; init; }
+    /// <summary>The MCP servers by name, replacing the session's; an empty list clears them.</summary>
+    public IReadOnlyList<string>? McpServers { get; init; }
 
     public bool IsEmpty =>
         Name is null && Prompt is null && ScriptCommand is null && ModelOverride is null && AgentMode is null && Agent is null && Notes is null
         && McpConfig is null && Timeout is null && AllowAllTools is null && AllowTools.Count == 0 && DisallowTools.Count == 0
-        && NotificationsEnabled is null && AgentEnvironment.Count == 0 && !NewThread;
+        && NotificationsEnabled is null && AgentEnvironment.Count == 0 && !NewThread && Environment is null && Preset is null && McpServers is null;
 }

@@ -1,0 +1,31 @@
+using AmpSessions.Core.Agents;
+using AmpSessions.Core.Sessions;
+
+namespace AmpSessions.Core.Configuration;
+
+/// <summary>
+/// Checks a session's configuration when it is created or changed, before anything is written: its
+/// MCP configuration (valid JSON or an existing file, no literal secrets), and that its environment,
+/// agent, preset, MCP servers and mode compose into a run environment (names that exist, a mode the
+/// environment allows). Returns the session with its --mcp-config path made absolute.
+/// </summary>
+public static class SessionConfiguration
+{
+    public static Session Check(AmpContext context, Session session, bool isNew)
+    {
+        McpConfiguration.Validate(session.McpConfig);
+        session = session with { McpConfig = McpConfiguration.Normalize(session.McpConfig) };
+        var configuration = new ConfigurationService(context).ForSession(isNew ? Unnamed(session) : session);
+        // A session being made has no id anyone knows yet: what it was given reads as the parameters it came from.
+        RunEnvironmentComposer.Compose(configuration, session, isNew ? new RunOverrides
+        {
+            Environment = session.Environment,
+            Agent = session.Agent,
+            Preset = session.AllowAllTools ? "full-auto" : session.Preset,
+            Mode = session.AgentMode,
+        } : null);
+        return session;
+    }
+
+    private static Session Unnamed(Session session) => session with { Environment = null, Agent = null, Preset = null, AllowAllTools = false };
+}
