@@ -51,6 +51,7 @@
         'Export-AmpReport'
         'Get-AmpConfig'
         'Set-AmpConfig'
+        'Get-AmpRunEnvironment'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -31,6 +31,18 @@ public sealed class InvokeAmpIterationCommand : AmpJobCmdlet
     [ValidatePositiveTimeSpan]
     public TimeSpan? Timeout { get; set; }
 
+    /// <summary>The environment for this turn instead of the session's.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.ConfigNameCompleter))]
+    public string? Environment { get; set; }
+
+    /// <summary>The permission preset for this turn instead of the session's.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.ConfigNameCompleter))]
+    public string? Preset { get; set; }
+
     protected override void ProcessRecord() =>
         ForEachSession((session, events, ct) => new IterationRunner(Context).RunWithEventsAsync(new IterateRequest
         {
@@ -40,5 +52,6 @@ public sealed class InvokeAmpIterationCommand : AmpJobCmdlet
             NoCommit = NoCommit,
             SkipScript = NoScript,
             Timeout = Timeout,
+            Overrides = new Core.Configuration.RunOverrides { Environment = Environment, Preset = Preset },
         }, events, ct), NoCommit ? "Run an agent iteration in the worktree (changes left uncommitted)" : "Run an agent iteration in the worktree and commit what changes");
 }

@@ -54,9 +54,32 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Notes { get; set; }
 
-    /// <summary>The agent: amp (the default), claude, or amp:, claude:, exec: followed by a command line.</summary>
+    /// <summary>The agent: a profile from the configuration, amp (the default), claude, or amp:, claude:, exec: followed by a command line.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ConfigNameCompleter))]
     public string? Agent { get; set; }
+
+    /// <summary>The environment the session runs in; default: the configured one.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ConfigNameCompleter))]
+    public string? Environment { get; set; }
+
+    /// <summary>The permission preset; default: the agent profile's, the environment's, or the configured one.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ConfigNameCompleter))]
+    public string? Preset { get; set; }
+
+    /// <summary>MCP servers from the configuration, by name.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ConfigNameCompleter))]
+    public string[]? McpServer { get; set; }
+
+    /// <summary>Run no setup command in the new worktree.</summary>
+    [Parameter]
+    public SwitchParameter NoSetup { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -74,6 +97,10 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
                 BranchName = BranchName,
                 Notes = Notes,
                 Agent = Agent,
+                Environment = Environment,
+                Preset = Preset,
+                McpServers = McpServer ?? [],
+                SkipSetup = NoSetup,
             };
             if (Template is not null)
             {

@@ -50,3 +50,30 @@ internal static class ConfigCompletion
         }
     }
 }
+
+/// <summary>Completes names from the configuration by parameter: -Environment, -Preset, -McpServer, -Agent.</summary>
+public sealed class ConfigNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var word = CompletionText.Unquote(wordToComplete);
+        var configuration = ConfigCompletion.Load(fakeBoundParameters);
+        if (configuration is null)
+        {
+            return [];
+        }
+        IEnumerable<(string Name, string Tip)> names = parameterName switch
+        {
+            "Environment" => configuration.Environments.Values.Select(e => (e.Name, $"{(e.Ci ? "CI; " : "")}{e.Where}")),
+            "Preset" => configuration.Presets.Values.Select(p => (p.Name, p.Description ?? p.Where)),
+            "McpServer" => configuration.McpServers.Values.Select(m => (m.Name, m.Url ?? m.Command ?? m.Where)),
+            "Agent" => configuration.Agents.Values.Select(a => (a.Name, $"{AmpSessions.Core.Configuration.AgentProfile.TypeName(a.Type)}{(a.AgentMode is null ? "" : ", mode " + a.AgentMode)}; {a.Where}")),
+            _ => [],
+        };
+        return names.Where(n => n.Name.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(n => n.Name, StringComparer.Ordinal)
+            .Select(n => new CompletionResult(CompletionText.Quote(n.Name), n.Name, CompletionResultType.ParameterValue, n.Tip))
+            .ToArray();
+    }
+}
