@@ -52,6 +52,7 @@
         'Get-AmpConfig'
         'Set-AmpConfig'
         'Get-AmpRunEnvironment'
+        'Get-AmpSlashCommand'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -17,6 +17,7 @@ public sealed class InvokeAmpIterationCommand : AmpJobCmdlet
     /// <summary>A follow-up request instead of the session's prompt.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.SlashPromptCompleter))]
     public string? Prompt { get; set; }
 
     [Parameter]

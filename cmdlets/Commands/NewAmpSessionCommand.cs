@@ -18,6 +18,7 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
     /// <summary>What the agent should do; required unless -Template gives it.</summary>
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.SlashPromptCompleter))]
     public string? Prompt { get; set; }
 
     /// <summary>Start from a saved template (New-AmpTemplate); the parameters given here win over it.</summary>

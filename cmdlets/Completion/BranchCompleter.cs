@@ -50,9 +50,20 @@ internal static class CompletionText
             : value;
 
     /// <summary>A path relative to PowerShell's current location (completers get no cmdlet to ask).</summary>
-    public static string FromCurrentLocation(string path)
+    public static string FromCurrentLocation(string path) => Path.GetFullPath(Path.Combine(CurrentLocation(), path));
+
+    private static string CurrentLocation()
     {
-        var current = Runspace.DefaultRunspace?.SessionStateProxy.Path.CurrentFileSystemLocation.ProviderPath ?? Environment.CurrentDirectory;
-        return Path.GetFullPath(Path.Combine(current, path));
+        try
+        {
+            return Runspace.DefaultRunspace?.SessionStateProxy.Path.CurrentFileSystemLocation.ProviderPath ?? Environment.CurrentDirectory;
+        }
+        catch (PSInvalidOperationException)
+        {
+            // Completion inside a running pipeline (PSReadLine's TabExpansion2): the session state proxy refuses
+            // concurrent calls, but a nested command in the current runspace may ask.
+            using var nested = PowerShell.Create(RunspaceMode.CurrentRunspace);
+            return nested.AddCommand("Get-Location").Invoke<PathInfo>().FirstOrDefault()?.ProviderPath ?? Environment.CurrentDirectory;
+        }
     }
 }

@@ -77,3 +77,64 @@ public sealed class ConfigNameCompleter : IArgumentCompleter
             .ToArray();
     }
 }
+
+/// <summary>Completes slash command names (Get-AmpSlashCommand -Name).</summary>
+public sealed class SlashCommandNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var word = CompletionText.Unquote(wordToComplete).TrimStart('/');
+        return (ConfigCompletion.Load(fakeBoundParameters)?.Commands.Values ?? [])
+            .Where(c => c.Name.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(c => c.Name, StringComparer.Ordinal)
+            .Select(c => new CompletionResult(c.Name, c.Invocation, CompletionResultType.ParameterValue, $"{c.Usage}  {c.Description}"))
+            .ToArray();
+    }
+}
+
+/// <summary>
+/// Completes a -Prompt that starts with a slash: the command names (/fix-ci), then, after the name, the
+/// parameters not given yet (job=). Any other prompt gets no completion.
+/// </summary>
+public sealed class SlashPromptCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var word = CompletionText.Unquote(wordToComplete);
+        if (!word.StartsWith('/') || word.StartsWith("//", StringComparison.Ordinal))
+        {
+            return [];
+        }
+        var commands = ConfigCompletion.Load(fakeBoundParameters)?.Commands;
+        if (commands is null)
+        {
+            return [];
+        }
+        var space = word.IndexOf(' ');
+        if (space < 0)
+        {
+            return commands.Values.Where(c => c.Invocation.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+                .OrderBy(c => c.Name, StringComparer.Ordinal)
+                .Select(c => new CompletionResult(CompletionText.Quote(c.Parameters.Count == 0 ? c.Invocation : c.Invocation + " "), c.Invocation, CompletionResultType.ParameterValue, $"{c.Usage}  {c.Description}"))
+                .ToArray();
+        }
+        if (!commands.TryGetValue(word[1..space], out var command))
+        {
+            return [];
+        }
+        // Complete the word being typed as a parameter name the prompt has not given yet.
+        var lastSpace = word.LastIndexOf(' ');
+        var head = word[..(lastSpace + 1)];
+        var partial = word[(lastSpace + 1)..];
+        if (partial.Contains('='))
+        {
+            return [];
+        }
+        return command.Parameters.Where(p => p.Name.StartsWith(partial, StringComparison.OrdinalIgnoreCase) && !head.Contains(" " + p.Name + "=", StringComparison.Ordinal))
+            .Select(p => new CompletionResult(CompletionText.Quote(head + p.Name + "="), p.Name + "=", CompletionResultType.ParameterValue,
+                $"{(p.Required ? "required" : $"default: {p.Default}")}{(p.Description is null ? "" : " - " + p.Description)}"))
+            .ToArray();
+    }
+}

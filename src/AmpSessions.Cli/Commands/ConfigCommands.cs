@@ -19,6 +19,37 @@ internal static class ConfigCommands
         AddEdit(config);
         AddValidate(config);
         AddEnv(root);
+        AddSlashCommands(root);
+    }
+
+    private static void AddSlashCommands(RootCommand root)
+    {
+        var repo = RepoOption();
+        var name = new Argument<string?>("name") { Description = "One command (fix-ci or /fix-ci): show its prompt too.", Arity = ArgumentArity.ZeroOrOne };
+        root.Add("commands", "List the slash commands a prompt can start with (--prompt '/fix-ci job=build'): built in, yours and the repository's.", async (p, output, ct) =>
+        {
+            var configuration = await Service(p).LoadAsync(new ConfigurationQuery { RepoPath = p.GetValue(repo) }, ct);
+            if (p.GetValue(name) is { } one)
+            {
+                var command = configuration.Command(one.TrimStart('/'));
+                output.Result(command, c =>
+                {
+                    output.Line($"{c.Usage}");
+                    output.Line($"  {c.Description ?? "(no description)"}  (from {c.Where})");
+                    foreach (var parameter in c.Parameters)
+                    {
+                        output.Line($"  {parameter.Name}: {(parameter.Required ? "required" : $"default \"{parameter.Default}\"")}{(parameter.Description is null ? "" : " - " + parameter.Description)}");
+                    }
+                    output.Line("");
+                    output.Line(c.Template);
+                });
+                return CliApplication.Success;
+            }
+            var commands = configuration.Commands.Values.OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
+            output.Result(commands, list => output.Table(["COMMAND", "DESCRIPTION", "SOURCE"],
+                list.Select(c => (IReadOnlyList<string>)[c.Usage, c.Description ?? "", c.Source == ConfigurationSources.Default ? "built in" : c.Source])));
+            return CliApplication.Success;
+        }, name, repo);
     }
 
     private static void AddEnv(RootCommand root)

@@ -27,5 +27,11 @@ public static class SessionConfiguration
         return session;
     }
 
+    /// <summary>A prompt with its slash command (if it starts with one) expanded by the repository's configuration.</summary>
+    public static string ExpandPrompt(AmpContext context, string? repositoryRoot, string prompt) =>
+        SlashCommands.SlashCommandExpander.CommandName(prompt) is null && !prompt.TrimStart().StartsWith("//", StringComparison.Ordinal)
+            ? prompt
+            : SlashCommands.SlashCommandExpander.Expand(prompt, new ConfigurationService(context).Load(repositoryRoot)).Text;
+
     private static Session Unnamed(Session session) => session with { Environment = null, Agent = null, Preset = null, AllowAllTools = false };
 }

@@ -25,6 +25,10 @@ public enum Operation
     ValidateBatch,
     /// <summary>Check the configuration files, listing every problem.</summary>
     ValidateConfig,
+    /// <summary>What a session's agent turn will get: argv, environment, files (secrets masked).</summary>
+    ShowRunEnvironment,
+    /// <summary>The slash commands a repository has.</summary>
+    ListSlashCommands,
 }
 
 /// <summary>A parameter of an <see cref="Operation"/>, named once for both front ends (<c>--base</c> / <c>-BaseBranch</c>).</summary>
@@ -56,6 +60,10 @@ public enum Parameter
     Path,
     /// <summary>The agent mode.</summary>
     Mode,
+    /// <summary>The environment a session or turn runs in.</summary>
+    Environment,
+    /// <summary>The permission preset.</summary>
+    Preset,
 }
 
 /// <summary>A parameter with its value (null for a switch). A bare <see cref="Parameter"/> converts to a switch.</summary>

@@ -81,6 +81,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.DataDirectory => "--data-dir",
             Parameter.Path => "<file>",
             Parameter.Mode => "--mode",
+            Parameter.Environment => "--environment",
+            Parameter.Preset => "--preset",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no command-line name"),
         };
 
@@ -103,6 +105,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.StopBatch => "batch stop",
             Operation.ValidateBatch => "batch validate",
             Operation.ValidateConfig => "config validate",
+            Operation.ShowRunEnvironment => "env",
+            Operation.ListSlashCommands => "commands",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no command-line name"),
         };
 
@@ -161,6 +165,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.DataDirectory => "-DataPath",
             Parameter.Path => "-Path",
             Parameter.Mode => "-AgentMode",
+            Parameter.Environment => "-Environment",
+            Parameter.Preset => "-Preset",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no PowerShell name"),
         };
 
@@ -185,6 +191,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.ValidateBatch => "Test-AmpBatch",
             // Get-AmpConfig writes one error per problem of an invalid file.
             Operation.ValidateConfig => "Get-AmpConfig",
+            Operation.ShowRunEnvironment => "Get-AmpRunEnvironment",
+            Operation.ListSlashCommands => "Get-AmpSlashCommand",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no cmdlet"),
         };
 

@@ -65,6 +65,7 @@ public sealed partial class IterationRunner
         // The composed environment first: an unknown name or a mode the environment forbids stops the turn before anything is written.
         var run = new Configuration.RunEnvironmentService(context).ForSession(session, request.Overrides);
         run.CheckReferences();
+        var followUp = string.IsNullOrWhiteSpace(request.Prompt) ? null : Configuration.SessionConfiguration.ExpandPrompt(context, session.RepoRoot, request.Prompt);
         using var sessionLock = SessionLock.Acquire(context, session, "iteration");
         session = sessions.Resolve(session.Id);
         run = new Configuration.RunEnvironmentService(context).ForSession(session, request.Overrides);
@@ -74,7 +75,7 @@ public sealed partial class IterationRunner
         var baseCommit = await sessions.SessionBaseAsync(session, worktree, cancellationToken).ConfigureAwait(false);
         var lastScript = context.Iterations.ListScriptRuns(session.Id).LastOrDefault();
         var contextText = await SessionContextFile.WriteAsync(session, worktree, commonDir, baseCommit, request.Notes, lastScript, cancellationToken).ConfigureAwait(false);
-        var userPrompt = string.IsNullOrWhiteSpace(request.Prompt) ? session.Prompt : request.Prompt;
+        var userPrompt = followUp ?? session.Prompt;
 
         // The row and the Running status come first, so a crash leaves a record repair can reconcile.
         var iteration = context.Iterations.InsertNext(new IterationRecord

@@ -35,6 +35,8 @@ public sealed partial class SessionManager
             throw Invalid("AmpPromptEmpty", "The prompt is empty: say what the agent should do.", request.Prompt);
         }
         var repo = await OpenRepositoryAsync(request.RepoPath, cancellationToken).ConfigureAwait(false);
+        // `/fix-ci job=build` becomes the command's prompt: the session's goal is what the agent is told.
+        var prompt = Configuration.SessionConfiguration.ExpandPrompt(context, repo.Root, request.Prompt);
         var baseBranch = string.IsNullOrWhiteSpace(request.BaseBranch)
             ? await repo.Git.GetCurrentBranchAsync(cancellationToken).ConfigureAwait(false) ?? "main"
             : request.BaseBranch.Trim();
@@ -71,7 +73,7 @@ public sealed partial class SessionManager
         {
             Id = id,
             Name = name,
-            Prompt = request.Prompt,
+            Prompt = prompt,
             RepoRoot = repo.Root,
             BaseBranch = baseBranch,
             BaseCommit = baseCommit,
