@@ -113,7 +113,13 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
             {
                 return;
             }
-            WriteObject(RunOnPipeline((events, ct) => Sessions.CreateAsync(request, ct)));
+            var session = RunOnPipeline((events, ct) => Sessions.CreateAsync(request, ct));
+            if (session.Status == SessionStatus.Error)
+            {
+                // Made, but its worktree's setup failed: the session says why and where the log is.
+                WriteWarning($"Session {session.Id} was created, but {session.StatusMessage}.");
+            }
+            WriteObject(session);
         }
         catch (Exception ex) when (Infrastructure.ErrorRecords.IsPipelineItemFailure(ex))
         {

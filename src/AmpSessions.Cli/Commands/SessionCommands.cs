@@ -86,8 +86,21 @@ internal static class SessionCommands
                 output.Line($"Created session {s.Id} \"{s.Name}\"");
                 output.Line($"  branch:   {s.BranchName} (from {s.BaseBranch} at {Short(s.BaseCommit)})");
                 output.Line($"  worktree: {s.WorktreePath}");
-                output.Line($"Next: amp-sessions iterate {s.Id}");
+                if (s.Ports is { } ports)
+                {
+                    output.Line($"  ports:    {ports} (AMP_SESSION_PORT={ports.First})");
+                }
+                if (s.Status != SessionStatus.Error)
+                {
+                    output.Line($"Next: amp-sessions iterate {s.Id}");
+                }
             });
+            if (session.Status == SessionStatus.Error)
+            {
+                // The session exists, its worktree too: the setup failed, and a script must notice.
+                output.Note($"amp-sessions: session {session.Id} was created, but {session.StatusMessage}.");
+                return CliApplication.Failed;
+            }
             return CliApplication.Success;
         }, repo, template, baseBranch, name, prompt, script, model, mode, branch, notes, agent, timeout, allowTool, allowAll, mcp, env, quiet, environment, preset, mcpServer, noSetup);
     }

@@ -91,8 +91,11 @@ public sealed partial class SessionManager
             }
             purged = purge ? await BackupService.PurgeAsync(session, cancellationToken).ConfigureAwait(false) : 0;
         }
+        // The session's ports are free for the next one.
+        await Workspace.WorktreePreparation.ReleaseAsync(context, session).ConfigureAwait(false);
         session = session with
         {
+            Ports = null,
             Status = SessionStatus.Archived,
             StatusMessage = backupRef is null ? "cleaned up" : $"cleaned up by force; backup at {backupRef}",
             UpdatedAt = context.Now,
@@ -160,7 +163,8 @@ public sealed partial class SessionManager
             var registered = worktrees.Any(w => SamePath(w.Path, session.WorktreePath));
             var branchTip = await git.ResolveCommitAsync("refs/heads/" + session.BranchName, cancellationToken).ConfigureAwait(false);
 
-            if (session.Status == SessionStatus.Initializing && context.Now - session.UpdatedAt > InterruptedCreateAge)
+            // A long setup holds the session lock: only a creation nobody is running any more was interrupted.
+            if (session.Status == SessionStatus.Initializing && context.Now - session.UpdatedAt > InterruptedCreateAge && !SessionLock.IsHeld(context, session.Id))
             {
                 if (registered)
                 {

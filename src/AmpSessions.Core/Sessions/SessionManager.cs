@@ -117,7 +117,8 @@ public sealed partial class SessionManager
                 await repo.Git.AddWorktreeAsync(worktreePath, session.BranchName, cancellationToken).ConfigureAwait(false);
                 worktreeCreated = true;
             }
-            session = session with { Status = SessionStatus.Idle, UpdatedAt = context.Now };
+            // Included files, ports and the setup command: Idle when it is ready, Error when its setup failed.
+            session = await Workspace.WorktreePreparation.PrepareAsync(context, session, request, cancellationToken).ConfigureAwait(false);
             context.Sessions.Update(session);
             return session;
         }
