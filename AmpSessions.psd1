@@ -51,6 +51,10 @@
         'Export-AmpReport'
         'Get-AmpConfig'
         'Set-AmpConfig'
+        'Get-AmpEvent'
+        'Get-AmpAttempt'
+        'Select-AmpAttempt'
+        'Unblock-AmpSession'
         'Get-AmpRunEnvironment'
         'Get-AmpSlashCommand'
     )

@@ -19,6 +19,9 @@ public abstract class AmpCmdlet : PSCmdlet, IDisposable
     private SessionManager? sessions;
     private readonly ProgressActivityIds progressActivityIds = new();
 
+    /// <summary>How long a stopped pipeline waits for the core to end what it started.</summary>
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(10);
+
     /// <summary>The data directory (database, logs); default $env:AMP_SESSIONS_HOME, else the platform's app-data folder.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -63,12 +66,23 @@ public abstract class AmpCmdlet : PSCmdlet, IDisposable
         var run = new BackgroundRun<T>(MyInvocation.MyCommand.Name, call, CancellationToken);
         run.Start();
         var events = run.Events;
-        while (events.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        try
         {
-            while (events.TryRead(out var item))
+            while (events.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             {
-                WriteEvent(item);
+                while (events.TryRead(out var item))
+                {
+                    WriteEvent(item);
+                }
             }
+        }
+        catch (PipelineStoppedException)
+        {
+            // Ctrl+C: writing refuses at once, but the core is still stopping the agent's process tree
+            // and recording the iteration as Cancelled. The pipeline ends only once that is done, so
+            // nothing the command started outlives it.
+            run.Completion.ContinueWith(_ => { }, TaskScheduler.Default).Wait(StopWait);
+            throw;
         }
         try
         {

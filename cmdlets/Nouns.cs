@@ -17,4 +17,7 @@ public static class Nouns
     public const string Config = "AmpConfig";
     public const string SlashCommand = "AmpSlashCommand";
     public const string RunEnvironment = "AmpRunEnvironment";
+    public const string Event = "AmpEvent";
+    public const string Attempt = "AmpAttempt";
+    public const string MainCheckoutChange = "AmpMainCheckoutChange";
 }

@@ -14,6 +14,13 @@ public sealed class GetAmpIterationCommand : AmpSessionCmdlet
     public int[]? Number { get; set; }
 
     protected override void ProcessRecord() =>
-        ForEachSession((session, events, ct) => Task.FromResult(
-            Context.Iterations.List(session.Id).Where(i => Number is null || Number.Contains(i.Number)).ToArray()));
+        ForEachSession((session, events, ct) =>
+        {
+            var (found, missing) = IterationLookup.Select(Context.Iterations.List(session.Id), session.Id, Number);
+            foreach (var error in missing)
+            {
+                events.Error(error);
+            }
+            return Task.FromResult(found);
+        });
 }

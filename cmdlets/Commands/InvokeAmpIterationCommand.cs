@@ -7,6 +7,7 @@ namespace AmpSessions.Module.Commands;
 /// <summary>Runs one agent turn per session: the agent works in the worktree, what changed is committed as `amp: summary`, then the test script runs.</summary>
 [Cmdlet(VerbsLifecycle.Invoke, Nouns.Iteration, SupportsShouldProcess = true, DefaultParameterSetName = IdParameterSet)]
 [OutputType(typeof(IterationRecord))]
+[OutputType(typeof(Job))]
 public sealed class InvokeAmpIterationCommand : AmpJobCmdlet
 {
     /// <summary>Notes for this turn, added to the session context the agent reads.</summary>
@@ -45,14 +46,25 @@ public sealed class InvokeAmpIterationCommand : AmpJobCmdlet
     public string? Preset { get; set; }
 
     protected override void ProcessRecord() =>
-        ForEachSession((session, events, ct) => new IterationRunner(Context).RunWithEventsAsync(new IterateRequest
+        ForEachSession(async (session, events, ct) =>
         {
-            Session = session.Id,
-            Notes = Notes,
-            Prompt = Prompt,
-            NoCommit = NoCommit,
-            SkipScript = NoScript,
-            Timeout = Timeout,
-            Overrides = new Core.Configuration.RunOverrides { Environment = Environment, Preset = Preset },
-        }, events, ct), NoCommit ? "Run an agent iteration in the worktree (changes left uncommitted)" : "Run an agent iteration in the worktree and commit what changes");
+            var iteration = await new IterationRunner(Context).RunWithEventsAsync(new IterateRequest
+            {
+                Session = session.Id,
+                Notes = Notes,
+                Prompt = Prompt,
+                NoCommit = NoCommit,
+                SkipScript = NoScript,
+                Timeout = Timeout,
+                Overrides = new Core.Configuration.RunOverrides { Environment = Environment, Preset = Preset },
+            }, events, ct).ConfigureAwait(false);
+            // The error model (about_AmpSessions): an agent that failed, crashed, timed out, was not logged in or
+            // needs approval is a non-terminating error whose target is the record, which is still written;
+            // a failing test script is not an error (the Test column says FAILED).
+            if (Verdicts.Of(iteration) == Verdict.Failed)
+            {
+                events.Error(new IterationFailedException(iteration));
+            }
+            return iteration;
+        }, NoCommit ? "Run an agent iteration in the worktree (changes left uncommitted)" : "Run an agent iteration in the worktree and commit what changes");
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using AmpSessions.Core.Iterations;
 using AmpSessions.Core.Scripts;
 using AmpSessions.Module.Infrastructure;
 
@@ -16,6 +17,14 @@ public sealed class InvokeAmpScriptCommand : AmpSessionCmdlet
     public TimeSpan? Timeout { get; set; }
 
     protected override void ProcessRecord() =>
-        ForEachSession((session, events, ct) => new ScriptRunner(Context).RunAsync(session.Id, line => events.Information(line.Text), Timeout, ct),
-            "Run the test script in the worktree");
+        ForEachSession(async (session, events, ct) =>
+        {
+            var run = await new ScriptRunner(Context).RunAsync(session.Id, line => events.Information(line.Text), Timeout, ct).ConfigureAwait(false);
+            // A script that failed its tests is a result (Status Failed), not an error; one that could not finish is.
+            if (Verdicts.Of(run) == Verdict.Failed)
+            {
+                events.Error(new ScriptRunFailedException(run));
+            }
+            return run;
+        }, "Run the test script in the worktree");
 }

@@ -29,7 +29,72 @@ public sealed class MergeAmpSessionCommand : AmpSessionCmdlet
     [ValidateNotNullOrEmpty]
     public string? PullRequestScript { get; set; }
 
-    protected override void ProcessRecord() =>
+    /// <summary>
+    /// Land all the sessions given (over the whole pipeline) as one merge queue: conflicts predicted
+    /// with git merge-tree, the most work that does not conflict landed, each rebased and tested first.
+    /// Each landed session's merge is written; each one left out is an AmpQueueSkipped error with the reason.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Queue { get; set; }
+
+    /// <summary>With -Queue: the branch the sessions land on (default: the base they share).</summary>
+    [Parameter]
+    [Alias("Base")]
+    [ValidateNotNullOrEmpty]
+    public string? BaseBranch { get; set; }
+
+    private readonly List<string> queued = [];
+
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        if (!Queue && BaseBranch is not null || Queue && (NoRebase || PullRequestScript is not null || Message is not null))
+        {
+            ThrowTerminatingError(ErrorRecords.From(new Core.Errors.AmpSessionsException("AmpUsageConflictingOptions", Core.Errors.ErrorKind.InvalidArgument,
+                Queue ? "-Queue rebases and fast-forwards each session itself: leave out -NoRebase, -PullRequestScript and -Message."
+                      : "-BaseBranch is for -Queue: add -Queue, or leave -BaseBranch out to merge into each session's own base."), null));
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        if (Queue)
+        {
+            queued.AddRange(ParameterSetName == SessionParameterSet ? Session.Select(s => s.Id) : Id);
+            return;
+        }
+        MergeEach();
+    }
+
+    protected override void EndProcessing()
+    {
+        if (!Queue || queued.Count == 0 || !ShouldProcess($"{queued.Count} sessions ({string.Join(", ", queued)})",
+            $"Land them on {BaseBranch ?? "their base"} as a merge queue: rebase, test and fast-forward each that does not conflict (backup refs are kept)"))
+        {
+            return;
+        }
+        try
+        {
+            var result = RunOnPipeline((events, ct) => new MergeQueue(Context).RunAsync(new MergeQueueRequest
+            {
+                Sessions = queued,
+                BaseBranch = BaseBranch,
+                Squash = Squash,
+            }, events.Verbose, ct));
+            WriteObject(result.Landings.Select(l => l.Merge!), enumerateCollection: true);
+            foreach (var skip in result.Skipped)
+            {
+                WriteError(ErrorRecords.From(new Core.Errors.AmpSessionsException("AmpQueueSkipped", Core.Errors.ErrorKind.InvalidOperation,
+                    $"Session {skip.Id} was left out of the merge queue: {skip.Reason}", skip.Id), skip.Id));
+            }
+        }
+        catch (Exception ex) when (ErrorRecords.IsPipelineItemFailure(ex))
+        {
+            WriteFailure(ex, queued);
+        }
+    }
+
+    private void MergeEach() =>
         ForEachSession(async (session, events, ct) =>
         {
             var merge = await new IntegrationService(Context).MergeAsync(session.Id, new MergeOptions

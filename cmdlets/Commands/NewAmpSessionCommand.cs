@@ -82,6 +82,30 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
     [Parameter]
     public SwitchParameter NoSetup { get; set; }
 
+    /// <summary>
+    /// Best-of-N: make this many sessions of the task (one attempt group) and run their first iterations
+    /// in parallel; the attempts are written, and the proposed one is named (Get-AmpAttempt compares them).
+    /// </summary>
+    [Parameter]
+    [ValidateRange(2, Core.Attempts.AttemptService.MaxAttempts)]
+    public int? Attempts { get; set; }
+
+    /// <summary>Agents the attempts cycle through (without -Attempts: one attempt per agent).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? AttemptAgent { get; set; }
+
+    /// <summary>Agent modes the attempts cycle through.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? AttemptMode { get; set; }
+
+    /// <summary>With -Attempts: only create the attempts; compare them later with Get-AmpAttempt.</summary>
+    [Parameter]
+    public SwitchParameter NoRun { get; set; }
+
+    private bool BestOfN => Attempts is not null || AttemptAgent is { Length: > 0 } || AttemptMode is { Length: > 0 };
+
     protected override void ProcessRecord()
     {
         try
@@ -109,8 +133,30 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
             }
             // No repository from the parameters or the template: the current location.
             request = request.RepoPath.Length == 0 ? request with { RepoPath = CurrentDirectory } : request;
-            if (!ShouldProcess(request.RepoPath, $"Create session \"{Name}\" (a branch off {request.BaseBranch ?? "the current branch"} and a worktree under .worktrees)"))
+            if (!ShouldProcess(request.RepoPath, $"Create {(BestOfN ? "the attempts of " : "")}session \"{Name}\" (a branch off {request.BaseBranch ?? "the current branch"} and a worktree under .worktrees)"))
             {
+                return;
+            }
+            if (BestOfN)
+            {
+                var attempts = RunOnPipeline(async (events, ct) =>
+                {
+                    var service = new Core.Attempts.AttemptService(Context);
+                    var comparison = await service.CreateAsync(new Core.Attempts.NewAttemptsRequest
+                    {
+                        Session = request,
+                        Count = Attempts,
+                        Agents = AttemptAgent ?? [],
+                        Modes = AttemptMode ?? [],
+                        Run = !NoRun,
+                    }, finished => events.Verbose($"Attempt {finished.Iteration.SessionId}: iteration {finished.Iteration.Number} {finished.Iteration.Status}."), ct).ConfigureAwait(false);
+                    if (!NoRun)
+                    {
+                        events.Information($"Attempt group {comparison.Group}: proposed {comparison.Reason}. Compare with Get-AmpAttempt -Id {comparison.Group}; keep one with Select-AmpAttempt.");
+                    }
+                    return service.Members(comparison.Group);
+                });
+                WriteObject(attempts, enumerateCollection: true);
                 return;
             }
             var session = RunOnPipeline((events, ct) => Sessions.CreateAsync(request, ct));

@@ -6,6 +6,7 @@ namespace AmpSessions.Module.Commands;
 /// <summary>Runs what did not finish of a stopped or interrupted batch, as `amp-sessions batch resume` does; finished items never run again.</summary>
 [Cmdlet(VerbsLifecycle.Resume, Nouns.Batch, SupportsShouldProcess = true)]
 [OutputType(typeof(BatchRunResult))]
+[OutputType(typeof(Job))]
 public sealed class ResumeAmpBatchCommand : AmpBatchRunCmdlet
 {
     /// <summary>Batches by id, unique id prefix or name.</summary>

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using AmpSessions.Core.Sessions;
+using AmpSessions.Module.Infrastructure;
 
 namespace AmpSessions.Module.Commands;
 
@@ -50,9 +51,12 @@ public sealed class SetAmpSessionCommand : AmpSessionCmdlet
     [Parameter]
     public bool? AllowAllTools { get; set; }
 
+    /// <summary>The time limit of one turn: seconds (600) or a TimeSpan (00:10:00), as Invoke-AmpIteration -Timeout; 0 clears it.</summary>
     [Parameter]
-    [ValidateRange(1, int.MaxValue)]
-    public int? TimeoutSeconds { get; set; }
+    [Alias("TimeoutSeconds")]
+    [SecondsToTimeSpan]
+    [ValidateNonNegativeTimeSpan]
+    public TimeSpan? Timeout { get; set; }
 
     [Parameter]
     public bool? NotificationsEnabled { get; set; }
@@ -92,7 +96,7 @@ public sealed class SetAmpSessionCommand : AmpSessionCmdlet
             AllowTools = AllowTool ?? [],
             DisallowTools = DisallowTool ?? [],
             AllowAllTools = AllowAllTools,
-            Timeout = TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+            Timeout = Timeout,
             NotificationsEnabled = NotificationsEnabled,
             NewThread = NewThread,
             Environment = Environment,

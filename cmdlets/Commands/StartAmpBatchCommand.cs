@@ -6,6 +6,7 @@ namespace AmpSessions.Module.Commands;
 /// <summary>Runs a batch file (agents × tasks × repositories), as `amp-sessions batch run` does, with Write-Progress per batch and per running item.</summary>
 [Cmdlet(VerbsLifecycle.Start, Nouns.Batch, SupportsShouldProcess = true)]
 [OutputType(typeof(BatchRunResult))]
+[OutputType(typeof(Job))]
 public sealed class StartAmpBatchCommand : AmpBatchRunCmdlet
 {
     /// <summary>Batch files (YAML, version 3), relative to the current location.</summary>

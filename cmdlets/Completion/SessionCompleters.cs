@@ -8,12 +8,16 @@ using AmpSessions.Core.Storage;
 
 namespace AmpSessions.Module.Completion;
 
-/// <summary>Completes session ids (showing names) from the store the command would use.</summary>
+/// <summary>
+/// Completes -Id, which takes an id, an id prefix or a name: a word that starts an id completes to
+/// the id, one that starts a name to the (quoted) name; the list shows both.
+/// </summary>
 public sealed class SessionIdCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        SessionCompletion.Complete(fakeBoundParameters, wordToComplete, s => s.Id);
+        SessionCompletion.Complete(fakeBoundParameters, wordToComplete,
+            (s, word) => s.Id.StartsWith(word, StringComparison.OrdinalIgnoreCase) ? s.Id : s.Name);
 }
 
 /// <summary>Completes session names from the store the command would use.</summary>
@@ -21,17 +25,18 @@ public sealed class SessionNameCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        SessionCompletion.Complete(fakeBoundParameters, wordToComplete, s => s.Name);
+        SessionCompletion.Complete(fakeBoundParameters, wordToComplete, (s, _) => s.Name);
 }
 
 internal static class SessionCompletion
 {
-    public static IEnumerable<CompletionResult> Complete(IDictionary fakeBoundParameters, string wordToComplete, Func<Session, string> value)
+    /// <summary>Sessions whose id or name starts with the word, each completed to the value <paramref name="value"/> picks.</summary>
+    public static IEnumerable<CompletionResult> Complete(IDictionary fakeBoundParameters, string wordToComplete, Func<Session, string, string> value)
     {
         var word = CompletionText.Unquote(wordToComplete);
         return ListSessions(fakeBoundParameters)
-            .Where(s => value(s).StartsWith(word, StringComparison.OrdinalIgnoreCase) || s.Id.StartsWith(word, StringComparison.OrdinalIgnoreCase))
-            .Select(s => new CompletionResult(CompletionText.Quote(value(s)), $"{s.Id}  {s.Name}", CompletionResultType.ParameterValue,
+            .Where(s => s.Name.StartsWith(word, StringComparison.OrdinalIgnoreCase) || s.Id.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+            .Select(s => new CompletionResult(CompletionText.Quote(value(s, word)), $"{s.Id}  {s.Name}", CompletionResultType.ParameterValue,
                 $"{s.Name} ({s.Status}) {s.BranchName}"))
             .ToArray();
     }
@@ -62,7 +67,7 @@ internal static class StoreCompletion
     /// </summary>
     public static T? Read<T>(IDictionary fakeBoundParameters, Func<AmpContext, T> read) where T : class
     {
-        var dataPath = fakeBoundParameters["DataPath"] as string;
+        var dataPath = CompletionText.Single(fakeBoundParameters["DataPath"]);
         var root = Path.GetFullPath(string.IsNullOrWhiteSpace(dataPath) ? DataDirectory.DefaultRoot() : CompletionText.FromCurrentLocation(dataPath));
         if (!File.Exists(Path.Combine(root, DataDirectory.DatabaseFileName)))
         {

@@ -37,3 +37,17 @@ public sealed class ValidatePositiveTimeSpanAttribute : ValidateArgumentsAttribu
         }
     }
 }
+
+/// <summary>Refuses a negative TimeSpan; zero is allowed where it clears a limit (Set-AmpSession -Timeout 0).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ValidateNonNegativeTimeSpanAttribute : ValidateArgumentsAttribute
+{
+    protected override void Validate(object arguments, EngineIntrinsics engineIntrinsics)
+    {
+        var value = arguments is PSObject wrapped ? wrapped.BaseObject : arguments;
+        if (value is TimeSpan span && span < TimeSpan.Zero)
+        {
+            throw new ValidationMetadataException($"The time limit must not be negative, not {span}: give seconds (600) or a TimeSpan (00:10:00), or 0 to clear it.");
+        }
+    }
+}

@@ -1,43 +1,28 @@
 using System.Management.Automation;
-using System.Runtime.Loader;
+using System.Runtime.CompilerServices;
 
 namespace AmpSessions.Module.Infrastructure;
 
 /// <summary>
-/// Runs when pwsh imports the module: teaches the load context that holds AmpSessions.dll where the
-/// module's managed and native dependencies are, and forgets it again when the module is removed.
+/// Runs when pwsh imports the module: puts the module's dependencies in a load context of their
+/// own (<see cref="DependencyLoadContext"/>), where the managed and native libraries beside
+/// AmpSessions.dll are found (pwsh's deps.json knows nothing of them), then forwards the core's
+/// events to the runspace's engine events; removing the module stops the forwarding.
 /// </summary>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {
-    private static readonly object Sync = new();
-    private static ModuleDependencyResolver? resolver;
-
     public void OnImport()
     {
-        lock (Sync)
-        {
-            // Import-Module may run this more than once (nested imports, -Force).
-            if (resolver is not null)
-            {
-                return;
-            }
-            var assembly = typeof(ModuleInitializer).Assembly;
-            resolver = new ModuleDependencyResolver(Path.GetDirectoryName(assembly.Location)!);
-            resolver.Attach(AssemblyLoadContext.GetLoadContext(assembly) ?? AssemblyLoadContext.Default);
-        }
+        DependencyLoadContext.Install(Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!);
+        AttachEvents();
     }
 
-    public void OnRemove(PSModuleInfo psModuleInfo)
-    {
-        lock (Sync)
-        {
-            if (resolver is null)
-            {
-                return;
-            }
-            var assembly = typeof(ModuleInitializer).Assembly;
-            resolver.Detach(AssemblyLoadContext.GetLoadContext(assembly) ?? AssemblyLoadContext.Default);
-            resolver = null;
-        }
-    }
+    public void OnRemove(PSModuleInfo psModuleInfo) => DetachEvents();
+
+    // Separate methods, so nothing that needs the core is compiled before the dependency context is installed.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AttachEvents() => EngineEventForwarder.Attach(System.Management.Automation.Runspaces.Runspace.DefaultRunspace);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void DetachEvents() => EngineEventForwarder.Detach(System.Management.Automation.Runspaces.Runspace.DefaultRunspace);
 }

@@ -17,6 +17,7 @@ public sealed class AmpChildJob : Job
     private readonly int progressActivityId;
     private readonly int parentActivityId;
     private readonly ProgressActivityIds keyedActivityIds;
+    private volatile bool stopRequested;
 
     /// <param name="keyedActivityIds">Ids of activities with a key (a batch and its items), shared by the job's children so none collide.</param>
     internal AmpChildJob(string command, IBackgroundRun run, int progressActivityId, int parentActivityId, ProgressActivityIds keyedActivityIds)
@@ -40,8 +41,18 @@ public sealed class AmpChildJob : Job
 
     public override void StopJob()
     {
-        run.Cancel();
+        RequestStop();
         run.Completion.ContinueWith(_ => { }, TaskScheduler.Default).Wait(StopWait);
+    }
+
+    /// <summary>
+    /// Cancels the run and remembers that it was asked to stop: a cancelled iteration still ends its
+    /// run normally (with a record whose status is Cancelled), and such a job ended Stopped, not Completed.
+    /// </summary>
+    internal void RequestStop()
+    {
+        stopRequested = true;
+        run.Cancel();
     }
 
     private void OnRunStateChanged(object? sender, BackgroundRunStateChangedEventArgs e)
@@ -69,7 +80,7 @@ public sealed class AmpChildJob : Job
                         Output.Add(PSObject.AsPSObject(item));
                     }
                 }
-                SetJobState(JobState.Completed);
+                SetJobState(stopRequested ? JobState.Stopped : JobState.Completed);
                 break;
             case BackgroundRunState.Cancelled:
                 SetJobState(JobState.Stopped);

@@ -64,6 +64,10 @@ public sealed class AmpJob : Job
                 SetJobState(JobState.Stopping);
             }
         }
+        foreach (var child in ChildJobs.OfType<AmpChildJob>())
+        {
+            child.RequestStop();
+        }
         group.CancelAll();
         group.WhenAll().Wait(StopWait);
     }

@@ -11,6 +11,17 @@ public static class CliApplication
     public const int Failed = 1;
     public const int UsageError = 2;
     public const int Cancelled = 130;
+    /// <summary>Everything ran, and the test script failed: a result, not an error (iterate and run alike).</summary>
+    public const int TestsFailed = 3;
+
+    /// <summary>The one mapping of a verdict to an exit code (see README, "Exit codes").</summary>
+    public static int ExitCode(Core.Iterations.Verdict verdict) => verdict switch
+    {
+        Core.Iterations.Verdict.Passed => Success,
+        Core.Iterations.Verdict.TestsFailed => TestsFailed,
+        Core.Iterations.Verdict.Cancelled => Cancelled,
+        _ => Failed,
+    };
 
     /// <summary>--json: machine-readable output on stdout.</summary>
     public static readonly Option<bool> Json = new("--json") { Description = "Write machine-readable JSON (camelCase) to stdout.", Recursive = true };
@@ -35,6 +46,10 @@ public static class CliApplication
         BatchCommands.AddTo(root);
         ConfigCommands.AddTo(root);
         EvalCommands.AddTo(root);
+        EventCommands.AddTo(root);
+        QueueCommands.AddTo(root);
+        AttemptCommands.AddTo(root);
+        ContainmentCommands.AddTo(root);
         return root;
     }
 

@@ -35,7 +35,8 @@ public sealed class AmpContext
         Data = data;
         Database = database;
         Options = options;
-        Sessions = new SessionStore(database);
+        Events = new Events.EventLog(database, data.Root, options.Clock);
+        Sessions = new SessionStore(database, Events);
         Iterations = new IterationStore(database);
         Templates = new TemplateStore(database);
     }
@@ -44,6 +45,8 @@ public sealed class AmpContext
     public Database Database { get; }
     public AmpContextOptions Options { get; }
     public SessionStore Sessions { get; }
+    /// <summary>The data directory's event log: what happened, for `events --follow`, engine events and the webhook.</summary>
+    public Events.EventLog Events { get; }
     public IterationStore Iterations { get; }
     public TemplateStore Templates { get; }
     public TimeProvider Clock => Options.Clock;

@@ -40,4 +40,26 @@ public sealed class GitIdentityTests : IDisposable
         Assert.True(manual.ExitCode == 0, manual.ToString());
         Assert.Equal("AmpSessions <amp-sessions@localhost>", TestRepository.GitIn(worktree, "log", "-1", "--format=%an <%ae>"));
     }
+
+    [Fact]
+    public async Task Without_a_git_identity_squash_rebase_and_merge_commit_as_AmpSessions()
+    {
+        var id = await bed.NewSessionAsync();
+        var iterated = await bed.RunAsync("iterate", id);
+        Assert.True(iterated.ExitCode == 0, iterated.ToString());
+        File.WriteAllText(Path.Combine(bed.Worktree(id), "NOTES.md"), "by hand\n");
+        Assert.Equal(0, (await bed.RunAsync("commit", id, "-m", "Notes by hand")).ExitCode);
+        // The base moves on (committed by the test's own identity), so the rebase really rewrites commits.
+        bed.Repo.WriteFile("OTHER.md", "main moved\n");
+        bed.Repo.CommitAll("main moves on");
+
+        foreach (var step in new[] { new[] { "squash", id, "--message", "Rename hello to greet" }, ["rebase", id], ["merge", id] })
+        {
+            var result = await bed.RunAsync(step);
+            Assert.True(result.ExitCode == 0, $"{string.Join(' ', step)}: {result}");
+        }
+
+        Assert.Equal("Rename hello to greet|AmpSessions <amp-sessions@localhost>|AmpSessions <amp-sessions@localhost>",
+            bed.Repo.Git("log", "-1", "--format=%s|%an <%ae>|%cn <%ce>", "main"));
+    }
 }

@@ -28,8 +28,9 @@ public sealed class IterationCommandTests : IDisposable
         Assert.Contains("  tool:  edit_file", stdout);
         Assert.Matches(@"  commit: [0-9a-f]{7} amp: Renamed hello to greet in src/greet\.ts\.", stdout);
         Assert.Contains($"Iteration 1 of session {id}: Succeeded", stdout);
-        Assert.Contains("  tokens:  21 in, 218 out, 15,636 cache write, 30,626 cache read", stdout);
-        Assert.Contains("  tools:   Read x1, edit_file x1", stdout);
+        // One display rule (DisplayFormat): Tokens are input + output, the cache is counted apart; counts only above one.
+        Assert.Contains("  tokens:  239 (21 in, 218 out); cache 46,262 (15,636 written, 30,626 read)", stdout);
+        Assert.Contains("  tools:   Read, edit_file", stdout);
         Assert.Contains($"  transcript: {Path.Combine(bed.DataDirectory, "logs", id, "iteration-1.jsonl")}", stdout);
         Assert.Equal("", result.StandardError);
     }
@@ -68,7 +69,8 @@ public sealed class IterationCommandTests : IDisposable
 
         Assert.Equal(1, json.ExitCode);
         Assert.Equal("AwaitingInput", Json(json).GetProperty("status").GetString());
-        Assert.Contains("--allow-tool Bash", Json(json).GetProperty("error").GetString());
+        Assert.Contains("approval for Bash", Json(json).GetProperty("error").GetString());
+        Assert.Contains($"`amp-sessions set {id} --allow-tool <tool>` (or --allow-all-tools)", json.StandardError);
         Assert.Equal(1, text.ExitCode);
         Assert.Contains($"Iteration 2 of session {id}: AwaitingInput - The agent needs approval for Bash", text.StandardOutput);
         Assert.Equal("AwaitingInput", status.GetProperty("status").GetString());
@@ -140,7 +142,8 @@ public sealed class IterationCommandTests : IDisposable
         await bed.RunAsync("iterate", id, "--no-script");
         var passing = await bed.RunAsync("run", id, "--json");
 
-        Assert.Equal(1, failing.ExitCode);
+        // A failing test script is a result, not an error: exit 3, the same as iterate's (was 1, which iterate used for agent failures).
+        Assert.Equal(3, failing.ExitCode);
         Assert.StartsWith("checking\n", failing.StandardOutput);
         Assert.Matches(@"Script `echo checking; grep -q 'function greet' src/greet\.ts` failed \(exit 1\) in [0-9.]+s; log: .*script-1\.log", failing.StandardOutput);
         Assert.True(passing.ExitCode == 0, passing.ToString());
@@ -165,10 +168,11 @@ public sealed class IterationCommandTests : IDisposable
         var text = await bed.RunAsync("iterations", id);
         var json = Json(await bed.RunAsync("iterations", id, "--json"));
 
+        // Tokens are input + output (DisplayFormat), the same number the module and the batch views show; no tools is "-".
         var lines = text.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Matches(@"^#\s+STATUS\s+COMMIT\s+TOKENS\s+TOOLS\s+TEST\s+DURATION\s+SUMMARY$", lines[0]);
-        Assert.Matches(@"^1\s+Succeeded\s+[0-9a-f]{7}\s+46,501\s+Readx1,edit_filex1\s+passed\s+[0-9.]+s\s+Renamed hello to greet", lines[1]);
-        Assert.Matches(@"^2\s+Failed\s+-\s+0\s+-\s+[0-9.]+s\s+The agent failed: Model provider returned an error: overloaded$", lines[2]);
+        Assert.Matches(@"^1\s+Succeeded\s+[0-9a-f]{7}\s+239\s+Read, edit_file\s+passed\s+[0-9.]+s\s+Renamed hello to greet", lines[1]);
+        Assert.Matches(@"^2\s+Failed\s+-\s+0\s+-\s+-\s+[0-9.]+s\s+The agent failed: Model provider returned an error: overloaded$", lines[2]);
         Assert.Equal(2, json.GetArrayLength());
         Assert.Equal(["Succeeded", "Failed"], json.EnumerateArray().Select(i => i.GetProperty("status").GetString()));
         Assert.True(json[0].GetProperty("scriptPassed").GetBoolean());
@@ -188,8 +192,8 @@ public sealed class IterationCommandTests : IDisposable
 
         var lines = text.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Matches(@"^TIME\s+COMMIT\s+ITER\s+TOKENS\s+TEST\s+DURATION\s+SUBJECT\s+FILES$", lines[0]);
-        Assert.Matches(@"\s[0-9a-f]{7}\s+1\s+46,501\s+-\s+[0-9.]+s\s+amp: Renamed hello to greet.*\ssrc/greet\.ts$", lines[1]);
-        Assert.Matches(@"\s-\s+2\s+-\s+-\s+[0-9.]+s\s+iteration 2: ServerUnreachable - Amp could not reach its server", lines[2]);
+        Assert.Matches(@"\s[0-9a-f]{7}\s+1\s+239\s+-\s+[0-9.]+s\s+amp: Renamed hello to greet.*\ssrc/greet\.ts$", lines[1]);
+        Assert.Matches(@"\s-\s+2\s+0\s+-\s+[0-9.]+s\s+iteration 2: ServerUnreachable - Amp could not reach its server", lines[2]);
         Assert.Equal(["Commit", "Iteration"], json.EnumerateArray().Select(e => e.GetProperty("kind").GetString()));
         Assert.Equal(46_501, json[0].GetProperty("totalTokens").GetInt64());
         Assert.Equal("src/greet.ts", json[0].GetProperty("files")[0].GetString());
@@ -238,5 +242,24 @@ public sealed class IterationCommandTests : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal($"amp:{TestPaths.FakeAgent}", Json(result).GetProperty("agent").GetString());
         Assert.Single(bed.Invocations);
+    }
+
+    [Fact]
+    public async Task Iterate_and_run_agree_a_failing_test_script_exits_3_and_a_failed_agent_exits_1()
+    {
+        var id = await bed.NewSessionAsync("--script", "grep -q 'function nosuch' src/greet.ts");
+
+        var iterated = await bed.RunAsync("iterate", id, "--json");
+        var ran = await bed.RunAsync("run", id);
+        bed.Scenario = "agent-error";
+        var failed = await bed.RunAsync("iterate", id);
+
+        Assert.True(iterated.ExitCode == 3, iterated.ToString());
+        Assert.Equal("Succeeded", Json(iterated).GetProperty("status").GetString());
+        Assert.False(Json(iterated).GetProperty("scriptPassed").GetBoolean());
+        Assert.DoesNotContain("amp-sessions:", iterated.StandardError);
+        Assert.True(ran.ExitCode == 3, ran.ToString());
+        Assert.True(failed.ExitCode == 1, failed.ToString());
+        Assert.Contains($"amp-sessions: Iteration 2 of session {id} ended Failed", failed.StandardError);
     }
 }

@@ -127,7 +127,7 @@ internal static class Program
                 threadId,
                 IntEnv("FAKE_AMP_DELAY_MS", 0),
                 IntEnv("FAKE_AMP_DURATION_MS", 0));
-            var run = new RunContext(options, cwd, threadId, prompt, emitter) { McpServers = McpServers(options.McpConfig, cwd) };
+            var run = new RunContext(options, cwd, threadId, prompt, emitter) { McpServers = McpServers(options.McpConfig, cwd), Permissions = Permissions.Load(options, cwd) };
 
             foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT })
             {

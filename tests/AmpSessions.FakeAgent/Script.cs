@@ -126,7 +126,13 @@ internal sealed class Script
                     Delete(ToolEffects.Resolve(value!.GetValue<string>(), run.Cwd));
                     break;
                 case "toolUse":
-                    ToolUse(run, step);
+                    if (!ToolUse(run, step))
+                    {
+                        // The tool needs approval, which execute mode cannot ask for: the turn ends.
+                        emitter.Emit(emitter.ResultLine(true, $"The following tools require user approval, which is not supported in stream JSON mode: {Transcript.Str(step["toolUse"], "name")}"));
+                        return 0;
+                    }
+
                     break;
                 case "text":
                     var blocks = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = value!.GetValue<string>() });
@@ -164,7 +170,8 @@ internal sealed class Script
         return 0;
     }
 
-    private static void ToolUse(RunContext run, JsonObject step)
+    /// <summary>Emits the tool call, lets the permission rules decide, performs it; false when it needs approval (the turn must end).</summary>
+    private static bool ToolUse(RunContext run, JsonObject step)
     {
         var tool = step["toolUse"]!.AsObject();
         var name = Transcript.Str(tool, "name")!;
@@ -187,19 +194,31 @@ internal sealed class Script
         var stopReason = step.ContainsKey("stopReason") ? Transcript.Str(step, "stopReason") : "tool_use";
         run.Emitter.Emit(Transcript.AssistantLine(run, blocks, stopReason, step["usage"]?.DeepClone()));
 
-        var effectError = ToolEffects.Perform(name, input, run.Cwd);
-        if (!step.ContainsKey("result") && effectError is null)
+        var decision = run.Permissions?.Decide(run, name, input, id) ?? new GateDecision(GateAction.Allow);
+        switch (decision.Action)
         {
-            return;
+            case GateAction.Ask:
+                return false;
+            case GateAction.Reject:
+                run.Emitter.Emit(Transcript.ToolResultLine(run, id, decision.Reason ?? "rejected", isError: true));
+                return true;
+        }
+
+        // Shell tools really run (sh -c in the cwd); their output is the result unless the step gives one.
+        var shell = ToolEffects.RunShell(name, input, run.Cwd);
+        var effectError = shell is null ? ToolEffects.Perform(name, input, run.Cwd) : null;
+        if (!step.ContainsKey("result") && effectError is null && shell is null)
+        {
+            return true;
         }
 
         var content = step["result"] switch
         {
-            null => "",
+            null => shell?.Output ?? "",
             JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
             var other => JsJson.Stringify(other),
         };
-        var isError = step["isError"] is JsonValue e && e.GetValueKind() == JsonValueKind.True;
+        var isError = step["isError"] is JsonValue e ? e.GetValueKind() == JsonValueKind.True : shell is { ExitCode: not 0 };
         if (effectError is not null)
         {
             content = effectError;
@@ -207,6 +226,7 @@ internal sealed class Script
         }
 
         run.Emitter.Emit(Transcript.ToolResultLine(run, id, content, isError));
+        return true;
     }
 
     private static void Delete(string path)

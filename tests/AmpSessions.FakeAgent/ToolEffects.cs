@@ -29,6 +29,38 @@ internal static class ToolEffects
         }
     }
 
+    /// <summary>
+    /// Runs a shell tool's command (Bash: cmd, shell_command: command) with sh -c (cmd /c on Windows) in
+    /// the input's cwd or the agent's; null for any other tool.
+    /// </summary>
+    public static (string Output, int ExitCode)? RunShell(string? name, JsonNode? input, string cwd)
+    {
+        var command = name switch
+        {
+            "Bash" => Str(input, "cmd"),
+            "shell_command" or "async_shell_command" => Str(input, "command"),
+            _ => null,
+        };
+        if (command is null)
+        {
+            return null;
+        }
+        var start = OperatingSystem.IsWindows()
+            ? new System.Diagnostics.ProcessStartInfo("cmd.exe") { ArgumentList = { "/c", command } }
+            : new System.Diagnostics.ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", command } };
+        start.UseShellExecute = false;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.RedirectStandardInput = true;
+        start.WorkingDirectory = Str(input, "cwd") is { } dir ? Resolve(dir, cwd) : cwd;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        process.StandardInput.Close();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (stdout + stderr.Result, process.ExitCode);
+    }
+
     private static string? EditFile(JsonNode? input, string cwd)
     {
         var path = Str(input, "path");

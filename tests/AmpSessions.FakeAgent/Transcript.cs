@@ -11,6 +11,9 @@ internal sealed record RunContext(Options Options, string Cwd, string ThreadId, 
 {
     /// <summary>The init line's mcp_servers from --mcp-config (null: keep the transcript's).</summary>
     public JsonArray? McpServers { get; init; }
+
+    /// <summary>The permission rules every tool call goes through (none: everything allowed).</summary>
+    public Permissions? Permissions { get; init; }
 }
 
 /// <summary>The embedded transcripts and the lines the fake builds in the same shapes.</summary>

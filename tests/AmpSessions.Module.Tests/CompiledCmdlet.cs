@@ -41,6 +41,9 @@ public sealed class CompiledCmdlet
     public int ConfirmImpact { get; }
     public string? DefaultParameterSet { get; }
     public IReadOnlyList<Type> OutputTypes { get; }
+
+    /// <summary>What the cmdlet writes, a type of the core; -AsJob cmdlets also declare the Job they return.</summary>
+    public Type CoreOutputType => OutputTypes.Single(t => t.Assembly.GetName().Name == "AmpSessions.Core");
     public IReadOnlyList<string> Aliases { get; }
     public IReadOnlyList<CompiledParameter> Parameters { get; }
 

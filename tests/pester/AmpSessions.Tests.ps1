@@ -14,58 +14,12 @@ BeforeAll {
         'Get-AmpIteration', 'Get-AmpSession', 'Get-AmpSessionBackup', 'Get-AmpSessionState', 'Get-AmpTemplate', 'Get-AmpTimeline',
         'Invoke-AmpIteration', 'Invoke-AmpScript', 'Merge-AmpBatchJournal', 'Merge-AmpSession', 'New-AmpSession', 'New-AmpTemplate',
         'Open-AmpSession', 'Remove-AmpSession', 'Remove-AmpTemplate', 'Repair-AmpSession', 'Restore-AmpSession', 'Resume-AmpBatch',
-        'Set-AmpSession', 'Start-AmpBatch', 'Stop-AmpBatch', 'Test-AmpBatch', 'Update-AmpSession', 'Watch-AmpSession'
+        'Set-AmpSession', 'Start-AmpBatch', 'Stop-AmpBatch', 'Test-AmpBatch', 'Update-AmpSession', 'Watch-AmpSession',
+        'Get-AmpEvent', 'Get-AmpAttempt', 'Select-AmpAttempt', 'Unblock-AmpSession'
     )
     Import-Module $ManifestPath -Force -ErrorAction Stop
 
-    function script:Invoke-Git {
-        param([string] $Repository, [Parameter(ValueFromRemainingArguments)] [string[]] $Arguments)
-        $output = & git -C $Repository -c user.name='Test User' -c user.email='test@example.com' -c commit.gpgsign=false @Arguments 2>&1
-        if ($LASTEXITCODE -ne 0) { throw "git $Arguments failed: $output" }
-        $output
-    }
-
-    function script:New-TestRepository {
-        param([string] $Path)
-        New-Item -ItemType Directory -Path (Join-Path $Path 'src') -Force | Out-Null
-        Invoke-Git $Path init --quiet --initial-branch=main | Out-Null
-        Set-Content -LiteralPath (Join-Path $Path 'README.md') -Value '# sample'
-        Set-Content -LiteralPath (Join-Path $Path 'src/greet.ts') -Value "export function hello(name: string): string {`n  return ``Hello, `${name}```n}"
-        Invoke-Git $Path add --all | Out-Null
-        Invoke-Git $Path commit --quiet -m 'initial commit' | Out-Null
-    }
-
-    # The fake `amp` (tests/AmpSessions.FakeAgent), built when no build of it is found; sessions use it as `amp:'<path>'`.
-    function script:Get-FakeAgent {
-        $name = if ($IsWindows) { 'fake-amp.exe' } else { 'fake-amp' }
-        $project = Join-Path $RepositoryRoot 'tests/AmpSessions.FakeAgent'
-        $find = {
-            Get-ChildItem -LiteralPath (Join-Path $project 'bin') -Recurse -File -ErrorAction SilentlyContinue |
-                Where-Object { $_.Name -eq $name -and $_.Directory.Name -eq 'net10.0' } |
-                Sort-Object LastWriteTimeUtc -Descending | Select-Object -First 1
-        }
-        $agent = & $find
-        if (-not $agent) {
-            & dotnet build $project --nologo --verbosity quiet | Out-Null
-            if ($LASTEXITCODE -ne 0) { throw "dotnet build $project failed" }
-            $agent = & $find
-        }
-        if (-not $agent) { throw "No $name under $project/bin after building it" }
-        $agent.FullName
-    }
-
-    # The error a command reports, whether it terminates or not (Stop turns a non-terminating one into a catchable one).
-    function script:Get-CommandError {
-        param([scriptblock] $Command)
-        $ErrorActionPreference = 'Stop'
-        try {
-            & $Command | Out-Null
-        }
-        catch {
-            return $_
-        }
-        throw 'the command reported no error'
-    }
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
 }
 
 AfterAll {
@@ -97,6 +51,19 @@ Describe 'The AmpSessions module' -Tag CI {
             @($help.Parameters.Parameter).Count | Should -BeGreaterThan 0 -Because "$name documents its parameters"
         }
         Get-Help -Name about_AmpSessions | Out-String | Should -Match 'SHORT DESCRIPTION'
+        # The about topic points only to what a Gallery install has: itself, the cmdlets' help, or the web.
+        Get-Help -Name about_AmpSessions | Out-String | Should -Not -Match '(?<!/docs/)\b[A-Z]+\.md\b'
+        foreach ($name in $ExpectedCommands) {
+            # A remark ends with a blank line before the next example's title (it ran into it before).
+            $lines = (Get-Help -Name $name -Examples | Out-String -Width 200) -split "`r?`n"
+            for ($i = 1; $i -lt $lines.Count; $i++) {
+                if ($lines[$i] -match '^\s*-+ Example \d+') { $lines[$i - 1].Trim() | Should -BeNullOrEmpty -Because "$name example title '$($lines[$i].Trim())' follows a blank line" }
+            }
+            # -AsJob cmdlets say that they return a job.
+            if ((Get-Command $name).Parameters.ContainsKey('AsJob')) {
+                (Get-Command $name).OutputType.Name | Should -Contain 'System.Management.Automation.Job'
+            }
+        }
     }
 }
 
@@ -273,7 +240,8 @@ Describe 'Iterations, integration and templates' -Tag CI {
         $listed = @($session | Get-AmpIteration -DataPath $Data)
         $listed.Count | Should -Be 1
         $listed[0].CommitSha | Should -Be $iteration.CommitSha
-        Get-AmpIteration -Id $session.Id -Number 2 -DataPath $Data | Should -BeNullOrEmpty
+        # A number the session does not have is an error now (issue 9: it returned nothing silently).
+        (Get-CommandError { Get-AmpIteration -Id $session.Id -Number 2 -DataPath $Data }).FullyQualifiedErrorId | Should -BeLike 'AmpIterationNotFound,*'
 
         $run = $session | Invoke-AmpScript -Timeout '00:02:00' -DataPath $Data -InformationVariable lines
         $run | Should -BeOfType ([AmpSessions.Core.Scripts.ScriptRun])
@@ -577,6 +545,16 @@ Describe 'Batches' -Tag CI {
         $batch.Items.SessionId | Select-Object -Unique | Should -HaveCount 2
         $run.Passed | Should -Be 2
         (Get-AmpBatch -Id 'tiny' -DataPath $Data).Id | Should -Be $run.BatchId
+        # The same batch file run again (the README's nightly case): its name means the latest run.
+        Push-Location -LiteralPath $Temp
+        try {
+            $again = Start-AmpBatch -Path ./tiny.yaml -Concurrency 1 -DataPath $Data -ProgressAction SilentlyContinue
+        }
+        finally {
+            Pop-Location
+        }
+        (Get-AmpBatch -Id 'tiny' -DataPath $Data).Id | Should -Be $again.BatchId
+        (Get-AmpBatch -Id $run.BatchId -DataPath $Data).Id | Should -Be $run.BatchId
         (Get-AmpBatch -DataPath $Data).Id | Should -Contain $run.BatchId
         (Get-CommandError { Get-AmpBatch -Id 'no-such-batch' -DataPath $Data }).FullyQualifiedErrorId | Should -BeLike 'AmpBatchNotFound,*'
 

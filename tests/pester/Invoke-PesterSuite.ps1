@@ -35,7 +35,15 @@ $configuration.Output.Verbosity = 'Detailed'
 $configuration.Output.RenderMode = if ([Console]::IsOutputRedirected) { 'Plaintext' } else { 'Auto' }
 $configuration.TestResult.Enabled = $true
 $configuration.TestResult.OutputPath = Join-Path $repositoryRoot 'out/pester-results.xml'
-$result = Invoke-Pester -Configuration $configuration
+try {
+    $result = Invoke-Pester -Configuration $configuration
+}
+catch {
+    # Pester itself failed (writing the results file, say): still one closing line, and a failure.
+    Write-Error -ErrorRecord $_ -ErrorAction Continue
+    "Pester: 0 passed, 1 failed"
+    exit 1
+}
 
 # The closing line CI reads and sums: 'N passed, N failed'.
 "Pester: $($result.PassedCount) passed, $($result.FailedCount) failed"

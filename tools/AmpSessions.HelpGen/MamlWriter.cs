@@ -87,7 +87,9 @@ internal static class MamlWriter
         return new XElement(Command + "example",
             new XElement(Maml + "title", $"{dashes} {title} {dashes}"),
             new XElement(Dev + "code", example.Code),
-            new XElement(Dev + "remarks", example.Remarks.Count == 0 ? [new XElement(Maml + "para", "")] : Paragraphs(example.Remarks)));
+            // Get-Help prints the next example's title right under the last remark line unless the
+            // remarks end with an empty paragraph (what PlatyPS writes), so one closes them.
+            new XElement(Dev + "remarks", [.. Paragraphs(example.Remarks), new XElement(Maml + "para", "")]));
     }
 
     private static IEnumerable<XElement> Links(CommandHelp help)

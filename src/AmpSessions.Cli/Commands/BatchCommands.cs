@@ -129,7 +129,7 @@ internal static class BatchCommands
                         ? $" ({BatchText.Count(task.Prompts.Count, "prompt")} × {task.Repositories.Count} repositor{(task.Repositories.Count == 1 ? "y" : "ies")} per agent)"
                         : $" ({BatchText.Count(task.Cases.Count, "case")} per agent)"));
                 }
-                output.Line($"  {d.Execution.Concurrency} at once, time limit {(d.Execution.Timeout is { } t ? BatchText.Duration(t) : "none")}, up to {d.Execution.RetryPolicy.MaxAttempts} attempts");
+                output.Line($"  {d.Execution.Concurrency} at once, time limit {(d.Execution.Timeout is { } t ? BatchText.Duration(t) : "none")}, up to {Core.Display.DisplayFormat.Plural(d.Execution.RetryPolicy.MaxAttempts, "attempt")}");
             });
             return Task.FromResult(CliApplication.Success);
         }, file, shard);
@@ -177,7 +177,7 @@ internal static class BatchCommands
                 output.Table(["ID", "NAME", "STATUS", "SHARD", "DONE", "PASSED", "CREATED"], list.Select(b => (IReadOnlyList<string>)
                 [
                     b.Id, b.Batch.Name, b.Status.ToString(), b.Batch.Shard?.ToString() ?? "-", $"{b.Finished}/{b.Total}", b.Passed.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    b.Batch.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture),
+                    Core.Display.DisplayFormat.Time(b.Batch.CreatedAt),
                 ]));
             });
             return Task.FromResult(CliApplication.Success);

@@ -30,7 +30,5 @@ internal static class BatchText
     /// <summary>"1 case", "3 cases".</summary>
     public static string Count(int count, string noun) => $"{count} {noun}{(count == 1 ? "" : "s")}";
 
-    public static string Duration(TimeSpan duration) => duration.TotalSeconds < 60
-        ? duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + "s"
-        : $"{(int)duration.TotalMinutes}m{duration.Seconds:00}s";
+    public static string Duration(TimeSpan duration) => Core.Display.DisplayFormat.Duration(duration);
 }

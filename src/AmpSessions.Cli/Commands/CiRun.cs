@@ -5,8 +5,9 @@ using Spectre.Console;
 namespace AmpSessions.Cli.Commands;
 
 /// <summary>
-/// How the CLI behaves as a CI job step: plain output (no colours, no live view) when CI is set, NO_COLOR
-/// is set or output is not a terminal; exit codes that fail the step; GitHub Actions error annotations.
+/// How the CLI behaves as a CI job step: plain output (no colours, no live view) when CI is set,
+/// NO_COLOR is set or output is not a terminal; GitHub Actions error annotations for iterations that
+/// did not pass (their exit codes fail the step already: 1, or 3 for failed tests).
 /// </summary>
 internal static class CiRun
 {
@@ -27,23 +28,15 @@ internal static class CiRun
         }
     }
 
-    /// <summary>
-    /// iterate's exit code: 0 for a turn that succeeded; 1 for one that did not, and in a CI run (the
-    /// ci environment, or CI set) also for one whose tests failed, so the job step fails.
-    /// </summary>
-    public static int ExitCode(IterationRecord iteration, Output output, bool ciEnvironment)
+    /// <summary>On GitHub Actions, an iteration that did not pass is an error annotation on the step.</summary>
+    public static void Annotate(IterationRecord iteration, Verdict verdict, Output output)
     {
-        var failed = iteration.Status != IterationStatus.Succeeded || (iteration.ScriptPassed == false && (ciEnvironment || IsCi));
-        if (iteration.Status == IterationStatus.Cancelled)
+        if (!IsGitHubActions || output.IsJson || verdict is Verdict.Passed or Verdict.Cancelled)
         {
-            return CliApplication.Cancelled;
+            return;
         }
-        if (failed && IsGitHubActions && !output.IsJson)
-        {
-            var why = iteration.Status != IterationStatus.Succeeded ? iteration.Error ?? iteration.Status.ToString() : "the tests failed";
-            output.Line($"::error title=amp-sessions iterate {iteration.SessionId}::{Escape($"Iteration {iteration.Number}: {why}")}");
-        }
-        return failed ? CliApplication.Failed : CliApplication.Success;
+        var why = verdict == Verdict.TestsFailed ? "the tests failed" : iteration.Error ?? iteration.Status.ToString();
+        output.Line($"::error title=amp-sessions iterate {iteration.SessionId}::{Escape($"Iteration {iteration.Number}: {why}")}");
     }
 
     // GitHub's workflow commands take %, CR and LF escaped.

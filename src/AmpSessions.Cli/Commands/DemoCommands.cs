@@ -32,7 +32,7 @@ internal static class DemoCommands
                 output.Line("Timeline:");
                 foreach (var e in r.Timeline)
                 {
-                    output.Line($"  {e.ShortHash ?? "-------"}  iteration {e.IterationNumber?.ToString() ?? "-"}  {e.TotalTokens:N0} tokens  test {e.TestResult}  {e.Subject}");
+                    output.Line($"  {e.ShortHash ?? "-------"}  iteration {e.IterationNumber?.ToString() ?? "-"}  {Core.Display.DisplayFormat.Tokens(e.Tokens)} tokens  test {e.TestResult}  {e.Subject}");
                 }
                 if (r.Merge is { } merge)
                 {

@@ -1,3 +1,6 @@
+using System.Globalization;
+using AmpSessions.Core.Display;
+using AmpSessions.Core.Errors;
 using System.CommandLine;
 using AmpSessions.Core.Agents;
 using AmpSessions.Core.Iterations;
@@ -77,8 +80,19 @@ internal static class IterationCommands
                 Overrides = new Core.Configuration.RunOverrides { Environment = p.GetValue(environment), Preset = p.GetValue(preset), Mode = p.GetValue(mode) },
             }, live.Show, ct);
             output.Result(iteration, i => RenderIteration(i, output));
-            var context = OpenContext(p);
-            return CiRun.ExitCode(iteration, output, IsCiEnvironment(context, iteration));
+            // The turn may have gone well, but the session now waits for a person.
+            if (iteration.MainCheckoutTouched is not null)
+            {
+                return CliApplication.Failed;
+            }
+            var verdict = Verdicts.Of(iteration);
+            CiRun.Annotate(iteration, verdict, output);
+            if (verdict == Verdict.Failed)
+            {
+                // The same error the module writes, in the CLI's words: what went wrong and what to do.
+                output.Note($"amp-sessions: {new IterationFailedException(iteration).Render(RemedyStyle.CommandLine)}");
+            }
+            return CliApplication.ExitCode(verdict);
         }, session, notes, prompt, noCommit, noScript, timeout, environment, preset, mode);
     }
 
@@ -91,7 +105,12 @@ internal static class IterationCommands
             var run = await new ScriptRunner(OpenContext(p)).RunAsync(p.GetValue(session)!,
                 line => (output.IsJson ? Console.Error : Console.Out).WriteLine(line.Text), p.GetValue(timeout), ct);
             output.Result(run, r => output.Line($"Script `{r.Command}` {r.Status.ToString().ToLowerInvariant()}{(r.ExitCode is { } code ? $" (exit {code})" : "")} in {Seconds(r.Duration)}; log: {r.OutputPath}"));
-            return run.Passed ? CliApplication.Success : CliApplication.Failed;
+            var verdict = Verdicts.Of(run);
+            if (verdict == Verdict.Failed)
+            {
+                output.Note($"amp-sessions: {new ScriptRunFailedException(run).Render(RemedyStyle.CommandLine)}");
+            }
+            return CliApplication.ExitCode(verdict);
         }, session, timeout);
     }
 
@@ -110,8 +129,8 @@ internal static class IterationCommands
                     return;
                 }
                 output.Table(["#", "STATUS", "COMMIT", "TOKENS", "TOOLS", "TEST", "DURATION", "SUMMARY"],
-                    list.Select(i => (IReadOnlyList<string>)[i.Number.ToString(), i.Status.ToString(), Short(i.CommitSha), i.TotalTokens.ToString("N0"),
-                        string.Join(",", i.ToolCalls.Select(t => $"{t.Key}x{t.Value}")), Test(i.ScriptPassed), Seconds(i.Duration), i.Summary ?? i.Error ?? ""]));
+                    list.Select(i => (IReadOnlyList<string>)[i.Number.ToString(CultureInfo.InvariantCulture), i.Status.ToString(), Short(i.CommitSha), DisplayFormat.Tokens(i.Tokens),
+                        DisplayFormat.ToolCalls(i.ToolCalls), Test(i.ScriptPassed), Seconds(i.Duration), DisplayFormat.OneLine(i.Summary ?? i.Error)]));
             });
             return Task.FromResult(CliApplication.Success);
         }, session);
@@ -131,28 +150,13 @@ internal static class IterationCommands
                     return;
                 }
                 output.Table(["TIME", "COMMIT", "ITER", "TOKENS", "TEST", "DURATION", "SUBJECT", "FILES"],
-                    list.Select(e => (IReadOnlyList<string>)[e.Time.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"), e.ShortHash ?? "-",
-                        e.IterationNumber?.ToString() ?? "-", e.TotalTokens == 0 ? "-" : e.TotalTokens.ToString("N0"),
+                    list.Select(e => (IReadOnlyList<string>)[DisplayFormat.Time(e.Time), e.ShortHash ?? "-",
+                        e.IterationNumber?.ToString(CultureInfo.InvariantCulture) ?? "-", e.IterationNumber is null ? "-" : DisplayFormat.Tokens(e.Tokens),
                         e.TestResult switch { TestResult.Passed => "pass", TestResult.Failed => "FAIL", _ => "-" }, Seconds(e.Duration), e.Subject,
                         string.Join(" ", e.Files)]));
             });
             return CliApplication.Success;
         }, session);
-    }
-
-    /// <summary>Whether the environment the turn ran in behaves as CI (its `ci` key).</summary>
-    private static bool IsCiEnvironment(Core.AmpContext context, IterationRecord iteration)
-    {
-        try
-        {
-            var session = new Core.Sessions.SessionManager(context).Resolve(iteration.SessionId);
-            return iteration.Environment is { } name && new Core.Configuration.ConfigurationService(context).ForSession(session).Environment(name).Ci;
-        }
-        catch (Core.Errors.AmpSessionsException)
-        {
-            // The configuration changed under the run: the CI variable still counts.
-            return false;
-        }
     }
 
     internal static void RenderIteration(IterationRecord i, Output output)
@@ -170,16 +174,20 @@ internal static class IterationCommands
         {
             output.Line("  commit:  none (nothing changed, or --no-commit)");
         }
-        output.Line($"  tokens:  {i.Tokens.Input:N0} in, {i.Tokens.Output:N0} out, {i.Tokens.CacheCreation:N0} cache write, {i.Tokens.CacheRead:N0} cache read");
+        output.Line($"  tokens:  {DisplayFormat.TokenDetail(i.Tokens)}");
         if (i.ToolCalls.Count > 0)
         {
-            output.Line($"  tools:   {string.Join(", ", i.ToolCalls.Select(t => $"{t.Key} x{t.Value}"))}");
+            output.Line($"  tools:   {DisplayFormat.ToolCalls(i.ToolCalls)}");
         }
         if (i.ProtocolWarnings.Count > 0)
         {
             output.Line($"  protocol warnings: {string.Join("; ", i.ProtocolWarnings)}");
         }
         output.Line($"  tests:   {Test(i.ScriptPassed)}   duration: {Seconds(i.Duration)}");
+        if (i.MainCheckoutTouched is { } touched)
+        {
+            output.Line($"  MAIN CHECKOUT CHANGED: {string.Join(", ", touched)}{(i.MainCheckoutAcknowledgedAt is null ? $" (session Blocked: check it, then amp-sessions ack {i.SessionId})" : " (acknowledged)")}");
+        }
         if (i.TranscriptPath is not null)
         {
             output.Line($"  transcript: {i.TranscriptPath}");
@@ -195,7 +203,7 @@ internal static class IterationCommands
 
     private static string Test(bool? passed) => passed switch { true => "passed", false => "FAILED", null => "-" };
 
-    internal static string Seconds(TimeSpan? duration) => duration is { } d ? $"{d.TotalSeconds:0.0}s" : "-";
+    internal static string Seconds(TimeSpan? duration) => DisplayFormat.Duration(duration);
 
     /// <summary>Live progress of an iteration: what the agent says and does, and the test output.</summary>
     private sealed class LiveView(Output output)

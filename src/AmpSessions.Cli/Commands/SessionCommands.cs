@@ -80,6 +80,10 @@ internal static class SessionCommands
             }
             RequireUsage(request.RepoPath.Length > 0, "--repo is required (or a --template that names a repository): run `amp-sessions new --help` for usage.");
             RequireUsage(request.Prompt.Length > 0, "--prompt is required (or a --template with a prompt): run `amp-sessions new --help` for usage.");
+            if (AttemptCommands.Requested(p))
+            {
+                return await AttemptCommands.NewAsync(p, output, request, ct);
+            }
             var session = await manager.CreateAsync(request, ct);
             output.Result(session, s =>
             {
@@ -102,7 +106,9 @@ internal static class SessionCommands
                 return CliApplication.Failed;
             }
             return CliApplication.Success;
-        }, repo, template, baseBranch, name, prompt, script, model, mode, branch, notes, agent, timeout, allowTool, allowAll, mcp, env, quiet, environment, preset, mcpServer, noSetup);
+        }, repo, template, baseBranch, name, prompt, script, model, mode, branch, notes, agent, timeout, allowTool, allowAll, mcp, env, quiet,
+            environment, preset, mcpServer, noSetup,
+            AttemptCommands.Attempts, AttemptCommands.AttemptAgents, AttemptCommands.AttemptModes, AttemptCommands.NoRun);
     }
 
     private static void RequireUsage(bool condition, string message)
@@ -277,7 +283,7 @@ internal static class SessionCommands
                     return;
                 }
                 output.Table(["ID", "NAME", "STATUS", "BRANCH", "CREATED"],
-                    list.Select(s => (IReadOnlyList<string>)[s.Id, s.Name, s.Status.ToString(), s.BranchName, s.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm")]));
+                    list.Select(s => (IReadOnlyList<string>)[s.Id, s.Name, s.Status.ToString(), s.BranchName, Core.Display.DisplayFormat.Time(s.CreatedAt)]));
             });
             return CliApplication.Success;
         }, repo, status);

@@ -40,6 +40,11 @@ public sealed class StreamJsonAgent : IAgent
         // agent, test doubles, wrappers) are judged by what they print.
         if (Spec.Dialect == AgentDialect.Amp && request.CheckCredentials && IsAmpItself(Spec.Program) && !AgentCommandLine.AmpCredentialsAvailable(environment))
         {
+            // A program that is not there is "not found", whatever else is missing (-Agent amp:/no/such/amp).
+            if (ExecutableLocator.Find(Spec.Program) is null)
+            {
+                throw NotFound();
+            }
             return NotLoggedIn(Spec.Dialect, TimeSpan.Zero, null);
         }
         var secrets = new List<string>(SecretRedactor.SecretsFromEnvironment());
@@ -72,15 +77,10 @@ public sealed class StreamJsonAgent : IAgent
             }
             catch (ExecutableNotFoundException)
             {
-                throw new ExecutableNotFoundException(Spec.Program, Spec.Dialect switch
-                {
-                    AgentDialect.Amp => $"install the Amp CLI (npm install -g @ampcode/amp) and put it on PATH, or choose another agent with {Parameter.Agent}",
-                    AgentDialect.Claude => $"install Claude Code and put it on PATH, or choose another agent with {Parameter.Agent}",
-                    _ => $"check the agent command configured for the session ({Parameter.Agent})",
-                });
+                throw NotFound();
             }
             stopwatch.Stop();
-            return Judge(Spec.Dialect, process, state, stopwatch.Elapsed, secrets, environment, request.SessionId);
+            return Judge(Spec.Dialect, process, state, stopwatch.Elapsed, secrets, environment, request.Timeout);
         }
         finally
         {
@@ -156,7 +156,7 @@ public sealed class StreamJsonAgent : IAgent
         return LineDecision.Continue;
     }
 
-    private static AgentTurnResult Judge(AgentDialect dialect, ProcessResult process, TurnState state, TimeSpan duration, IReadOnlyCollection<string> secrets, IReadOnlyDictionary<string, string?> environment, string? sessionId)
+    private static AgentTurnResult Judge(AgentDialect dialect, ProcessResult process, TurnState state, TimeSpan duration, IReadOnlyCollection<string> secrets, IReadOnlyDictionary<string, string?> environment, TimeSpan? limit)
     {
         AgentTurnResult With(AgentOutcome outcome, string? error, IReadOnlyList<string>? blocked = null) => new()
         {
@@ -183,7 +183,7 @@ public sealed class StreamJsonAgent : IAgent
         }
         if (process.TimedOut)
         {
-            return With(AgentOutcome.TimedOut, $"The agent did not finish within {Describe(duration)} and was stopped; raise the session's timeout if the task needs longer.");
+            return With(AgentOutcome.TimedOut, $"The agent did not finish within {Describe(limit ?? duration)} and was stopped; raise the session's timeout if the task needs longer.");
         }
         if (state.Result is { } result)
         {
@@ -192,12 +192,11 @@ public sealed class StreamJsonAgent : IAgent
                 return With(AgentOutcome.Succeeded, null);
             }
             var error = result.Error ?? result.Result ?? result.Subtype ?? "the agent reported an error";
-            var sessionName = sessionId ?? "<session>";
             if (error.Contains(ApprovalMarker, StringComparison.OrdinalIgnoreCase))
             {
                 var blocked = BlockedTools(error);
                 return With(AgentOutcome.AwaitingInput,
-                    $"The agent needs approval for {string.Join(", ", blocked)}, which it cannot ask for in execute mode: allow {(blocked.Count == 1 ? "it" : "them")} with `amp-sessions set {sessionName} --allow-tool {blocked.FirstOrDefault() ?? "<tool>"}` (or --allow-all-tools), then iterate again.",
+                    $"The agent needs approval for {string.Join(", ", blocked)}, which it cannot ask for in execute mode; allow {(blocked.Count == 1 ? "it" : "them")} in the session's settings (allowed tools), then iterate again.",
                     blocked);
             }
             if (error.Contains("User cancelled", StringComparison.OrdinalIgnoreCase))
@@ -229,6 +228,13 @@ public sealed class StreamJsonAgent : IAgent
             $"The agent ended without a result (exit {process.ExitCode}){(tail.Length == 0 ? "" : ": " + tail.ReplaceLineEndings(" | "))}");
     }
 
+    private ExecutableNotFoundException NotFound() => new(Spec.Program, Spec.Dialect switch
+    {
+        AgentDialect.Amp => (FormattableString)$"install the Amp CLI (npm install -g @ampcode/amp) and put it on PATH, or choose another agent with {Parameter.Agent}",
+        AgentDialect.Claude => $"install Claude Code and put it on PATH, or choose another agent with {Parameter.Agent}",
+        _ => $"check the agent command configured for the session ({Parameter.Agent})",
+    });
+
     private static AgentTurnResult NotLoggedIn(AgentDialect dialect, TimeSpan duration, string? threadId) => new()
     {
         Outcome = AgentOutcome.NotLoggedIn,
@@ -259,7 +265,13 @@ public sealed class StreamJsonAgent : IAgent
     }
 
     private static string Describe(TimeSpan duration) =>
-        duration.TotalMinutes >= 1 ? $"{duration.TotalMinutes:0.#} minutes" : $"{duration.TotalSeconds:0.#} seconds";
+        duration.TotalMinutes >= 1 ? Unit(duration.TotalMinutes, "minute") : Unit(duration.TotalSeconds, "second");
+
+    private static string Unit(double value, string noun)
+    {
+        var text = value.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+        return $"{text} {noun}{(text == "1" ? "" : "s")}";
+    }
 
     private static string FirstLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
 

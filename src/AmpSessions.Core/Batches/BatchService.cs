@@ -1,3 +1,4 @@
+using AmpSessions.Core.Events;
 using System.Diagnostics;
 using AmpSessions.Core.Errors;
 using AmpSessions.Core.Reports;
@@ -243,7 +244,7 @@ public sealed class BatchService
             LogDirectory = Directory.CreateDirectory(Path.Combine(BatchFolder(batch.Id), "logs")).FullName,
             Concurrency = batch.Concurrency ?? validation.Definition.Execution.Concurrency,
         };
-        var result = await new BatchRunner(Store, runner, context.Clock, runnerOptions).RunAsync(plan, progress, cancellationToken).ConfigureAwait(false);
+        var result = await new BatchRunner(Store, runner, context.Clock, runnerOptions).RunAsync(plan, context.Events.Recording(progress), cancellationToken).ConfigureAwait(false);
         var reports = new List<string>();
         foreach (var format in validation.Definition.Metrics.ExportFormats)
         {
@@ -303,7 +304,10 @@ public sealed class BatchService
     public IReadOnlyList<BatchDetails> ListDetails() =>
         List().Select(summary => new BatchDetails { Summary = summary, Items = Store.Items(summary.Id) }).ToList();
 
-    /// <summary>Finds a batch by id, unique id prefix or name; a Running batch whose process is gone is marked Interrupted.</summary>
+    /// <summary>
+    /// Finds a batch by id, unique id prefix or name; a name means the latest run of that name (a
+    /// nightly batch file runs again and again). A Running batch whose process is gone is marked Interrupted.
+    /// </summary>
     public BatchRecord Resolve(string reference)
     {
         var text = reference?.Trim() ?? "";
@@ -311,7 +315,10 @@ public sealed class BatchService
         {
             throw new AmpSessionsException("AmpBatchNotFound", ErrorKind.NotFound, "No batch given", reference, remedy: $"pass its id (see {Invocation.Of(Operation.ListBatches)})");
         }
-        var matches = Store.Get(text) is { } exact ? [exact] : Store.FindByIdPrefixOrName(text);
+        var found = Store.Get(text) is { } exact ? [exact] : Store.FindByIdPrefixOrName(text);
+        var byId = found.Where(b => b.Id.StartsWith(text, StringComparison.Ordinal)).ToList();
+        // Newest first: a name alone picks its latest run.
+        IReadOnlyList<BatchRecord> matches = byId.Count > 0 ? byId : found.Take(1).ToList();
         return matches.Count switch
         {
             0 => throw new AmpSessionsException("AmpBatchNotFound", ErrorKind.NotFound,

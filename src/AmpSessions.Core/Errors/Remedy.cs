@@ -12,6 +12,7 @@ public enum Operation
     NewSession,
     SetSession,
     Iterate,
+    ListIterations,
     Commit,
     Rebase,
     Cleanup,
@@ -25,6 +26,10 @@ public enum Operation
     ValidateBatch,
     /// <summary>Check the configuration files, listing every problem.</summary>
     ValidateConfig,
+    /// <summary>Acknowledge that an agent changed the main checkout, unblocking the session.</summary>
+    Acknowledge,
+    /// <summary>Compare (and with Keep, choose among) the attempts of a best-of-N group.</summary>
+    CompareAttempts,
     /// <summary>What a session's agent turn will get: argv, environment, files (secrets masked).</summary>
     ShowRunEnvironment,
     /// <summary>The slash commands a repository has.</summary>
@@ -56,10 +61,13 @@ public enum Parameter
     Output,
     Editor,
     DataDirectory,
+    Timeout,
     /// <summary>The file an operation reads (a batch file): positional on the command line.</summary>
     Path,
     /// <summary>The agent mode.</summary>
     Mode,
+    Attempts,
+    Keep,
     /// <summary>The environment a session or turn runs in.</summary>
     Environment,
     /// <summary>The permission preset.</summary>

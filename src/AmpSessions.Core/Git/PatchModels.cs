@@ -32,6 +32,8 @@ public sealed record FileDiff
     public required FileChangeKind Change { get; init; }
     public bool IsBinary { get; init; }
     public IReadOnlyList<DiffHunk> Hunks { get; init; } = [];
+    /// <summary>Read with --name-only: the path and kind of change, no hunks and so no line counts.</summary>
+    public bool NameOnly { get; init; }
     public int AddedLineCount => Hunks.Sum(h => h.Lines.Count(l => l.Kind == DiffLineKind.Added));
     public int RemovedLineCount => Hunks.Sum(h => h.Lines.Count(l => l.Kind == DiffLineKind.Removed));
 }

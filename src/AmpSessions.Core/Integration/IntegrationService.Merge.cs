@@ -1,3 +1,4 @@
+using AmpSessions.Core.Events;
 using AmpSessions.Core.Errors;
 using AmpSessions.Core.Git;
 using AmpSessions.Core.Processes;
@@ -36,6 +37,10 @@ public sealed partial class IntegrationService
         }
 
         var w = await OpenAsync(reference, cancellationToken).ConfigureAwait(false);
+        if (w.Session.Status == SessionStatus.Blocked)
+        {
+            throw Containment.Acknowledgement.BlockedError(w.Session, "merge");
+        }
         MergeResult result;
         using (await LockAsync(w, "merge", cancellationToken).ConfigureAwait(false))
         {
@@ -48,7 +53,9 @@ public sealed partial class IntegrationService
         // The user's script may push or call an API for a long time: not under the repository lock.
         var run = await RunPullRequestScriptAsync(w, script, message, options.PullRequestScriptTimeout ?? DefaultPullRequestScriptTimeout, cancellationToken).ConfigureAwait(false);
         var session = Save(Current(w) with { Status = SessionStatus.Merged, StatusMessage = "handed to the pull request script; the base branch was not changed" });
-        return result with { Session = session, Method = MergeMethod.PullRequestScript, PullRequestScript = run };
+        result = result with { Session = session, Method = MergeMethod.PullRequestScript, PullRequestScript = run };
+        context.Events.Merged(result);
+        return result;
     }
 
     private async Task<MergeResult> MergeLockedAsync(Workspace w, MergeOptions options, string? message, CancellationToken cancellationToken)
@@ -154,7 +161,8 @@ public sealed partial class IntegrationService
         if (checkout is not null)
         {
             var there = Git(checkout.Path);
-            var merge = await there.RunAsync(["merge", "--ff-only", "--no-edit", w.Session.BranchName], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var merge = await there.RunAsync(["merge", "--ff-only", "--no-edit", w.Session.BranchName], allowFailure: true,
+                extraEnvironment: await there.GetIdentityFallbackAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
             if (merge.ExitCode != 0)
             {
                 Save(Current(w) with { StatusMessage = $"merge into {w.Session.BaseBranch} failed" });
@@ -176,7 +184,9 @@ public sealed partial class IntegrationService
             StatusMessage = $"merged into {w.Session.BaseBranch} at {Short(movedTo)}" + (checkout is null ? "" : $" (fast-forward in {checkout.Path})"),
             BaseCommit = movedTo,
         });
-        return result with { Session = session, Method = method, NewBaseCommit = movedTo, MergedInWorktree = checkout?.Path };
+        result = result with { Session = session, Method = method, NewBaseCommit = movedTo, MergedInWorktree = checkout?.Path };
+        context.Events.Merged(result);
+        return result;
     }
 
     private async Task<PullRequestScriptRun> RunPullRequestScriptAsync(Workspace w, string script, string? message, TimeSpan timeout, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using AmpSessions.Core.Events;
 using AmpSessions.Core.Errors;
 using AmpSessions.Core.Git;
 using AmpSessions.Core.Notifications;
@@ -45,12 +46,15 @@ public sealed partial class IntegrationService
             throw new AmpSessionsException("AmpOntoBranchInvalid", ErrorKind.InvalidArgument,
                 $"'{target}' is the session's own branch: rebase onto another branch.", target);
         }
-        var (tip, basePoint, _) = await RequireChangeAsync(w, "AmpNothingToRebase", "rebase", allowMissingBase: retarget, cancellationToken).ConfigureAwait(false);
-        var targetTip = retarget
+        // What was asked is checked before what the session has: a misspelt -Onto is "no such branch",
+        // not "nothing to rebase".
+        var retargetTip = retarget
             ? await w.Repo.ResolveCommitAsync("refs/heads/" + target, cancellationToken).ConfigureAwait(false)
               ?? throw new AmpSessionsException("AmpOntoBranchNotFound", ErrorKind.NotFound,
                   $"There is no branch '{target}' in '{session.RepoRoot}': rebase onto an existing local branch.", target)
-            : basePoint.BaseTip!;
+            : null;
+        var (tip, basePoint, _) = await RequireChangeAsync(w, "AmpNothingToRebase", "rebase", allowMissingBase: retarget, cancellationToken).ConfigureAwait(false);
+        var targetTip = retargetTip ?? basePoint.BaseTip!;
         await RequireCleanAsync(w, "rebase", cancellationToken).ConfigureAwait(false);
         if (basePoint.ForkPoint == targetTip)
         {
@@ -70,7 +74,7 @@ public sealed partial class IntegrationService
         journal.Write(w.GitDir);
         Save(session with { StatusMessage = $"rebasing onto {target} (backup {backupRef}); if interrupted, continue or abort the rebase" });
         var result = await w.Worktree.RunAsync([.. RebaseConfiguration, "rebase", "--empty=drop", "--onto", targetTip, basePoint.ForkPoint],
-            allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+            allowFailure: true, extraEnvironment: await w.Worktree.GetIdentityFallbackAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
         return await AfterGitRebaseAsync(w, journal, result, starting: true, cancellationToken).ConfigureAwait(false);
     }
 
@@ -103,7 +107,8 @@ public sealed partial class IntegrationService
                     $"{Describe(withMarkers)} in session {w.Session.Id} still contain{(withMarkers.Length == 1 ? "s" : "")} conflict markers (lines starting <<<<<<< or >>>>>>>)", withMarkers,
                     remedy: $"edit them to the content you want, `git add` them, then run {Invocation.Of(Operation.Rebase, w.Session.Id, Parameter.Continue)} again");
             }
-            var result = await w.Worktree.RunAsync(["rebase", "--continue"], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var result = await w.Worktree.RunAsync(["rebase", "--continue"], allowFailure: true,
+                extraEnvironment: await w.Worktree.GetIdentityFallbackAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
             return await AfterGitRebaseAsync(w, journal, result, starting: false, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -214,6 +219,7 @@ public sealed partial class IntegrationService
             Status = SessionStatus.Conflicted,
             StatusMessage = $"rebase onto {journal.Target} stopped on conflicts in {Describe(unmerged)}",
         });
+        context.Events.Conflict(session, journal.Target, unmerged);
         if (session.NotificationsEnabled)
         {
             notifier.Notify(new Notification(

@@ -48,6 +48,13 @@ public sealed record IterationRecord
     public string? TranscriptPath { get; init; }
     /// <summary>Lines the agent wrote that were not stream-json (recorded, never fatal), redacted.</summary>
     public IReadOnlyList<string> ProtocolWarnings { get; init; } = [];
+    /// <summary>
+    /// What of the user's main checkout changed while the agent ran (paths; HEAD and the base branch's ref
+    /// by name), null when nothing did. Such a session is Blocked until acknowledged.
+    /// </summary>
+    public IReadOnlyList<string>? MainCheckoutTouched { get; init; }
+    /// <summary>When a person acknowledged the main-checkout change (`amp-sessions ack`).</summary>
+    public DateTimeOffset? MainCheckoutAcknowledgedAt { get; init; }
     /// <summary>The environment the turn ran in.</summary>
     public string? Environment { get; init; }
     /// <summary>The permission preset of the turn, if any.</summary>

@@ -109,7 +109,7 @@ public sealed partial class IterationRunner
         {
             if (iteration.Status != IterationStatus.Succeeded)
             {
-                events.Warning($"Iteration {iteration.Number} of session {iteration.SessionId} ended {iteration.Status}{(iteration.Error is null ? "" : ": " + iteration.Error)}.");
+                events.Warning($"Iteration {iteration.Number} of session {iteration.SessionId} ended {iteration.Status}{(iteration.Error is null ? "" : ": " + iteration.Error.TrimEnd().TrimEnd('.'))}.");
             }
             if (iteration.ScriptPassed is { } passed)
             {

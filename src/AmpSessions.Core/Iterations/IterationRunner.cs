@@ -1,5 +1,7 @@
 using AmpSessions.Core.Agents;
+using AmpSessions.Core.Containment;
 using AmpSessions.Core.Errors;
+using AmpSessions.Core.Events;
 using AmpSessions.Core.Git;
 using AmpSessions.Core.Notifications;
 using AmpSessions.Core.Processes;
@@ -98,7 +100,9 @@ public sealed partial class IterationRunner
         session = session with { Status = SessionStatus.Running, StatusMessage = null, LastRunAt = context.Now };
         sessions.Save(session);
         onEvent?.Invoke(new IterationStartedEvent(session.Id, iteration.Number, spec.ToString()));
+        context.Events.IterationStarted(session, iteration);
 
+        var mainCheckout = await MainCheckoutWatch.StartAsync(context, session, cancellationToken).ConfigureAwait(false);
         AgentTurnResult turn;
         try
         {
@@ -122,6 +126,7 @@ public sealed partial class IterationRunner
             ProtocolWarnings = turn.ProtocolWarnings,
             Summary = turn.Succeeded ? CommitMessage.Summary(turn.FinalMessage, iteration.Number) : null,
         };
+        iteration = await mainCheckout.FinishAsync(iteration, notifier).ConfigureAwait(false);
         // Keep the thread only when it can be continued (a fresh thread that failed at once may not exist server-side).
         if (turn.ThreadId is not null && turn.Outcome is AgentOutcome.Succeeded or AgentOutcome.Failed or AgentOutcome.AwaitingInput)
         {
@@ -179,10 +184,13 @@ public sealed partial class IterationRunner
 
     private void Finish(ref Session session, IterationRecord iteration, SessionStatus status, string? message)
     {
+        (status, message) = MainCheckoutWatch.Verdict(iteration, status, message);
         var ended = context.Now;
-        context.Iterations.Update(iteration with { EndedAt = ended, Duration = ended - iteration.StartedAt });
+        iteration = iteration with { EndedAt = ended, Duration = ended - iteration.StartedAt };
+        context.Iterations.Update(iteration);
         session = session with { Status = status, StatusMessage = message };
         sessions.Save(session);
+        context.Events.IterationFinished(session, iteration);
     }
 
     private async Task<IterationRecord> CommitAsync(Session session, GitClient worktree, IterationRecord iteration, Action<IterationEvent>? onEvent, CancellationToken cancellationToken)
@@ -229,6 +237,10 @@ public sealed partial class IterationRunner
             SessionStatus.Initializing => "is still being created",
             _ => null,
         };
+        if (session.Status == SessionStatus.Blocked)
+        {
+            throw Acknowledgement.BlockedError(session, "iterate");
+        }
         if (reason is not null)
         {
             throw new AmpSessionsException("AmpSessionNotIterable", ErrorKind.InvalidOperation,

@@ -57,7 +57,7 @@ public sealed class DesktopNotifier : INotifier
         {
             return null;
         }
-        var urgency = notification.Kind is NotificationKind.AwaitingInput or NotificationKind.Conflict or NotificationKind.IterationFailed ? "critical" : "normal";
+        var urgency = notification.Kind is NotificationKind.AwaitingInput or NotificationKind.Conflict or NotificationKind.IterationFailed or NotificationKind.MainCheckoutTouched ? "critical" : "normal";
         return new ProcessSpec("notify-send", ["--app-name=AmpSessions", $"--urgency={urgency}", "--", title, notification.Message]);
     }
 

@@ -7,6 +7,10 @@ public enum NotificationKind
     TestsFinished,
     IterationFailed,
     Conflict,
+    /// <summary>An agent changed the user's main checkout.</summary>
+    MainCheckoutTouched,
+    /// <summary>A session or batch reached a budget.</summary>
+    BudgetReached,
 }
 
 /// <summary>One desktop notification.</summary>

@@ -1,3 +1,4 @@
+using AmpSessions.Core.Events;
 using AmpSessions.Core.Errors;
 using AmpSessions.Core.Notifications;
 using AmpSessions.Core.Processes;
@@ -109,6 +110,7 @@ public sealed class ScriptRunner
             OutputTail = string.Join('\n', tail),
         };
         context.Iterations.UpdateScriptRun(run);
+        context.Events.TestsFinished(session, run);
         if (session.NotificationsEnabled && status != ScriptRunStatus.Cancelled)
         {
             notifier.Notify(new Notification($"tests {(status == ScriptRunStatus.Passed ? "passed" : "failed")}",

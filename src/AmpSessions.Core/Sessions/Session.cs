@@ -21,6 +21,10 @@ public enum SessionStatus
     Merged,
     /// <summary>Cleaned up: the worktree is gone.</summary>
     Archived,
+    /// <summary>The agent changed the user's main checkout: nothing merges or iterates until a person acknowledges it (`amp-sessions ack`).</summary>
+    Blocked,
+    /// <summary>A budget (tokens, cost, iterations, time) is spent: raise it with `set --budget-*` to go on.</summary>
+    BudgetExceeded,
 }
 
 /// <summary>One goal worked on its own branch and worktree.</summary>
@@ -64,6 +68,8 @@ public sealed record Session
     public IReadOnlyDictionary<string, string> AgentEnvironment { get; init; } = new Dictionary<string, string>();
     /// <summary>Whether desktop notifications fire for this session.</summary>
     public bool NotificationsEnabled { get; init; } = true;
+    /// <summary>The best-of-N group this session is an attempt of (`new --attempts N`); null for a lone session.</summary>
+    public string? AttemptGroup { get; init; }
     /// <summary>The environment it runs in (see docs/CONFIGURATION.md); null: the configured default.</summary>
     public string? Environment { get; init; }
     /// <summary>The permission preset; null: its agent profile's, its environment's, or the configured default.</summary>

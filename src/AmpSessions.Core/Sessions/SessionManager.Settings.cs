@@ -31,9 +31,9 @@ public sealed partial class SessionManager
         {
             throw Invalid("AmpPromptEmpty", "The prompt cannot be empty: say what the agent should do.", prompt);
         }
-        if (update.Timeout is { } timeout && timeout <= TimeSpan.Zero)
+        if (update.Timeout is { } timeout && timeout < TimeSpan.Zero)
         {
-            throw Invalid("AmpTimeoutInvalid", $"The timeout must be positive, not {timeout}.", timeout);
+            throw Invalid("AmpTimeoutInvalid", $"The timeout must be positive (or zero to clear it), not {timeout}.", timeout);
         }
         foreach (var (name, _) in update.AgentEnvironment)
         {
@@ -64,7 +64,8 @@ public sealed partial class SessionManager
             Agent = Apply(update.Agent, session.Agent),
             Notes = Apply(update.Notes, session.Notes),
             McpConfig = Apply(update.McpConfig, session.McpConfig),
-            Timeout = update.Timeout ?? session.Timeout,
+            // Zero clears the session's limit: turns get the default again.
+            Timeout = update.Timeout is { } newTimeout ? (newTimeout == TimeSpan.Zero ? null : newTimeout) : session.Timeout,
             AllowAllTools = update.AllowAllTools ?? session.AllowAllTools,
             AllowedTools = allowed,
             NotificationsEnabled = update.NotificationsEnabled ?? session.NotificationsEnabled,

@@ -28,8 +28,9 @@ public sealed partial class SessionManager
             {
                 SessionId = session.Id,
                 Scope = scope,
-                Files = names.Select(n => new FileDiff { Path = n.Path, OldPath = n.OriginalPath, Change = n.Change }).ToArray(),
+                Files = names.Select(n => new FileDiff { Path = n.Path, OldPath = n.OriginalPath, Change = n.Change, NameOnly = true }).ToArray(),
                 Patch = "",
+                NameOnly = true,
             };
         }
         var patch = await worktree.DiffPatchAsync(range, cancellationToken: cancellationToken).ConfigureAwait(false);

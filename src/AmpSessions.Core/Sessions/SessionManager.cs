@@ -1,4 +1,5 @@
 using AmpSessions.Core.Errors;
+using AmpSessions.Core.Events;
 using AmpSessions.Core.Git;
 
 namespace AmpSessions.Core.Sessions;
@@ -99,6 +100,7 @@ public sealed partial class SessionManager
             Preset = NullIfBlank(request.Preset),
             McpServers = request.McpServers,
             Skills = request.Skills,
+            AttemptGroup = request.AttemptGroup,
         };
         // Its environment, agent, preset, MCP servers and mode must compose before anything is made.
         session = Configuration.SessionConfiguration.Check(context, session, isNew: true);
@@ -120,6 +122,7 @@ public sealed partial class SessionManager
             // Included files, ports and the setup command: Idle when it is ready, Error when its setup failed.
             session = await Workspace.WorktreePreparation.PrepareAsync(context, session, request, cancellationToken).ConfigureAwait(false);
             context.Sessions.Update(session);
+            context.Events.SessionCreated(session);
             return session;
         }
         catch

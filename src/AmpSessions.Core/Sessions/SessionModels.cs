@@ -40,6 +40,8 @@ public sealed record NewSessionRequest
     public IReadOnlyList<string> Skills { get; init; } = [];
     /// <summary>Run no setup command in the new worktree.</summary>
     public bool SkipSetup { get; init; }
+    /// <summary>The best-of-N group the session is an attempt of.</summary>
+    public string? AttemptGroup { get; init; }
 }
 
 /// <summary>A session with the live state of its branch and worktree.</summary>
@@ -94,6 +96,8 @@ public sealed record SessionDiff
     public required DiffScope Scope { get; init; }
     public required IReadOnlyList<FileDiff> Files { get; init; }
     public required string Patch { get; init; }
+    /// <summary>Only paths and kinds of change were read (-NameOnly / --name-only): no lines, so no line counts.</summary>
+    public bool NameOnly { get; init; }
     public int AddedLineCount => Files.Sum(f => f.AddedLineCount);
     public int RemovedLineCount => Files.Sum(f => f.RemovedLineCount);
 }

@@ -11,6 +11,7 @@ public sealed record SessionUpdate
     public string? Agent { get; init; }
     public string? Notes { get; init; }
     public string? McpConfig { get; init; }
+    /// <summary>The time limit of one turn; <see cref="TimeSpan.Zero"/> clears it (the default applies again).</summary>
     public TimeSpan? Timeout { get; init; }
     public bool? AllowAllTools { get; init; }
     /// <summary>Tools to add to the allowed list.</summary>

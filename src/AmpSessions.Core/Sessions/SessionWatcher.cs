@@ -40,29 +40,33 @@ public sealed class SessionWatcher
         (SessionStatus Status, string? Message)? lastStatus = null;
         var seenIterations = new Dictionary<long, IterationStatus>();
         var transcriptOffsets = new Dictionary<string, long>();
+        // What happened before the watch started is replayed with the time it happened, not the watch's.
+        var replaying = true;
         while (!cancellationToken.IsCancellationRequested)
         {
             var session = context.Sessions.Get(id) ?? throw new Errors.SessionNotFoundException(id, $"Session {id} was deleted while being watched.");
             if (lastStatus != (session.Status, session.StatusMessage))
             {
                 lastStatus = (session.Status, session.StatusMessage);
-                yield return new SessionStatusChangedEvent(id, context.Now, session.Status, session.StatusMessage);
+                yield return new SessionStatusChangedEvent(id, replaying ? session.UpdatedAt : context.Now, session.Status, session.StatusMessage);
             }
             foreach (var iteration in context.Iterations.List(id))
             {
                 if (!seenIterations.TryGetValue(iteration.Id, out var known) || known != iteration.Status)
                 {
                     seenIterations[iteration.Id] = iteration.Status;
-                    yield return new IterationChangedEvent(id, context.Now, iteration);
+                    yield return new IterationChangedEvent(id, replaying ? iteration.EndedAt ?? iteration.StartedAt : context.Now, iteration);
                 }
                 if (iteration.TranscriptPath is { } path && File.Exists(path))
                 {
                     foreach (var agentEvent in ReadNewLines(path, transcriptOffsets))
                     {
-                        yield return new AgentActivityEvent(id, context.Now, iteration.Number, agentEvent);
+                        // A transcript line carries no time: a replayed one gets its iteration's start.
+                        yield return new AgentActivityEvent(id, replaying ? iteration.StartedAt : context.Now, iteration.Number, agentEvent);
                     }
                 }
             }
+            replaying = false;
             if (untilSettled && session.Status is not (SessionStatus.Running or SessionStatus.Evaluating or SessionStatus.Initializing))
             {
                 yield break;

@@ -12,7 +12,7 @@ public sealed class IterationStore
     private const string IterationColumns =
         "id, session_id, number, prompt, notes, agent, model, started_at, ended_at, duration_ms, status, error, summary, thread_id, " +
         "input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, tool_calls, commit_sha, changed_files, script_run_id, script_passed, transcript_path, " +
-        "protocol_warnings, environment, preset, permissions";
+        "protocol_warnings, main_checkout_touched, main_checkout_acknowledged_at, environment, preset, permissions";
 
     private const string ScriptColumns = "id, session_id, iteration_id, command, started_at, ended_at, duration_ms, exit_code, status, output_path, output_tail";
 
@@ -32,7 +32,7 @@ public sealed class IterationStore
         insert.Transaction = transaction;
         insert.CommandText = $"INSERT INTO iterations ({IterationColumns[4..]}) VALUES ($session_id, $number, $prompt, $notes, $agent, $model, $started_at, $ended_at, " +
             "$duration_ms, $status, $error, $summary, $thread_id, $input_tokens, $output_tokens, $cache_creation_tokens, $cache_read_tokens, $tool_calls, " +
-            "$commit_sha, $changed_files, $script_run_id, $script_passed, $transcript_path, $protocol_warnings, $environment, $preset, $permissions) RETURNING id";
+            "$commit_sha, $changed_files, $script_run_id, $script_passed, $transcript_path, $protocol_warnings, $main_checkout_touched, $main_checkout_acknowledged_at, $environment, $preset, $permissions) RETURNING id";
         BindIteration(insert, numbered);
         return numbered with { Id = Convert.ToInt64(insert.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) };
     });
@@ -44,7 +44,7 @@ public sealed class IterationStore
             "duration_ms=$duration_ms, status=$status, error=$error, summary=$summary, thread_id=$thread_id, input_tokens=$input_tokens, " +
             "output_tokens=$output_tokens, cache_creation_tokens=$cache_creation_tokens, cache_read_tokens=$cache_read_tokens, tool_calls=$tool_calls, " +
             "commit_sha=$commit_sha, changed_files=$changed_files, script_run_id=$script_run_id, script_passed=$script_passed, transcript_path=$transcript_path, " +
-            "protocol_warnings=$protocol_warnings, environment=$environment, preset=$preset, permissions=$permissions " +
+            "protocol_warnings=$protocol_warnings, main_checkout_touched=$main_checkout_touched, main_checkout_acknowledged_at=$main_checkout_acknowledged_at, environment=$environment, preset=$preset, permissions=$permissions " +
             "WHERE id=$id";
         BindIteration(command, iteration);
         command.Parameters.AddWithValue("$id", iteration.Id);
@@ -140,6 +140,8 @@ public sealed class IterationStore
         p.AddWithValue("$script_passed", i.ScriptPassed is { } passed ? (passed ? 1 : 0) : DBNull.Value);
         p.AddWithValue("$transcript_path", (object?)i.TranscriptPath ?? DBNull.Value);
         p.AddWithValue("$protocol_warnings", JsonSerializer.Serialize(i.ProtocolWarnings));
+        p.AddWithValue("$main_checkout_touched", i.MainCheckoutTouched is { } touched ? JsonSerializer.Serialize(touched) : DBNull.Value);
+        p.AddWithValue("$main_checkout_acknowledged_at", i.MainCheckoutAcknowledgedAt is { } ack ? SessionStore.FormatTime(ack) : DBNull.Value);
         p.AddWithValue("$environment", (object?)i.Environment ?? DBNull.Value);
         p.AddWithValue("$preset", (object?)i.Preset ?? DBNull.Value);
         p.AddWithValue("$permissions", JsonSerializer.Serialize(i.Permissions));
@@ -169,9 +171,11 @@ public sealed class IterationStore
         ScriptPassed = r.IsDBNull(22) ? null : r.GetInt64(22) != 0,
         TranscriptPath = r.IsDBNull(23) ? null : r.GetString(23),
         ProtocolWarnings = JsonSerializer.Deserialize<string[]>(r.GetString(24)) ?? [],
-        Environment = r.IsDBNull(25) ? null : r.GetString(25),
-        Preset = r.IsDBNull(26) ? null : r.GetString(26),
-        Permissions = JsonSerializer.Deserialize<string[]>(r.GetString(27)) ?? [],
+        MainCheckoutTouched = r.IsDBNull(25) ? null : JsonSerializer.Deserialize<string[]>(r.GetString(25)),
+        MainCheckoutAcknowledgedAt = r.IsDBNull(26) ? null : SessionStore.ParseTime(r.GetString(26)),
+        Environment = r.IsDBNull(27) ? null : r.GetString(27),
+        Preset = r.IsDBNull(28) ? null : r.GetString(28),
+        Permissions = JsonSerializer.Deserialize<string[]>(r.GetString(29)) ?? [],
     };
 
     private static void BindScript(SqliteCommand command, ScriptRun s)

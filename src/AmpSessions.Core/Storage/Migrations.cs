@@ -176,6 +176,23 @@ internal static class Migrations
         ALTER TABLE templates ADD COLUMN mcp_servers TEXT NOT NULL DEFAULT '[]';
         ALTER TABLE templates ADD COLUMN setup TEXT;
         """,
+        // 5: the event log other processes follow (amp-sessions events --follow); best-of-N attempt groups; main-checkout changes per iteration
+        """
+        CREATE TABLE events (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            type        TEXT NOT NULL,
+            time        TEXT NOT NULL,
+            session_id  TEXT,
+            batch_id    TEXT,
+            message     TEXT NOT NULL,
+            data        TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX ix_events_time ON events(time);
+        ALTER TABLE sessions ADD COLUMN attempt_group TEXT;
+        CREATE INDEX ix_sessions_attempt_group ON sessions(attempt_group);
+        ALTER TABLE iterations ADD COLUMN main_checkout_touched TEXT;
+        ALTER TABLE iterations ADD COLUMN main_checkout_acknowledged_at TEXT;
+        """,
     ];
 
     public static int LatestVersion => Steps.Length;

@@ -12,11 +12,17 @@ public sealed class SessionStore
         "id, name, prompt, repo_root, base_branch, base_commit, branch_name, worktree_path, status, status_message, " +
         "created_at, updated_at, last_run_at, script_command, model_override, agent_mode, toolbox_paths, mcp_servers, notes, batch_id, " +
         "agent, thread_id, timeout_seconds, allow_all_tools, allowed_tools, mcp_config, agent_env, notifications, " +
-        "environment, preset, port_first, port_count, skills";
+        "environment, preset, port_first, port_count, skills, attempt_group";
 
     private readonly Database database;
+    private readonly Events.EventLog? events;
 
-    public SessionStore(Database database) => this.database = database;
+    /// <summary>With an event log, every status change written here is recorded as a StatusChanged event in the same transaction.</summary>
+    public SessionStore(Database database, Events.EventLog? events = null)
+    {
+        this.database = database;
+        this.events = events;
+    }
 
     public void Insert(Session session) => database.Execute(connection =>
     {
@@ -25,25 +31,65 @@ public sealed class SessionStore
             "$id, $name, $prompt, $repo_root, $base_branch, $base_commit, $branch_name, $worktree_path, $status, $status_message, " +
             "$created_at, $updated_at, $last_run_at, $script_command, $model_override, $agent_mode, $toolbox_paths, $mcp_servers, $notes, $batch_id, " +
             "$agent, $thread_id, $timeout_seconds, $allow_all_tools, $allowed_tools, $mcp_config, $agent_env, $notifications, " +
-            "$environment, $preset, $port_first, $port_count, $skills)";
+            "$environment, $preset, $port_first, $port_count, $skills, $attempt_group)";
         Bind(command, session);
         return command.ExecuteNonQuery();
     });
 
-    /// <summary>Writes every field of the session (the row must exist).</summary>
-    public void Update(Session session) => database.Execute(connection =>
+    /// <summary>
+    /// Writes every field of the session (the row must exist). A change of status is recorded as a
+    /// StatusChanged event with the write, so every path that changes a status reports it once.
+    /// </summary>
+    public void Update(Session session)
+    {
+        if (events is null)
+        {
+            database.Execute(connection => Write(connection, null, session));
+            return;
+        }
+        var changed = database.Transaction((connection, transaction) =>
+        {
+            using var read = connection.CreateCommand();
+            read.Transaction = transaction;
+            read.CommandText = "SELECT status FROM sessions WHERE id=$id";
+            read.Parameters.AddWithValue("$id", session.Id);
+            var before = read.ExecuteScalar() as string;
+            Write(connection, transaction, session);
+            // Initializing to Idle is the session being created, which SessionCreated reports.
+            if (before is null || before == session.Status.ToString() || before == nameof(SessionStatus.Initializing) && session.Status == SessionStatus.Idle)
+            {
+                return null;
+            }
+            return Events.EventLog.Insert(connection, transaction, new Events.AmpEvent
+            {
+                Type = Events.AmpEventTypes.StatusChanged,
+                Time = events.Now,
+                SessionId = session.Id,
+                BatchId = session.BatchId,
+                Message = $"Session {session.Id} \"{session.Name}\" is {session.Status}{(session.StatusMessage is null ? "" : ": " + session.StatusMessage)} (was {before}).",
+                Data = Events.EventLog.Data(("from", before), ("to", session.Status), ("statusMessage", session.StatusMessage), ("name", session.Name)),
+            });
+        });
+        if (changed is not null)
+        {
+            events.Raise(changed);
+        }
+    }
+
+    private static int Write(SqliteConnection connection, SqliteTransaction? transaction, Session session)
     {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "UPDATE sessions SET name=$name, prompt=$prompt, repo_root=$repo_root, base_branch=$base_branch, " +
             "base_commit=$base_commit, branch_name=$branch_name, worktree_path=$worktree_path, status=$status, status_message=$status_message, " +
             "created_at=$created_at, updated_at=$updated_at, last_run_at=$last_run_at, script_command=$script_command, " +
             "model_override=$model_override, agent_mode=$agent_mode, toolbox_paths=$toolbox_paths, mcp_servers=$mcp_servers, " +
             "notes=$notes, batch_id=$batch_id, agent=$agent, thread_id=$thread_id, timeout_seconds=$timeout_seconds, " +
             "allow_all_tools=$allow_all_tools, allowed_tools=$allowed_tools, mcp_config=$mcp_config, agent_env=$agent_env, notifications=$notifications, " +
-            "environment=$environment, preset=$preset, port_first=$port_first, port_count=$port_count, skills=$skills WHERE id=$id";
+            "environment=$environment, preset=$preset, port_first=$port_first, port_count=$port_count, skills=$skills, attempt_group=$attempt_group WHERE id=$id";
         Bind(command, session);
         return command.ExecuteNonQuery();
-    });
+    }
 
     public void Delete(string id) => database.Execute(connection =>
     {
@@ -71,6 +117,15 @@ public sealed class SessionStore
             command.Parameters.AddWithValue("$status", status.Value.ToString());
         }
         command.CommandText = $"SELECT {Columns} FROM sessions {(filters.Count == 0 ? "" : "WHERE " + string.Join(" AND ", filters))} ORDER BY created_at DESC, id";
+        return ReadAll(command);
+    });
+
+    /// <summary>The attempts of a best-of-N group, oldest first.</summary>
+    public IReadOnlyList<Session> ListByAttemptGroup(string group) => database.Execute(connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM sessions WHERE attempt_group = $g ORDER BY created_at, id";
+        command.Parameters.AddWithValue("$g", group);
         return ReadAll(command);
     });
 
@@ -139,6 +194,7 @@ public sealed class SessionStore
         p.AddWithValue("$port_first", s.Ports is { } ports ? ports.First : DBNull.Value);
         p.AddWithValue("$port_count", s.Ports?.Count ?? 0);
         p.AddWithValue("$skills", JsonSerializer.Serialize(s.Skills));
+        p.AddWithValue("$attempt_group", (object?)s.AttemptGroup ?? DBNull.Value);
     }
 
     private static Session Read(SqliteDataReader r) => new()
@@ -175,6 +231,7 @@ public sealed class SessionStore
         Preset = r.IsDBNull(29) ? null : r.GetString(29),
         Ports = r.IsDBNull(30) || r.GetInt64(31) == 0 ? null : new PortBlock((int)r.GetInt64(30), (int)r.GetInt64(31)),
         Skills = JsonSerializer.Deserialize<string[]>(r.GetString(32)) ?? [],
+        AttemptGroup = r.IsDBNull(33) ? null : r.GetString(33),
     };
 
     internal static string FormatTime(DateTimeOffset time) => time.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);

@@ -123,8 +123,14 @@ public sealed class IterationOutcomeTests : IDisposable
 
         Assert.Equal(IterationStatus.AwaitingInput, iteration.Status);
         Assert.Contains("approval for Bash", iteration.Error);
-        Assert.Contains("--allow-tool Bash", iteration.Error);
-        Assert.Contains("--allow-all-tools", iteration.Error);
+        // The stored text is shown by both front ends, so it says what to do in words; the error raised for the
+        // failed iteration says it in each front end's own (amp-sessions set ... / Set-AmpSession ...).
+        Assert.Contains("allow it in the session's settings", iteration.Error);
+        var failure = new IterationFailedException(iteration);
+        Assert.Equal("AmpIterationAwaitingInput", failure.ErrorId);
+        Assert.Same(iteration, failure.Target);
+        Assert.Contains($"`amp-sessions set {session.Id} --allow-tool <tool>` (or --allow-all-tools)", failure.Render(Core.Errors.RemedyStyle.CommandLine));
+        Assert.Contains($"Set-AmpSession -Id {session.Id} -AllowTool '<tool>' (or -AllowAllTools)", failure.Render(Core.Errors.RemedyStyle.PowerShell));
         Assert.Null(iteration.CommitSha);
         Assert.Null(iteration.Summary);
         Assert.Equal(new Dictionary<string, int> { ["Bash"] = 1 }, iteration.ToolCalls);

@@ -38,7 +38,7 @@ public sealed class NotificationTests : IDisposable
         var call = Assert.Single(notifySend.Calls);
         Assert.Equal(["--app-name=AmpSessions", "--urgency=critical", "--", "AmpSessions: waiting for you"], call.Take(4));
         Assert.StartsWith($"Rename greet ({id}): The agent needs approval for Bash", call[4]);
-        Assert.Contains("--allow-tool Bash", call[4]);
+        Assert.Contains("allow it in the session's settings", call[4]);
     }
 
     [Fact]

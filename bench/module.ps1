@@ -1,0 +1,127 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Times the PowerShell module as a user's pwsh runs it (issue 9 item 6, issue 11 item 6).
+.DESCRIPTION
+    Run from the repository root in the pinned pwsh, after `dotnet build`:
+        dotnet tool run pwsh -NoProfile -File bench/module.ps1 [-Sessions 1000] [-Pipeline 200] [-Files 5000] [-Runs 5]
+
+    Measures, each as the median of -Runs runs after one warm-up, in this pwsh process unless said:
+      import       Import-Module of the staged module in a fresh pwsh process (cold), minus an empty pwsh
+      list         Get-AmpSession over -Sessions sessions (warm: the second call in the pipeline's process)
+      iterations   -Pipeline sessions piped to Get-AmpIteration (one store for the pipeline)
+      complete     tab completion of Get-AmpSession -Id over -Sessions sessions (CommandCompletion.CompleteInput)
+      state        Get-AmpSessionState per session, on a -Files file repository (ms per session)
+      new          New-AmpSession over a pipeline of -Pipeline, against the same number of raw
+                   `git branch` + `git worktree add` processes (ratio)
+    The store for list/iterations/complete is filled through the core (rows only, no worktrees); state
+    and new use real worktrees of a generated repository. Nothing here is asserted: the figures go to
+    bench/README.md.
+#>
+[CmdletBinding()]
+param(
+    [int] $Sessions = 1000,
+    [int] $Pipeline = 200,
+    [int] $Files = 5000,
+    [int] $Runs = 5,
+    [string] $Temp = (Join-Path ([System.IO.Path]::GetTempPath()) "amp-module-bench-$PID"),
+    [switch] $Keep
+)
+$ErrorActionPreference = 'Stop'
+$root = Split-Path -Parent $PSScriptRoot
+$version = @(([xml](Get-Content -Raw (Join-Path $root 'Directory.Build.props'))).Project.PropertyGroup.VersionPrefix | Where-Object { $_ })[0]
+$manifest = Join-Path $root "out/AmpSessions/$version/AmpSessions.psd1"
+$pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+New-Item -ItemType Directory -Path $Temp -Force | Out-Null
+$env:AMP_SESSIONS_NOTIFICATIONS = '0'
+
+function Measure-Median {
+    param([scriptblock] $Action, [int] $Count = $Runs)
+    & $Action | Out-Null
+    $times = foreach ($i in 1..$Count) { (Measure-Command { & $Action | Out-Null }).TotalMilliseconds }
+    ($times | Sort-Object)[[int][Math]::Floor($times.Count / 2)]
+}
+
+function Write-Row([string] $Name, [double] $Milliseconds, [string] $Target, [string] $Note = '') {
+    '{0,-12} {1,10:N1} ms   target {2,-10} {3}' -f $Name, $Milliseconds, $Target, $Note
+}
+
+function Invoke-Git {
+    param([string] $Repository, [Parameter(ValueFromRemainingArguments)] [string[]] $Arguments)
+    & git -C $Repository -c user.name=Bench -c user.email=bench@example.com @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "git $Arguments failed" }
+}
+
+try {
+    # ---- import: a fresh process each time, so the module's assemblies load cold ----
+    $empty = Measure-Median { & $pwsh -NoLogo -NoProfile -NonInteractive -Command 'exit 0' }
+    $withImport = Measure-Median { & $pwsh -NoLogo -NoProfile -NonInteractive -Command "Import-Module '$manifest'; exit 0" }
+    $inProcess = Measure-Median { & $pwsh -NoLogo -NoProfile -NonInteractive -Command "[int](Measure-Command { Import-Module '$manifest' }).TotalMilliseconds" }
+    Write-Row 'import' ($withImport - $empty) '<= 250' ("fresh pwsh {0:N0} ms, with Import-Module {1:N0} ms" -f $empty, $withImport)
+
+    Import-Module $manifest
+
+    # ---- a store with -Sessions sessions, each with one iteration (rows through the core) ----
+    $data = Join-Path $Temp 'data'
+    $context = [AmpSessions.Core.AmpContext]::Open($data)
+    $now = [DateTimeOffset]::UtcNow.ToString('o')
+    $options = [AmpSessions.Core.Serialization.JsonOutput]::Options
+    foreach ($i in 1..$Sessions) {
+        $id = 's{0:D7}' -f $i
+        # Rows as the core's own JSON shape (the records' init-only properties are set by the serializer).
+        $session = @{
+            id = $id; name = "Session $i"; prompt = 'p'; repoRoot = (Join-Path $Temp 'repo'); baseBranch = 'main'; baseCommit = ('0' * 40)
+            branchName = "amp/session-$i/20260101-000000"; worktreePath = (Join-Path $Temp "repo/.worktrees/$id"); status = 'Idle'; createdAt = $now; updatedAt = $now
+        } | ConvertTo-Json -Compress
+        $context.Sessions.Insert([System.Text.Json.JsonSerializer]::Deserialize($session, [AmpSessions.Core.Sessions.Session], $options))
+        $iteration = @{ sessionId = $id; number = 1; prompt = 'p'; startedAt = $now; endedAt = $now; duration = '00:00:02'; status = 'Succeeded' } | ConvertTo-Json -Compress
+        $null = $context.Iterations.InsertNext([System.Text.Json.JsonSerializer]::Deserialize($iteration, [AmpSessions.Core.Iterations.IterationRecord], $options))
+    }
+
+    $list = Measure-Median { Get-AmpSession -DataPath $data }
+    Write-Row 'list' $list '<= 150' "$Sessions sessions"
+
+    $ids = @(Get-AmpSession -DataPath $data | Select-Object -First $Pipeline)
+    $iterations = Measure-Median { $ids | Get-AmpIteration -DataPath $data }
+    Write-Row 'iterations' $iterations '<= 300' "$Pipeline sessions piped"
+
+    $line = "Get-AmpSession -DataPath '$data' -Id s00001"
+    $complete = Measure-Median { [System.Management.Automation.CommandCompletion]::CompleteInput($line, $line.Length, $null) }
+    Write-Row 'complete' $complete '<= 100' "$Sessions sessions, $(@([System.Management.Automation.CommandCompletion]::CompleteInput($line, $line.Length, $null).CompletionMatches).Count) matches"
+
+    # ---- a -Files file repository for state and new ----
+    $repo = Join-Path $Temp 'big'
+    New-Item -ItemType Directory -Path $repo | Out-Null
+    foreach ($i in 0..($Files - 1)) {
+        $folder = Join-Path $repo ('src/area{0:D2}/module{1:D2}' -f ($i % 40), (($i / 40) % 5))
+        if (-not (Test-Path $folder)) { New-Item -ItemType Directory -Path $folder | Out-Null }
+        [System.IO.File]::WriteAllText((Join-Path $folder "file$i.ts"), "export const value$i = $i;`n")
+    }
+    Invoke-Git $repo init --quiet --initial-branch=main
+    Invoke-Git $repo add --all
+    Invoke-Git $repo commit --quiet -m 'generated'
+    $bigData = Join-Path $Temp 'big-data'
+
+    # New-AmpSession over a pipeline, against raw git doing what it needs (branch + worktree add).
+    $names = 1..$Pipeline | ForEach-Object { "bench $_" }
+    $newTime = (Measure-Command { $names | ForEach-Object { [pscustomobject]@{ Name = $_; Prompt = 'p' } } | New-AmpSession -RepoPath $repo -DataPath $bigData | Out-Null }).TotalMilliseconds
+    $rawRepo = Join-Path $Temp 'raw'
+    Invoke-Git $repo clone --quiet --no-hardlinks $repo $rawRepo 2>$null
+    $rawTime = (Measure-Command {
+        foreach ($i in 1..$Pipeline) {
+            & git -C $rawRepo branch "raw-$i" main
+            & git -C $rawRepo worktree add --quiet (Join-Path $rawRepo ".worktrees/raw-$i") "raw-$i"
+        }
+    }).TotalMilliseconds
+    Write-Row 'new' ($newTime / $Pipeline) '<= 1.2x raw' ("{0} sessions {1:N0} ms, raw git {2:N0} ms: {3:N2}x" -f $Pipeline, $newTime, $rawTime, ($newTime / $rawTime))
+
+    $some = @(Get-AmpSession -DataPath $bigData | Select-Object -First 20)
+    $state = Measure-Median { $some | Get-AmpSessionState -DataPath $bigData }
+    Write-Row 'state' ($state / $some.Count) '<= 30' ("per session, {0} sessions on {1} files" -f $some.Count, $Files)
+}
+finally {
+    if (-not $Keep) {
+        Get-ChildItem -LiteralPath $Temp -Recurse -File -ErrorAction SilentlyContinue | ForEach-Object { $_.Attributes = 'Normal' }
+        Remove-Item -LiteralPath $Temp -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}
