@@ -16,6 +16,7 @@ public sealed class StreamJsonAgent : IAgent
     private const string ApprovalMarker = "require user approval";
     private static readonly string[] LoginMarkers = ["No API key found", "Starting login flow", "Login failed", "paste your code here"];
     private static readonly string[] UnreachableMarkers = ["Couldn't connect to the Amp server", "Cannot reach Amp servers"];
+    private const string ClaudeRootRefusal = "cannot be used with root/sudo privileges";
     private static readonly string[] ClaudeLoginMarkers = ["Not logged in", "Invalid API key", "Please run /login"];
     private static readonly string[] ClaudeUnreachableMarkers = ["API Error: Connection", "ECONNREFUSED", "ENOTFOUND", "Unable to connect to API"];
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(2);
@@ -217,6 +218,11 @@ public sealed class StreamJsonAgent : IAgent
             return With(AgentOutcome.Failed, "The agent failed: " + error);
         }
         var stderr = state.Stderr.ToString();
+        if (dialect == AgentDialect.Claude && stderr.Contains(ClaudeRootRefusal, StringComparison.Ordinal))
+        {
+            return With(AgentOutcome.Failed,
+                "Claude Code refuses to run with every tool allowed (--dangerously-skip-permissions, the full-auto preset) as root: run amp-sessions as a normal user, choose another preset, or, on a sandbox machine, set IS_SANDBOX=1 in the agent's environment.");
+        }
         if (UnreachableMarkers.Any(marker => stderr.Contains(marker, StringComparison.Ordinal)))
         {
             var server = environment.TryGetValue("AMP_URL", out var configured) ? configured : Environment.GetEnvironmentVariable("AMP_URL");

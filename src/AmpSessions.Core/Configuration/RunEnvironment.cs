@@ -26,8 +26,6 @@ public sealed record RunOverrides
 /// </summary>
 public sealed class RunEnvironment
 {
-    internal RunEnvironment(AgentSpec spec, AgentTurnRequest template) { Spec = spec; Template = template; }
-
     public required string SessionId { get; init; }
     public required string SessionName { get; init; }
     public required string WorkingDirectory { get; init; }
@@ -74,11 +72,11 @@ public sealed class RunEnvironment
 
     /// <summary>The agent as it runs.</summary>
     [JsonIgnore]
-    public AgentSpec Spec { get; }
+    public AgentSpec Spec { get; init; } = new(AgentDialect.Amp, ["amp"]);
 
     /// <summary>The turn request without its prompt, transcript and thread: what <see cref="TurnRequest"/> completes.</summary>
     [JsonIgnore]
-    internal AgentTurnRequest Template { get; }
+    internal AgentTurnRequest Template { get; init; } = new() { Prompt = "", WorkingDirectory = "" };
 
     /// <summary>Checks that every ${NAME} the MCP servers reference is set, before a turn starts (a missing one is a clear error).</summary>
     public void CheckReferences()
@@ -208,8 +206,10 @@ public static class RunEnvironmentComposer
             : spec.Dialect == AgentDialect.Claude
                 ? [.. allowedTools.Select(t => "allow " + t), .. disallowed.Select(t => "reject " + t)]
                 : allowedTools.Select(t => "allow " + t).Concat(rules.Select(r => r.ToString())).ToList();
-        return new RunEnvironment(spec, template)
+        return new RunEnvironment
         {
+            Spec = spec,
+            Template = template,
             SessionId = session.Id,
             SessionName = session.Name,
             WorkingDirectory = session.WorktreePath,

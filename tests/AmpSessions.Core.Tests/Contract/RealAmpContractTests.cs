@@ -151,7 +151,7 @@ public sealed class RealAmpContractTests : IDisposable
         };
         var continued = everything with { ThreadId = "T-00000000-0000-4000-8000-000000000000" };
         // Together the two runs use every flag the adapter has.
-        var flags = AgentCommandLine.Arguments(spec, everything, "settings.json").Concat(AgentCommandLine.Arguments(spec, continued, "settings.json"))
+        var flags = AgentCommandLine.Arguments(spec, everything, "settings.json", "mcp.json").Concat(AgentCommandLine.Arguments(spec, continued, "settings.json", "mcp.json"))
             .Where(a => a.StartsWith('-') || a is "threads" or "continue").ToHashSet();
         Assert.Superset(new HashSet<string> { "threads", "continue", "-x", "--stream-json", "--no-notifications", "--no-ide", "--no-archive-after-execute",
             "--mode", "--mcp-config", "--settings-file", "--dangerously-allow-all", "--label", "--title" }, flags);
