@@ -109,4 +109,15 @@ public sealed class CiEnvironmentTests : IDisposable
         Assert.Contains($"Session {id} \"Rename greet\" runs in environment ci (CI)  (from default)", env.StandardOutput);
         Assert.Contains("  notifications: off", env.StandardOutput);
     }
+
+    [Fact]
+    public async Task No_editor_is_opened_for_a_session_in_the_ci_environment()
+    {
+        var id = await bed.NewSessionAsync("--environment", "ci");
+
+        var result = await bed.RunAsync("open", id, "--editor", "true");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"amp-sessions: Session {id} runs in environment 'ci', which behaves as CI, so no editor or terminal is opened: read the worktree at {bed.Worktree(id)}, or open it in another environment with `amp-sessions set {id} --environment production`.", result.StandardError);
+    }
 }

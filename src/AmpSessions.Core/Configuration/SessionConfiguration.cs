@@ -33,5 +33,26 @@ public static class SessionConfiguration
             ? prompt
             : SlashCommands.SlashCommandExpander.Expand(prompt, new ConfigurationService(context).Load(repositoryRoot)).Text;
 
+    /// <summary>A session whose environment behaves as CI opens no editor or terminal: nobody is there to use it.</summary>
+    public static void RefuseEditorInCi(AmpContext context, Session session)
+    {
+        RunEnvironment environment;
+        try
+        {
+            environment = new RunEnvironmentService(context).ForSession(session);
+        }
+        catch (Errors.AmpSessionsException)
+        {
+            // A configuration that does not compose stops the next turn, not a look at the worktree.
+            return;
+        }
+        if (environment.IsCi)
+        {
+            throw new Errors.AmpSessionsException("AmpEditorUnavailable", Errors.ErrorKind.InvalidOperation,
+                $"Session {session.Id} runs in environment '{environment.Environment}', which behaves as CI, so no editor or terminal is opened", session.Id,
+                remedy: $"read the worktree at {session.WorktreePath}, or open it in another environment with {Errors.Invocation.Of(Errors.Operation.SetSession, session.Id, new Errors.Argument(Errors.Parameter.Environment, "production"))}");
+        }
+    }
+
     private static Session Unnamed(Session session) => session with { Environment = null, Agent = null, Preset = null, AllowAllTools = false };
 }
