@@ -7,23 +7,25 @@ using AmpSessions.Core.Storage;
 
 namespace AmpSessions.Module.Completion;
 
-/// <summary>Completes configuration keys (settings, section entries and their keys) as the current location's repository sees them.</summary>
-public sealed class ConfigKeyCompleter : IArgumentCompleter
+/// <summary>A completer over the configuration the command would read (nothing when it cannot be read).</summary>
+public abstract class ConfigurationCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        var word = CompletionText.Unquote(wordToComplete);
-        var configuration = ConfigCompletion.Load(fakeBoundParameters);
-        if (configuration is null)
-        {
-            return [];
-        }
-        return configuration.List()
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        ConfigCompletion.Load(fakeBoundParameters) is { } configuration
+            ? Complete(configuration, parameterName, CompletionText.Unquote(wordToComplete)).ToArray()
+            : [];
+
+    protected abstract IEnumerable<CompletionResult> Complete(EffectiveConfiguration configuration, string parameterName, string word);
+}
+
+/// <summary>Completes configuration keys (settings, section entries and their keys) as the current location's repository sees them.</summary>
+public sealed class ConfigKeyCompleter : ConfigurationCompleter
+{
+    protected override IEnumerable<CompletionResult> Complete(EffectiveConfiguration configuration, string parameterName, string word) =>
+        configuration.List()
             .Where(s => s.Key.StartsWith(word, StringComparison.OrdinalIgnoreCase))
-            .Select(s => new CompletionResult(s.Key, s.Key, CompletionResultType.ParameterValue, $"{s.DisplayValue} (from {s.Source})"))
-            .ToArray();
-    }
+            .Select(s => new CompletionResult(s.Key, s.Key, CompletionResultType.ParameterValue, $"{s.DisplayValue} (from {s.Source})"));
 }
 
 internal static class ConfigCompletion
@@ -52,17 +54,10 @@ internal static class ConfigCompletion
 }
 
 /// <summary>Completes names from the configuration by parameter: -Environment, -Preset, -McpServer, -Agent.</summary>
-public sealed class ConfigNameCompleter : IArgumentCompleter
+public sealed class ConfigNameCompleter : ConfigurationCompleter
 {
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters)
+    protected override IEnumerable<CompletionResult> Complete(EffectiveConfiguration configuration, string parameterName, string word)
     {
-        var word = CompletionText.Unquote(wordToComplete);
-        var configuration = ConfigCompletion.Load(fakeBoundParameters);
-        if (configuration is null)
-        {
-            return [];
-        }
         IEnumerable<(string Name, string Tip)> names = parameterName switch
         {
             "Environment" => configuration.Environments.Values.Select(e => (e.Name, $"{(e.Ci ? "CI; " : "")}{e.Where}")),
@@ -73,45 +68,33 @@ public sealed class ConfigNameCompleter : IArgumentCompleter
         };
         return names.Where(n => n.Name.StartsWith(word, StringComparison.OrdinalIgnoreCase))
             .OrderBy(n => n.Name, StringComparer.Ordinal)
-            .Select(n => new CompletionResult(CompletionText.Quote(n.Name), n.Name, CompletionResultType.ParameterValue, n.Tip))
-            .ToArray();
+            .Select(n => new CompletionResult(CompletionText.Quote(n.Name), n.Name, CompletionResultType.ParameterValue, n.Tip));
     }
 }
 
 /// <summary>Completes slash command names (Get-AmpSlashCommand -Name).</summary>
-public sealed class SlashCommandNameCompleter : IArgumentCompleter
+public sealed class SlashCommandNameCompleter : ConfigurationCompleter
 {
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        var word = CompletionText.Unquote(wordToComplete).TrimStart('/');
-        return (ConfigCompletion.Load(fakeBoundParameters)?.Commands.Values ?? [])
-            .Where(c => c.Name.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+    protected override IEnumerable<CompletionResult> Complete(EffectiveConfiguration configuration, string parameterName, string word) =>
+        configuration.Commands.Values
+            .Where(c => c.Name.StartsWith(word.TrimStart('/'), StringComparison.OrdinalIgnoreCase))
             .OrderBy(c => c.Name, StringComparer.Ordinal)
-            .Select(c => new CompletionResult(c.Name, c.Invocation, CompletionResultType.ParameterValue, $"{c.Usage}  {c.Description}"))
-            .ToArray();
-    }
+            .Select(c => new CompletionResult(c.Name, c.Invocation, CompletionResultType.ParameterValue, $"{c.Usage}  {c.Description}"));
 }
 
 /// <summary>
 /// Completes a -Prompt that starts with a slash: the command names (/fix-ci), then, after the name, the
 /// parameters not given yet (job=). Any other prompt gets no completion.
 /// </summary>
-public sealed class SlashPromptCompleter : IArgumentCompleter
+public sealed class SlashPromptCompleter : ConfigurationCompleter
 {
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters)
+    protected override IEnumerable<CompletionResult> Complete(EffectiveConfiguration configuration, string parameterName, string word)
     {
-        var word = CompletionText.Unquote(wordToComplete);
         if (!word.StartsWith('/') || word.StartsWith("//", StringComparison.Ordinal))
         {
             return [];
         }
-        var commands = ConfigCompletion.Load(fakeBoundParameters)?.Commands;
-        if (commands is null)
-        {
-            return [];
-        }
+        var commands = configuration.Commands;
         var space = word.IndexOf(' ');
         if (space < 0)
         {

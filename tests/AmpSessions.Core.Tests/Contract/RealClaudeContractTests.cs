@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using AmpSessions.Core.Agents;
 using AmpSessions.Core.Configuration;
 using AmpSessions.Testing;
@@ -45,14 +43,6 @@ public sealed class RealClaudeContractTests : IDisposable
         return Path.GetFullPath(path);
     }
 
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     private static bool IsRoot => !OperatingSystem.IsWindows() && Environment.UserName == "root";
 
@@ -77,7 +67,7 @@ public sealed class RealClaudeContractTests : IDisposable
     [Fact]
     public async Task Every_flag_the_adapter_emits_gets_past_the_real_parser()
     {
-        var url = $"http://127.0.0.1:{ClosedPort()}";
+        var url = $"http://127.0.0.1:{TcpPorts.Closed()}";
         var spec = AgentSpec.Parse($"claude:{binary}");
         var mcp = new McpServerDefinition { Name = "contract-probe", Command = "true", Env = new Dictionary<string, string> { ["PROBE_TOKEN"] = "${HOME}" } };
         var restricted = Offline(new AgentTurnRequest
@@ -155,7 +145,7 @@ public sealed class RealClaudeContractTests : IDisposable
     [Fact]
     public async Task Every_tool_allowed_as_root_is_refused_by_claude_and_said_plainly()
     {
-        var url = $"http://127.0.0.1:{ClosedPort()}";
+        var url = $"http://127.0.0.1:{TcpPorts.Closed()}";
         var request = Offline(new AgentTurnRequest { Prompt = "hi", WorkingDirectory = bed.Repo.Root, AllowAllTools = true }, url);
 
         var result = await new StreamJsonAgent(AgentSpec.Parse($"claude:{binary}")).RunTurnAsync(request, null, CancellationToken.None);
