@@ -93,7 +93,7 @@ try {
     $repo = Join-Path $Temp 'big'
     New-Item -ItemType Directory -Path $repo | Out-Null
     foreach ($i in 0..($Files - 1)) {
-        $folder = Join-Path $repo ('src/area{0:D2}/module{1:D2}' -f ($i % 40), (($i / 40) % 5))
+        $folder = Join-Path $repo ('src/area{0:D2}/module{1:D2}' -f ($i % 40), ([int][Math]::Floor($i / 40) % 5))
         if (-not (Test-Path $folder)) { New-Item -ItemType Directory -Path $folder | Out-Null }
         [System.IO.File]::WriteAllText((Join-Path $folder "file$i.ts"), "export const value$i = $i;`n")
     }
