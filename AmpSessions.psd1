@@ -55,6 +55,8 @@
         'Get-AmpAttempt'
         'Select-AmpAttempt'
         'Unblock-AmpSession'
+        'Get-AmpRunEnvironment'
+        'Get-AmpSlashCommand'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -18,6 +18,7 @@ public sealed class InvokeAmpIterationCommand : AmpJobCmdlet
     /// <summary>A follow-up request instead of the session's prompt.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.SlashPromptCompleter))]
     public string? Prompt { get; set; }
 
     [Parameter]
@@ -32,6 +33,18 @@ public sealed class InvokeAmpIterationCommand : AmpJobCmdlet
     [ValidatePositiveTimeSpan]
     public TimeSpan? Timeout { get; set; }
 
+    /// <summary>The environment for this turn instead of the session's.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.ConfigNameCompleter))]
+    public string? Environment { get; set; }
+
+    /// <summary>The permission preset for this turn instead of the session's.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.ConfigNameCompleter))]
+    public string? Preset { get; set; }
+
     protected override void ProcessRecord() =>
         ForEachSession(async (session, events, ct) =>
         {
@@ -43,6 +56,7 @@ public sealed class InvokeAmpIterationCommand : AmpJobCmdlet
                 NoCommit = NoCommit,
                 SkipScript = NoScript,
                 Timeout = Timeout,
+                Overrides = new Core.Configuration.RunOverrides { Environment = Environment, Preset = Preset },
             }, events, ct).ConfigureAwait(false);
             // The error model (about_AmpSessions): an agent that failed, crashed, timed out, was not logged in or
             // needs approval is a non-terminating error whose target is the record, which is still written;

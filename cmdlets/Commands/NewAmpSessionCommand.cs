@@ -18,6 +18,7 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
     /// <summary>What the agent should do; required unless -Template gives it.</summary>
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.SlashPromptCompleter))]
     public string? Prompt { get; set; }
 
     /// <summary>Start from a saved template (New-AmpTemplate); the parameters given here win over it.</summary>
@@ -54,8 +55,9 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Notes { get; set; }
 
-    /// <summary>The agent: amp (the default), claude, or amp:, claude:, exec: followed by a command line.</summary>
+    /// <summary>The agent: a profile from the configuration, amp (the default), claude, or amp:, claude:, exec: followed by a command line.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ConfigNameCompleter))]
     public string? Agent { get; set; }
 
     /// <summary>Let the agent git push (the guard denies pushes otherwise).</summary>
@@ -82,6 +84,27 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
     [Infrastructure.SecondsToTimeSpan]
     [Infrastructure.ValidatePositiveTimeSpan]
     public TimeSpan? BudgetTime { get; set; }
+    /// <summary>The environment the session runs in; default: the configured one.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ConfigNameCompleter))]
+    public string? Environment { get; set; }
+
+    /// <summary>The permission preset; default: the agent profile's, the environment's, or the configured one.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ConfigNameCompleter))]
+    public string? Preset { get; set; }
+
+    /// <summary>MCP servers from the configuration, by name.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ConfigNameCompleter))]
+    public string[]? McpServer { get; set; }
+
+    /// <summary>Run no setup command in the new worktree.</summary>
+    [Parameter]
+    public SwitchParameter NoSetup { get; set; }
 
     /// <summary>
     /// Best-of-N: make this many sessions of the task (one attempt group) and run their first iterations
@@ -125,6 +148,10 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
                 Agent = Agent,
                 AllowPush = AllowPush,
                 Budget = new Core.Budgets.Budget { Tokens = BudgetTokens, CostUsd = BudgetCost, Iterations = BudgetIterations, Time = BudgetTime },
+                Environment = Environment,
+                Preset = Preset,
+                McpServers = McpServer ?? [],
+                SkipSetup = NoSetup,
             };
             if (Template is not null)
             {
@@ -158,7 +185,13 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
                 WriteObject(attempts, enumerateCollection: true);
                 return;
             }
-            WriteObject(RunOnPipeline((events, ct) => Sessions.CreateAsync(request, ct)));
+            var session = RunOnPipeline((events, ct) => Sessions.CreateAsync(request, ct));
+            if (session.Status == SessionStatus.Error)
+            {
+                // Made, but its worktree's setup failed: the session says why and where the log is.
+                WriteWarning($"Session {session.Id} was created, but {session.StatusMessage}.");
+            }
+            WriteObject(session);
         }
         catch (Exception ex) when (Infrastructure.ErrorRecords.IsPipelineItemFailure(ex))
         {

@@ -38,6 +38,30 @@ public sealed class NewAmpTemplateCommand : AmpCmdlet
     [Alias("Mode")]
     public string? AgentMode { get; set; }
 
+    /// <summary>The environment its sessions run in.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ConfigNameCompleter))]
+    public string? Environment { get; set; }
+
+    /// <summary>The agent profile (or agent) its sessions use.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ConfigNameCompleter))]
+    public string? Agent { get; set; }
+
+    /// <summary>The permission preset its sessions use.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ConfigNameCompleter))]
+    public string? Preset { get; set; }
+
+    /// <summary>MCP servers its sessions use, by name.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ConfigNameCompleter))]
+    public string[]? McpServer { get; set; }
+
+    /// <summary>The setup command for its sessions' new worktrees, instead of the configured one.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Setup { get; set; }
+
     protected override void ProcessRecord()
     {
         if (!ShouldProcess($"template \"{Name}\"", "Save the template (replacing one of the same name)"))
@@ -47,7 +71,7 @@ public sealed class NewAmpTemplateCommand : AmpCmdlet
         try
         {
             WriteObject(new TemplateService(Context).Save(Name, Prompt, string.IsNullOrWhiteSpace(RepoPath) ? null : ResolvePath(RepoPath), BaseBranch,
-                ScriptCommand, Model, AgentMode));
+                ScriptCommand, Model, AgentMode, Environment, Agent, Preset, McpServer, Setup));
         }
         catch (Exception ex) when (Infrastructure.ErrorRecords.IsPipelineItemFailure(ex))
         {

@@ -68,6 +68,22 @@ public sealed class SetAmpSessionCommand : AmpSessionCmdlet
     [Parameter]
     public SwitchParameter NewThread { get; set; }
 
+    /// <summary>The environment the session runs in; an empty string restores the configured default.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(Completion.ConfigNameCompleter))]
+    public string? Environment { get; set; }
+
+    /// <summary>The permission preset; an empty string restores the configured default.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(Completion.ConfigNameCompleter))]
+    public string? Preset { get; set; }
+
+    /// <summary>MCP servers by name, replacing the session's; an empty array removes them.</summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    [ArgumentCompleter(typeof(Completion.ConfigNameCompleter))]
+    public string[]? McpServer { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -112,5 +128,8 @@ public sealed class SetAmpSessionCommand : AmpSessionCmdlet
             BudgetCost = BudgetCost,
             BudgetIterations = BudgetIterations,
             BudgetTime = BudgetTime,
+            Environment = Environment,
+            Preset = Preset,
+            McpServers = McpServer,
         }, ct), "Change settings", writeResult: PassThru);
 }

@@ -55,6 +55,7 @@ public static class CliApplication
 
     public static async Task<int> RunAsync(string[] args)
     {
+        CiRun.ConfigureConsole();
         var root = Build();
         var parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0)

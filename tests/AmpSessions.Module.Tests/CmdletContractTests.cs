@@ -42,7 +42,7 @@ public sealed class CmdletContractTests(StagedModule module)
     /// <summary>Every core operation's cmdlet; tests/pester/AmpSessions.Tests.ps1 and the manifest list the same.</summary>
     public static readonly string[] ExpectedCmdlets =
     [
-        "Checkpoint-AmpSession", "Compare-AmpSession", "Compress-AmpSession", "Export-AmpPatch", "Export-AmpReport", "Get-AmpBatch", "Get-AmpConfig", "Set-AmpConfig",
+        "Checkpoint-AmpSession", "Compare-AmpSession", "Compress-AmpSession", "Export-AmpPatch", "Export-AmpReport", "Get-AmpBatch", "Get-AmpConfig", "Set-AmpConfig", "Get-AmpRunEnvironment", "Get-AmpSlashCommand",
         "Get-AmpIteration", "Get-AmpSession", "Get-AmpSessionBackup", "Get-AmpSessionState", "Get-AmpTemplate", "Get-AmpTimeline",
         "Invoke-AmpIteration", "Invoke-AmpScript", "Merge-AmpBatchJournal", "Merge-AmpSession", "New-AmpSession", "New-AmpTemplate",
         "Open-AmpSession", "Remove-AmpSession", "Remove-AmpTemplate", "Repair-AmpSession", "Restore-AmpSession", "Resume-AmpBatch",

@@ -114,4 +114,27 @@ public sealed class CompletionTests : IDisposable
         Assert.Equal(["nightly-fix"], Complete($"New-AmpSession -DataPath {Quoted(host.DataPath)} -Template ni"));
         Assert.Equal(["nightly-fix"], Complete($"Remove-AmpTemplate -DataPath {Quoted(host.DataPath)} -Name ni"));
     }
+
+    [Fact]
+    public void Slash_commands_complete_after_Prompt_with_their_parameters_and_names_from_the_configuration()
+    {
+        File.WriteAllText(Path.Combine(repo, ".amp-sessions.yaml"),
+            "environments:\n  staging: {}\npresets:\n  careful: { allowed_tools: [Read] }\nmcp_servers:\n  github: { command: npx }\n");
+        Directory.CreateDirectory(Path.Combine(repo, ".amp-sessions", "commands"));
+        File.WriteAllText(Path.Combine(repo, ".amp-sessions", "commands", "ship.md"), "---\nparameters:\n  feature:\n  tests: unit\n---\nBuild {feature} with {tests} tests.\n");
+        host.Invoke("Set-Location $Repo", ("Repo", repo));
+
+        Assert.Equal(["'/fix-ci '"], Complete("New-AmpSession -Name x -Prompt '/fi"));
+        Assert.Contains("'/ship '", Complete("New-AmpSession -Name x -Prompt '/s"));
+        Assert.Equal(["'/ship feature='", "'/ship tests='"], Complete("New-AmpSession -Name x -Prompt '/ship "));
+        Assert.Equal(["'/ship feature=login tests='"], Complete("Invoke-AmpIteration -Id x -Prompt '/ship feature=login "));
+        // A prompt that is not a slash command gets no completion, not file names.
+        Assert.Empty(Complete("New-AmpSession -Name x -Prompt 'rename h"));
+        Assert.Equal(["ship"], Complete("Get-AmpSlashCommand sh"));
+        Assert.Equal(["staging"], Complete("New-AmpSession -Name x -Environment st"));
+        Assert.Equal(["careful"], Complete("Set-AmpSession -Id x -Preset ca"));
+        Assert.Equal(["github"], Complete("New-AmpSession -Name x -McpServer gi"));
+        Assert.Contains("environments.staging", Complete("Get-AmpConfig environments.s"));
+        Assert.Contains("port_range", Complete("Set-AmpConfig -Key port_"));
+    }
 }

@@ -10,7 +10,7 @@ BeforeAll {
     $script:ManifestPath = Join-Path $RepositoryRoot "out/AmpSessions/$Version/AmpSessions.psd1"
     # The same list as ExpectedCmdlets in tests/AmpSessions.Module.Tests/CmdletContractTests.cs.
     $script:ExpectedCommands = @(
-        'Checkpoint-AmpSession', 'Compare-AmpSession', 'Compress-AmpSession', 'Export-AmpPatch', 'Export-AmpReport', 'Get-AmpBatch', 'Get-AmpConfig', 'Set-AmpConfig',
+        'Checkpoint-AmpSession', 'Compare-AmpSession', 'Compress-AmpSession', 'Export-AmpPatch', 'Export-AmpReport', 'Get-AmpBatch', 'Get-AmpConfig', 'Set-AmpConfig', 'Get-AmpRunEnvironment', 'Get-AmpSlashCommand',
         'Get-AmpIteration', 'Get-AmpSession', 'Get-AmpSessionBackup', 'Get-AmpSessionState', 'Get-AmpTemplate', 'Get-AmpTimeline',
         'Invoke-AmpIteration', 'Invoke-AmpScript', 'Merge-AmpBatchJournal', 'Merge-AmpSession', 'New-AmpSession', 'New-AmpTemplate',
         'Open-AmpSession', 'Remove-AmpSession', 'Remove-AmpTemplate', 'Repair-AmpSession', 'Restore-AmpSession', 'Resume-AmpBatch',

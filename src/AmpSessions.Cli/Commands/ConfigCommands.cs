@@ -18,6 +18,93 @@ internal static class ConfigCommands
         AddSet(config);
         AddEdit(config);
         AddValidate(config);
+        AddEnv(root);
+        AddSlashCommands(root);
+    }
+
+    private static void AddSlashCommands(RootCommand root)
+    {
+        var repo = RepoOption();
+        var name = new Argument<string?>("name") { Description = "One command (fix-ci or /fix-ci): show its prompt too.", Arity = ArgumentArity.ZeroOrOne };
+        root.Add("commands", "List the slash commands a prompt can start with (--prompt '/fix-ci job=build'): built in, yours and the repository's.", async (p, output, ct) =>
+        {
+            var configuration = await Service(p).LoadAsync(new ConfigurationQuery { RepoPath = p.GetValue(repo) }, ct);
+            if (p.GetValue(name) is { } one)
+            {
+                var command = configuration.Command(one.TrimStart('/'));
+                output.Result(command, c =>
+                {
+                    output.Line($"{c.Usage}");
+                    output.Line($"  {c.Description ?? "(no description)"}  (from {c.Where})");
+                    foreach (var parameter in c.Parameters)
+                    {
+                        output.Line($"  {parameter.Name}: {(parameter.Required ? "required" : $"default \"{parameter.Default}\"")}{(parameter.Description is null ? "" : " - " + parameter.Description)}");
+                    }
+                    output.Line("");
+                    output.Line(c.Template);
+                });
+                return CliApplication.Success;
+            }
+            var commands = configuration.Commands.Values.OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
+            output.Result(commands, list => output.Table(["COMMAND", "DESCRIPTION", "SOURCE"],
+                list.Select(c => (IReadOnlyList<string>)[c.Usage, c.Description ?? "", c.Source == ConfigurationSources.Default ? "built in" : c.Source])));
+            return CliApplication.Success;
+        }, name, repo);
+    }
+
+    private static void AddEnv(RootCommand root)
+    {
+        var session = SessionArgument();
+        var environment = SessionCommands.EnvironmentOption("Show it as if the turn ran in this environment.");
+        var preset = SessionCommands.PresetOption("Show it with this permission preset.");
+        var mode = new Option<string?>("--mode") { Description = "Show it with this agent mode.", HelpName = "mode" };
+        root.Add("env", "Show exactly what a session's next agent turn gets: environment, agent command line, variables, permissions, MCP servers, ports (secrets masked).", (p, output, ct) =>
+        {
+            var run = new RunEnvironmentService(OpenContext(p)).ForSession(p.GetValue(session)!,
+                new RunOverrides { Environment = p.GetValue(environment), Preset = p.GetValue(preset), Mode = p.GetValue(mode) });
+            output.Result(run, r => RenderRun(r, output));
+            return Task.FromResult(CliApplication.Success);
+        }, session, environment, preset, mode);
+    }
+
+    private static void RenderRun(RunEnvironment r, Output output)
+    {
+        output.Line($"Session {r.SessionId} \"{r.SessionName}\" runs in environment {r.Environment}{(r.IsCi ? " (CI)" : "")}  (from {r.EnvironmentSource})");
+        output.Line($"  agent:       {r.Agent} ({r.AgentType})  (from {r.AgentSource})");
+        output.Line($"  command:     {new ProcessSpec(r.Program, r.Arguments).Describe()}");
+        output.Line($"  in:          {r.WorkingDirectory}");
+        output.Line($"  mode:        {(r.Mode is null ? "-" : $"{r.Mode}  (from {r.ModeSource})")}");
+        output.Line($"  model:       {(r.Model is null ? "-" : $"{r.Model}  (from {r.ModelSource})")}");
+        output.Line($"  preset:      {(r.Preset is null ? "- (Amp's own permission settings)" : $"{r.Preset}  (from {r.PresetSource})")}");
+        foreach (var rule in r.PermissionRules)
+        {
+            output.Line($"    {rule}");
+        }
+        output.Line($"  mcp servers: {(r.McpServers.Count == 0 ? "-" : string.Join(", ", r.McpServers))}");
+        output.Line($"  skills:      {(r.Skills.Count == 0 ? "-" : string.Join(", ", r.Skills))}");
+        if (r.ToolboxPaths.Count > 0)
+        {
+            output.Line($"  toolbox:     {(r.Toolbox.Count == 0 ? "(no tools)" : string.Join(", ", r.Toolbox))} from {string.Join(", ", r.ToolboxPaths)}");
+            foreach (var skipped in r.ToolboxSkipped)
+            {
+                output.Line($"    left out: {skipped}");
+            }
+        }
+        output.Line($"  ports:       {(r.Ports is null ? "-" : $"{r.Ports} (AMP_SESSION_PORT={r.Ports.First})")}");
+        output.Line($"  notifications: {(r.Notifications ? "on" : "off")}");
+        output.Line("  variables:");
+        foreach (var (name, value) in r.Variables.OrderBy(v => v.Key, StringComparer.Ordinal))
+        {
+            output.Line(value is null ? $"    {name} (removed)" : $"    {name}={value}");
+        }
+        if (r.McpConfig is not null)
+        {
+            output.Line("  mcp config (in a private file for the turn):");
+            foreach (var line in r.McpConfig.Split('\n'))
+            {
+                output.Line("    " + line.TrimEnd('\r'));
+            }
+        }
     }
 
     private static Option<string?> RepoOption() => new("--repo")

@@ -64,6 +64,9 @@ internal static class IterationCommands
         var noCommit = new Option<bool>("--no-commit") { Description = "Leave the agent's changes uncommitted." };
         var noScript = new Option<bool>("--no-script") { Description = "Do not run the session's test script after the turn." };
         var timeout = TimeoutOption("The time limit of this turn (default: the session's, else 30 minutes).");
+        var environment = SessionCommands.EnvironmentOption("The environment for this turn instead of the session's.");
+        var preset = SessionCommands.PresetOption("The permission preset for this turn instead of the session's.");
+        var mode = new Option<string?>("--mode") { Description = "The agent mode for this turn instead of the session's.", HelpName = "mode" };
         root.Add("iterate", "Run one agent turn in the session's worktree, commit what changed as `amp: <summary>`, then run the test script.", async (p, output, ct) =>
         {
             var live = new LiveView(output);
@@ -75,6 +78,7 @@ internal static class IterationCommands
                 NoCommit = p.GetValue(noCommit),
                 SkipScript = p.GetValue(noScript),
                 Timeout = p.GetValue(timeout),
+                Overrides = new Core.Configuration.RunOverrides { Environment = p.GetValue(environment), Preset = p.GetValue(preset), Mode = p.GetValue(mode) },
             }, live.Show, ct);
             output.Result(iteration, i => RenderIteration(i, output));
             // The turn may have gone well, but the session now waits for a person.
@@ -83,13 +87,14 @@ internal static class IterationCommands
                 return CliApplication.Failed;
             }
             var verdict = Verdicts.Of(iteration);
+            CiRun.Annotate(iteration, verdict, output);
             if (verdict == Verdict.Failed)
             {
                 // The same error the module writes, in the CLI's words: what went wrong and what to do.
                 output.Note($"amp-sessions: {new IterationFailedException(iteration).Render(RemedyStyle.CommandLine)}");
             }
             return CliApplication.ExitCode(verdict);
-        }, session, notes, prompt, noCommit, noScript, timeout);
+        }, session, notes, prompt, noCommit, noScript, timeout, environment, preset, mode);
     }
 
     private static void AddRun(RootCommand root)
@@ -163,6 +168,10 @@ internal static class IterationCommands
     internal static void RenderIteration(IterationRecord i, Output output)
     {
         output.Line($"Iteration {i.Number} of session {i.SessionId}: {i.Status}{(i.Error is null ? "" : " - " + i.Error)}");
+        if (i.Environment is not null)
+        {
+            output.Line($"  runs in: {i.Environment}{(i.Preset is null ? "" : $", preset {i.Preset}")}");
+        }
         if (i.CommitSha is not null)
         {
             output.Line($"  commit:  {Short(i.CommitSha)} amp: {i.Summary} ({i.FilesChanged} file{(i.FilesChanged == 1 ? "" : "s")})");

@@ -41,12 +41,16 @@ internal static class SessionCommands
         var agent = AgentOption();
         var timeout = IterationCommands.TimeoutOption("The time limit of one agent turn (default 30 minutes).");
         var allowTool = AllowToolOption();
-        var allowAll = new Option<bool>("--allow-all-tools") { Description = "Let the agent use every tool without approval (Amp's --dangerously-allow-all)." };
+        var allowAll = new Option<bool>("--allow-all-tools") { Description = "Let the agent use every tool without approval: the full-auto preset (Amp's --dangerously-allow-all)." };
         var allowPush = new Option<bool>("--allow-push") { Description = "Let the agent `git push` (AmpSessions' guard denies pushes otherwise)." };
         var mcp = new Option<string?>("--mcp-config") { Description = "MCP servers for the agent: JSON or the path of a JSON file.", HelpName = "json-or-file" };
         var env = EnvOption();
         var quiet = new Option<bool>("--no-notifications") { Description = "No desktop notifications for this session." };
         var budget = new BudgetOptions(changing: false);
+        var environment = EnvironmentOption();
+        var preset = PresetOption();
+        var mcpServer = McpServerOption();
+        var noSetup = new Option<bool>("--no-setup") { Description = "Do not run the configured setup command in the new worktree." };
         root.Add("new", "Create a session: a branch off the base and a worktree at <repo>/.worktrees/<id>.", async (p, output, ct) =>
         {
             var manager = Sessions(p);
@@ -71,6 +75,10 @@ internal static class SessionCommands
                 AgentEnvironment = ParseEnvironment(p.GetValue(env)),
                 NotificationsEnabled = !p.GetValue(quiet),
                 Budget = budget.Read(p),
+                Environment = p.GetValue(environment),
+                Preset = p.GetValue(preset),
+                McpServers = p.GetValue(mcpServer) ?? [],
+                SkipSetup = p.GetValue(noSetup),
             };
             if (p.GetValue(template) is { } templateName)
             {
@@ -88,10 +96,24 @@ internal static class SessionCommands
                 output.Line($"Created session {s.Id} \"{s.Name}\"");
                 output.Line($"  branch:   {s.BranchName} (from {s.BaseBranch} at {Short(s.BaseCommit)})");
                 output.Line($"  worktree: {s.WorktreePath}");
-                output.Line($"Next: amp-sessions iterate {s.Id}");
+                if (s.Ports is { } ports)
+                {
+                    output.Line($"  ports:    {ports} (AMP_SESSION_PORT={ports.First})");
+                }
+                if (s.Status != SessionStatus.Error)
+                {
+                    output.Line($"Next: amp-sessions iterate {s.Id}");
+                }
             });
+            if (session.Status == SessionStatus.Error)
+            {
+                // The session exists, its worktree too: the setup failed, and a script must notice.
+                output.Note($"amp-sessions: session {session.Id} was created, but {session.StatusMessage}.");
+                return CliApplication.Failed;
+            }
             return CliApplication.Success;
         }, [repo, template, baseBranch, name, prompt, script, shell, model, mode, branch, notes, agent, timeout, allowTool, allowAll, allowPush, mcp, env, quiet,
+            environment, preset, mcpServer, noSetup,
             AttemptCommands.Attempts, AttemptCommands.AttemptAgents, AttemptCommands.AttemptModes, AttemptCommands.NoRun, .. budget.All]);
     }
 
@@ -114,13 +136,18 @@ internal static class SessionCommands
         var script = new Option<string?>("--script") { Description = "The test script command.", HelpName = "command" };
         var model = new Option<string?>("--model") { Description = "The model override.", HelpName = "id" };
         var mode = new Option<string?>("--mode") { Description = "The agent mode.", HelpName = "mode" };
+        var environment = EnvironmentOption("The environment its sessions run in.");
+        var agent = new Option<string?>("--agent") { Description = "The agent profile (or agent) its sessions use.", HelpName = "agent" };
+        var preset = PresetOption("The permission preset its sessions use.");
+        var mcpServer = McpServerOption("An MCP server its sessions use, by name (repeatable).");
+        var setup = new Option<string?>("--setup") { Description = "The setup command for its sessions' new worktrees, instead of the configured one.", HelpName = "command" };
         templates.Add("save", "Save (or replace) a template.", (p, output, ct) =>
         {
             var saved = new TemplateService(OpenContext(p)).Save(p.GetValue(name)!, p.GetValue(prompt)!, p.GetValue(repo), p.GetValue(baseBranch),
-                p.GetValue(script), p.GetValue(model), p.GetValue(mode));
+                p.GetValue(script), p.GetValue(model), p.GetValue(mode), p.GetValue(environment), p.GetValue(agent), p.GetValue(preset), p.GetValue(mcpServer), p.GetValue(setup));
             output.Result(saved, t => output.Line($"Saved template \"{t.Name}\". Use it with: amp-sessions new --template \"{t.Name}\" --name <name>"));
             return Task.FromResult(CliApplication.Success);
-        }, name, prompt, repo, baseBranch, script, model, mode);
+        }, name, prompt, repo, baseBranch, script, model, mode, environment, agent, preset, mcpServer, setup);
         templates.Add("list", "List templates.", (p, output, ct) =>
         {
             var list = new TemplateService(OpenContext(p)).List();
@@ -147,8 +174,26 @@ internal static class SessionCommands
 
     private static Option<string?> AgentOption() => new("--agent")
     {
-        Description = "The agent: amp (default, or $AMP_SESSIONS_AGENT), claude, or amp:<command>, claude:<command>, exec:<command> for other stream-json agents.",
+        Description = "The agent: a profile from the configuration's agents, amp (the default, or $AMP_SESSIONS_AGENT), claude, or amp:<command>, claude:<command>, exec:<command> for other stream-json agents.",
         HelpName = "agent",
+    };
+
+    internal static Option<string?> EnvironmentOption(string description = "The environment to run in (see `amp-sessions config list`); default: the configured one.") => new("--environment")
+    {
+        Description = description,
+        HelpName = "name",
+    };
+
+    internal static Option<string?> PresetOption(string description = "The permission preset (read-only, safe-edit, full-auto, or one of the configuration's).") => new("--preset")
+    {
+        Description = description,
+        HelpName = "name",
+    };
+
+    private static Option<string[]> McpServerOption(string description = "An MCP server from the configuration's mcp_servers, by name (repeatable).") => new("--mcp-server")
+    {
+        Description = description,
+        HelpName = "name",
     };
 
     private static Option<string[]> AllowToolOption() => new("--allow-tool")
@@ -201,6 +246,9 @@ internal static class SessionCommands
         var env = EnvOption();
         var newThread = new Option<bool>("--new-thread") { Description = "Start a new agent thread at the next iteration." };
         var budget = new BudgetOptions(changing: true);
+        var environment = EnvironmentOption("The environment to run in (empty for the configured default).");
+        var preset = PresetOption("The permission preset (empty for the configured default).");
+        var mcpServer = McpServerOption("MCP servers by name, replacing the session's (repeatable; one empty value removes them all).");
         root.Add("set", "Change a session's settings: script, model, agent, permissions, timeout, notes.", async (p, output, ct) =>
         {
             var updated = await Sessions(p).UpdateAsync(p.GetValue(session)!, new SessionUpdate
@@ -226,10 +274,13 @@ internal static class SessionCommands
                 BudgetCost = p.GetValue(budget.Cost),
                 BudgetIterations = budget.Iterations is null ? null : p.GetValue(budget.Iterations),
                 BudgetTime = p.GetValue(budget.Time),
+                Environment = p.GetValue(environment),
+                Preset = p.GetValue(preset),
+                McpServers = p.GetValue(mcpServer) is { Length: > 0 } servers ? servers : null,
             }, ct);
             output.Result(updated, s => output.Line($"Updated session {s.Id} \"{s.Name}\" [{s.Status}]"));
             return CliApplication.Success;
-        }, [session, name, prompt, script, shell, model, mode, agent, notes, mcp, timeout, allowTool, disallowTool, allowAll, allowPush, notifications, env, newThread, .. budget.All]);
+        }, [session, name, prompt, script, shell, model, mode, agent, notes, mcp, timeout, allowTool, disallowTool, allowAll, allowPush, notifications, env, newThread, environment, preset, mcpServer, .. budget.All]);
     }
 
     private static Option<string?> ShellOption() => new("--shell")

@@ -3,13 +3,22 @@ using System.Text.Json.Nodes;
 
 namespace AmpSessions.Core.Agents;
 
-/// <summary>The argument list and environment for one turn, per dialect (facts in docs: amp-cli.md).</summary>
+/// <summary>The argument list, environment and per-run settings for one turn, per dialect (facts in docs: amp-cli.md).</summary>
 public static class AgentCommandLine
 {
     public const string ModelVariable = "AMP_SESSIONS_MODEL";
 
-    /// <summary>Arguments after the configured command. <paramref name="settingsFile"/> is the per-run settings file, if one is needed.</summary>
-    public static IReadOnlyList<string> Arguments(AgentSpec spec, AgentTurnRequest request, string? settingsFile)
+    /// <summary>How the per-run files appear where a command line is shown but not run (`env`).</summary>
+    public const string SettingsFilePlaceholder = "<per-run settings file>";
+    public const string McpFilePlaceholder = "<per-run MCP config file>";
+    public const string ToolboxPlaceholder = "<per-run toolbox folder>";
+
+    /// <summary>
+    /// Arguments after the configured command. <paramref name="settingsFile"/> is the per-run settings
+    /// file and <paramref name="mcpFile"/> the per-run MCP configuration, when the turn has them: MCP
+    /// servers reach the agent only through a file, so their secrets never appear on its command line.
+    /// </summary>
+    public static IReadOnlyList<string> Arguments(AgentSpec spec, AgentTurnRequest request, string? settingsFile, string? mcpFile = null)
     {
         var args = new List<string>(spec.PrefixArguments);
         switch (spec.Dialect)
@@ -24,7 +33,7 @@ public static class AgentCommandLine
                 // New execute-mode threads are archived at exit unless told otherwise, and an archived thread cannot be continued.
                 args.Add("--no-archive-after-execute");
                 if (request.Mode is { Length: > 0 } mode) args.AddRange(["--mode", mode]);
-                if (request.McpConfig is { Length: > 0 } mcp) args.AddRange(["--mcp-config", mcp]);
+                if (mcpFile is not null) args.AddRange(["--mcp-config", mcpFile]);
                 if (settingsFile is not null) args.AddRange(["--settings-file", settingsFile]);
                 if (request.AllowAllTools) args.Add("--dangerously-allow-all");
                 foreach (var label in request.Labels) args.AddRange(["--label", label]);
@@ -34,9 +43,16 @@ public static class AgentCommandLine
                 args.AddRange(["-p", "--output-format", "stream-json", "--verbose"]);
                 if (request.ThreadId is not null) args.AddRange(["--resume", request.ThreadId]);
                 if (request.Model is { Length: > 0 } model) args.AddRange(["--model", model]);
-                if (request.McpConfig is { Length: > 0 } claudeMcp) args.AddRange(["--mcp-config", claudeMcp]);
-                if (request.AllowAllTools) args.Add("--dangerously-skip-permissions");
-                else if (request.AllowedTools.Count > 0) args.AddRange(["--allowedTools", string.Join(',', request.AllowedTools)]);
+                if (mcpFile is not null) args.AddRange(["--mcp-config", mcpFile]);
+                if (request.AllowAllTools)
+                {
+                    args.Add("--dangerously-skip-permissions");
+                }
+                else
+                {
+                    if (request.AllowedTools.Count > 0) args.AddRange(["--allowedTools", string.Join(',', request.AllowedTools)]);
+                    if (request.DisallowedTools.Count > 0) args.AddRange(["--disallowedTools", string.Join(',', request.DisallowedTools)]);
+                }
                 break;
             case AgentDialect.Plain:
                 break;
@@ -44,8 +60,11 @@ public static class AgentCommandLine
         return args;
     }
 
-    /// <summary>Environment changes for the agent: no update checks, no inherited parent thread, toolboxes, the model override, the session's extras.</summary>
-    public static IReadOnlyDictionary<string, string?> Environment(AgentSpec spec, AgentTurnRequest request)
+    /// <summary>
+    /// Environment changes for the agent: no update checks, no inherited parent thread, the toolbox
+    /// folder, the model override, the session's extras.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> Environment(AgentSpec spec, AgentTurnRequest request, string? toolboxFolder = null)
     {
         var environment = new Dictionary<string, string?>();
         if (spec.Dialect == AgentDialect.Amp)
@@ -53,9 +72,9 @@ public static class AgentCommandLine
             environment["AMP_SKIP_UPDATE_CHECK"] = "1";
             // An inherited AMP_THREAD_ID would make every new thread a child of some other thread.
             environment["AMP_THREAD_ID"] = null;
-            if (request.ToolboxPaths.Count > 0)
+            if (toolboxFolder is not null)
             {
-                environment["AMP_TOOLBOX"] = string.Join(Path.PathSeparator, request.ToolboxPaths);
+                environment["AMP_TOOLBOX"] = toolboxFolder;
             }
         }
         if (request.Model is { Length: > 0 } model)
@@ -81,51 +100,70 @@ public static class AgentCommandLine
     }
 
     /// <summary>A variable as the agent will see it: the turn's environment changes over this process's environment.</summary>
-    private static string? Variable(IReadOnlyDictionary<string, string?> environment, string name) =>
+    internal static string? Variable(IReadOnlyDictionary<string, string?> environment, string name) =>
         environment.TryGetValue(name, out var value) ? value : System.Environment.GetEnvironmentVariable(name);
 
     private static string Home(IReadOnlyDictionary<string, string?> environment) =>
         Variable(environment, "HOME") is { Length: > 0 } home ? home : System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile);
 
+    /// <summary>Whether the turn needs a per-run Amp settings file: permission rules or skills to add.</summary>
+    public static bool NeedsSettingsFile(AgentSpec spec, AgentTurnRequest request) =>
+        spec.Dialect == AgentDialect.Amp && (request.LeadingPermissionRules.Count > 0 || request.AllowedTools.Count > 0 || request.PermissionRules.Count > 0 || request.Skills.Count > 0);
+
     /// <summary>
-    /// Writes a per-run Amp settings file when the turn has permission rules: the user's own
-    /// settings with allow rules for the session's tools in front. Returns null when none is needed.
+    /// The per-run Amp settings: the user's own settings (or the environment's settings file, through
+    /// AMP_SETTINGS_FILE) with allow rules for the session's tools and the preset's rules in front of the
+    /// user's own rules, and the skill folders before the user's. Null when none is needed.
     /// </summary>
-    public static string? WriteSettingsFile(AgentSpec spec, AgentTurnRequest request)
+    public static JsonObject? Settings(AgentSpec spec, AgentTurnRequest request)
     {
-        if (spec.Dialect != AgentDialect.Amp || request.AllowedTools.Count == 0 && request.LeadingPermissionRules.Count == 0)
+        if (!NeedsSettingsFile(spec, request))
         {
             return null;
         }
-        // The user's settings as the agent would have read them: its HOME and AMP_SETTINGS_FILE, which a session may set.
+        // The user's settings as the agent would have read them: its HOME and AMP_SETTINGS_FILE, which a session or environment may set.
         var settings = ReadUserSettings(Environment(spec, request));
-        var rules = new JsonArray();
-        foreach (var rule in request.LeadingPermissionRules)
+        if (request.LeadingPermissionRules.Count > 0 || request.AllowedTools.Count > 0 || request.PermissionRules.Count > 0)
         {
-            rules.Add(rule.DeepClone());
-        }
-        foreach (var tool in request.AllowedTools)
-        {
-            rules.Add(new JsonObject { ["tool"] = tool, ["action"] = "allow" });
-        }
-        if (settings["amp.permissions"] is JsonArray existing)
-        {
-            foreach (var rule in existing.ToArray())
+            var rules = new JsonArray();
+            // The guard's delegates come first: Amp takes the first rule that matches.
+            foreach (var rule in request.LeadingPermissionRules)
             {
-                existing.Remove(rule);
-                rules.Add(rule);
+                rules.Add(rule.DeepClone());
             }
+            foreach (var tool in request.AllowedTools)
+            {
+                rules.Add(new JsonObject { ["tool"] = tool, ["action"] = "allow" });
+            }
+            foreach (var rule in request.PermissionRules)
+            {
+                rules.Add(rule.ToAmpJson());
+            }
+            if (settings["amp.permissions"] is JsonArray existing)
+            {
+                foreach (var rule in existing.ToArray())
+                {
+                    existing.Remove(rule);
+                    rules.Add(rule);
+                }
+            }
+            settings["amp.permissions"] = rules;
         }
-        settings["amp.permissions"] = rules;
-        // Private (it carries the user's settings, tokens included), named with this process's id so a
-        // later start removes it if this process is killed before the turn ends.
-        var folder = request.RunFilesDirectory ?? Path.GetTempPath();
-        var path = Path.Combine(Storage.PrivateFiles.Folder(folder), request.RunFilesDirectory is null
-            ? $"amp-sessions-{Storage.DataDirectory.RunFileName("settings", ".json")}"
-            : Storage.DataDirectory.RunFileName("settings", ".json"));
-        Storage.PrivateFiles.WriteAllText(path, settings.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        return path;
+        if (request.Skills.Count > 0)
+        {
+            var paths = request.Skills.ToList();
+            if (settings["amp.skills.path"] is JsonValue own && own.TryGetValue<string>(out var ownPaths) && ownPaths.Length > 0)
+            {
+                paths.Add(ownPaths);
+            }
+            settings["amp.skills.path"] = string.Join(Path.PathSeparator, paths);
+        }
+        return settings;
     }
+
+    /// <summary>Writes the per-run settings into the turn's private folder; null when none is needed.</summary>
+    public static string? WriteSettingsFile(AgentSpec spec, AgentTurnRequest request, RunFiles files) =>
+        Settings(spec, request) is { } settings ? files.Write("settings.json", settings.ToJsonString(new JsonSerializerOptions { WriteIndented = true })) : null;
 
     private static JsonObject ReadUserSettings(IReadOnlyDictionary<string, string?> environment)
     {

@@ -11,12 +11,23 @@ public sealed record AgentTurnRequest
     public string? ThreadId { get; init; }
     public string? Mode { get; init; }
     public string? Model { get; init; }
-    /// <summary>MCP servers: JSON or the path of a JSON file.</summary>
+    /// <summary>A session's own MCP servers: JSON or the path of a JSON file (never passed as it is: composed into a private file).</summary>
     public string? McpConfig { get; init; }
+    /// <summary>MCP servers from the configuration, by name; their ${NAME} references are resolved when the turn starts.</summary>
+    public IReadOnlyList<Configuration.McpServerDefinition> McpServers { get; init; } = [];
     public bool AllowAllTools { get; init; }
+    /// <summary>Tools allowed without approval: allow rules for Amp, --allowedTools for Claude Code.</summary>
     public IReadOnlyList<string> AllowedTools { get; init; } = [];
     /// <summary>Permission rules (Amp's settings format) that go before every other rule: the guard's delegates.</summary>
     public IReadOnlyList<System.Text.Json.Nodes.JsonObject> LeadingPermissionRules { get; init; } = [];
+    /// <summary>Tools refused: --disallowedTools for Claude Code (Amp gets reject rules in <see cref="PermissionRules"/>).</summary>
+    public IReadOnlyList<string> DisallowedTools { get; init; } = [];
+    /// <summary>Amp permission rules (a preset's), after the allowed tools and before the user's own.</summary>
+    public IReadOnlyList<Configuration.PermissionRule> PermissionRules { get; init; } = [];
+    /// <summary>Skill folders (Amp's amp.skills.path), before the user's own.</summary>
+    public IReadOnlyList<string> Skills { get; init; } = [];
+    /// <summary>Where the turn's private files go (the data directory's runs/); null: the temp folder.</summary>
+    public string? RunFilesRoot { get; init; }
     public IReadOnlyList<string> Labels { get; init; } = [];
     public IReadOnlyList<string> ToolboxPaths { get; init; } = [];
     /// <summary>A title for a new thread.</summary>
@@ -26,11 +37,6 @@ public sealed record AgentTurnRequest
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
     /// <summary>Where to write the raw stream (redacted); null: nowhere.</summary>
     public string? TranscriptPath { get; init; }
-    /// <summary>
-    /// A private folder for files that live only as long as the turn (the per-run settings file,
-    /// which holds the user's Amp settings): the data directory's runs folder; null: the temp folder.
-    /// </summary>
-    public string? RunFilesDirectory { get; init; }
     /// <summary>Check for Amp credentials before starting (a missing key would start a browser login that never ends).</summary>
     public bool CheckCredentials { get; init; } = true;
 }

@@ -16,6 +16,9 @@ public sealed class StreamJsonAgent : IAgent
     private const string ApprovalMarker = "require user approval";
     private static readonly string[] LoginMarkers = ["No API key found", "Starting login flow", "Login failed", "paste your code here"];
     private static readonly string[] UnreachableMarkers = ["Couldn't connect to the Amp server", "Cannot reach Amp servers"];
+    private const string ClaudeRootRefusal = "cannot be used with root/sudo privileges";
+    private static readonly string[] ClaudeLoginMarkers = ["Not logged in", "Invalid API key", "Please run /login"];
+    private static readonly string[] ClaudeUnreachableMarkers = ["API Error: Connection", "ECONNREFUSED", "ENOTFOUND", "Unable to connect to API"];
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(2);
 
     public StreamJsonAgent(AgentSpec spec) => Spec = spec;
@@ -29,7 +32,14 @@ public sealed class StreamJsonAgent : IAgent
 
     public async Task<AgentTurnResult> RunTurnAsync(AgentTurnRequest request, Action<AgentEvent>? onEvent, CancellationToken cancellationToken)
     {
-        var environment = AgentCommandLine.Environment(Spec, request);
+        // The turn's private files (settings with permission rules, MCP servers with resolved secrets, the toolbox fan-in) live only as long as the turn.
+        using var files = RunFiles.Create(request.RunFilesRoot);
+        string? toolbox = null;
+        if (Spec.Dialect == AgentDialect.Amp && request.ToolboxPaths.Count > 0)
+        {
+            toolbox = ToolboxResolver.Resolve(request.ToolboxPaths, files.Folder("toolbox")).Directory;
+        }
+        var environment = AgentCommandLine.Environment(Spec, request, toolbox);
         // Only the real Amp starts a browser login without a key; amp-compatible programs (the demo
         // agent, test doubles, wrappers) are judged by what they print.
         if (Spec.Dialect == AgentDialect.Amp && request.CheckCredentials && IsAmpItself(Spec.Program) && !AgentCommandLine.AmpCredentialsAvailable(environment))
@@ -39,18 +49,20 @@ public sealed class StreamJsonAgent : IAgent
             {
                 throw NotFound();
             }
-            return NotLoggedIn(TimeSpan.Zero, null);
+            return NotLoggedIn(Spec.Dialect, TimeSpan.Zero, null);
         }
         var secrets = new List<string>(SecretRedactor.SecretsFromEnvironment());
         secrets.AddRange(request.Environment.Where(e => SecretRedactor.IsSecretName(e.Key)).Select(e => e.Value));
+        var mcp = McpConfiguration.Compose(request.McpServers, request.McpConfig, Spec.Dialect, name => AgentCommandLine.Variable(environment, name), secrets);
+        var mcpFile = mcp is null || Spec.Dialect == AgentDialect.Plain ? null : files.Write("mcp.json", mcp);
+        var settingsFile = AgentCommandLine.WriteSettingsFile(Spec, request, files);
 
-        var settingsFile = AgentCommandLine.WriteSettingsFile(Spec, request);
         var state = new TurnState();
         using var transcript = OpenTranscript(request.TranscriptPath);
         var stopwatch = Stopwatch.StartNew();
         try
         {
-            var spec = new ProcessSpec(Spec.Program, AgentCommandLine.Arguments(Spec, request, settingsFile))
+            var spec = new ProcessSpec(Spec.Program, AgentCommandLine.Arguments(Spec, request, settingsFile, mcpFile))
             {
                 WorkingDirectory = request.WorkingDirectory,
                 Environment = environment,
@@ -72,14 +84,11 @@ public sealed class StreamJsonAgent : IAgent
                 throw NotFound();
             }
             stopwatch.Stop();
-            return Judge(process, state, stopwatch.Elapsed, secrets, environment, request.Timeout);
+            return Judge(Spec.Dialect, process, state, stopwatch.Elapsed, secrets, environment, request.Timeout);
         }
         finally
         {
-            if (settingsFile is not null)
-            {
-                File.Delete(settingsFile);
-            }
+            transcript?.Flush();
         }
     }
 
@@ -161,7 +170,7 @@ public sealed class StreamJsonAgent : IAgent
         return LineDecision.Continue;
     }
 
-    private static AgentTurnResult Judge(ProcessResult process, TurnState state, TimeSpan duration, IReadOnlyCollection<string> secrets, IReadOnlyDictionary<string, string?> environment, TimeSpan? limit)
+    private static AgentTurnResult Judge(AgentDialect dialect, ProcessResult process, TurnState state, TimeSpan duration, IReadOnlyCollection<string> secrets, IReadOnlyDictionary<string, string?> environment, TimeSpan? limit)
     {
         AgentTurnResult With(AgentOutcome outcome, string? error, IReadOnlyList<string>? blocked = null) => new()
         {
@@ -181,7 +190,7 @@ public sealed class StreamJsonAgent : IAgent
 
         if (state.LoginDetected)
         {
-            return NotLoggedIn(duration, state.ThreadId);
+            return NotLoggedIn(dialect, duration, state.ThreadId);
         }
         if (process.Cancelled)
         {
@@ -209,9 +218,25 @@ public sealed class StreamJsonAgent : IAgent
             {
                 return With(AgentOutcome.Cancelled, "Cancelled: the agent was interrupted and the worktree left as it is.");
             }
+            // Claude Code without credentials, or without its API, still ends with a result line (an error one, exit 1).
+            if (dialect == AgentDialect.Claude && ClaudeLoginMarkers.Any(marker => error.Contains(marker, StringComparison.OrdinalIgnoreCase)))
+            {
+                return NotLoggedIn(dialect, duration, state.ThreadId);
+            }
+            if (dialect == AgentDialect.Claude && ClaudeUnreachableMarkers.Any(marker => error.Contains(marker, StringComparison.OrdinalIgnoreCase)))
+            {
+                var api = environment.TryGetValue("ANTHROPIC_BASE_URL", out var configuredApi) ? configuredApi : Environment.GetEnvironmentVariable("ANTHROPIC_BASE_URL");
+                return With(AgentOutcome.ServerUnreachable,
+                    $"Claude Code could not reach its API{(string.IsNullOrEmpty(api) ? "" : $" at {api}")}: check the network connection and ANTHROPIC_BASE_URL, then iterate again. ({FirstLine(error)})");
+            }
             return With(AgentOutcome.Failed, "The agent failed: " + error);
         }
         var stderr = state.Stderr.ToString();
+        if (dialect == AgentDialect.Claude && stderr.Contains(ClaudeRootRefusal, StringComparison.Ordinal))
+        {
+            return With(AgentOutcome.Failed,
+                "Claude Code refuses to run with every tool allowed (--dangerously-skip-permissions, the full-auto preset) as root: run amp-sessions as a normal user, choose another preset, or, on a sandbox machine, set IS_SANDBOX=1 in the agent's environment.");
+        }
         if (UnreachableMarkers.Any(marker => stderr.Contains(marker, StringComparison.Ordinal)))
         {
             var server = environment.TryGetValue("AMP_URL", out var configured) ? configured : Environment.GetEnvironmentVariable("AMP_URL");
@@ -230,10 +255,12 @@ public sealed class StreamJsonAgent : IAgent
         _ => $"check the agent command configured for the session ({Parameter.Agent})",
     });
 
-    private static AgentTurnResult NotLoggedIn(TimeSpan duration, string? threadId) => new()
+    private static AgentTurnResult NotLoggedIn(AgentDialect dialect, TimeSpan duration, string? threadId) => new()
     {
         Outcome = AgentOutcome.NotLoggedIn,
-        Error = "Amp is not logged in: run `amp login` or set AMP_API_KEY",
+        Error = dialect == AgentDialect.Claude
+            ? "Claude Code is not logged in: run `claude` once and log in (/login), or set ANTHROPIC_API_KEY"
+            : "Amp is not logged in: run `amp login` or set AMP_API_KEY",
         ThreadId = threadId,
         Duration = duration,
     };

@@ -37,26 +37,36 @@ public sealed record BatchFileError(string FilePath, int Line, int Column, Batch
 }
 
 /// <summary>
-/// A batch file that cannot be used. Every problem found is in <see cref="Errors"/>; the message is
-/// the first one (with a count of the others), so one line says what to fix first.
+/// A YAML file that cannot be used (a batch file, a configuration file). Every problem found is in
+/// <see cref="Errors"/>; the message is the first one (with a count of the others), so one line says
+/// what to fix first, and the remedy names the command that lists them all.
 /// </summary>
-public sealed class BatchFileException : AmpSessionsException
+public abstract class FileProblemsException : AmpSessionsException
 {
-    public const string Id = "AmpBatchFileInvalid";
-
-    public BatchFileException(IReadOnlyList<BatchFileError> errors)
-        : base(Id, ErrorKind.InvalidArgument, Describe(errors), errors.Count > 0 ? errors[0].FilePath : null,
-            remedy: errors.Count > 1 ? (FormattableString)$"{Invocation.Of(Operation.ValidateBatch, null, new Argument(Parameter.Path, errors[0].FilePath))} lists them all" : null)
+    protected FileProblemsException(string errorId, string what, IReadOnlyList<BatchFileError> errors, Func<BatchFileError, FormattableString> listsThemAll)
+        : base(errorId, ErrorKind.InvalidArgument, Describe(what, errors), errors.Count > 0 ? errors[0].FilePath : null,
+            remedy: errors.Count > 1 ? listsThemAll(errors[0]) : null)
     {
         Errors = errors;
     }
 
     public IReadOnlyList<BatchFileError> Errors { get; }
 
-    private static string Describe(IReadOnlyList<BatchFileError> errors) => errors.Count switch
+    private static string Describe(string what, IReadOnlyList<BatchFileError> errors) => errors.Count switch
     {
-        0 => "The batch file is invalid.",
+        0 => $"The {what} is invalid.",
         1 => errors[0].ToString(),
         _ => $"{errors[0]} (and {errors.Count - 1} more problem{(errors.Count == 2 ? "" : "s")})",
     };
+}
+
+/// <summary>A batch file that cannot be used.</summary>
+public sealed class BatchFileException : FileProblemsException
+{
+    public const string Id = "AmpBatchFileInvalid";
+
+    public BatchFileException(IReadOnlyList<BatchFileError> errors)
+        : base(Id, "batch file", errors, first => $"{Invocation.Of(Operation.ValidateBatch, null, new Argument(Parameter.Path, first.FilePath))} lists them all")
+    {
+    }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using AmpSessions.Core.Batches;
 using AmpSessions.Core.Errors;
 using YamlDotNet.RepresentationModel;
@@ -174,31 +173,15 @@ public static class ConfigurationFileParser
 
     private static string StripComments(string text) =>
         string.Join('\n', text.Split('\n').Select(line => line.TrimStart().StartsWith('#') ? "" : line));
-
-    internal static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 }
 
-/// <summary>
-/// A configuration file that cannot be used. Every problem found is in <see cref="Errors"/>; the
-/// message is the first one (with a count of the others), so one line says what to fix first.
-/// </summary>
-public sealed class ConfigurationFileException : AmpSessionsException
+/// <summary>A configuration file (or a slash command file) that cannot be used.</summary>
+public sealed class ConfigurationFileException : FileProblemsException
 {
     public const string Id = "AmpConfigFileInvalid";
 
     public ConfigurationFileException(IReadOnlyList<BatchFileError> errors)
-        : base(Id, ErrorKind.InvalidArgument, Describe(errors), errors.Count > 0 ? errors[0].FilePath : null,
-            remedy: errors.Count > 1 ? (FormattableString)$"{Invocation.Of(Operation.ValidateConfig)} lists them all" : null)
+        : base(Id, "configuration file", errors, _ => $"{Invocation.Of(Operation.ValidateConfig)} lists them all")
     {
-        Errors = errors;
     }
-
-    public IReadOnlyList<BatchFileError> Errors { get; }
-
-    private static string Describe(IReadOnlyList<BatchFileError> errors) => errors.Count switch
-    {
-        0 => "The configuration file is invalid.",
-        1 => errors[0].ToString(),
-        _ => $"{errors[0]} (and {errors.Count - 1} more problem{(errors.Count == 2 ? "" : "s")})",
-    };
 }

@@ -30,6 +30,10 @@ public enum Operation
     Acknowledge,
     /// <summary>Compare (and with Keep, choose among) the attempts of a best-of-N group.</summary>
     CompareAttempts,
+    /// <summary>What a session's agent turn will get: argv, environment, files (secrets masked).</summary>
+    ShowRunEnvironment,
+    /// <summary>The slash commands a repository has.</summary>
+    ListSlashCommands,
 }
 
 /// <summary>A parameter of an <see cref="Operation"/>, named once for both front ends (<c>--base</c> / <c>-BaseBranch</c>).</summary>
@@ -68,6 +72,10 @@ public enum Parameter
     BudgetCost,
     BudgetIterations,
     BudgetTime,
+    /// <summary>The environment a session or turn runs in.</summary>
+    Environment,
+    /// <summary>The permission preset.</summary>
+    Preset,
 }
 
 /// <summary>A parameter with its value (null for a switch). A bare <see cref="Parameter"/> converts to a switch.</summary>

@@ -88,6 +88,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.BudgetCost => "--budget-cost",
             Parameter.BudgetIterations => "--budget-iterations",
             Parameter.BudgetTime => "--budget-time",
+            Parameter.Environment => "--environment",
+            Parameter.Preset => "--preset",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no command-line name"),
         };
 
@@ -113,6 +115,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.ValidateConfig => "config validate",
             Operation.Acknowledge => "ack",
             Operation.CompareAttempts => "attempts",
+            Operation.ShowRunEnvironment => "env",
+            Operation.ListSlashCommands => "commands",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no command-line name"),
         };
 
@@ -178,6 +182,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.BudgetCost => "-BudgetCost",
             Parameter.BudgetIterations => "-BudgetIterations",
             Parameter.BudgetTime => "-BudgetTime",
+            Parameter.Environment => "-Environment",
+            Parameter.Preset => "-Preset",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no PowerShell name"),
         };
 
@@ -205,6 +211,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.ValidateConfig => "Get-AmpConfig",
             Operation.Acknowledge => "Unblock-AmpSession",
             Operation.CompareAttempts => "Select-AmpAttempt",
+            Operation.ShowRunEnvironment => "Get-AmpRunEnvironment",
+            Operation.ListSlashCommands => "Get-AmpSlashCommand",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no cmdlet"),
         };
 

@@ -140,8 +140,10 @@ internal static class InProcessGit
     /// <summary>ls-files -- folder: whether the index tracks anything under <paramref name="folder"/>.</summary>
     public static bool? TracksAnythingUnder(string directory, string folder) => Read(directory, discover: true, repo =>
     {
-        var prefix = folder.TrimEnd('/') + "/";
-        return (bool?)repo.Index.Any(e => e.Path.Replace('\\', '/').StartsWith(prefix, StringComparison.Ordinal));
+        // As `git ls-files -- <path>`: the path itself (a file) or anything under it (a folder).
+        var path = folder.TrimEnd('/');
+        var prefix = path + "/";
+        return (bool?)repo.Index.Any(e => e.Path.Replace('\\', '/') is var entry && (entry == path || entry.StartsWith(prefix, StringComparison.Ordinal)));
     });
 
     /// <summary>

@@ -67,6 +67,12 @@ public sealed record IterationRecord
     public IReadOnlyList<Containment.GuardDecision> GuardDecisions { get; init; } = [];
     /// <summary>Why the guard was off for this turn (another agent, the configuration, no delegate program); null when it was on.</summary>
     public string? GuardOff { get; init; }
+    /// <summary>The environment the turn ran in.</summary>
+    public string? Environment { get; init; }
+    /// <summary>The permission preset of the turn, if any.</summary>
+    public string? Preset { get; init; }
+    /// <summary>The permission rules the agent got, in order ("allow Bash cmd=git *", "allow every tool (--dangerously-allow-all)").</summary>
+    public IReadOnlyList<string> Permissions { get; init; } = [];
 
     public int FilesChanged => ChangedFiles.Count;
     public long TotalTokens => Tokens.Total;

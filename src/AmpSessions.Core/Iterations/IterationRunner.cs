@@ -29,6 +29,8 @@ public sealed record IterateRequest
     public Batches.PriceTable? Prices { get; init; }
     /// <summary>A batch's budget this turn also counts against.</summary>
     public Budgets.BudgetPool? BudgetPool { get; init; }
+    /// <summary>This turn's environment, agent, preset or mode instead of the session's (the parameter layer).</summary>
+    public Configuration.RunOverrides? Overrides { get; init; }
 }
 
 /// <summary>Something that happened during an iteration, for live display.</summary>
@@ -68,17 +70,22 @@ public sealed partial class IterationRunner
                 $"A rebase is in progress in session {session.Id}", session.Id,
                 remedy: $"finish it with {Invocation.Of(Operation.Rebase, session.Id, Parameter.Continue)} or {Parameter.Abort} before iterating");
         }
-        var spec = AgentSpec.Resolve(session.Agent);
+        // The composed environment first: an unknown name or a mode the environment forbids stops the turn before anything is written.
+        var run = new Configuration.RunEnvironmentService(context).ForSession(session, request.Overrides);
+        run.CheckReferences();
+        var followUp = string.IsNullOrWhiteSpace(request.Prompt) ? null : Configuration.SessionConfiguration.ExpandPrompt(context, session.RepoRoot, request.Prompt);
         using var operation = await sessions.BeginOperationAsync(session, "iteration", cancellationToken).ConfigureAwait(false);
         session = operation.Session;
         RefuseState(session);
+        run = new Configuration.RunEnvironmentService(context).ForSession(session, request.Overrides);
+        var spec = run.Spec;
 
         await WorktreeChecks.RequireCommittableAsync(session, worktree, cancellationToken).ConfigureAwait(false);
         var commonDir = await worktree.GetCommonDirAsync(cancellationToken).ConfigureAwait(false);
         var baseCommit = await sessions.SessionBaseAsync(session, worktree, cancellationToken).ConfigureAwait(false);
         var lastScript = context.Iterations.ListScriptRuns(session.Id).LastOrDefault();
         var contextText = await SessionContextFile.WriteAsync(session, worktree, commonDir, baseCommit, request.Notes, lastScript, cancellationToken).ConfigureAwait(false);
-        var userPrompt = string.IsNullOrWhiteSpace(request.Prompt) ? session.Prompt : request.Prompt;
+        var userPrompt = followUp ?? session.Prompt;
 
         using var budget = TurnBudget.Start(context, session, request.Prices, request.BudgetPool, cancellationToken);
         // The row and the Running status come first, so a crash leaves a record repair can reconcile.
@@ -89,7 +96,10 @@ public sealed partial class IterationRunner
             Prompt = userPrompt,
             Notes = request.Notes,
             Agent = spec.ToString(),
-            Model = session.ModelOverride,
+            Model = run.Model,
+            Environment = run.Environment,
+            Preset = run.Preset,
+            Permissions = run.PermissionRules,
             StartedAt = context.Now,
             Status = IterationStatus.Running,
         });
@@ -106,25 +116,11 @@ public sealed partial class IterationRunner
         AgentTurnResult turn;
         try
         {
-            turn = await spec.CreateAgent().RunTurnAsync(new AgentTurnRequest
+            var turnRequest = run.TurnRequest(SessionContextFile.Prompt(userPrompt, contextText), session.ThreadId, transcript, request.Timeout ?? session.Timeout ?? AgentDefaults.Timeout);
+            turn = await spec.CreateAgent().RunTurnAsync(turnRequest with
             {
-                Prompt = SessionContextFile.Prompt(userPrompt, contextText),
-                WorkingDirectory = session.WorktreePath,
-                SessionId = session.Id,
-                ThreadId = session.ThreadId,
-                Mode = session.AgentMode,
-                Model = session.ModelOverride,
-                McpConfig = session.McpConfig,
-                AllowAllTools = session.AllowAllTools,
-                AllowedTools = session.AllowedTools,
                 LeadingPermissionRules = guard.Rules,
-                ToolboxPaths = session.ToolboxPaths,
-                Labels = ["amp-sessions", $"session-{session.Id}"],
-                Title = $"{session.Name} ({session.Id})",
-                Timeout = request.Timeout ?? session.Timeout ?? AgentDefaults.Timeout,
-                Environment = guard.Environment(session.AgentEnvironment),
-                TranscriptPath = transcript,
-                RunFilesDirectory = context.Data.RunsRoot,
+                Environment = guard.Environment(turnRequest.Environment),
             }, agentEvent =>
             {
                 budget.Observe(agentEvent);
@@ -194,9 +190,9 @@ public sealed partial class IterationRunner
             onEvent?.Invoke(new IterationScriptStartedEvent(session.Id, session.ScriptCommand));
             try
             {
-                var run = await new ScriptRunner(context, notifier).RunLockedAsync(session, iteration.Id,
+                var script = await new ScriptRunner(context, notifier).RunLockedAsync(session with { NotificationsEnabled = run.Notifications }, iteration.Id,
                     line => onEvent?.Invoke(new IterationScriptOutputEvent(session.Id, line)), request.Timeout, cancellationToken).ConfigureAwait(false);
-                iteration = iteration with { ScriptRunId = run.Id, ScriptPassed = run.Passed };
+                iteration = iteration with { ScriptRunId = script.Id, ScriptPassed = script.Passed };
             }
             catch (OperationCanceledException)
             {
@@ -219,7 +215,7 @@ public sealed partial class IterationRunner
         };
         (sessionStatus, message) = budget.Verdict(iteration, sessionStatus, message, notifier);
         Finish(ref session, iteration, sessionStatus, message);
-        NotifyOutcome(session, iteration, turn);
+        NotifyOutcome(session with { NotificationsEnabled = run.Notifications }, iteration, turn);
         return context.Iterations.List(session.Id).Single(i => i.Id == iteration.Id);
     }
 

@@ -10,8 +10,8 @@ namespace AmpSessions.Core.Iterations;
 /// <summary>
 /// The context the agent gets with every prompt: goal, constraints, notes, a summary of the
 /// session's diff so far and the last test result. Written to <c>.amp-sessions/context.md</c> in the
-/// worktree (git-excluded, so it is never committed) and never over the repository's own
-/// AGENT.md or AGENTS.md.
+/// worktree (that file alone is git-excluded, so it is never committed, while the repository's own
+/// `.amp-sessions/commands/` stay committable) and never over the repository's own AGENT.md or AGENTS.md.
 /// </summary>
 public static class SessionContextFile
 {
@@ -26,12 +26,13 @@ public static class SessionContextFile
     public static async Task<string> WriteAsync(Session session, GitClient worktree, string commonDir, string baseCommit, string? iterationNotes,
         ScriptRun? lastScript, CancellationToken cancellationToken)
     {
-        if (await worktree.TracksAnythingUnderAsync(Folder, cancellationToken).ConfigureAwait(false))
+        if (await worktree.TracksAnythingUnderAsync(RelativePath, cancellationToken).ConfigureAwait(false))
         {
             throw new AmpSessionsException("AmpContextFolderTracked", ErrorKind.InvalidOperation,
-                $"The repository tracks files under '{Folder}/', where AmpSessions keeps its session context: rename that folder in the repository.", session.Id);
+                $"The repository tracks '{RelativePath}', where AmpSessions writes its session context: rename that file in the repository.", session.Id);
         }
-        GitExcludes.Ensure(commonDir, Folder + "/");
+        // The context file alone: the folder also holds the repository's slash commands (.amp-sessions/commands/*.md), which are committed.
+        GitExcludes.Ensure(commonDir, "/" + RelativePath);
         var text = Compose(session, await DiffSummaryAsync(worktree, baseCommit, cancellationToken).ConfigureAwait(false), iterationNotes, lastScript);
         var folder = Path.Combine(session.WorktreePath, Folder);
         Directory.CreateDirectory(folder);

@@ -82,7 +82,8 @@ public sealed class ScriptRunner
                     ["AMP_SESSION_ID"] = session.Id,
                     ["AMP_SESSION_WORKTREE"] = session.WorktreePath,
                     ["AMP_SESSION_BRANCH"] = session.BranchName,
-                },
+                }.Concat(Configuration.RunEnvironmentComposer.PortVariables(session.Ports).Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)))
+                 .ToDictionary(p => p.Key, p => p.Value),
             };
             result = await ProcessRunner.RunAsync(spec, line =>
             {

@@ -119,8 +119,11 @@ public sealed partial class SessionManager
             }
             purged = purge ? await BackupService.PurgeAsync(session, cancellationToken).ConfigureAwait(false) : 0;
         }
+        // The session's ports are free for the next one.
+        await Workspace.WorktreePreparation.ReleaseAsync(context, session).ConfigureAwait(false);
         session = session with
         {
+            Ports = null,
             Status = SessionStatus.Archived,
             StatusMessage = backupRef is null ? "cleaned up"
                 : $"cleaned up by force; backup at {backupRef}" + (headBackupRef is null || headBackupRef == backupRef ? "" : $", the worktree's HEAD at {headBackupRef}")

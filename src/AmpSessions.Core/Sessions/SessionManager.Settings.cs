@@ -31,10 +31,6 @@ public sealed partial class SessionManager
         {
             throw Invalid("AmpPromptEmpty", "The prompt cannot be empty: say what the agent should do.", prompt);
         }
-        if (update.Agent is { Length: > 0 } agent)
-        {
-            AgentSpec.Parse(agent);
-        }
         // Zero clears the session's time limit; anything else follows the one rule for time limits.
         TimeLimits.Require(update.Timeout == TimeSpan.Zero ? null : update.Timeout);
         foreach (var (name, _) in update.AgentEnvironment)
@@ -74,11 +70,15 @@ public sealed partial class SessionManager
             NotificationsEnabled = update.NotificationsEnabled ?? session.NotificationsEnabled,
             AgentEnvironment = environment,
             ThreadId = update.NewThread ? null : session.ThreadId,
+            Environment = Apply(update.Environment, session.Environment),
+            Preset = Apply(update.Preset, session.Preset),
+            McpServers = update.McpServers is { } servers ? servers.Select(m => m.Trim()).Where(m => m.Length > 0).Distinct(StringComparer.Ordinal).ToArray() : session.McpServers,
             // A person has acted on what the agent was waiting for.
             Status = session.Status == SessionStatus.AwaitingInput && (update.AllowTools.Count > 0 || update.AllowAllTools == true) ? SessionStatus.Idle : session.Status,
             UpdatedAt = context.Now,
         };
         session = Budgets.BudgetRules.AfterChange(context, session, update) with { AllowPush = update.AllowPush ?? session.AllowPush };
+        session = Configuration.SessionConfiguration.Check(context, session, isNew: false);
         context.Sessions.Update(session);
         return Task.FromResult(session);
     }

@@ -96,6 +96,7 @@ public sealed partial class SessionManager
     {
         var session = Resolve(reference);
         await RequireWorktreeAsync(session, cancellationToken).ConfigureAwait(false);
+        Configuration.SessionConfiguration.RefuseEditorInCi(context, session);
         var (program, arguments) = terminal ? TerminalCommand(session.WorktreePath) : EditorCommand(editor ?? DefaultEditor, session.WorktreePath);
         try
         {

@@ -37,6 +37,8 @@ public sealed partial class SessionManager
         }
         var repo = await OpenRepositoryAsync(request.RepoPath, cancellationToken).ConfigureAwait(false);
         RequireWorktreesFolderFree(repo);
+        // `/fix-ci job=build` becomes the command's prompt: the session's goal is what the agent is told.
+        var prompt = Configuration.SessionConfiguration.ExpandPrompt(context, repo.Root, request.Prompt);
         var baseBranch = string.IsNullOrWhiteSpace(request.BaseBranch)
             ? await DefaultBaseAsync(repo, cancellationToken).ConfigureAwait(false)
             : request.BaseBranch.Trim();
@@ -46,10 +48,6 @@ public sealed partial class SessionManager
             baseCommit = await repo.Git.ResolveCommitAsync(request.StartPoint.Trim(), cancellationToken).ConfigureAwait(false)
                 ?? throw new AmpSessionsException("AmpStartPointNotFound", ErrorKind.NotFound,
                     $"'{request.StartPoint}' names no commit in '{repo.Root}': give a commit, tag or branch that exists.", request.StartPoint);
-        }
-        if (request.Agent is { Length: > 0 } agent)
-        {
-            Agents.AgentSpec.Parse(agent);
         }
         TimeLimits.Require(request.Timeout);
         if (request.AgentEnvironment.Keys.FirstOrDefault(Processes.SecretRedactor.IsSecretName) is { } secretName)
@@ -74,7 +72,7 @@ public sealed partial class SessionManager
         {
             Id = id,
             Name = name,
-            Prompt = request.Prompt,
+            Prompt = prompt,
             RepoRoot = repo.Root,
             BaseBranch = baseBranch,
             BaseCommit = baseCommit,
@@ -108,6 +106,8 @@ public sealed partial class SessionManager
         // Held from before the row exists until it is Idle (or gone): an Initializing row whose lock
         // nobody holds is a creation that was interrupted, which reads show and repair removes.
         using var sessionLock = SessionLock.Acquire(context, id, "new");
+        // Its environment, agent, preset, MCP servers and mode must compose before anything is made.
+        session = Configuration.SessionConfiguration.Check(context, session, isNew: true);
         context.Sessions.Insert(session);
 
         var branchCreated = false;
@@ -123,7 +123,8 @@ public sealed partial class SessionManager
                 await repo.Git.AddWorktreeAsync(worktreePath, session.BranchName, cancellationToken).ConfigureAwait(false);
                 worktreeCreated = true;
             }
-            session = session with { Status = SessionStatus.Idle, UpdatedAt = context.Now };
+            // Included files, ports and the setup command: Idle when it is ready, Error when its setup failed.
+            session = await Workspace.WorktreePreparation.PrepareAsync(context, session, request, cancellationToken).ConfigureAwait(false);
             context.Sessions.Update(session);
             context.Events.SessionCreated(session);
             return session;

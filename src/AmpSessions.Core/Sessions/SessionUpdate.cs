@@ -36,8 +36,16 @@ public sealed record SessionUpdate
 
     public bool ChangesBudget => BudgetTokens is not null || BudgetCost is not null || BudgetIterations is not null || BudgetTime is not null;
 
+    /// <summary>The environment (see docs/CONFIGURATION.md).</summary>
+    public string? Environment { get; init; }
+    /// <summary>The permission preset.</summary>
+    public string? Preset { get; init; }
+    /// <summary>The MCP servers by name, replacing the session's; an empty list clears them.</summary>
+    public IReadOnlyList<string>? McpServers { get; init; }
+
     public bool IsEmpty =>
         Name is null && Prompt is null && ScriptCommand is null && ScriptShell is null && ModelOverride is null && AgentMode is null && Agent is null && Notes is null
         && McpConfig is null && Timeout is null && AllowAllTools is null && AllowTools.Count == 0 && DisallowTools.Count == 0
-        && NotificationsEnabled is null && AgentEnvironment.Count == 0 && !NewThread && !ChangesBudget && AllowPush is null;
+        && NotificationsEnabled is null && AgentEnvironment.Count == 0 && !NewThread && !ChangesBudget && AllowPush is null
+        && Environment is null && Preset is null && McpServers is null;
 }

@@ -21,27 +21,34 @@ public sealed class DataDirectory
 
     public string LocksRoot => Path.Combine(Root, "locks");
 
-    /// <summary>Files that live only as long as one run (the per-run Amp settings file), named with the owning process id.</summary>
+    /// <summary>Folders that live only as long as one agent turn (see <see cref="Agents.RunFiles"/>), named with the owning process id.</summary>
     public string RunsRoot => Path.Combine(Root, "runs");
 
     /// <summary>A per-run file's name: <c>&lt;kind&gt;-&lt;pid&gt;-&lt;random&gt;&lt;extension&gt;</c>, so a later start can tell whose it was.</summary>
     public static string RunFileName(string kind, string extension) => $"{kind}-{Environment.ProcessId}-{Guid.NewGuid():N}{extension}";
 
-    /// <summary>Removes per-run files whose process is gone (it was killed before it could remove them).</summary>
+    /// <summary>Removes per-run files and turn folders whose process is gone (it was killed before it could remove them).</summary>
     private static void RemoveOrphanedRunFiles(string folder)
     {
-        foreach (var file in Directory.EnumerateFiles(folder))
+        foreach (var entry in Directory.EnumerateFileSystemEntries(folder))
         {
-            var parts = Path.GetFileName(file).Split('-');
+            var parts = Path.GetFileName(entry).Split('-');
             if (parts.Length >= 3 && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) && !IsAlive(pid))
             {
                 try
                 {
-                    File.Delete(file);
+                    if (Directory.Exists(entry))
+                    {
+                        Directory.Delete(entry, recursive: true);
+                    }
+                    else
+                    {
+                        File.Delete(entry);
+                    }
                 }
-                catch (IOException)
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
-                    // Another process is cleaning up the same file.
+                    // Another process is cleaning up the same entry.
                 }
             }
         }

@@ -12,7 +12,7 @@ public sealed class IterationStore
     private const string IterationColumns =
         "id, session_id, number, prompt, notes, agent, model, started_at, ended_at, duration_ms, status, error, summary, thread_id, " +
         "input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, tool_calls, commit_sha, changed_files, script_run_id, script_passed, transcript_path, " +
-        "protocol_warnings, main_checkout_touched, main_checkout_acknowledged_at, warnings, guard_decisions, guard_off";
+        "protocol_warnings, main_checkout_touched, main_checkout_acknowledged_at, warnings, guard_decisions, guard_off, environment, preset, permissions";
 
     private const string ScriptColumns = "id, session_id, iteration_id, command, started_at, ended_at, duration_ms, exit_code, status, output_path, output_tail";
 
@@ -32,7 +32,7 @@ public sealed class IterationStore
         insert.Transaction = transaction;
         insert.CommandText = $"INSERT INTO iterations ({IterationColumns[4..]}) VALUES ($session_id, $number, $prompt, $notes, $agent, $model, $started_at, $ended_at, " +
             "$duration_ms, $status, $error, $summary, $thread_id, $input_tokens, $output_tokens, $cache_creation_tokens, $cache_read_tokens, $tool_calls, " +
-            "$commit_sha, $changed_files, $script_run_id, $script_passed, $transcript_path, $protocol_warnings, $main_checkout_touched, $main_checkout_acknowledged_at, $warnings, $guard_decisions, $guard_off) RETURNING id";
+            "$commit_sha, $changed_files, $script_run_id, $script_passed, $transcript_path, $protocol_warnings, $main_checkout_touched, $main_checkout_acknowledged_at, $warnings, $guard_decisions, $guard_off, $environment, $preset, $permissions) RETURNING id";
         BindIteration(insert, numbered);
         return numbered with { Id = Convert.ToInt64(insert.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) };
     });
@@ -45,7 +45,7 @@ public sealed class IterationStore
             "output_tokens=$output_tokens, cache_creation_tokens=$cache_creation_tokens, cache_read_tokens=$cache_read_tokens, tool_calls=$tool_calls, " +
             "commit_sha=$commit_sha, changed_files=$changed_files, script_run_id=$script_run_id, script_passed=$script_passed, transcript_path=$transcript_path, " +
             "protocol_warnings=$protocol_warnings, main_checkout_touched=$main_checkout_touched, main_checkout_acknowledged_at=$main_checkout_acknowledged_at, warnings=$warnings, " +
-            "guard_decisions=$guard_decisions, guard_off=$guard_off " +
+            "guard_decisions=$guard_decisions, guard_off=$guard_off, environment=$environment, preset=$preset, permissions=$permissions " +
             "WHERE id=$id";
         BindIteration(command, iteration);
         command.Parameters.AddWithValue("$id", iteration.Id);
@@ -146,6 +146,9 @@ public sealed class IterationStore
         p.AddWithValue("$warnings", JsonSerializer.Serialize(i.Warnings));
         p.AddWithValue("$guard_decisions", JsonSerializer.Serialize(i.GuardDecisions, Serialization.JsonOutput.Compact));
         p.AddWithValue("$guard_off", (object?)i.GuardOff ?? DBNull.Value);
+        p.AddWithValue("$environment", (object?)i.Environment ?? DBNull.Value);
+        p.AddWithValue("$preset", (object?)i.Preset ?? DBNull.Value);
+        p.AddWithValue("$permissions", JsonSerializer.Serialize(i.Permissions));
     }
 
     private static IterationRecord ReadIteration(SqliteDataReader r) => new()
@@ -177,6 +180,9 @@ public sealed class IterationStore
         Warnings = JsonSerializer.Deserialize<string[]>(r.GetString(27)) ?? [],
         GuardDecisions = JsonSerializer.Deserialize<Containment.GuardDecision[]>(r.GetString(28), Serialization.JsonOutput.Compact) ?? [],
         GuardOff = r.IsDBNull(29) ? null : r.GetString(29),
+        Environment = r.IsDBNull(30) ? null : r.GetString(30),
+        Preset = r.IsDBNull(31) ? null : r.GetString(31),
+        Permissions = JsonSerializer.Deserialize<string[]>(r.GetString(32)) ?? [],
     };
 
     private static void BindScript(SqliteCommand command, ScriptRun s)

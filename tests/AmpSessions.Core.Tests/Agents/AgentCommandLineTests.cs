@@ -39,10 +39,12 @@ public sealed class AgentCommandLineTests
     public void Amp_options_each_become_their_flag_and_value()
     {
         const string mcp = "{\"pw\":{\"command\":\"npx\",\"args\":[\"@playwright/mcp\"]}}";
-        var args = AgentCommandLine.Arguments(Amp, Request(r => r with { Mode = "high", McpConfig = mcp, AllowAllTools = true }), "/tmp/settings.json");
+        var args = AgentCommandLine.Arguments(Amp, Request(r => r with { Mode = "high", McpConfig = mcp, AllowAllTools = true }), "/tmp/settings.json", "/tmp/run/mcp.json");
 
         Assert.Equal(["--mode", "high"], ValueOf(args, "--mode"));
-        Assert.Equal(["--mcp-config", mcp], ValueOf(args, "--mcp-config"));
+        // MCP servers reach the agent through the turn's private file, never as JSON on its command line (issue 10 item 10).
+        Assert.Equal(["--mcp-config", "/tmp/run/mcp.json"], ValueOf(args, "--mcp-config"));
+        Assert.DoesNotContain(args, a => a.Contains("playwright", StringComparison.Ordinal));
         Assert.Equal(["--settings-file", "/tmp/settings.json"], ValueOf(args, "--settings-file"));
         Assert.Contains("--dangerously-allow-all", args);
         // -x takes an optional value: it must be followed by a flag, never a bare word.
@@ -100,12 +102,13 @@ public sealed class AgentCommandLineTests
             ToolboxPaths = ["/tools/a", "/tools/b"],
             Model = "claude-x",
             Environment = new Dictionary<string, string> { ["AMP_URL"] = "http://localhost:7002", ["MY_VAR"] = "1" },
-        }));
+        }), "/data/runs/x/toolbox");
 
         Assert.Equal("1", environment["AMP_SKIP_UPDATE_CHECK"]);
         Assert.True(environment.ContainsKey("AMP_THREAD_ID"));
         Assert.Null(environment["AMP_THREAD_ID"]);
-        Assert.Equal("/tools/a:/tools/b", environment["AMP_TOOLBOX"]);
+        // The toolbox folders are fanned into one folder of the turn (ToolboxResolver); AMP_TOOLBOX names it.
+        Assert.Equal("/data/runs/x/toolbox", environment["AMP_TOOLBOX"]);
         Assert.Equal("http://localhost:7002", environment["AMP_URL"]);
         Assert.Equal("1", environment["MY_VAR"]);
         Assert.Equal("claude-x", environment[AgentCommandLine.ModelVariable]);
@@ -114,7 +117,7 @@ public sealed class AgentCommandLineTests
     [Fact]
     public void Other_dialects_get_no_amp_variables()
     {
-        var environment = AgentCommandLine.Environment(Claude, Request(r => r with { ToolboxPaths = ["/tools/a"] }));
+        var environment = AgentCommandLine.Environment(Claude, Request(r => r with { ToolboxPaths = ["/tools/a"] }), "/data/runs/x/toolbox");
 
         Assert.False(environment.ContainsKey("AMP_SKIP_UPDATE_CHECK"));
         Assert.False(environment.ContainsKey("AMP_TOOLBOX"));
@@ -134,11 +137,19 @@ public sealed class AgentCommandLineTests
             }
             """);
         var request = Request(r => r with { AllowedTools = ["Bash", "edit_file"], Environment = new Dictionary<string, string> { ["HOME"] = home.Path } });
+        using var runs = new TempDirectory("runs");
+        var files = RunFiles.Create(runs.Path);
 
-        var path = AgentCommandLine.WriteSettingsFile(Amp, request);
+        var path = AgentCommandLine.WriteSettingsFile(Amp, request, files);
         try
         {
             Assert.NotNull(path);
+            Assert.StartsWith(files.Directory, path);
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(files.Directory));
+            }
             var settings = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
             var rules = settings["amp.permissions"]!.AsArray().Select(r => $"{r!["tool"]}:{r["action"]}").ToArray();
             Assert.Equal(["Bash:allow", "edit_file:allow", "Read:reject"], rules);
@@ -149,8 +160,9 @@ public sealed class AgentCommandLineTests
         }
         finally
         {
-            if (path is not null) File.Delete(path);
+            files.Dispose();
         }
+        Assert.False(Directory.Exists(files.Directory));
     }
 
     [Fact]
@@ -159,7 +171,8 @@ public sealed class AgentCommandLineTests
         using var folder = new TempDirectory("settings");
         var own = folder.Combine("mine.json");
         File.WriteAllText(own, "{\"amp.notifications.enabled\": false}");
-        var path = AgentCommandLine.WriteSettingsFile(Amp, Request(r => r with
+        using var files = RunFiles.Create(folder.Combine("runs"));
+        var path = AgentCommandLine.WriteSettingsFile(Amp, files: files, request: Request(r => r with
         {
             AllowedTools = ["Bash"],
             Environment = new Dictionary<string, string> { ["AMP_SETTINGS_FILE"] = own, ["HOME"] = folder.Path },
@@ -170,7 +183,7 @@ public sealed class AgentCommandLineTests
         Assert.Single(settings["amp.permissions"]!.AsArray());
 
         File.WriteAllText(own, "{ not json");
-        var fromBroken = AgentCommandLine.WriteSettingsFile(Amp, Request(r => r with
+        var fromBroken = AgentCommandLine.WriteSettingsFile(Amp, files: files, request: Request(r => r with
         {
             AllowedTools = ["Bash"],
             Environment = new Dictionary<string, string> { ["AMP_SETTINGS_FILE"] = own },
@@ -183,8 +196,10 @@ public sealed class AgentCommandLineTests
     [Fact]
     public void No_settings_file_without_rules_or_for_other_dialects()
     {
-        Assert.Null(AgentCommandLine.WriteSettingsFile(Amp, Request()));
-        Assert.Null(AgentCommandLine.WriteSettingsFile(Claude, Request(r => r with { AllowedTools = ["Bash"] })));
+        using var runs = new TempDirectory("runs");
+        using var files = RunFiles.Create(runs.Path);
+        Assert.Null(AgentCommandLine.WriteSettingsFile(Amp, Request(), files));
+        Assert.Null(AgentCommandLine.WriteSettingsFile(Claude, Request(r => r with { AllowedTools = ["Bash"] }), files));
     }
 
     [Fact]

@@ -18,6 +18,7 @@ public sealed class GuardContractTests : IDisposable
     private readonly string binary = RealAmpBinary.Path;
     private readonly GuardPolicy policy;
     private readonly string settings;
+    private readonly RunFiles runFiles;
 
     public GuardContractTests()
     {
@@ -44,12 +45,13 @@ public sealed class GuardContractTests : IDisposable
             LeadingPermissionRules = GuardSession.RulesFor(TestPaths.CliExecutable, repo.Root),
             Environment = new Dictionary<string, string> { ["HOME"] = home },
         };
-        settings = AgentCommandLine.WriteSettingsFile(AgentSpec.Parse($"amp:{binary}"), request)!;
+        runFiles = RunFiles.Create(repo.Scratch("runs"));
+        settings = AgentCommandLine.WriteSettingsFile(AgentSpec.Parse($"amp:{binary}"), request, runFiles)!;
     }
 
     public void Dispose()
     {
-        File.Delete(settings);
+        runFiles.Dispose();
         repo.Dispose();
     }
 

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using AmpSessions.Core.Agents;
 using AmpSessions.Testing;
 
@@ -37,14 +35,6 @@ public sealed class RealAmpContractTests : IDisposable
         bed.Dispose();
     }
 
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     private async Task AssertNoAmpLeftAsync()
     {
@@ -85,7 +75,7 @@ public sealed class RealAmpContractTests : IDisposable
             {
                 ["HOME"] = home,
                 ["AMP_API_KEY"] = "",
-                ["AMP_URL"] = $"http://127.0.0.1:{ClosedPort()}",
+                ["AMP_URL"] = $"http://127.0.0.1:{TcpPorts.Closed()}",
             },
         };
         var watch = Stopwatch.StartNew();
@@ -103,7 +93,7 @@ public sealed class RealAmpContractTests : IDisposable
     [Fact]
     public async Task Iterate_with_a_key_and_a_closed_server_is_unreachable_with_its_own_message()
     {
-        var url = $"http://127.0.0.1:{ClosedPort()}";
+        var url = $"http://127.0.0.1:{TcpPorts.Closed()}";
         bed.Cli.Environment["AMP_API_KEY"] = "sgamp_dummy0000";
         var id = await bed.NewSessionWithAgentAsync($"amp:{binary}", "--env", $"AMP_URL={url}");
         var watch = Stopwatch.StartNew();
@@ -123,7 +113,7 @@ public sealed class RealAmpContractTests : IDisposable
     [Fact]
     public async Task Every_flag_the_adapter_emits_gets_past_the_real_parser()
     {
-        var url = $"http://127.0.0.1:{ClosedPort()}";
+        var url = $"http://127.0.0.1:{TcpPorts.Closed()}";
         var spec = AgentSpec.Parse($"amp:{binary}");
         var everything = new AgentTurnRequest
         {
@@ -141,7 +131,7 @@ public sealed class RealAmpContractTests : IDisposable
         };
         var continued = everything with { ThreadId = "T-00000000-0000-4000-8000-000000000000" };
         // Together the two runs use every flag the adapter has.
-        var flags = AgentCommandLine.Arguments(spec, everything, "settings.json").Concat(AgentCommandLine.Arguments(spec, continued, "settings.json"))
+        var flags = AgentCommandLine.Arguments(spec, everything, "settings.json", "mcp.json").Concat(AgentCommandLine.Arguments(spec, continued, "settings.json", "mcp.json"))
             .Where(a => a.StartsWith('-') || a is "threads" or "continue").ToHashSet();
         Assert.Superset(new HashSet<string> { "threads", "continue", "-x", "--stream-json", "--no-notifications", "--no-ide", "--no-archive-after-execute",
             "--mode", "--mcp-config", "--settings-file", "--dangerously-allow-all", "--label", "--title" }, flags);

@@ -39,7 +39,11 @@ public sealed class SessionContextTests : IDisposable
         Assert.DoesNotContain(".amp-sessions", bed.GitInWorktree(session, "show", "--format=", "--name-only", "HEAD"));
         Assert.Equal(".amp-sessions/context.md", bed.GitInWorktree(session, "check-ignore", ".amp-sessions/context.md"));
         Assert.Equal("", bed.GitInWorktree(session, "status", "--porcelain"));
-        Assert.Contains(".amp-sessions/", File.ReadAllText(bed.Repo.Path(".git", "info", "exclude")).Split('\n'));
+        Assert.Contains("/.amp-sessions/context.md", File.ReadAllText(bed.Repo.Path(".git", "info", "exclude")).Split('\n'));
+        // Only that file: the repository's slash commands beside it can be committed.
+        Sessions.SessionTestBed.WriteIn(session, ".amp-sessions/commands/fix-ci.md", "Fix {job}.\n");
+        Assert.Equal("?? .amp-sessions/commands/fix-ci.md", bed.GitInWorktree(session, "status", "--porcelain", "--untracked-files=all"));
+        File.Delete(Path.Combine(session.WorktreePath, ".amp-sessions", "commands", "fix-ci.md"));
         Assert.False(File.Exists(bed.Repo.Path(".gitignore")));
 
         // The next turn sees the session's diff and the test result, but only this turn's notes.
@@ -52,7 +56,7 @@ public sealed class SessionContextTests : IDisposable
         Assert.DoesNotContain("Mind the call sites.", second);
         Assert.DoesNotContain(".amp-sessions", second.Split("## Changes so far")[1]);
         Assert.EndsWith(second, bed.Invocations[1].StandardInput!);
-        Assert.Equal(1, File.ReadAllText(bed.Repo.Path(".git", "info", "exclude")).Split('\n').Count(l => l == ".amp-sessions/"));
+        Assert.Equal(1, File.ReadAllText(bed.Repo.Path(".git", "info", "exclude")).Split('\n').Count(l => l == "/.amp-sessions/context.md"));
     }
 
     [Fact]
