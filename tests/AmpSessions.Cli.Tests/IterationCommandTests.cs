@@ -191,9 +191,9 @@ public sealed class IterationCommandTests : IDisposable
         var json = Json(await bed.RunAsync("timeline", id, "--json"));
 
         var lines = text.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Matches(@"^TIME\s+COMMIT\s+ITER\s+TOKENS\s+TEST\s+DURATION\s+SUBJECT\s+FILES$", lines[0]);
-        Assert.Matches(@"\s[0-9a-f]{7}\s+1\s+239\s+-\s+[0-9.]+s\s+amp: Renamed hello to greet.*\ssrc/greet\.ts$", lines[1]);
-        Assert.Matches(@"\s-\s+2\s+0\s+-\s+[0-9.]+s\s+iteration 2: ServerUnreachable - Amp could not reach its server", lines[2]);
+        Assert.Matches(@"^TIME\s+COMMIT\s+ITER\s+TOKENS\s+TEST\s+DURATION\s+GUARD\s+SUBJECT\s+FILES$", lines[0]);
+        Assert.Matches(@"\s[0-9a-f]{7}\s+1\s+239\s+-\s+[0-9.]+s\s+(-|\d+ ok)\s+amp: Renamed hello to greet.*\ssrc/greet\.ts$", lines[1]);
+        Assert.Matches(@"\s-\s+2\s+0\s+-\s+[0-9.]+s\s+(-|\d+ ok)\s+iteration 2: ServerUnreachable - Amp could not reach its server", lines[2]);
         Assert.Equal(["Commit", "Iteration"], json.EnumerateArray().Select(e => e.GetProperty("kind").GetString()));
         Assert.Equal(46_501, json[0].GetProperty("totalTokens").GetInt64());
         Assert.Equal("src/greet.ts", json[0].GetProperty("files")[0].GetString());

@@ -23,11 +23,15 @@ public sealed class PrivateFilesTests : IDisposable
         bed.Scenario = "hang";
         using var cli = bed.Cli.Start("iterate", id);
         string settingsFile;
+        string turnFolder;
         try
         {
             var call = Assert.Single(await FakeAgentRecord.WaitForAsync(bed.RecordPath, 1, TimeSpan.FromSeconds(60)));
             settingsFile = call.Arguments[call.Arguments.ToList().IndexOf("--settings-file") + 1];
-            Assert.Equal(Path.Combine(bed.DataDirectory, "runs"), Path.GetDirectoryName(settingsFile));
+            // One private folder per turn under runs/, named with the process that made it.
+            turnFolder = Path.GetDirectoryName(settingsFile)!;
+            Assert.Equal(Path.Combine(bed.DataDirectory, "runs"), Path.GetDirectoryName(turnFolder));
+            Assert.Equal("700", Mode(turnFolder));
             Assert.Equal("600", Mode(settingsFile));
 
             // Killed before the turn ends: nothing removes the file then...
@@ -43,6 +47,7 @@ public sealed class PrivateFilesTests : IDisposable
         // ...the next start does.
         Assert.Equal(0, (await bed.RunAsync("list")).ExitCode);
         Assert.False(File.Exists(settingsFile));
+        Assert.False(Directory.Exists(turnFolder));
 
         foreach (var folder in new[] { bed.DataDirectory, Path.Combine(bed.DataDirectory, "logs"), Path.Combine(bed.DataDirectory, "logs", id),
                      Path.Combine(bed.DataDirectory, "locks"), Path.Combine(bed.DataDirectory, "runs") })

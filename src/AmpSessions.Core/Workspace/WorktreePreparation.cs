@@ -31,8 +31,7 @@ public static class WorktreePreparation
             {
                 return session with { Status = SessionStatus.Idle, StatusMessage = null, UpdatedAt = context.Now };
             }
-            // The session lock tells repair that this Initializing session is alive, however long the setup takes.
-            using var sessionLock = SessionLock.Acquire(context, session, "setup");
+            // `new` holds the session lock until the session is ready: repair sees this Initializing session alive, however long the setup takes.
             session = session with { StatusMessage = $"setting up: {command}", UpdatedAt = context.Now };
             context.Sessions.Update(session);
             var setup = await SetupScript.RunAsync(context, session, command, configuration.SetupTimeout, copied, cancellationToken).ConfigureAwait(false);
