@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using AmpSessions.Core.Errors;
 using AmpSessions.Core.Processes;
 
@@ -58,7 +57,7 @@ public sealed class StreamJsonAgent : IAgent
         var settingsFile = AgentCommandLine.WriteSettingsFile(Spec, request, files);
 
         var state = new TurnState();
-        using var transcript = OpenTranscript(request.TranscriptPath);
+        var transcript = OpenTranscript(request.TranscriptPath);
         var stopwatch = Stopwatch.StartNew();
         try
         {
@@ -77,7 +76,8 @@ public sealed class StreamJsonAgent : IAgent
             ProcessResult process;
             try
             {
-                process = await ProcessRunner.RunAsync(spec, line => OnLine(line, state, onEvent, transcript, secrets), cancellationToken).ConfigureAwait(false);
+                var redact = SecretRedactor.For(secrets);
+                process = await ProcessRunner.RunAsync(spec, line => OnLine(line, redact, state, onEvent, transcript, request.TranscriptPath), cancellationToken).ConfigureAwait(false);
             }
             catch (ExecutableNotFoundException)
             {
@@ -88,7 +88,20 @@ public sealed class StreamJsonAgent : IAgent
         }
         finally
         {
-            transcript?.Flush();
+            Close(transcript, state);
+        }
+    }
+
+    /// <summary>Closes the transcript; after a write already failed, what is left in its buffer is given up (the error is said once).</summary>
+    private static void Close(StreamWriter? transcript, TurnState state)
+    {
+        try
+        {
+            transcript?.Dispose();
+        }
+        catch (IOException) when (state.TranscriptFailure is not null)
+        {
+            // The disk is still full: the turn's error already says so.
         }
     }
 
@@ -105,19 +118,32 @@ public sealed class StreamJsonAgent : IAgent
         public bool LoginDetected;
         public readonly List<string> Warnings = [];
         public long DroppedWarnings;
-        public readonly StringBuilder Stderr = new();
+        // Stderr is not kept whole (an agent may print gigabytes): the lines the verdict looks for, as they pass.
+        public string? FirstStderrLine;
+        public string? UnreachableLine;
+        public bool ClaudeRefusedRoot;
+        // A write to the transcript failed (a full disk): the agent is stopped at once rather than left blocked on a pipe nobody reads.
+        public string? TranscriptFailure;
     }
 
-    private static LineDecision OnLine(OutputLine line, TurnState state, Action<AgentEvent>? onEvent, StreamWriter? transcript, IReadOnlyCollection<string> secrets)
+    private static LineDecision OnLine(OutputLine line, Func<string, string> redact, TurnState state, Action<AgentEvent>? onEvent, StreamWriter? transcript, string? transcriptPath)
     {
         // Redacted once, as it arrives, so no event, final message, commit summary or log carries a secret the agent printed.
-        var text = SecretRedactor.Redact(line.Text, secrets);
+        var text = redact(line.Text);
         if (transcript is not null)
         {
-            transcript.WriteLine(line.Stream == OutputStream.StandardOutput
-                ? text
-                : Serialization.JsonOutput.Serialize(new { type = "amp-sessions/stderr", line = text }, indented: false));
-            transcript.Flush();
+            try
+            {
+                transcript.WriteLine(line.Stream == OutputStream.StandardOutput
+                    ? text
+                    : Serialization.JsonOutput.Serialize(new { type = "amp-sessions/stderr", line = text }, indented: false));
+                transcript.Flush();
+            }
+            catch (IOException ex)
+            {
+                state.TranscriptFailure = $"The agent was stopped because its output could not be written to the transcript '{transcriptPath}': {ex.Message.TrimEnd('.', ' ')}. Free space on that disk, then iterate again.";
+                return LineDecision.Stop;
+            }
         }
         // Amp prints its login flow as plain text (on stdout in current builds, stderr in older ones) and then waits for a
         // browser forever. A JSON line is the agent's own words, which may well mention a login failure.
@@ -128,7 +154,12 @@ public sealed class StreamJsonAgent : IAgent
         }
         if (line.Stream == OutputStream.StandardError)
         {
-            state.Stderr.AppendLine(text);
+            if (text.Trim().Length > 0)
+            {
+                state.FirstStderrLine ??= text.Trim();
+            }
+            state.UnreachableLine ??= UnreachableMarkers.Any(marker => text.Contains(marker, StringComparison.Ordinal)) ? text : null;
+            state.ClaudeRefusedRoot |= text.Contains(ClaudeRootRefusal, StringComparison.Ordinal);
             onEvent?.Invoke(new AgentStderrEvent(text));
             return LineDecision.Continue;
         }
@@ -188,6 +219,10 @@ public sealed class StreamJsonAgent : IAgent
             NumTurns = state.Result?.NumTurns,
         };
 
+        if (state.TranscriptFailure is { } failure)
+        {
+            return With(AgentOutcome.Crashed, failure);
+        }
         if (state.LoginDetected)
         {
             return NotLoggedIn(dialect, duration, state.ThreadId);
@@ -231,17 +266,16 @@ public sealed class StreamJsonAgent : IAgent
             }
             return With(AgentOutcome.Failed, "The agent failed: " + error);
         }
-        var stderr = state.Stderr.ToString();
-        if (dialect == AgentDialect.Claude && stderr.Contains(ClaudeRootRefusal, StringComparison.Ordinal))
+        if (dialect == AgentDialect.Claude && state.ClaudeRefusedRoot)
         {
             return With(AgentOutcome.Failed,
                 "Claude Code refuses to run with every tool allowed (--dangerously-skip-permissions, the full-auto preset) as root: run amp-sessions as a normal user, choose another preset, or, on a sandbox machine, set IS_SANDBOX=1 in the agent's environment.");
         }
-        if (UnreachableMarkers.Any(marker => stderr.Contains(marker, StringComparison.Ordinal)))
+        if (state.UnreachableLine is not null)
         {
             var server = environment.TryGetValue("AMP_URL", out var configured) ? configured : Environment.GetEnvironmentVariable("AMP_URL");
             return With(AgentOutcome.ServerUnreachable,
-                $"Amp could not reach its server{(string.IsNullOrEmpty(server) ? "" : $" at {server}")}: check the network connection and AMP_URL, then iterate again. ({FirstLine(stderr)})");
+                $"Amp could not reach its server{(string.IsNullOrEmpty(server) ? "" : $" at {server}")}: check the network connection and AMP_URL, then iterate again. ({state.FirstStderrLine})");
         }
         var tail = process.StandardErrorTail(5);
         return With(AgentOutcome.Crashed,

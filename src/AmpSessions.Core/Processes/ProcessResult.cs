@@ -14,6 +14,7 @@ public readonly record struct OutputLine(OutputStream Stream, string Text);
 public sealed record ProcessResult
 {
     public required int ExitCode { get; init; }
+    // The whole text when the spec captured and no handler read the lines; otherwise the last lines (about 16 KB) of each.
     public required string StandardOutput { get; init; }
     public required string StandardError { get; init; }
     public required TimeSpan Duration { get; init; }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using CliWrap;
 
@@ -14,15 +15,23 @@ public enum LineDecision
 
 /// <summary>
 /// Runs processes from argument lists, with CliWrap underneath: stdin text, stdout and stderr
-/// streamed line by line (to the caller, in order, one line at a time) and captured, time limits
+/// streamed line by line (to the caller, in order, one line at a time) and captured (whole only when
+/// nobody reads the lines: a streamed process keeps a bounded tail for error messages), time limits
 /// and cancellation that kill the whole process tree (after a grace period when the spec asks for
 /// one), and, for a contained process (<see cref="ProcessSpec.Containment"/>), every process it
 /// started gone when it ends.
 /// </summary>
 public static class ProcessRunner
 {
-    /// <summary>How long to keep reading output after the process is gone (a background grandchild may hold the pipe).</summary>
+    /// <summary>
+    /// After the process is gone, how long reading waits for a next line (a background grandchild may
+    /// hold the pipe open). Measured from the last line read, not from the exit: a slow reader still
+    /// gets every line that was written before the exit.
+    /// </summary>
     private static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>After the process is gone, how long reading may go on at most (an escaped writer that never stops).</summary>
+    private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(30);
     private static readonly UTF8Encoding Utf8 = new(false);
 
     public static Task<ProcessResult> RunAsync(ProcessSpec spec, Action<OutputLine>? onLine, CancellationToken cancellationToken = default) =>
@@ -39,7 +48,7 @@ public static class ProcessRunner
         }
 
         var output = new OutputCollector(spec.CaptureOutput, onLine);
-        using var drainCutoff = new CancellationTokenSource();
+        using var drain = new DrainWatch();
         var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var containment = spec.Containment is { } scope ? ContainedRun.Create(scope) : null;
         using var forceful = new CancellationTokenSource();
@@ -67,8 +76,8 @@ public static class ProcessRunner
             .WithEnvironmentVariables(EnvironmentOf(spec, containment))
             .WithValidation(CommandResultValidation.None)
             .WithStandardInputPipe(string.IsNullOrEmpty(spec.StandardInput) ? PipeSource.Null : PipeSource.FromString(spec.StandardInput, Utf8))
-            .WithStandardOutputPipe(output.Target(OutputStream.StandardOutput, exit.Task, drainCutoff.Token))
-            .WithStandardErrorPipe(output.Target(OutputStream.StandardError, exit.Task, drainCutoff.Token));
+            .WithStandardOutputPipe(output.Target(OutputStream.StandardOutput, exit.Task, drain))
+            .WithStandardErrorPipe(output.Target(OutputStream.StandardError, exit.Task, drain));
 
         var stopwatch = Stopwatch.StartNew();
         var killed = false;
@@ -79,7 +88,7 @@ public static class ProcessRunner
                 await command.ExecuteAsync(null, process =>
                 {
                     containment?.Adopt(process);
-                    _ = ObserveExitAsync(process, exit, containment, drainCutoff);
+                    _ = ObserveExitAsync(process, exit, containment, drain);
                 }, forceful.Token, graceful.Token).ConfigureAwait(false);
             }
             catch (System.ComponentModel.Win32Exception ex)
@@ -105,6 +114,9 @@ public static class ProcessRunner
             }
         }
         stopwatch.Stop();
+        // A handler that threw (the transcript's disk is full, the console is gone) stopped the process
+        // like a handler's stop; its error is the caller's to report.
+        output.HandlerFailure?.Throw();
 
         var stoppedByHandler = killed && output.StopRequested.IsCancellationRequested;
         return new ProcessResult
@@ -156,7 +168,7 @@ public static class ProcessRunner
     /// When the process itself ends: its exit code, then (contained) the processes it left behind,
     /// then a last grace period for output still in the pipes before reading stops.
     /// </summary>
-    private static async Task ObserveExitAsync(Process process, TaskCompletionSource<int> exit, ContainedRun? containment, CancellationTokenSource drainCutoff)
+    private static async Task ObserveExitAsync(Process process, TaskCompletionSource<int> exit, ContainedRun? containment, DrainWatch drain)
     {
         try
         {
@@ -171,31 +183,81 @@ public static class ProcessRunner
         {
             await containment.KillAllAsync().ConfigureAwait(false);
         }
-        try
-        {
-            drainCutoff.CancelAfter(DrainGrace);
-        }
-        catch (ObjectDisposedException)
-        {
-            // The run is over already.
-        }
+        drain.ProcessExited();
     }
 
-    /// <summary>Collects both streams: the exact text, and lines delivered to the caller in arrival order.</summary>
+    /// <summary>
+    /// Ends the reading of output a while after the process is gone: when no line came for
+    /// <see cref="DrainGrace"/>, or <see cref="DrainLimit"/> after the exit whatever comes.
+    /// </summary>
+    private sealed class DrainWatch : IDisposable
+    {
+        private readonly CancellationTokenSource cutoff = new();
+        private readonly Stopwatch sinceExit = new();
+        private volatile bool exited;
+
+        public CancellationToken Token => cutoff.Token;
+
+        public void ProcessExited()
+        {
+            sinceExit.Start();
+            exited = true;
+            Arm();
+        }
+
+        /// <summary>Output is still coming: the wait for the next line starts again.</summary>
+        public void Progress()
+        {
+            if (exited)
+            {
+                Arm();
+            }
+        }
+
+        private void Arm()
+        {
+            var left = DrainLimit - sinceExit.Elapsed;
+            try
+            {
+                // Re-arming moves the deadline of a cut-off that has not happened yet.
+                cutoff.CancelAfter(left < DrainGrace ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : DrainGrace);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The run is over already.
+            }
+        }
+
+        public void Dispose() => cutoff.Dispose();
+    }
+
+    /// <summary>
+    /// Collects both streams: lines delivered to the caller in arrival order, and either the exact
+    /// text (nobody reads the lines and the spec captures) or a bounded tail of each stream.
+    /// </summary>
     private sealed class OutputCollector(bool capture, Func<OutputLine, LineDecision>? onLine)
     {
+        /// <summary>How much of each stream a streamed process keeps for error messages (the lines went to the handler).</summary>
+        internal const int TailCharacters = 16 * 1024;
+
+        private readonly bool whole = capture && onLine is null;
         private readonly StringBuilder stdout = new();
         private readonly StringBuilder stderr = new();
+        private readonly OutputTail stdoutTail = new(TailCharacters);
+        private readonly OutputTail stderrTail = new(TailCharacters);
         private readonly object gate = new();
         private readonly CancellationTokenSource stop = new();
 
         public CancellationToken StopRequested => stop.Token;
 
-        public string StandardOutput { get { lock (gate) return stdout.ToString(); } }
+        /// <summary>The first exception the line handler threw; the process was stopped because of it.</summary>
+        public ExceptionDispatchInfo? HandlerFailure { get; private set; }
 
-        public string StandardError { get { lock (gate) return stderr.ToString(); } }
+        public string StandardOutput { get { lock (gate) return whole ? stdout.ToString() : stdoutTail.ToString(); } }
 
-        public PipeTarget Target(OutputStream stream, Task exited, CancellationToken drainCutoff) =>
+        public string StandardError { get { lock (gate) return whole ? stderr.ToString() : stderrTail.ToString(); } }
+
+        public PipeTarget Target(OutputStream stream, Task exited, DrainWatch drain) =>
             PipeTarget.Create(async (source, _) =>
             {
                 // CliWrap's token is ignored on purpose: after a kill, the output already written is
@@ -203,19 +265,20 @@ public static class ProcessRunner
                 try
                 {
                     using var reader = new StreamReader(source, Utf8, detectEncodingFromByteOrderMarks: true, bufferSize: 8192, leaveOpen: true);
-                    if (onLine is null)
+                    if (whole)
                     {
-                        await CaptureAsync(reader, stream, drainCutoff).ConfigureAwait(false);
+                        await CaptureAsync(reader, stream, drain).ConfigureAwait(false);
                     }
                     else
                     {
-                        while (await reader.ReadLineAsync(drainCutoff).ConfigureAwait(false) is { } line)
+                        while (await reader.ReadLineAsync(drain.Token).ConfigureAwait(false) is { } line)
                         {
                             Deliver(stream, line);
+                            drain.Progress();
                         }
                     }
                 }
-                catch (OperationCanceledException) when (drainCutoff.IsCancellationRequested)
+                catch (OperationCanceledException) when (drain.Token.IsCancellationRequested)
                 {
                     // A grandchild that escaped holds the pipe: stop waiting for it.
                 }
@@ -227,19 +290,17 @@ public static class ProcessRunner
                 await exited.ConfigureAwait(false);
             });
 
-        private async Task CaptureAsync(StreamReader reader, OutputStream stream, CancellationToken cancellationToken)
+        private async Task CaptureAsync(StreamReader reader, OutputStream stream, DrainWatch drain)
         {
             var buffer = new char[8192];
             int read;
-            while ((read = await reader.ReadAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false)) > 0)
+            while ((read = await reader.ReadAsync(buffer.AsMemory(), drain.Token).ConfigureAwait(false)) > 0)
             {
-                if (capture)
+                lock (gate)
                 {
-                    lock (gate)
-                    {
-                        (stream == OutputStream.StandardOutput ? stdout : stderr).Append(buffer, 0, read);
-                    }
+                    (stream == OutputStream.StandardOutput ? stdout : stderr).Append(buffer, 0, read);
                 }
+                drain.Progress();
             }
         }
 
@@ -247,15 +308,56 @@ public static class ProcessRunner
         {
             lock (gate)
             {
-                if (capture)
+                (stream == OutputStream.StandardOutput ? stdoutTail : stderrTail).Add(text);
+                if (onLine is null || stop.IsCancellationRequested)
                 {
-                    (stream == OutputStream.StandardOutput ? stdout : stderr).Append(text).Append('\n');
+                    return;
                 }
-                if (onLine is not null && !stop.IsCancellationRequested && onLine(new OutputLine(stream, text)) == LineDecision.Stop)
+                try
                 {
+                    if (onLine(new OutputLine(stream, text)) == LineDecision.Stop)
+                    {
+                        stop.Cancel();
+                    }
+                }
+                catch (Exception ex)
+                {
+                    // Reading goes on (so the process never blocks on a full pipe) while it is killed.
+                    HandlerFailure = ExceptionDispatchInfo.Capture(ex);
                     stop.Cancel();
                 }
             }
+        }
+    }
+
+    /// <summary>The last lines of a stream, at most a number of characters (the last line cut to fit), in order.</summary>
+    private sealed class OutputTail(int maxCharacters)
+    {
+        private readonly Queue<string> lines = new();
+        private int characters;
+
+        public void Add(string line)
+        {
+            if (line.Length > maxCharacters)
+            {
+                line = line[^maxCharacters..];
+            }
+            lines.Enqueue(line);
+            characters += line.Length + 1;
+            while (characters > maxCharacters && lines.Count > 1)
+            {
+                characters -= lines.Dequeue().Length + 1;
+            }
+        }
+
+        public override string ToString()
+        {
+            var text = new StringBuilder(characters);
+            foreach (var line in lines)
+            {
+                text.Append(line).Append('\n');
+            }
+            return text.ToString();
         }
     }
 }

@@ -43,7 +43,11 @@ public sealed record ProcessSpec
     /// </summary>
     public TimeSpan? GracePeriod { get; init; }
 
-    /// <summary>Whether to keep stdout and stderr in the result (large outputs may only want streaming).</summary>
+    /// <summary>
+    /// Whether the result keeps the whole of stdout and stderr, for a process whose output is its
+    /// answer (git). Only without a line handler: a process whose lines are streamed to a handler, or
+    /// that does not capture, keeps a bounded tail of each stream (for error messages), never all of it.
+    /// </summary>
     public bool CaptureOutput { get; init; } = true;
 
     /// <summary>The command line for logs and errors, quoted for reading, secrets redacted.</summary>

@@ -66,16 +66,27 @@ public static partial class SecretRedactor
     }
 
     /// <summary>Text with every named secret, every secret environment value and every token-shaped string masked.</summary>
-    public static string Redact(string text, IEnumerable<string>? secrets = null)
+    public static string Redact(string text, IEnumerable<string>? secrets = null) =>
+        string.IsNullOrEmpty(text) ? text : For(secrets)(text);
+
+    /// <summary>
+    /// <see cref="Redact"/> with the secrets gathered once (the environment read now), for text that
+    /// arrives line by line: an agent's output can be millions of lines.
+    /// </summary>
+    public static Func<string, string> For(IEnumerable<string>? secrets)
     {
-        if (string.IsNullOrEmpty(text))
+        var values = (secrets ?? []).Concat(SecretsFromEnvironment()).Where(s => s.Length >= 4).Distinct(StringComparer.Ordinal).OrderByDescending(s => s.Length).ToArray();
+        return text =>
         {
-            return text;
-        }
-        foreach (var secret in (secrets ?? []).Concat(SecretsFromEnvironment()).Where(s => s.Length >= 4).OrderByDescending(s => s.Length))
-        {
-            text = text.Replace(secret, Mask, StringComparison.Ordinal);
-        }
-        return TokenPattern().Replace(text, Mask);
+            if (string.IsNullOrEmpty(text))
+            {
+                return text;
+            }
+            foreach (var secret in values)
+            {
+                text = text.Replace(secret, Mask, StringComparison.Ordinal);
+            }
+            return TokenPattern().Replace(text, Mask);
+        };
     }
 }

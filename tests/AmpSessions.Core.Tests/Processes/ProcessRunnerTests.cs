@@ -210,6 +210,61 @@ public sealed class ProcessRunnerTests : IDisposable
         await AssertAllGoneAsync(pids, "the stop");
     }
 
+    [Fact]
+    public async Task A_streamed_process_keeps_only_a_bounded_tail_of_its_output()
+    {
+        // About 8 MB of stdout: every line reaches the handler, the result keeps the last few kilobytes for error messages.
+        long lines = 0;
+        string? last = null;
+        var result = await ProcessRunner.RunAsync(Shell("seq -f 'line %g of a long output that goes on and on' 1 200000; echo 'the error' >&2"),
+            line => { if (line.Stream == OutputStream.StandardOutput) { lines++; last = line.Text; } });
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(200000, lines);
+        Assert.Equal("line 200000 of a long output that goes on and on", last);
+        Assert.InRange(result.StandardOutput.Length, 1, 16 * 1024 + 64);
+        Assert.EndsWith("line 200000 of a long output that goes on and on\n", result.StandardOutput);
+        Assert.Equal("the error", result.StandardErrorTail());
+    }
+
+    [Fact]
+    public async Task A_slow_handler_still_gets_every_line_written_before_the_process_ended()
+    {
+        // The process is gone long before the handler is done with what it left in the pipe: nothing of it is cut off.
+        // 60 lines of 1,000 characters fit in the pipe, so the process ends at once; reading them takes the handler about 4 s.
+        var seen = new List<string>();
+        var result = await ProcessRunner.RunAsync(Shell("for i in $(seq 1 60); do printf '%01000d\\n' $i; done; echo done"), line =>
+        {
+            Thread.Sleep(60);
+            seen.Add(line.Text);
+        });
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(61, seen.Count);
+        Assert.Equal("done", seen[^1]);
+    }
+
+    [Fact]
+    public async Task A_handler_that_throws_stops_the_process_at_once_and_its_error_reaches_the_caller()
+    {
+        // A handler that cannot go on (its disk is full) must not leave the process blocked on a pipe nobody reads.
+        int[] pids = [];
+        var clock = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<IOException>(() => ProcessRunner.RunAsync(Shell("sleep 300 & echo \"$$ $!\"; yes 'more output'") with { Timeout = TimeSpan.FromMinutes(5) }, line =>
+        {
+            if (pids.Length == 0)
+            {
+                pids = PidsFrom(line.Text);
+                return;
+            }
+            throw new IOException("No space left on device");
+        }));
+
+        Assert.Equal("No space left on device", error.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
+        await AssertAllGoneAsync(pids, "the handler's failure");
+    }
+
     [Theory]
     [InlineData("amp-sessions-no-such-program")]
     [InlineData("/nonexistent/bin/amp-sessions-tool")]
