@@ -184,6 +184,22 @@ public sealed class Database
         command.ExecuteScalar();
     }
 
+    /// <summary>
+    /// Whether the database's disk has (almost) no room left: SQLite reports a full disk as an I/O
+    /// error when it is its shared-memory index that cannot grow (tmpfs, WAL mode).
+    /// </summary>
+    private bool DiskIsFull()
+    {
+        try
+        {
+            return new DriveInfo(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!).AvailableFreeSpace < 64 * 1024;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return false;
+        }
+    }
+
     private Exception Translate(SqliteException ex) => ex.SqliteErrorCode switch
     {
         5 or 6 => new AmpSessionsException("AmpDatabaseLocked", ErrorKind.ResourceBusy,
@@ -192,8 +208,8 @@ public sealed class Database
             $"The database '{Path}' is read-only", Path, ex, remedy: $"make it and its folder writable or use another {Parameter.DataDirectory}"),
         14 => new AmpSessionsException("AmpDatabaseUnavailable", ErrorKind.PermissionDenied,
             $"Cannot open the database '{Path}'", Path, ex, remedy: $"check that its folder exists and is writable, or use another {Parameter.DataDirectory}"),
-        13 => new AmpSessionsException("AmpDiskFull", ErrorKind.PermissionDenied,
-            $"The disk holding the database '{Path}' is full: the change was not saved", Path, ex,
+        13 or 10 when ex.SqliteErrorCode == 13 || DiskIsFull() => new AmpSessionsException("AmpDiskFull", ErrorKind.PermissionDenied,
+            $"The disk holding the database '{Path}' is full", Path, ex,
             remedy: $"free space on that disk, then run {Invocation.Of(Operation.Repair)} (a session that was running reads Interrupted until then)"),
         11 or 26 => new AmpSessionsException("AmpDatabaseCorrupt", ErrorKind.InvalidOperation,
             $"The database '{Path}' is damaged or not a database: move it aside and run again to start a new one.", Path, ex),
