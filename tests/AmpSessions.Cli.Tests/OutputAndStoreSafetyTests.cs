@@ -6,6 +6,7 @@ using AmpSessions.Testing;
 namespace AmpSessions.Cli.Tests;
 
 /// <summary>Issue 10 items 6 and 8: the store is never silently replaced, and output files that are not regular files are written through.</summary>
+[Trait("Platform", "Linux")]
 public sealed class OutputAndStoreSafetyTests : IDisposable
 {
     private readonly CliTestBed bed = new();

@@ -3,6 +3,7 @@ using AmpSessions.Testing;
 namespace AmpSessions.Cli.Tests;
 
 /// <summary>Issue 10 item 11: what the product writes is private (0700 folders, 0600 files), per-run files live in the data directory and an orphaned one is removed on the next start.</summary>
+[Trait("Platform", "Linux")]
 public sealed class PrivateFilesTests : IDisposable
 {
     private readonly CliSessionBed bed = new();

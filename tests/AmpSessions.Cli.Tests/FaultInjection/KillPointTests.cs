@@ -8,6 +8,7 @@ namespace AmpSessions.Cli.Tests.FaultInjection;
 // xunit runs them side by side. Each test also states what a user sees, for the table in the docs.
 
 /// <summary>Kill points of `new` and `iterate`.</summary>
+[Trait("Platform", "Linux")]
 public sealed class NewAndIterateKillPointTests(ITestOutputHelper output) : IDisposable
 {
     private readonly FaultBed bed = new();
@@ -99,6 +100,7 @@ public sealed class NewAndIterateKillPointTests(ITestOutputHelper output) : IDis
 }
 
 /// <summary>Kill points of `squash`, `rebase` and `merge`.</summary>
+[Trait("Platform", "Linux")]
 public sealed class IntegrationKillPointTests(ITestOutputHelper output) : IDisposable
 {
     private readonly FaultBed bed = new();
@@ -180,6 +182,7 @@ public sealed class IntegrationKillPointTests(ITestOutputHelper output) : IDispo
 }
 
 /// <summary>Kill points of `cleanup` and of a batch item.</summary>
+[Trait("Platform", "Linux")]
 public sealed class CleanupAndBatchKillPointTests(ITestOutputHelper output) : IDisposable
 {
     private readonly FaultBed bed = new();

@@ -5,6 +5,7 @@ using AmpSessions.Testing;
 namespace AmpSessions.Core.Tests.Iterations;
 
 /// <summary>Issue 10 item 16 (the part about what is kept): an agent's noise is bounded in the store, and the transcript file keeps every line.</summary>
+[Trait("Platform", "Linux")]
 public sealed class AgentOutputBoundsTests : IDisposable
 {
     private readonly IterationTestBed bed = new();

@@ -12,6 +12,7 @@ namespace AmpSessions.Core.Tests.Sessions;
 /// Issue 10 item 2: every operation that changes a session's branch, worktree or status holds the
 /// session lock for its whole duration, and cleanup judges what it would lose under the repository lock.
 /// </summary>
+[Trait("Platform", "Linux")]
 public sealed class SessionLockingTests : IDisposable
 {
     private readonly IterationTestBed bed = new();
