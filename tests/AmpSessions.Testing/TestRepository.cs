@@ -52,9 +52,9 @@ public sealed class TestRepository : IDisposable
     /// </summary>
     public static string CreateGreetRepository(string root)
     {
-        Directory.CreateDirectory(Path.Combine(root, "src"));
-        File.WriteAllText(Path.Combine(root, "src", "greet.ts"), "export function hello(name: string): string {\n  return `Hello, ${name}`\n}\n");
-        GitIn(Path.GetDirectoryName(root)!, "init", "--quiet", "--initial-branch=main", root);
+        Directory.CreateDirectory(System.IO.Path.Combine(root, "src"));
+        File.WriteAllText(System.IO.Path.Combine(root, "src", "greet.ts"), "export function hello(name: string): string {\n  return `Hello, ${name}`\n}\n");
+        GitIn(System.IO.Path.GetDirectoryName(root)!, "init", "--quiet", "--initial-branch=main", root);
         GitIn(root, "add", "--all");
         GitIn(root, "commit", "--quiet", "-m", "initial");
         return root;
