@@ -27,6 +27,10 @@ public static class BatchBench
         var concurrency = int.Parse(Value(args, "--concurrency") ?? "1", CultureInfo.InvariantCulture);
         var rounds = int.Parse(Value(args, "--rounds") ?? "1", CultureInfo.InvariantCulture);
         var noRaw = args.Contains("--no-raw");
+        if (Value(args, "--limit-seconds") is { } limitText)
+        {
+            return await ThroughputAsync(sizes[0], repositories, concurrency, TimeSpan.FromSeconds(int.Parse(limitText, CultureInfo.InvariantCulture)));
+        }
         var cli = Value(args, "--cli") is { } given ? (given == "default" ? DefaultCli() : Path.GetFullPath(given)) : null;
         Console.WriteLine($"Batch bench: {string.Join(", ", sizes)} items over {repositories} repositories, concurrency {concurrency}, {rounds} round(s), instant agent, " +
             (cli is null ? "batch in this process." : $"batch as the CLI process ({cli})."));
@@ -104,6 +108,32 @@ public static class BatchBench
         }
         return watch.Elapsed.TotalMilliseconds;
     }
+
+    /// <summary>
+    /// A large batch (10,000 items) run in this process for a limited time, then stopped as `batch stop`
+    /// would: how many items finished per second, and how long each took from its start to its end.
+    /// </summary>
+    private static async Task<int> ThroughputAsync(int size, int repositories, int concurrency, TimeSpan limit)
+    {
+        using var temp = new TempDirectory("amp-bench-throughput");
+        var repos = Enumerable.Range(0, repositories).Select(i => CreateRepository(temp.Combine($"repo-{i:D2}"))).ToArray();
+        var agent = WriteInstantAgent(temp.Combine("instant-agent.sh"));
+        var file = WriteBatch(temp.Combine("batch.yaml"), agent, repos, size, concurrency);
+        using var stop = new CancellationTokenSource(limit);
+        var watch = Stopwatch.StartNew();
+        var result = await new BatchService(AmpContext.Open(temp.Combine("data"))).RunAsync(new BatchRunRequest { FilePath = file }, cancellationToken: stop.Token);
+        watch.Stop();
+        var finished = result.Ran.Where(r => r.Status.IsFinished()).ToList();
+        var durations = finished.Select(r => r.Duration.TotalMilliseconds).Order().ToList();
+        Console.WriteLine($"Throughput: a {size}-item batch at concurrency {concurrency} over {repositories} repositories, stopped after {limit.TotalSeconds:0} s " +
+            $"(ran {watch.Elapsed.TotalSeconds:0.0} s): {finished.Count} items finished ({finished.Count(r => r.Status == BatchItemStatus.Passed)} passed), " +
+            $"{finished.Count / watch.Elapsed.TotalSeconds:0.0} items/s; per item (start to end) median {Percentile(durations, 0.5):0} ms, p90 {Percentile(durations, 0.9):0} ms, " +
+            $"max {(durations.Count == 0 ? 0 : durations[^1]):0} ms.");
+        return 0;
+    }
+
+    private static double Percentile(List<double> sorted, double fraction) =>
+        sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(fraction * sorted.Count) - 1)];
 
     /// <summary>What every item needs, done directly with the same agent and concurrency: worktree add with a new branch, the agent, add, commit, worktree remove.</summary>
     private static async Task<double> TimeRawAsync(int size, int repositories, int concurrency)
