@@ -142,6 +142,10 @@ public static class BatchBench
         var repos = Enumerable.Range(0, repositories).Select(i => CreateRepository(temp.Combine($"repo-{i:D2}"))).ToArray();
         var agent = WriteInstantAgent(temp.Combine("instant-agent.sh"));
         var next = -1;
+        // Raw git cannot add and remove worktrees of one repository at once: a `worktree remove` that meets
+        // another's half-made entry fails ("failed to read .git/worktrees/<x>/commondir"). So, as the
+        // product's repository lock does, those two steps take turns per repository; the rest overlaps.
+        var registry = repos.ToDictionary(r => r, _ => new SemaphoreSlim(1, 1));
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, Math.Max(1, concurrency)).Select(_ => Task.Run(async () =>
         {
@@ -149,7 +153,15 @@ public static class BatchBench
             {
                 var repo = repos[i % repos.Length];
                 var worktree = Path.Combine(repo, ".worktrees", $"raw-{i}");
-                await GitAsync(repo, "worktree", "add", "--quiet", "-b", $"raw/{i}", worktree, "main");
+                await registry[repo].WaitAsync();
+                try
+                {
+                    await GitAsync(repo, "worktree", "add", "--quiet", "-b", $"raw/{i}", worktree, "main");
+                }
+                finally
+                {
+                    registry[repo].Release();
+                }
                 var turn = await ProcessRunner.RunAsync(new ProcessSpec("/bin/sh", [agent]) { WorkingDirectory = worktree, StandardInput = $"Write instant.txt ({i})" },
                     (Func<OutputLine, LineDecision>?)null);
                 if (turn.ExitCode != 0)
@@ -158,7 +170,15 @@ public static class BatchBench
                 }
                 await GitAsync(worktree, "add", "--all");
                 await GitAsync(worktree, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "--quiet", "-m", "amp: instant");
-                await GitAsync(repo, "worktree", "remove", worktree);
+                await registry[repo].WaitAsync();
+                try
+                {
+                    await GitAsync(repo, "worktree", "remove", worktree);
+                }
+                finally
+                {
+                    registry[repo].Release();
+                }
             }
         }))).ConfigureAwait(false);
         return watch.Elapsed.TotalMilliseconds;
