@@ -57,5 +57,28 @@ merge_lines="$(trace merge merge "$id")"
 echo "$merge_lines"
 merge_count=$(echo "$merge_lines" | grep -c . || true)
 
+echo "== batch (4 items, one at a time)"
+cat > "$work/batch.yaml" <<YAML
+version: 3
+metadata:
+  name: "count"
+execution:
+  concurrency: 1
+agents:
+  - id: instant
+    command: ["$work/agent.sh"]
+tasks:
+  - id: edit
+    type: batch
+    prompts: ["one", "two", "three", "four"]
+    repositories: ["$work/repo"]
+YAML
+batch_lines="$(trace batch batch run "$work/batch.yaml")"
+batch_count=$(echo "$batch_lines" | grep -c . || true)
+echo "$batch_lines" | sed -E 's/^([^ ]*) .*"(core.quotePath=false|git)", "([a-z-]+)".*/\1 \3/' | sort | uniq -c | sort -rn
+# The raw lifecycle of an item: worktree add (and the symbolic-ref and reset it runs), the agent and its cat,
+# add, commit (and the maintenance it starts), worktree remove (and the status it runs): 9.
+echo "batch: $((batch_count / 4)) processes per item (the raw lifecycle needs 9)"
+
 echo
-echo "processes beyond raw git: new $beyond_new (target <= 2), iterate $beyond_iterate (target <= 4), merge $merge_count (target <= 6)"
+echo "processes beyond raw git: new $beyond_new (target <= 2), iterate $beyond_iterate (target <= 4), merge $merge_count (target <= 6), batch item $((batch_count / 4)) in all (raw 9)"

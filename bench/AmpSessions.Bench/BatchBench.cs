@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Reflection;
 using AmpSessions.Core;
 using AmpSessions.Core.Batches;
 using AmpSessions.Core.Processes;
@@ -8,10 +9,14 @@ using AmpSessions.Testing;
 namespace AmpSessions.Bench;
 
 /// <summary>
-/// A batch of N items with an instant agent (a shell script that prints Amp's stream and writes one
-/// file), run one at a time so its wall time per item is the orchestration cost per item, against
-/// the raw git lifecycle each item needs (worktree add, commit, worktree remove) timed the same way.
-/// Run for several sizes, it also shows whether the cost per item stays flat as the batch grows.
+/// A batch of N items with an instant agent (a shell script that reads its prompt, prints Amp's
+/// stream and writes one file) against the raw lifecycle each item needs, done with the same agent
+/// and the same concurrency: `git worktree add -b`, the agent process, `git add --all`, `git commit`,
+/// `git worktree remove`. Raw and batch runs alternate (raw first in odd rounds, batch first in even
+/// ones) on fresh repositories, and the medians of the rounds are compared. The batch runs in this
+/// process (`BatchService`, as a long-lived front end holds it) or, with --cli, as the CLI process a
+/// user starts (`dotnet amp-sessions.dll batch run`), which also lets an older build be measured by
+/// the same harness.
 /// </summary>
 public static class BatchBench
 {
@@ -20,52 +25,163 @@ public static class BatchBench
         var sizes = (Value(args, "--items") ?? "50,500").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         var repositories = int.Parse(Value(args, "--repos") ?? "10", CultureInfo.InvariantCulture);
         var concurrency = int.Parse(Value(args, "--concurrency") ?? "1", CultureInfo.InvariantCulture);
-        Console.WriteLine($"Batch bench: sizes {string.Join(", ", sizes)} items over {repositories} repositories, concurrency {concurrency}, instant agent.");
-        Console.WriteLine("| items | raw git per item | batch per item | ratio | batch total |");
-        Console.WriteLine("|---|---|---|---|---|");
+        var rounds = int.Parse(Value(args, "--rounds") ?? "1", CultureInfo.InvariantCulture);
+        var noRaw = args.Contains("--no-raw");
+        if (Value(args, "--limit-seconds") is { } limitText)
+        {
+            return await ThroughputAsync(sizes[0], repositories, concurrency, TimeSpan.FromSeconds(int.Parse(limitText, CultureInfo.InvariantCulture)));
+        }
+        var cli = Value(args, "--cli") is { } given ? (given == "default" ? DefaultCli() : Path.GetFullPath(given)) : null;
+        Console.WriteLine($"Batch bench: {string.Join(", ", sizes)} items over {repositories} repositories, concurrency {concurrency}, {rounds} round(s), instant agent, " +
+            (cli is null ? "batch in this process." : $"batch as the CLI process ({cli})."));
+        Console.WriteLine("| items | concurrency | raw lifecycle per item | batch per item | ratio | batch total | batch items/s |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
         var perItem = new List<double>();
         foreach (var size in sizes)
         {
-            using var temp = new TempDirectory("amp-bench-batch");
-            var repos = Enumerable.Range(0, repositories).Select(i => CreateRepository(temp.Combine($"repo-{i:D2}"))).ToArray();
-            var agent = WriteInstantAgent(temp.Combine("instant-agent.sh"));
-            var raw = await RawLifecycleAsync(repos, size);
-            var file = WriteBatch(temp.Combine("batch.yaml"), agent, repos, size / repositories, concurrency);
-            var context = AmpContext.Open(temp.Combine("data"));
-            var watch = Stopwatch.StartNew();
-            var result = await new BatchService(context).RunAsync(new BatchRunRequest { FilePath = file });
-            watch.Stop();
-            if (result.Passed != result.Total)
+            var raw = new List<double>();
+            var batch = new List<double>();
+            for (var round = 0; round < rounds; round++)
             {
-                Console.Error.WriteLine($"bench: {result.Total - result.Passed} of {result.Total} items did not pass; see {result.JournalPath}");
-                return 1;
+                // Alternate which side goes first, so neither always meets the warmer caches.
+                var rawFirst = round % 2 == 0;
+                if (rawFirst && !noRaw)
+                {
+                    raw.Add(await TimeRawAsync(size, repositories, concurrency));
+                }
+                var batchTime = await TimeBatchAsync(size, repositories, concurrency, cli);
+                if (batchTime is null)
+                {
+                    return 1;
+                }
+                batch.Add(batchTime.Value);
+                if (!rawFirst && !noRaw)
+                {
+                    raw.Add(await TimeRawAsync(size, repositories, concurrency));
+                }
             }
-            var batchPerItem = watch.Elapsed.TotalMilliseconds / result.Total;
-            perItem.Add(batchPerItem);
-            Console.WriteLine($"| {result.Total} | {raw:0.0} ms | {batchPerItem:0.0} ms | {batchPerItem / raw:0.00} | {watch.Elapsed.TotalSeconds:0.0} s |");
+            var batchMedian = Median(batch);
+            var rawMedian = noRaw ? double.NaN : Median(raw);
+            perItem.Add(batchMedian / size);
+            Console.WriteLine($"| {size} | {concurrency} | {(noRaw ? "-" : $"{rawMedian / size:0.0} ms")} | {batchMedian / size:0.0} ms | " +
+                $"{(noRaw ? "-" : $"{batchMedian / rawMedian:0.00}")} | {batchMedian / 1000:0.0} s | {size / (batchMedian / 1000):0.0} |");
+            if (rounds > 1)
+            {
+                Console.WriteLine($"  rounds, ms per item (raw / batch): {string.Join(", ", raw.Zip(batch, (r, b) => $"{r / size:0.0}/{b / size:0.0}"))}");
+            }
         }
         if (perItem.Count > 1)
         {
-            Console.WriteLine($"Cost per item, largest batch against smallest: {perItem[^1] / perItem[0]:0.00} (1.00 is flat).");
+            Console.WriteLine($"Cost per item, largest batch against smallest: {perItem[^1] / perItem[0]:0.00} (1.00 is flat; target <= 1.05).");
         }
         return 0;
     }
 
-    /// <summary>What every item needs of git, done directly: worktree add with a new branch, one commit, worktree remove.</summary>
-    private static async Task<double> RawLifecycleAsync(IReadOnlyList<string> repos, int items)
+    private static async Task<double?> TimeBatchAsync(int size, int repositories, int concurrency, string? cli)
     {
+        using var temp = new TempDirectory("amp-bench-batch");
+        var repos = Enumerable.Range(0, repositories).Select(i => CreateRepository(temp.Combine($"repo-{i:D2}"))).ToArray();
+        var agent = WriteInstantAgent(temp.Combine("instant-agent.sh"));
+        var file = WriteBatch(temp.Combine("batch.yaml"), agent, repos, size, concurrency);
+        var data = temp.Combine("data");
         var watch = Stopwatch.StartNew();
-        for (var i = 0; i < items; i++)
+        if (cli is not null)
         {
-            var repo = repos[i % repos.Count];
-            var worktree = Path.Combine(repo, ".worktrees", $"raw-{i}");
-            await GitAsync(repo, "worktree", "add", "--quiet", "-b", $"raw/{i}", worktree, "main");
-            await File.WriteAllTextAsync(Path.Combine(worktree, "instant.txt"), $"item {i}\n");
-            await GitAsync(worktree, "add", "--all");
-            await GitAsync(worktree, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "--quiet", "-m", "amp: instant");
-            await GitAsync(repo, "worktree", "remove", worktree);
+            var run = await ProcessRunner.RunAsync(new ProcessSpec("dotnet", [cli, "batch", "run", file])
+            {
+                Environment = new Dictionary<string, string?> { ["AMP_SESSIONS_HOME"] = data },
+            }, (Func<OutputLine, LineDecision>?)null);
+            watch.Stop();
+            if (run.ExitCode != 0)
+            {
+                Console.Error.WriteLine($"bench: the CLI batch failed (exit {run.ExitCode}): {run.StandardErrorTail(5)}");
+                return null;
+            }
+            return watch.Elapsed.TotalMilliseconds;
         }
-        return watch.Elapsed.TotalMilliseconds / items;
+        var result = await new BatchService(AmpContext.Open(data)).RunAsync(new BatchRunRequest { FilePath = file });
+        watch.Stop();
+        if (result.Passed != result.Total || result.Total != size)
+        {
+            Console.Error.WriteLine($"bench: {result.Total - result.Passed} of {result.Total} items did not pass; see {result.JournalPath}");
+            return null;
+        }
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>
+    /// A large batch (10,000 items) run in this process for a limited time, then stopped as `batch stop`
+    /// would: how many items finished per second, and how long each took from its start to its end.
+    /// </summary>
+    private static async Task<int> ThroughputAsync(int size, int repositories, int concurrency, TimeSpan limit)
+    {
+        using var temp = new TempDirectory("amp-bench-throughput");
+        var repos = Enumerable.Range(0, repositories).Select(i => CreateRepository(temp.Combine($"repo-{i:D2}"))).ToArray();
+        var agent = WriteInstantAgent(temp.Combine("instant-agent.sh"));
+        var file = WriteBatch(temp.Combine("batch.yaml"), agent, repos, size, concurrency);
+        using var stop = new CancellationTokenSource(limit);
+        var watch = Stopwatch.StartNew();
+        var result = await new BatchService(AmpContext.Open(temp.Combine("data"))).RunAsync(new BatchRunRequest { FilePath = file }, cancellationToken: stop.Token);
+        watch.Stop();
+        var finished = result.Ran.Where(r => r.Status.IsFinished()).ToList();
+        var durations = finished.Select(r => r.Duration.TotalMilliseconds).Order().ToList();
+        Console.WriteLine($"Throughput: a {size}-item batch at concurrency {concurrency} over {repositories} repositories, stopped after {limit.TotalSeconds:0} s " +
+            $"(ran {watch.Elapsed.TotalSeconds:0.0} s): {finished.Count} items finished ({finished.Count(r => r.Status == BatchItemStatus.Passed)} passed), " +
+            $"{finished.Count / watch.Elapsed.TotalSeconds:0.0} items/s; per item (start to end) median {Percentile(durations, 0.5):0} ms, p90 {Percentile(durations, 0.9):0} ms, " +
+            $"max {(durations.Count == 0 ? 0 : durations[^1]):0} ms.");
+        return 0;
+    }
+
+    private static double Percentile(List<double> sorted, double fraction) =>
+        sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(fraction * sorted.Count) - 1)];
+
+    /// <summary>What every item needs, done directly with the same agent and concurrency: worktree add with a new branch, the agent, add, commit, worktree remove.</summary>
+    private static async Task<double> TimeRawAsync(int size, int repositories, int concurrency)
+    {
+        using var temp = new TempDirectory("amp-bench-raw");
+        var repos = Enumerable.Range(0, repositories).Select(i => CreateRepository(temp.Combine($"repo-{i:D2}"))).ToArray();
+        var agent = WriteInstantAgent(temp.Combine("instant-agent.sh"));
+        var next = -1;
+        // Raw git cannot add and remove worktrees of one repository at once: a `worktree remove` that meets
+        // another's half-made entry fails ("failed to read .git/worktrees/<x>/commondir"). So, as the
+        // product's repository lock does, those two steps take turns per repository; the rest overlaps.
+        var registry = repos.ToDictionary(r => r, _ => new SemaphoreSlim(1, 1));
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Math.Max(1, concurrency)).Select(_ => Task.Run(async () =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < size; i = Interlocked.Increment(ref next))
+            {
+                var repo = repos[i % repos.Length];
+                var worktree = Path.Combine(repo, ".worktrees", $"raw-{i}");
+                await registry[repo].WaitAsync();
+                try
+                {
+                    await GitAsync(repo, "worktree", "add", "--quiet", "-b", $"raw/{i}", worktree, "main");
+                }
+                finally
+                {
+                    registry[repo].Release();
+                }
+                var turn = await ProcessRunner.RunAsync(new ProcessSpec("/bin/sh", [agent]) { WorkingDirectory = worktree, StandardInput = $"Write instant.txt ({i})" },
+                    (Func<OutputLine, LineDecision>?)null);
+                if (turn.ExitCode != 0)
+                {
+                    throw new InvalidOperationException($"the agent failed: {turn.StandardError}");
+                }
+                await GitAsync(worktree, "add", "--all");
+                await GitAsync(worktree, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "--quiet", "-m", "amp: instant");
+                await registry[repo].WaitAsync();
+                try
+                {
+                    await GitAsync(repo, "worktree", "remove", worktree);
+                }
+                finally
+                {
+                    registry[repo].Release();
+                }
+            }
+        }))).ConfigureAwait(false);
+        return watch.Elapsed.TotalMilliseconds;
     }
 
     private static async Task GitAsync(string directory, params string[] arguments)
@@ -87,10 +203,12 @@ public static class BatchBench
         TestRepository.GitIn(root, "init", "--quiet", "--initial-branch=main");
         TestRepository.GitIn(root, "add", "--all");
         TestRepository.GitIn(root, "commit", "--quiet", "-m", "initial");
+        TestRepository.GitIn(root, "config", "user.name", "bench");
+        TestRepository.GitIn(root, "config", "user.email", "bench@example.com");
         return root;
     }
 
-    /// <summary>A shell script that speaks the stream protocol at once: init, prompt echo, one usage-bearing message, a file written, success.</summary>
+    /// <summary>A shell script that speaks the stream protocol at once: it reads the prompt, prints init, one usage-bearing message, writes a file, then success.</summary>
     private static string WriteInstantAgent(string path)
     {
         File.WriteAllText(path, """
@@ -109,17 +227,19 @@ public static class BatchBench
         return path;
     }
 
-    private static string WriteBatch(string path, string agent, IReadOnlyList<string> repos, int promptsPerRepo, int concurrency)
+    /// <summary>One task with as many prompts as it takes, over the repositories: items = prompts × repositories, trimmed to the size by the last prompt count.</summary>
+    private static string WriteBatch(string path, string agent, IReadOnlyList<string> repos, int size, int concurrency)
     {
+        var promptsPerRepo = Math.Max(1, size / repos.Count);
         var prompts = string.Join(", ", Enumerable.Range(1, promptsPerRepo).Select(i => $"\"Write instant.txt ({i})\""));
-        var repositories = string.Join(", ", repos.Select(r => $"\"{r}\""));
+        var repositories = string.Join(", ", repos.Take(Math.Min(repos.Count, size)).Select(r => $"\"{r}\""));
         File.WriteAllText(path, $$"""
             version: 3
             metadata:
               name: "bench"
             execution:
               concurrency: {{concurrency}}
-              timeout_sec: 300
+              timeout_sec: 3600
             agents:
               - id: instant
                 command: ["/bin/sh", "{{agent}}"]
@@ -131,6 +251,11 @@ public static class BatchBench
             """);
         return path;
     }
+
+    private static string DefaultCli() => Path.Combine(
+        typeof(BatchBench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "CliDirectory").Value!, "amp-sessions.dll");
+
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
     private static string? Value(string[] args, string name)
     {

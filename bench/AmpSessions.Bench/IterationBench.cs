@@ -19,6 +19,7 @@ public static class IterationBench
         var agents = Option(args, "--agents", 8);
         var seconds = Option(args, "--seconds", 2);
         var rounds = Option(args, "--rounds", 3);
+        var warmup = Math.Max(0, OptionOrZero(args, "--warmup", 1));
         using var repo = new TestRepository();
         var context = AmpContext.Open(repo.Scratch("data"));
         var scenario = Path.Combine(repo.Scratch("scenario"), "edit.json");
@@ -70,8 +71,41 @@ public static class IterationBench
             return watch.Elapsed;
         }
 
-        Console.WriteLine($"iterations: {agents} sessions on one repository, fake agent of {seconds} s that edits a file; {rounds} rounds, medians");
-        await IterateAsync(sessions.Take(1)); // warm-up: JIT, git's caches, the database
+        Console.WriteLine($"iterations: {agents} sessions on one repository, fake agent of {seconds} s that edits a file; {warmup} warm-up round(s), {rounds} rounds, medians");
+        // Warm-up: JIT (tiered compilation keeps recompiling hot code for a while), git's caches, the database.
+        await IterateAsync(sessions.Take(1));
+        for (var i = 0; i < warmup; i++)
+        {
+            await IterateAsync(sessions);
+            await IterateAsync(sessions.Take(1));
+        }
+        // The same agent processes started directly, one and then all at once, without any orchestration:
+        // what the machine itself costs (on 2 cores, 8 .NET agents starting together queue for CPU).
+        var rawSingle = new List<TimeSpan>();
+        var rawParallel = new List<TimeSpan>();
+        async Task<TimeSpan> RawAsync(int count)
+        {
+            var watch = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+            {
+                var folder = repo.Scratch($"raw-{i}");
+                var run = await AmpSessions.Core.Processes.ProcessRunner.RunAsync(new AmpSessions.Core.Processes.ProcessSpec(TestPaths.FakeAgent, ["-x", "--stream-json"])
+                {
+                    WorkingDirectory = folder,
+                    StandardInput = "Add a line to bench.txt.",
+                    Environment = new Dictionary<string, string?>
+                    {
+                        ["FAKE_AMP_SCENARIO"] = "script:" + scenario,
+                        ["FAKE_AMP_DURATION_MS"] = (seconds * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    },
+                }, (Func<AmpSessions.Core.Processes.OutputLine, AmpSessions.Core.Processes.LineDecision>?)null);
+                if (run.ExitCode != 0)
+                {
+                    throw new InvalidOperationException($"the fake agent failed: {run.StandardError}");
+                }
+            }));
+            return watch.Elapsed;
+        }
         var single = new List<TimeSpan>();
         var parallel = new List<TimeSpan>();
         var childPeak = 0L;
@@ -93,6 +127,8 @@ public static class IterationBench
             var (peak, count) = await sampler.StopAsync();
             childPeak = Math.Max(childPeak, peak);
             childCount = Math.Max(childCount, count);
+            rawSingle.Add(await RawAsync(1));
+            rawParallel.Add(await RawAsync(agents));
         }
         var one = Median(single);
         var all = Median(parallel);
@@ -101,6 +137,9 @@ public static class IterationBench
         Console.WriteLine($"  {agents} at once:           {all.TotalSeconds:0.000} s");
         Console.WriteLine($"  ratio:                {ratio:0.000} (target <= 1.15) {(ratio <= 1.15 ? "OK" : "OVER TARGET")}");
         Console.WriteLine($"  rounds (one / all):   {string.Join(", ", single.Zip(parallel, (a, b) => $"{a.TotalSeconds:0.00}/{b.TotalSeconds:0.00}"))}");
+        var rawRatio = Median(rawParallel).TotalSeconds / Median(rawSingle).TotalSeconds;
+        Console.WriteLine($"  the agents alone:     one {Median(rawSingle).TotalSeconds:0.000} s, {agents} at once {Median(rawParallel).TotalSeconds:0.000} s: ratio {rawRatio:0.000} " +
+            $"(no orchestration; the product's ratio over this one: {ratio / rawRatio:0.000})");
         Console.WriteLine($"  phases, one:          {Phases.Describe(singlePhases)}");
         Console.WriteLine($"  phases, {agents} at once:   {Phases.Describe(parallelPhases)}");
         var perIteration = cpu.OrderBy(c => c.Total).ElementAt(cpu.Count / 2);
@@ -160,6 +199,12 @@ public static class IterationBench
     private static TimeSpan Median(List<TimeSpan> values) => values.Order().ElementAt(values.Count / 2);
 
     private static string Megabytes(long bytes) => $"{bytes / 1024.0 / 1024.0:0.0} MB";
+
+    private static int OptionOrZero(string[] args, string name, int fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length && int.TryParse(args[index + 1], out var value) && value >= 0 ? value : fallback;
+    }
 
     private static int Option(string[] args, string name, int fallback)
     {

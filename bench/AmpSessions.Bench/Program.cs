@@ -13,7 +13,7 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench/AmpSessions.Bench -- <mode> [options]");
     Console.Error.WriteLine("  " + BenchOptions.Usage.Replace("usage: ", ""));
-    Console.Error.WriteLine("  dotnet run -c Release --project bench/AmpSessions.Bench -- iterations [--agents 8] [--seconds 2] [--rounds 3]");
-    Console.Error.WriteLine("  dotnet run -c Release --project bench/AmpSessions.Bench -- batch [--items 50,500] [--repos 10] [--concurrency 1]");
+    Console.Error.WriteLine("  dotnet run -c Release --project bench/AmpSessions.Bench -- iterations [--agents 8] [--seconds 2] [--rounds 3] [--warmup 1]");
+    Console.Error.WriteLine("  dotnet run -c Release --project bench/AmpSessions.Bench -- batch [--items 50,500] [--repos 10] [--concurrency 1] [--rounds 1] [--no-raw] [--cli default|path/to/amp-sessions.dll] [--limit-seconds S]");
     return 2;
 }

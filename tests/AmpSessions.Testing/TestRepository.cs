@@ -46,6 +46,20 @@ public sealed class TestRepository : IDisposable
     /// <summary>Runs git in the repository (with a test identity) and returns stdout, trimmed.</summary>
     public string Git(params string[] arguments) => GitIn(Root, arguments);
 
+    /// <summary>
+    /// The batch tests' small repository at <paramref name="root"/>: src/greet.ts exporting
+    /// <c>hello</c>, one commit on main (the fake agent's success-edit renames it to greet).
+    /// </summary>
+    public static string CreateGreetRepository(string root)
+    {
+        Directory.CreateDirectory(System.IO.Path.Combine(root, "src"));
+        File.WriteAllText(System.IO.Path.Combine(root, "src", "greet.ts"), "export function hello(name: string): string {\n  return `Hello, ${name}`\n}\n");
+        GitIn(System.IO.Path.GetDirectoryName(root)!, "init", "--quiet", "--initial-branch=main", root);
+        GitIn(root, "add", "--all");
+        GitIn(root, "commit", "--quiet", "-m", "initial");
+        return root;
+    }
+
     public static string GitIn(string directory, params string[] arguments)
     {
         var args = new List<string> { "-c", "user.name=Test User", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false" };

@@ -30,8 +30,10 @@ public static class BackupService
     /// <summary>
     /// Records the branch tip, or <paramref name="commit"/> when given (a commit the branch does not
     /// reach, such as the HEAD an agent left elsewhere), and a snapshot of a dirty worktree. Hold the repository lock.
+    /// A caller that has just read the worktree's status under that lock passes it as <paramref name="worktreeStatus"/>.
     /// </summary>
-    public static async Task<SessionBackup> CreateAsync(Session session, string operation, DateTimeOffset now, CancellationToken cancellationToken = default, string? commit = null)
+    public static async Task<SessionBackup> CreateAsync(Session session, string operation, DateTimeOffset now, CancellationToken cancellationToken = default, string? commit = null,
+        GitStatus? worktreeStatus = null)
     {
         var repo = new GitClient(session.RepoRoot);
         var tip = commit ?? await repo.ResolveCommitAsync("refs/heads/" + session.BranchName, cancellationToken).ConfigureAwait(false)
@@ -48,7 +50,7 @@ public static class BackupService
         if (Directory.Exists(session.WorktreePath))
         {
             var worktree = new GitClient(session.WorktreePath);
-            var status = await worktree.GetStatusAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var status = worktreeStatus ?? await worktree.GetStatusAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             if (!status.IsClean && !status.HasUnmerged && status.HeadCommit is { } head)
             {
                 snapshot = await WorkingTreeSnapshot.CommitSnapshotAsync(worktree, head, $"amp-sessions snapshot of {session.Id} before {operation}", cancellationToken).ConfigureAwait(false);

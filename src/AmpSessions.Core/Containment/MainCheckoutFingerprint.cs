@@ -6,8 +6,8 @@ namespace AmpSessions.Core.Containment;
 /// <summary>
 /// The state of the user's main checkout that an agent must not change: HEAD (branch and commit),
 /// the base branch's tip, the remote-tracking refs, and every path `git status` lists (index and worktree against HEAD,
-/// untracked files) with the content of the file as it is now. Taken with one `git status` (and a
-/// `for-each-ref`); reading it changes nothing: status runs
+/// untracked files) with the content of the file as it is now. Taken with one `git status` (and the
+/// refs, read in process where libgit2 can); reading it changes nothing: status runs
 /// with --no-optional-locks, so git does not even refresh the index.
 /// </summary>
 public sealed record MainCheckoutFingerprint
@@ -70,10 +70,8 @@ public sealed record MainCheckoutFingerprint
             }
         }
         // The base's tip and the remote-tracking refs (a push from the agent moves one) in one call.
-        var refs = await git.RunAsync(["for-each-ref", "--format=%(refname)%00%(objectname)", "refs/heads/" + baseBranch, "refs/remotes/"],
-            allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var refTips = refs.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('\0', 2)).Where(p => p.Length == 2)
-            .ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+        var refTips = (await git.ListRefTipsAsync(["refs/heads/" + baseBranch, "refs/remotes/"], cancellationToken).ConfigureAwait(false))
+            .ToDictionary(t => t.Ref, t => t.Target, StringComparer.Ordinal);
         return new MainCheckoutFingerprint
         {
             Root = root,

@@ -285,7 +285,8 @@ public sealed class GitClient
             ?? await ReadAsync(["rev-parse", "HEAD"], cancellationToken).ConfigureAwait(false);
     }
 
-    private static bool IsMissingIdentity(string standardError) =>
+    /// <summary>Whether git failed because it found no user identity (so the fallback identity is needed).</summary>
+    internal static bool IsMissingIdentity(string standardError) =>
         standardError.Contains("identity unknown", StringComparison.Ordinal)
         || standardError.Contains("auto-detection is disabled", StringComparison.Ordinal)
         || standardError.Contains("empty ident name", StringComparison.Ordinal);
@@ -361,9 +362,31 @@ public sealed class GitClient
     public Task DeleteRefAsync(string refName, CancellationToken cancellationToken = default) =>
         RunAsync(["update-ref", "-d", refName], cancellationToken: cancellationToken);
 
+    /// <summary>
+    /// The refs that literal for-each-ref patterns name (a whole ref, or everything under a prefix)
+    /// with what they point to, sorted by name; in process where libgit2 can answer.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Ref, string Target)>> ListRefTipsAsync(IReadOnlyList<string> patterns, CancellationToken cancellationToken = default)
+    {
+        if (InProcess && InProcessGit.RefTips(WorkingDirectory, patterns) is { } known)
+        {
+            return known;
+        }
+        var output = await RunAsync(["for-each-ref", "--format=%(refname)%00%(objectname)", .. patterns], allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return output.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('\0', 2))
+            .Where(parts => parts.Length == 2)
+            .Select(parts => (parts[0], parts[1]))
+            .ToArray();
+    }
+
     /// <summary>Refs under a prefix with their commits, newest name last.</summary>
     public async Task<IReadOnlyList<(string Ref, string Commit)>> ListRefsAsync(string prefix, CancellationToken cancellationToken = default)
     {
+        if (InProcess && InProcessGit.RefTips(WorkingDirectory, [prefix]) is { } known)
+        {
+            return known;
+        }
         var output = await ReadAsync(["for-each-ref", "--format=%(refname)%00%(objectname)", prefix], cancellationToken).ConfigureAwait(false);
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split('\0'))

@@ -126,6 +126,41 @@ internal static class InProcessGit
         return (IReadOnlyList<NameStatusEntry>)entries.OrderBy(e => e.Path, StringComparer.Ordinal).ToArray();
     });
 
+    /// <summary>
+    /// for-each-ref --format='%(refname) %(objectname)' with literal patterns: the refs each pattern
+    /// names whole or as a prefix up to a slash, with the commit (or object) they point to, symbolic
+    /// refs resolved and dangling ones left out, as git does. Patterns with wildcards go to the CLI.
+    /// </summary>
+    public static IReadOnlyList<(string Ref, string Target)>? RefTips(string directory, IReadOnlyList<string> patterns)
+    {
+        if (patterns.Count == 0 || patterns.Any(p => p.Length == 0 || p.IndexOfAny(['*', '?', '[', '\\']) >= 0))
+        {
+            return null;
+        }
+        return Read(directory, discover: true, repo =>
+        {
+            var tips = new List<(string Ref, string Target)>();
+            foreach (var reference in repo.Refs)
+            {
+                var name = reference.CanonicalName;
+                if (!patterns.Any(p => Matches(name, p)))
+                {
+                    continue;
+                }
+                if (reference.ResolveToDirectReference() is { } direct && direct.TargetIdentifier is { Length: > 0 } target)
+                {
+                    tips.Add((name, target));
+                }
+            }
+            // git lists refs sorted by name, in byte order.
+            return (IReadOnlyList<(string, string)>)tips.OrderBy(t => t.Ref, StringComparer.Ordinal).ToArray();
+        });
+
+        // for-each-ref: "matching completely or from the beginning up to a slash".
+        static bool Matches(string name, string pattern) =>
+            name == pattern || name.StartsWith(pattern.EndsWith('/') ? pattern : pattern + "/", StringComparison.Ordinal);
+    }
+
     /// <summary>diff --cached --quiet: whether the index differs from HEAD's tree.</summary>
     public static bool? HasStagedChanges(string directory) => Read(directory, discover: true, repo =>
     {

@@ -83,14 +83,19 @@ public sealed partial class IntegrationService
                 $"'{session.BaseBranch}' has moved on since session {session.Id} was based on it, so it cannot be fast-forwarded without a rebase", session.Id,
                 remedy: $"merge without {Parameter.NoRebase}, or run {Invocation.Of(Operation.Rebase, session.Id)} first");
         }
+        GitWorktree? baseCheckout = null;
         if (options.PullRequestScript is null)
         {
             // Checked before anything is rewritten, so a refusal changes nothing.
-            await RequireBaseCheckoutCleanAsync(w, cancellationToken).ConfigureAwait(false);
+            baseCheckout = await RequireBaseCheckoutCleanAsync(w, cancellationToken).ConfigureAwait(false);
         }
 
         var backupRef = (await BackupAsync(w, "merge", cancellationToken).ConfigureAwait(false)).Ref;
         var squash = options.Squash ? await SquashLockedAsync(w, message, backupRef, cancellationToken).ConfigureAwait(false) : null;
+        if (squash is not null)
+        {
+            w.CleanStatus = null;
+        }
         var rebase = options.NoRebase ? null : await RebaseLockedAsync(w, onto: null, backupRef, cancellationToken).ConfigureAwait(false);
         var result = new MergeResult
         {
@@ -101,8 +106,14 @@ public sealed partial class IntegrationService
         {
             return result;
         }
-        return await FastForwardBaseAsync(w, result, cancellationToken).ConfigureAwait(false);
+        // Nothing rewritten since the checks (no squash, no rebase that moved anything), all under the
+        // repository lock: where the base is checked out, and that it is clean, was just found.
+        var unchanged = squash is null && rebase is null or { AlreadyUpToDate: true };
+        return await FastForwardBaseAsync(w, result, unchanged ? new KnownBaseCheckout(baseCheckout) : null, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Where the base is checked out (null: nowhere), as found clean by this merge's own check.</summary>
+    private sealed record KnownBaseCheckout(GitWorktree? Checkout);
 
     /// <summary>
     /// The worktree that has the base branch checked out, if any. A worktree in the middle of
@@ -144,7 +155,7 @@ public sealed partial class IntegrationService
         return checkout;
     }
 
-    private async Task<MergeResult> FastForwardBaseAsync(Workspace w, MergeResult result, CancellationToken cancellationToken)
+    private async Task<MergeResult> FastForwardBaseAsync(Workspace w, MergeResult result, KnownBaseCheckout? known, CancellationToken cancellationToken)
     {
         var baseRef = "refs/heads/" + w.Session.BaseBranch;
         var newTip = await BranchTipAsync(w, cancellationToken).ConfigureAwait(false);
@@ -155,7 +166,7 @@ public sealed partial class IntegrationService
                 $"'{w.Session.BaseBranch}' is not an ancestor of session {w.Session.Id}'s branch, so it cannot be fast-forwarded", w.Session.Id,
                 remedy: $"run {Invocation.Of(Operation.Rebase, w.Session.Id)} and merge again");
         }
-        var checkout = await RequireBaseCheckoutCleanAsync(w, cancellationToken).ConfigureAwait(false);
+        var checkout = known is not null ? known.Checkout : await RequireBaseCheckoutCleanAsync(w, cancellationToken).ConfigureAwait(false);
         Save(Current(w) with { StatusMessage = $"merging into {w.Session.BaseBranch}: fast-forward from {Short(oldTip)} to {Short(newTip)} (backup {result.BackupRef})" });
         // Should this process die from here on, repair sees whether the base moved and settles the session.
         w.Announce(MergeIntent.BaseRef, baseRef);
@@ -165,8 +176,15 @@ public sealed partial class IntegrationService
         if (checkout is not null)
         {
             var there = Git(checkout.Path);
-            var merge = await there.RunAsync(["merge", "--ff-only", "--no-edit", w.Session.BranchName], allowFailure: true,
-                extraEnvironment: await there.GetIdentityFallbackAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
+            string[] fastForward = ["merge", "--ff-only", "--no-edit", w.Session.BranchName];
+            // A fast-forward makes no commit, so git needs no identity for it (its reflog entry takes what git
+            // finds); the fallback identity is looked up (two git processes) only if git asks for one after all.
+            var merge = await there.RunAsync(fastForward, allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (merge.ExitCode != 0 && GitClient.IsMissingIdentity(merge.StandardError))
+            {
+                merge = await there.RunAsync(fastForward, allowFailure: true,
+                    extraEnvironment: await there.GetIdentityFallbackAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
             if (merge.ExitCode != 0)
             {
                 Save(Current(w) with { StatusMessage = $"merge into {w.Session.BaseBranch} failed" });

@@ -53,7 +53,7 @@ public sealed partial class IntegrationService
               ?? throw new AmpSessionsException("AmpOntoBranchNotFound", ErrorKind.NotFound,
                   $"There is no branch '{target}' in '{session.RepoRoot}': rebase onto an existing local branch.", target)
             : null;
-        var (tip, basePoint, _) = await RequireChangeAsync(w, "AmpNothingToRebase", "rebase", allowMissingBase: retarget, cancellationToken).ConfigureAwait(false);
+        var (tip, basePoint) = await RequireAnyChangeAsync(w, "AmpNothingToRebase", "rebase", allowMissingBase: retarget, cancellationToken).ConfigureAwait(false);
         var targetTip = retargetTip ?? basePoint.BaseTip!;
         await RequireCleanAsync(w, "rebase", cancellationToken).ConfigureAwait(false);
         if (basePoint.ForkPoint == targetTip)
@@ -73,6 +73,8 @@ public sealed partial class IntegrationService
         RebaseJournal.SaveIndex(w.GitDir);
         journal.Write(w.GitDir);
         Save(session with { StatusMessage = $"rebasing onto {target} (backup {backupRef}); if interrupted, continue or abort the rebase" });
+        // The rebase rewrites the worktree: what was known of it no longer holds.
+        w.CleanStatus = null;
         var result = await w.Worktree.RunAsync([.. RebaseConfiguration, "rebase", "--empty=drop", "--onto", targetTip, basePoint.ForkPoint],
             allowFailure: true, extraEnvironment: await w.Worktree.GetIdentityFallbackAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
         return await AfterGitRebaseAsync(w, journal, result, starting: true, cancellationToken).ConfigureAwait(false);

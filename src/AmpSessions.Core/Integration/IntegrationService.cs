@@ -32,6 +32,12 @@ public sealed partial class IntegrationService
     {
         public string BranchRef => "refs/heads/" + Session.BranchName;
 
+        /// <summary>
+        /// The worktree's status when this operation found it clean, under the repository lock; the
+        /// later steps of the same merge reuse it until a step of its own (squash, rebase) changes the worktree.
+        /// </summary>
+        public GitStatus? CleanStatus { get; set; }
+
         /// <summary>Tells repair, should this process die, what it was about to do.</summary>
         public void Announce(string key, string value) => Operation?.Lock.Announce(key, value);
 
@@ -104,6 +110,10 @@ public sealed partial class IntegrationService
     /// <summary>Refuses when the worktree has uncommitted or untracked files, which a rebase or merge would leave behind.</summary>
     private static async Task RequireCleanAsync(Workspace w, string operation, CancellationToken cancellationToken)
     {
+        if (w.CleanStatus is not null)
+        {
+            return;
+        }
         var status = await w.Worktree.GetStatusAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var changes = status.Changes.Select(c => c.Path).ToArray();
         if (changes.Length > 0)
@@ -112,6 +122,7 @@ public sealed partial class IntegrationService
                 $"Session {w.Session.Id} has {changes.Length} uncommitted change{(changes.Length == 1 ? "" : "s")} ({Describe(changes)}) that {operation} would leave behind", w.Session.WorktreePath,
                 remedy: $"commit them with {Invocation.Of(Operation.Commit, w.Session.Id, new Argument(Parameter.Message, "<message>"))} or discard them, then {operation} again");
         }
+        w.CleanStatus = status;
     }
 
     /// <summary>
@@ -161,13 +172,28 @@ public sealed partial class IntegrationService
         var commits = await CommitsAsync(w.Worktree, basePoint.ForkPoint, tip, cancellationToken).ConfigureAwait(false);
         if (commits.Count == 0)
         {
-            var session = w.Session;
-            throw new AmpSessionsException(errorId, ErrorKind.InvalidOperation,
-                $"Session {session.Id} has no commits since it left '{session.BaseBranch}', so there is nothing to {verb}", session.Id,
-                remedy: $"run an iteration ({Invocation.Of(Operation.Iterate, session.Id)}) or commit its changes first ({Invocation.Of(Operation.Commit, session.Id, new Argument(Parameter.Message, "<message>"))})");
+            throw NothingTo(w.Session, errorId, verb);
         }
         return new SessionChange(tip, basePoint, commits);
     }
+
+    /// <summary>As <see cref="RequireChangeAsync"/> for a step that needs no list of the commits: "any at all" is one ancestry check.</summary>
+    private async Task<(string Tip, BasePoint Base)> RequireAnyChangeAsync(Workspace w, string errorId, string verb, bool allowMissingBase, CancellationToken cancellationToken)
+    {
+        var tip = await BranchTipAsync(w, cancellationToken).ConfigureAwait(false);
+        var basePoint = await RequireBaseAsync(w, tip, allowMissingBase, cancellationToken).ConfigureAwait(false);
+        // `log fork..tip` lists nothing exactly when the tip is the fork point or one of its ancestors.
+        if (await w.Worktree.IsAncestorAsync(tip, basePoint.ForkPoint, cancellationToken).ConfigureAwait(false))
+        {
+            throw NothingTo(w.Session, errorId, verb);
+        }
+        return (tip, basePoint);
+    }
+
+    private static AmpSessionsException NothingTo(Session session, string errorId, string verb) =>
+        new(errorId, ErrorKind.InvalidOperation,
+            $"Session {session.Id} has no commits since it left '{session.BaseBranch}', so there is nothing to {verb}", session.Id,
+            remedy: $"run an iteration ({Invocation.Of(Operation.Iterate, session.Id)}) or commit its changes first ({Invocation.Of(Operation.Commit, session.Id, new Argument(Parameter.Message, "<message>"))})");
 
     /// <summary>The commits from the fork point to the tip, oldest first, with their subjects.</summary>
     private static async Task<IReadOnlyList<(string Commit, string Subject)>> CommitsAsync(GitClient git, string forkPoint, string tip, CancellationToken cancellationToken)
@@ -225,7 +251,7 @@ public sealed partial class IntegrationService
     }
 
     private Task<SessionBackup> BackupAsync(Workspace w, string operation, CancellationToken cancellationToken) =>
-        BackupService.CreateAsync(Current(w), operation, context.Now, cancellationToken);
+        BackupService.CreateAsync(Current(w), operation, context.Now, cancellationToken, worktreeStatus: w.CleanStatus);
 
     private static string Describe(IReadOnlyCollection<string> paths) =>
         string.Join(", ", paths.Take(5)) + (paths.Count > 5 ? $" and {paths.Count - 5} more" : "");

@@ -19,6 +19,11 @@ internal static class SessionBranchGuard
     public static async Task<string?> ReturnToSessionBranchAsync(AmpContext context, Session session, GitClient worktree, CancellationToken cancellationToken)
     {
         var branchRef = "refs/heads/" + session.BranchName;
+        // The usual answer (still on the session branch) in process; anything else is looked at with git itself.
+        if (await worktree.GetCurrentBranchAsync(cancellationToken).ConfigureAwait(false) == session.BranchName)
+        {
+            return null;
+        }
         var symbolic = await worktree.TryReadAsync(["symbolic-ref", "--quiet", "HEAD"], cancellationToken).ConfigureAwait(false);
         if (symbolic == branchRef)
         {

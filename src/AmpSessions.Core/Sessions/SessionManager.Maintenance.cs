@@ -56,8 +56,9 @@ public sealed partial class SessionManager
                 {
                     losses.Add($"{changed} uncommitted change{(changed == 1 ? "" : "s")} in {session.WorktreePath}");
                 }
-                // Commits made on a detached HEAD (or any HEAD) that no branch, tag or backup reaches die with the worktree.
-                var stray = await CountCommitsOnlyHeadReachesAsync(Git(session.WorktreePath), cancellationToken).ConfigureAwait(false);
+                // Commits made on a detached HEAD that no branch, tag or backup reaches die with the worktree
+                // (a HEAD on a branch has its commits on that branch: nothing to count).
+                var stray = status.Branch is null ? await CountCommitsOnlyHeadReachesAsync(Git(session.WorktreePath), cancellationToken).ConfigureAwait(false) : 0;
                 if (stray > 0)
                 {
                     strayHead = status.HeadCommit;
@@ -111,7 +112,11 @@ public sealed partial class SessionManager
                 await repo.RemoveWorktreeAsync(session.WorktreePath, force: losses.Count > 0 || submodules.Count > 0, cancellationToken).ConfigureAwait(false);
                 worktreeRemoved = true;
             }
-            await repo.PruneWorktreesAsync(cancellationToken).ConfigureAwait(false);
+            else
+            {
+                // `worktree remove` unregisters what it removes; only a worktree already gone leaves an entry to prune.
+                await repo.PruneWorktreesAsync(cancellationToken).ConfigureAwait(false);
+            }
             if (branchTip is not null && !keepBranch && (unmergedCount == 0 || force))
             {
                 await repo.DeleteBranchAsync(session.BranchName, force: true, cancellationToken).ConfigureAwait(false);

@@ -13,6 +13,14 @@ public sealed partial class SessionManager
     {
         var session = Resolve(reference);
         var worktree = await RequireWorktreeAsync(session, cancellationToken).ConfigureAwait(false);
+        if (nameOnly && scope == DiffScope.All && await CleanHeadAsync(worktree, cancellationToken).ConfigureAwait(false) is { } head)
+        {
+            // A clean worktree is its HEAD: the names are those of two commits (in process where libgit2 can),
+            // without the three git processes a snapshot of the working tree takes.
+            var committed = await worktree.DiffNameStatusAsync([await SessionBaseAsync(session, worktree, cancellationToken).ConfigureAwait(false), head],
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            return NamesOnly(session, scope, committed);
+        }
         IReadOnlyList<string> range = scope switch
         {
             DiffScope.Staged => ["--cached"],
@@ -23,18 +31,29 @@ public sealed partial class SessionManager
         };
         if (nameOnly)
         {
-            var names = await worktree.DiffNameStatusAsync(range, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return new SessionDiff
-            {
-                SessionId = session.Id,
-                Scope = scope,
-                Files = names.Select(n => new FileDiff { Path = n.Path, OldPath = n.OriginalPath, Change = n.Change, NameOnly = true }).ToArray(),
-                Patch = "",
-                NameOnly = true,
-            };
+            return NamesOnly(session, scope, await worktree.DiffNameStatusAsync(range, cancellationToken: cancellationToken).ConfigureAwait(false));
         }
         var patch = await worktree.DiffPatchAsync(range, cancellationToken: cancellationToken).ConfigureAwait(false);
         return new SessionDiff { SessionId = session.Id, Scope = scope, Files = UnifiedDiffParser.Parse(patch), Patch = patch };
+    }
+
+    private static SessionDiff NamesOnly(Session session, DiffScope scope, IReadOnlyList<NameStatusEntry> names) => new()
+    {
+        SessionId = session.Id,
+        Scope = scope,
+        Files = names.Select(n => new FileDiff { Path = n.Path, OldPath = n.OriginalPath, Change = n.Change, NameOnly = true }).ToArray(),
+        Patch = "",
+        NameOnly = true,
+    };
+
+    /// <summary>
+    /// HEAD's commit when `git status` lists nothing at all (no change staged or not, no untracked
+    /// file, no dirty submodule), so the working tree's snapshot would be HEAD's tree; else null.
+    /// </summary>
+    private static async Task<string?> CleanHeadAsync(GitClient worktree, CancellationToken cancellationToken)
+    {
+        var status = await worktree.GetStatusAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        return status.Changes.Any() ? null : status.HeadCommit;
     }
 
     /// <summary>Where the session's own changes start: the merge-base of its HEAD with the base branch (or the recorded base commit).</summary>

@@ -79,11 +79,14 @@ public sealed class Database
         var temporary = $"{path}.{Guid.NewGuid():N}.new";
         try
         {
-            new Database(temporary, timeout).Execute(connection =>
+            var creating = new Database(temporary, timeout);
+            creating.Execute(connection =>
             {
                 Migrations.Apply(connection);
                 return 0;
             });
+            // Closed before the rename: nothing may keep the temporary file (or its -wal) open.
+            creating.CloseIdleConnections();
             PrivateFiles.Restrict(temporary);
             try
             {
@@ -122,12 +125,52 @@ public sealed class Database
         }
     }
 
-    /// <summary>Runs work on a fresh connection with the session pragmas set; SQLite errors become clear messages.</summary>
+    /// <summary>
+    /// Runs work on an open connection with the session pragmas set; SQLite errors become clear
+    /// messages. Connections are reused: opening one (the file, the schema, the pragmas) and closing
+    /// it cost more than most of the statements run here, and a batch or a pipeline runs thousands.
+    /// </summary>
     public T Execute<T>(Func<SqliteConnection, T> work)
     {
+        SqliteConnection? connection = null;
+        var reusable = false;
         try
         {
-            using var connection = new SqliteConnection(connectionString);
+            connection = Rent();
+            var result = work(connection);
+            reusable = true;
+            return result;
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                // After a failure the connection may hold a half-done transaction: it is closed, not kept.
+                Return(connection, reusable);
+            }
+        }
+    }
+
+    // Why by hand: Microsoft.Data.Sqlite's own pool is keyed by the connection string for the whole
+    // process, so it would keep serving a file that was replaced or deleted (a database created
+    // under a temporary name, a store moved aside) to every later Database of that path. These idle
+    // connections belong to this instance alone: a new store (AmpContext) opens the file afresh.
+    private const int MaxIdleConnections = 4;
+    private readonly System.Collections.Concurrent.ConcurrentBag<SqliteConnection> idle = [];
+
+    private SqliteConnection Rent()
+    {
+        if (idle.TryTake(out var kept))
+        {
+            return kept;
+        }
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
             connection.Open();
             using (var pragma = connection.CreateCommand())
             {
@@ -135,11 +178,31 @@ public sealed class Database
                 pragma.ExecuteNonQuery();
             }
             EnsureWal(connection);
-            return work(connection);
+            return connection;
         }
-        catch (SqliteException ex)
+        catch
         {
-            throw Translate(ex);
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private void Return(SqliteConnection connection, bool reusable)
+    {
+        if (reusable && connection.State == System.Data.ConnectionState.Open && idle.Count < MaxIdleConnections)
+        {
+            idle.Add(connection);
+            return;
+        }
+        connection.Dispose();
+    }
+
+    /// <summary>Closes the connections kept for reuse (the next call opens a new one).</summary>
+    public void CloseIdleConnections()
+    {
+        while (idle.TryTake(out var connection))
+        {
+            connection.Dispose();
         }
     }
 

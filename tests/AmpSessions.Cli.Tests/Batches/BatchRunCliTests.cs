@@ -14,12 +14,7 @@ public sealed class BatchRunCliTests : IDisposable
         cli = new CliRunner(temp.Combine("data"));
         foreach (var name in new[] { "repo-a", "repo-b" })
         {
-            var root = temp.Combine(name);
-            Directory.CreateDirectory(Path.Combine(root, "src"));
-            File.WriteAllText(Path.Combine(root, "src", "greet.ts"), "export function hello(name: string): string {\n  return `Hello, ${name}`\n}\n");
-            TestRepository.GitIn(temp.Path, "init", "--quiet", "--initial-branch=main", root);
-            TestRepository.GitIn(root, "add", "--all");
-            TestRepository.GitIn(root, "commit", "--quiet", "-m", "initial");
+            TestRepository.CreateGreetRepository(temp.Combine(name));
         }
         File.WriteAllText(temp.Combine("batch.yaml"), $$"""
             version: 3

@@ -211,6 +211,46 @@ public sealed class InProcessGitParityTests : IDisposable
         Assert.Equal(untracked, library.HasUntrackedFilesInProcess());
     }
 
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Ref_listings_match_the_git_cli(string kind)
+    {
+        var root = Build(kind);
+        var main = Git(root, "rev-parse", "refs/heads/main");
+        // Remote-tracking refs (one symbolic, one dangling symbolic), a backup namespace, a tag, and a
+        // branch whose name only starts like the base's.
+        Git(root, "update-ref", "refs/remotes/origin/main", main);
+        Git(root, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main");
+        Git(root, "symbolic-ref", "refs/remotes/gone/HEAD", "refs/remotes/gone/missing");
+        Git(root, "update-ref", "refs/amp-sessions/abc/backup/20261203-000000-000-merge", main);
+        Git(root, "update-ref", "refs/amp-sessions/abcd/backup/20261203-000000-000-merge", main);
+        Git(root, "tag", "v1", main);
+        Git(root, "branch", "main-two", main);
+        Git(root, "pack-refs", "--all");
+        Git(root, "update-ref", "refs/amp-sessions/abc/backup/20261203-000001-000-cleanup", main);
+        var library = new GitClient(root, inProcessReads: true);
+        var cli = new GitClient(root, inProcessReads: false);
+
+        string[][] patterns = [["refs/heads/main", "refs/remotes/"], ["refs/amp-sessions/abc/backup/"], ["refs/tags/"], ["refs/heads/"], ["refs/heads/none"]];
+        foreach (var pattern in patterns)
+        {
+            Assert.NotNull(InProcessGit.RefTips(root, pattern));
+            Assert.Equal(await cli.ListRefTipsAsync(pattern), await library.ListRefTipsAsync(pattern));
+        }
+        Assert.Equal(await cli.ListRefsAsync("refs/amp-sessions/abc/backup/"), await library.ListRefsAsync("refs/amp-sessions/abc/backup/"));
+        Assert.Equal(2, (await library.ListRefsAsync("refs/amp-sessions/abc/backup/")).Count);
+        // Wildcards are git's to match.
+        Assert.Null(InProcessGit.RefTips(root, ["refs/heads/m*"]));
+        Assert.Equal(await cli.ListRefTipsAsync(["refs/heads/m*"]), await library.ListRefTipsAsync(["refs/heads/m*"]));
+
+        // And from a linked worktree (where sessions work), which libgit2 opens through its own git directory.
+        var linked = Path.Combine(temp.Path, kind + "-linked");
+        Git(root, "worktree", "add", "-q", "--detach", linked, main);
+        var inLinked = new GitClient(linked, inProcessReads: true);
+        Assert.NotNull(InProcessGit.RefTips(linked, patterns[0]));
+        Assert.Equal(await cli.ListRefTipsAsync(patterns[0]), await inLinked.ListRefTipsAsync(patterns[0]));
+    }
+
     [Fact]
     public async Task Worktree_registration_matches_git_worktree_list()
     {

@@ -99,6 +99,38 @@ public sealed class SessionDiffTests : IDisposable
     }
 
     [Fact]
+    public async Task Name_only_of_a_clean_worktree_is_the_committed_change_and_matches_the_working_tree_snapshot()
+    {
+        // Everything committed (an edit, a rename, an addition, a deletion) and the base moved on: the
+        // clean worktree is answered from two commits, the same names a snapshot of the working tree gives.
+        var session = await bed.NewAsync();
+        SessionTestBed.CommitIn(session, "src/greet.ts", "export const committed = true\n", "edit");
+        Directory.CreateDirectory(Path.Combine(session.WorktreePath, "lib"));
+        SessionTestBed.WriteIn(session, "lib/added ñ.txt", "added\n");
+        SessionTestBed.GitIn(session, "mv", "README.md", "lib/README.md");
+        SessionTestBed.GitIn(session, "add", "--all");
+        SessionTestBed.GitIn(session, "commit", "--quiet", "-m", "rename and add");
+        bed.Repo.WriteFile("only-on-main.txt", "the base moved on\n");
+        bed.Repo.CommitAll("main moves on");
+        var statusBefore = WorktreeStatus(session);
+        Assert.Equal("", statusBefore);
+
+        var clean = await bed.Manager.DiffAsync(session.Id, nameOnly: true);
+
+        var snapshot = GitPorcelain.ParseNameStatus(SessionTestBed.GitIn(session, "diff", "--name-status", "-z", "-M", "--no-ext-diff", session.BaseCommit,
+            await WorkingTreeSnapshot.WriteWorkingTreeAsync(new GitClient(session.WorktreePath))));
+        Assert.Equal(snapshot.Select(n => (n.Path, n.OriginalPath, n.Change)), clean.Files.Select(f => (f.Path, f.OldPath, f.Change)));
+        Assert.Equal(["lib/README.md", "lib/added ñ.txt", "src/greet.ts"], clean.Files.Select(f => f.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(FileChangeKind.Renamed, clean.Files.Single(f => f.Path == "lib/README.md").Change);
+
+        // One untracked file makes it a working tree diff again.
+        SessionTestBed.WriteIn(session, "new.txt", "new\n");
+        var dirty = await bed.Manager.DiffAsync(session.Id, nameOnly: true);
+        Assert.Contains(dirty.Files, f => f.Path == "new.txt" && f.Change == FileChangeKind.Added);
+        Assert.Equal(4, dirty.Files.Count);
+    }
+
+    [Fact]
     public async Task A_session_without_changes_has_an_empty_diff()
     {
         var session = await bed.NewAsync();

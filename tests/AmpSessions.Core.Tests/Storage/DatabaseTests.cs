@@ -88,6 +88,68 @@ public sealed class DatabaseTests : IDisposable
     }
 
     [Fact]
+    public async Task Sixteen_threads_sharing_one_store_lose_no_write_and_a_failed_transaction_leaves_nothing_behind()
+    {
+        // Connections are kept for reuse: writes from many threads at once, and transactions that fail
+        // half-way (the row they wrote is rolled back, the connection is not handed on mid-transaction).
+        var database = Database.Open(DatabasePath);
+        var store = new SessionStore(database);
+        var failed = 0;
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(thread => Task.Run(() =>
+        {
+            for (var i = 0; i < 25; i++)
+            {
+                store.Insert(SampleSession($"t{thread:D2}i{i:D2}"));
+                var failure = Assert.Throws<AmpSessionsException>(() => database.Transaction((connection, transaction) =>
+                {
+                    using var command = connection.CreateCommand();
+                    command.Transaction = transaction;
+                    command.CommandText = "INSERT INTO templates (name, prompt, created_at) VALUES ($name, 'p', 'now')";
+                    command.Parameters.AddWithValue("$name", $"half-done {thread} {i}");
+                    command.ExecuteNonQuery();
+                    command.CommandText = "INSERT INTO iterations (session_id, number, prompt, started_at, status) VALUES ('no-such-session', 1, 'p', 'now', 'Running')";
+                    command.Parameters.Clear();
+                    return command.ExecuteNonQuery();
+                }));
+                Assert.Contains("FOREIGN KEY", failure.Message);
+                Interlocked.Increment(ref failed);
+            }
+        })));
+
+        Assert.Equal(16 * 25, failed);
+        Assert.Equal(16L * 25, database.Execute(c => Scalar(c, "SELECT count(*) FROM sessions")));
+        Assert.Equal(0L, database.Execute(c => Scalar(c, "SELECT count(*) FROM templates")));
+        // No kept connection holds a transaction: another connection can take the write lock at once.
+        using var other = RawConnection();
+        Scalar(other, "PRAGMA busy_timeout = 0");
+        Scalar(other, "BEGIN EXCLUSIVE");
+        Scalar(other, "ROLLBACK");
+    }
+
+    [Fact]
+    public void A_store_opened_after_its_file_was_replaced_reads_the_new_file()
+    {
+        var first = new SessionStore(Database.Open(DatabasePath));
+        first.Insert(SampleSession("before"));
+        Assert.NotNull(first.Get("before"));
+        // The file moved aside (as a user does with a damaged store): the next store is a new one,
+        // whatever connections the first still keeps for reuse.
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            if (File.Exists(DatabasePath + suffix))
+            {
+                File.Move(DatabasePath + suffix, DatabasePath + ".aside" + suffix);
+            }
+        }
+
+        var second = new SessionStore(Database.Open(DatabasePath));
+
+        Assert.Null(second.Get("before"));
+        second.Insert(SampleSession("after"));
+        Assert.NotNull(second.Get("after"));
+    }
+
+    [Fact]
     public void Foreign_keys_are_enforced()
     {
         var database = Database.Open(DatabasePath);
