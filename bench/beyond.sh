@@ -33,7 +33,8 @@ fake="$root/tests/AmpSessions.FakeAgent/bin/$configuration/net10.0/fake-amp"
 for needed in "$apphost" "$fake"; do
   [ -x "$needed" ] || { echo "missing $needed: run dotnet build AmpSessions.sln first" >&2; exit 1; }
 done
-pwsh_dll="$(ls -d "$HOME"/.nuget/packages/powershell/*/tools/net*/any/pwsh.dll 2>/dev/null | sort -V | tail -1 || true)"
+# The pinned pwsh (.config/dotnet-tools.json, restored by `dotnet tool restore`), for the module's launcher.
+pwsh_dll="$(ls -d "$HOME"/.nuget/packages/powershell/*/tools/net*/any/unix/pwsh.dll 2>/dev/null | sort -V | tail -1 || true)"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/amp-bench-beyond.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -57,6 +58,8 @@ time_runs() {
   printf '  %-46s median %8.1f ms  (min %s, max %s, %d runs)\n' "$label" "${median[$label]}" \
     "$(printf '%s\n' "${samples[@]}" | sort -n | head -1)" "$(printf '%s\n' "${samples[@]}" | sort -n | tail -1)" "$runs"
 }
+# med <values...>: the median (the lower middle one for an even count).
+med() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="${median[$1]}" -v b="${median[$2]}" 'BEGIN { printf "%.2f", a / b }'; }
 
 repo="$work/repo"
@@ -106,8 +109,21 @@ new_session() { # <name> [options...] -> id
 plain=$(new_session "no budget")
 budgeted=$(new_session "budgeted" --budget-tokens 1000000000 --budget-iterations 100000 --budget-time 100h)
 export FAKE_AMP_SCENARIO=success-edit FAKE_AMP_STATE_DIR="$work/fake-state"
-time_runs "iterate, no budget" "$apphost" iterate "$plain"
-time_runs "iterate, token+iteration+time budgets" "$apphost" iterate "$budgeted"
+# Interleaved (plain, budgeted, plain, ...) so a change in the machine's load hits both alike.
+plain_times=() budgeted_times=()
+"$apphost" iterate "$plain" >/dev/null 2>&1 || true
+"$apphost" iterate "$budgeted" >/dev/null 2>&1 || true
+for ((i = 0; i < runs; i++)); do
+  for id in "$plain" "$budgeted"; do
+    start=$(now_ms); "$apphost" iterate "$id" >/dev/null 2>&1 || true; end=$(now_ms)
+    elapsed=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+    if [ "$id" = "$plain" ]; then plain_times+=("$elapsed"); else budgeted_times+=("$elapsed"); fi
+  done
+done
+median["iterate, no budget"]=$(med "${plain_times[@]}")
+median["iterate, token+iteration+time budgets"]=$(med "${budgeted_times[@]}")
+printf '  %-46s median %8.1f ms  (min %s, %d runs)\n' "iterate, no budget" "${median["iterate, no budget"]}" "$(printf '%s\n' "${plain_times[@]}" | sort -n | head -1)" "$runs"
+printf '  %-46s median %8.1f ms  (min %s, %d runs)\n' "iterate, token+iteration+time budgets" "${median["iterate, token+iteration+time budgets"]}" "$(printf '%s\n' "${budgeted_times[@]}" | sort -n | head -1)" "$runs"
 echo "  ratio budgeted/plain: $(ratio "iterate, token+iteration+time budgets" "iterate, no budget")"
 "$apphost" status "$budgeted" | sed -n '/budget/p' | sed 's/^/  shown: /'
 unset FAKE_AMP_SCENARIO
@@ -151,7 +167,6 @@ for round in 1 2 3; do
     git -C "$repo" worktree prune
   done
 done
-med() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 median[queue]=$(med "${queue_times[@]}"); median[single]=$(med "${single_times[@]}"); median[raw]=$(med "${raw_times[@]}")
 printf '  %-46s median %8.1f ms  (%s)\n' "queue of $sessions (tests re-run after each rebase)" "${median[queue]}" "${queue_times[*]}"
 printf '  %-46s median %8.1f ms  (%s)\n' "merge one by one ($sessions processes)" "${median[single]}" "${single_times[*]}"
