@@ -21,7 +21,7 @@ BeforeAll {
     $env:AMP_SESSIONS_PORT_REGISTRY = Join-Path $Temp 'ports'
 
     New-TestRepository -Path $Repo
-    Set-Content -LiteralPath (Join-Path $Repo '.amp-sessions.yaml') -Value "# the team's settings`nports: 3`nport_range: 43100-43199"
+    Set-Content -LiteralPath (Join-Path $Repo '.amp-sessions.yaml') -Value "# the team's settings`nports: 3`nport_range: 43100-43199`nenvironments:`n  ci:`n    ci: true`n    allowed_modes: [low]"
     New-Item -ItemType Directory -Path (Join-Path $Repo '.amp-sessions/commands') -Force | Out-Null
     Set-Content -LiteralPath (Join-Path $Repo '.amp-sessions/commands/fix-ci.md') -Value "---`ndescription: Fix a failing CI job`nparameters:`n  job:`n---`nThe CI job {job} is failing: find out why and fix it."
     Invoke-Git $Repo add --all | Out-Null
@@ -81,5 +81,15 @@ Describe 'Configuration from the module' -Tag CI {
         (Get-CommandError { New-AmpSession -Name 'x' -Prompt '/deploy now' -RepoPath $Repo -Agent $Agent -DataPath $Data }).FullyQualifiedErrorId |
             Should -Be 'AmpSlashCommandUnknown,AmpSessions.Module.Commands.NewAmpSessionCommand'
         @(Get-AmpSession -DataPath $Data).Count | Should -Be $before
+    }
+
+    It 'takes a mode for one turn and refuses one the environment does not allow before anything runs' {
+        $session = New-AmpSession -Name 'Modes' -Prompt 'In src/greet.ts rename hello to greet.' -RepoPath $Repo -Agent $Agent -DataPath $Data
+        (Get-AmpRunEnvironment -Id $session.Id -Environment ci -AgentMode low -DataPath $Data).Mode | Should -Be 'low'
+
+        $refused = Get-CommandError { Invoke-AmpIteration -Id $session.Id -Environment ci -AgentMode high -DataPath $Data }
+        $refused.FullyQualifiedErrorId | Should -Be 'AmpModeNotAllowed,AmpSessions.Module.Commands.InvokeAmpIterationCommand'
+        $refused.Exception.Message | Should -BeLike "Mode 'high' (from parameter) is not allowed in environment 'ci'*"
+        @(Get-AmpIteration -Id $session.Id -DataPath $Data) | Should -BeNullOrEmpty
     }
 }
