@@ -4,7 +4,7 @@
 #   1. the guard: one delegate program start per vetted tool call (Amp starts it before the tool runs),
 #      as the CLI's apphost, as `dotnet amp-sessions.dll` (the launcher when the CLI runs that way) and
 #      as pwsh loading the core (the launcher when only the module is installed), against `git rev-parse`;
-#   2. the detector: per turn, in process (the `detector` mode of bench/AmpSessions.Bench);
+#   2. the detector: per turn, in process (bench/detector.ps1 times the core's own code);
 #   3. budget tracking: an `iterate` of a session with every budget set against one with none;
 #   4. the merge queue: `queue` of N sessions against `merge` of the same N one by one.
 #
@@ -177,5 +177,5 @@ echo "  last queue said: $(tr -d '\n ' < "$work/queue.json" | head -c 160)"
 # 2. The detector, in process: its two fingerprints and the comparison per turn.
 if [ "$detector" = 1 ]; then
   echo "2. detector: fingerprints of the main checkout before and after a turn ($files files)"
-  dotnet run -c "$configuration" --project bench/AmpSessions.Bench --no-build -- detector --files "$files" --runs "$runs"
+  dotnet tool run pwsh -NoProfile -File bench/detector.ps1 -Files "$files" -Runs "$runs" -CoreDirectory "$cli_dir"
 fi

@@ -6,7 +6,6 @@ return args.FirstOrDefault() switch
     "new" => await NewBenchmark.MainAsync(args),
     "iterations" => await IterationBench.RunAsync(args[1..]),
     "batch" => await BatchBench.RunAsync(args[1..]),
-    "detector" => await DetectorBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -16,6 +15,5 @@ static int Usage()
     Console.Error.WriteLine("  " + BenchOptions.Usage.Replace("usage: ", ""));
     Console.Error.WriteLine("  dotnet run -c Release --project bench/AmpSessions.Bench -- iterations [--agents 8] [--seconds 2] [--rounds 3]");
     Console.Error.WriteLine("  dotnet run -c Release --project bench/AmpSessions.Bench -- batch [--items 50,500] [--repos 10] [--concurrency 1]");
-    Console.Error.WriteLine("  dotnet run -c Release --project bench/AmpSessions.Bench -- detector [--files 5000] [--runs 15]   (bench/beyond.sh runs it)");
     return 2;
 }
