@@ -45,6 +45,12 @@ public sealed class InvokeAmpIterationCommand : AmpJobCmdlet
     [ArgumentCompleter(typeof(Completion.ConfigNameCompleter))]
     public string? Preset { get; set; }
 
+    /// <summary>The agent mode for this turn instead of the session's (`iterate --mode`); checked against the environment's allowed modes.</summary>
+    [Parameter]
+    [Alias("Mode")]
+    [ValidateNotNullOrEmpty]
+    public string? AgentMode { get; set; }
+
     protected override void ProcessRecord() =>
         ForEachSession(async (session, events, ct) =>
         {
@@ -56,7 +62,7 @@ public sealed class InvokeAmpIterationCommand : AmpJobCmdlet
                 NoCommit = NoCommit,
                 SkipScript = NoScript,
                 Timeout = Timeout,
-                Overrides = new Core.Configuration.RunOverrides { Environment = Environment, Preset = Preset },
+                Overrides = new Core.Configuration.RunOverrides { Environment = Environment, Preset = Preset, Mode = AgentMode },
             }, events, ct).ConfigureAwait(false);
             // The error model (about_AmpSessions): an agent that failed, crashed, timed out, was not logged in or
             // needs approval is a non-terminating error whose target is the record, which is still written;

@@ -36,7 +36,7 @@ public static class GuardLauncher
         }
         if (OperatingSystem.IsWindows())
         {
-            return (null, "Amp needs an executable as the guard, and there is no amp-sessions on PATH: install the CLI (dotnet tool install -g amp-sessions) or set " + ProgramVariable);
+            return (null, "Amp needs an executable as the guard, and there is no amp-sessions on PATH: install the CLI (dotnet tool install -g AmpSessions.Cli) or set " + ProgramVariable);
         }
         var script = LauncherScript(process);
         if (script is null)

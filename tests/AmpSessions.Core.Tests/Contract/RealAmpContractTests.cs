@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using AmpSessions.Core.Agents;
 using AmpSessions.Testing;
 
@@ -149,6 +150,100 @@ public sealed class RealAmpContractTests : IDisposable
             Assert.Equal(AgentOutcome.ServerUnreachable, result.Outcome);
             Assert.Equal(1, result.ExitCode);
         }
+        await AssertNoAmpLeftAsync();
+    }
+
+    /// <summary>
+    /// Issue 13's acceptance: what the configuration composes for a turn (an environment with its own amp
+    /// and AMP_URL and extra variables, an agent profile with a mode, a preset, an MCP server by name with
+    /// a secret reference, a skills folder, and the guard) is what the real amp takes: its debug log names
+    /// the arguments `env --json` showed, the server URL, and the settings it read from the per-run file.
+    /// </summary>
+    [Fact]
+    public async Task A_turn_composed_from_the_repository_configuration_is_taken_by_the_real_amp_as_shown()
+    {
+        const string token = "probe-secret-4711";
+        var url = $"http://127.0.0.1:{TcpPorts.Closed()}";
+        var skills = bed.Repo.Scratch("skills");
+        Directory.CreateDirectory(Path.Combine(skills, "probe"));
+        File.WriteAllText(Path.Combine(skills, "probe", "SKILL.md"), "---\nname: probe\ndescription: a probe skill\n---\nSay hi.\n");
+        var log = Path.Combine(bed.Repo.Scratch("amp-log"), "amp.log");
+        bed.Repo.WriteFile(".amp-sessions.yaml", $$"""
+            environment: dev
+            agent: contract
+            ports: 0
+            environments:
+              dev:
+                amp_cli_path: {{binary}}
+                amp_server_url: {{url}}
+                env: { AMP_LOG_FILE: "{{log}}", AMP_LOG_LEVEL: debug }
+                allowed_modes: [high]
+            agents:
+              contract:
+                type: amp
+                agent_mode: high
+                mcp_servers: [probe]
+                skills: ["{{skills}}"]
+                preset: safe-edit
+            mcp_servers:
+              probe:
+                command: "true"
+                env: { PROBE_TOKEN: "${AMPTEST_PROBE_TOKEN}" }
+            """);
+        bed.Repo.CommitAll("the team's configuration");
+        bed.Cli.Environment["AMP_API_KEY"] = "sgamp_dummy0000";
+        bed.Cli.Environment["AMPTEST_PROBE_TOKEN"] = token;
+        var made = await bed.RunAsync("new", "--repo", bed.Repo.Root, "--name", "probe", "--prompt", "say hi", "--json");
+        Assert.True(made.ExitCode == 0, made.ToString());
+        var id = CliSessionBed.Json(made).GetProperty("id").GetString()!;
+        var shown = CliSessionBed.Json(await bed.RunAsync("env", id, "--json"));
+        Assert.Equal(binary, shown.GetProperty("program").GetString());
+
+        var result = await bed.RunAsync("iterate", id, "--json");
+
+        Assert.Equal(1, result.ExitCode);
+        var iteration = CliSessionBed.Json(result);
+        Assert.Equal("ServerUnreachable", iteration.GetProperty("status").GetString());
+        Assert.Contains($"Error: Couldn't connect to the Amp server at {url}", iteration.GetProperty("error").GetString());
+        Assert.Equal(["dev", "safe-edit"], [iteration.GetProperty("environment").GetString()!, iteration.GetProperty("preset").GetString()!]);
+        var entries = File.ReadAllLines(log).Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        JsonElement Entry(string message) => entries.First(e => e.GetProperty("message").GetString() == message);
+
+        // The argument list amp parsed is the one `env` showed, with the per-run files in their places.
+        var context = Entry("Initializing CLI context");
+        var parsed = context.GetProperty("argv").EnumerateArray().Skip(2).Select(a => a.GetString()!).ToList();
+        var expected = shown.GetProperty("arguments").EnumerateArray().Select(a => a.GetString()!).ToList();
+        Assert.Equal(expected.Count, parsed.Count);
+        var runs = Path.Combine(bed.DataDirectory, "runs");
+        for (var i = 0; i < expected.Count; i++)
+        {
+            if (expected[i].StartsWith("<per-run", StringComparison.Ordinal))
+            {
+                Assert.StartsWith(runs, parsed[i]);
+            }
+            else
+            {
+                Assert.Equal(expected[i], parsed[i]);
+            }
+        }
+        Assert.Equal(["--mode", "high"], parsed.SkipWhile(a => a != "--mode").Take(2));
+        Assert.DoesNotContain(parsed, a => a.Contains(token, StringComparison.Ordinal));
+        Assert.True(context.GetProperty("hasAmpAPIKey").GetBoolean());
+        Assert.True(context.GetProperty("hasAmpURL").GetBoolean());
+        Assert.Equal(url, Entry("Resolved Amp URL").GetProperty("ampURL").GetString());
+
+        // The settings amp read: the preset's rules behind the guard's delegate rules, and the skills folder.
+        var settingsFile = parsed[parsed.IndexOf("--settings-file") + 1];
+        var settings = entries.First(e => e.GetProperty("message").GetString() == "readSettings" && e.GetProperty("settingsPath").GetString() == settingsFile).GetProperty("rawConfig");
+        Assert.Equal(skills, settings.GetProperty("amp.skills.path").GetString());
+        var rules = settings.GetProperty("amp.permissions").EnumerateArray().ToList();
+        Assert.Contains(rules, r => r.GetProperty("action").GetString() == "delegate" && r.GetProperty("tool").GetString() == "edit_file");
+        Assert.Contains(rules, r => r.GetProperty("action").GetString() == "reject" && r.GetProperty("tool").GetString() == "Bash"
+            && r.GetProperty("message").GetString()!.StartsWith("The safe-edit preset", StringComparison.Ordinal));
+        Assert.Superset(new HashSet<string> { "permissions", "skills.path", "mcpServers", "url" },
+            Entry("Global configuration initialized").GetProperty("settingsKeys").EnumerateArray().Select(k => k.GetString()!).ToHashSet());
+        // The per-run files (the MCP secret among them) are gone after the turn.
+        Assert.Empty(Directory.EnumerateFileSystemEntries(runs));
         await AssertNoAmpLeftAsync();
     }
 }
