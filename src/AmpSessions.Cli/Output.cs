@@ -10,12 +10,20 @@ public sealed class Output
 
     public bool IsJson { get; }
 
+    /// <summary>The product's JSON options over the CLI's generated metadata, then the core's.</summary>
+    public static System.Text.Json.JsonSerializerOptions JsonOptions { get; } = JsonOutput.CreateOptions(
+        System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine(CliJsonContext.Default, JsonOutput.CoreMetadata), indented: true);
+
+    /// <summary>One object per line (streamed events).</summary>
+    public static System.Text.Json.JsonSerializerOptions CompactJsonOptions { get; } = JsonOutput.CreateOptions(
+        System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine(CliJsonContext.Default, JsonOutput.CoreMetadata), indented: false);
+
     /// <summary>Writes the object as JSON with --json, else runs the text renderer.</summary>
     public void Result<T>(T value, Action<T> renderText)
     {
         if (IsJson)
         {
-            Console.Out.WriteLine(JsonOutput.Serialize(value));
+            Console.Out.WriteLine(JsonOutput.Serialize(value, JsonOptions));
         }
         else
         {
@@ -36,7 +44,7 @@ public sealed class Output
         Console.Error.WriteLine($"amp-sessions: {safe}");
         if (IsJson)
         {
-            Console.Out.WriteLine(JsonOutput.Serialize(new { error = new { id = errorId, message = safe } }));
+            Console.Out.WriteLine(JsonOutput.Serialize(new ErrorView(new ErrorView.Detail(errorId, safe)), JsonOptions));
         }
     }
 

@@ -167,7 +167,7 @@ internal static class SessionCommands
         templates.Add("remove", "Remove a template.", (p, output, ct) =>
         {
             new TemplateService(OpenContext(p)).Remove(p.GetValue(removeName)!);
-            output.Result(new { removed = p.GetValue(removeName) }, r => output.Line($"Removed template \"{r.removed}\"."));
+            output.Result(new TemplateRemovedView(p.GetValue(removeName)), r => output.Line($"Removed template \"{r.Removed}\"."));
             return Task.FromResult(CliApplication.Success);
         }, removeName);
     }

@@ -178,23 +178,23 @@ public sealed class SessionStore
         p.AddWithValue("$script_command", (object?)s.ScriptCommand ?? DBNull.Value);
         p.AddWithValue("$model_override", (object?)s.ModelOverride ?? DBNull.Value);
         p.AddWithValue("$agent_mode", (object?)s.AgentMode ?? DBNull.Value);
-        p.AddWithValue("$toolbox_paths", JsonSerializer.Serialize(s.ToolboxPaths));
-        p.AddWithValue("$mcp_servers", JsonSerializer.Serialize(s.McpServers));
+        p.AddWithValue("$toolbox_paths", Serialization.JsonOutput.Serialize(s.ToolboxPaths, Serialization.JsonOutput.Compact));
+        p.AddWithValue("$mcp_servers", Serialization.JsonOutput.Serialize(s.McpServers, Serialization.JsonOutput.Compact));
         p.AddWithValue("$notes", (object?)s.Notes ?? DBNull.Value);
         p.AddWithValue("$batch_id", (object?)s.BatchId ?? DBNull.Value);
         p.AddWithValue("$agent", (object?)s.Agent ?? DBNull.Value);
         p.AddWithValue("$thread_id", (object?)s.ThreadId ?? DBNull.Value);
         p.AddWithValue("$timeout_seconds", s.Timeout is { } t ? (long)t.TotalSeconds : DBNull.Value);
         p.AddWithValue("$allow_all_tools", s.AllowAllTools ? 1 : 0);
-        p.AddWithValue("$allowed_tools", JsonSerializer.Serialize(s.AllowedTools));
+        p.AddWithValue("$allowed_tools", Serialization.JsonOutput.Serialize(s.AllowedTools, Serialization.JsonOutput.Compact));
         p.AddWithValue("$mcp_config", (object?)s.McpConfig ?? DBNull.Value);
-        p.AddWithValue("$agent_env", JsonSerializer.Serialize(s.AgentEnvironment));
+        p.AddWithValue("$agent_env", Serialization.JsonOutput.Serialize(s.AgentEnvironment, Serialization.JsonOutput.Compact));
         p.AddWithValue("$notifications", s.NotificationsEnabled ? 1 : 0);
         p.AddWithValue("$environment", (object?)s.Environment ?? DBNull.Value);
         p.AddWithValue("$preset", (object?)s.Preset ?? DBNull.Value);
         p.AddWithValue("$port_first", s.Ports is { } ports ? ports.First : DBNull.Value);
         p.AddWithValue("$port_count", s.Ports?.Count ?? 0);
-        p.AddWithValue("$skills", JsonSerializer.Serialize(s.Skills));
+        p.AddWithValue("$skills", Serialization.JsonOutput.Serialize(s.Skills, Serialization.JsonOutput.Compact));
         p.AddWithValue("$attempt_group", (object?)s.AttemptGroup ?? DBNull.Value);
         p.AddWithValue("$script_shell", (object?)s.ScriptShell ?? DBNull.Value);
         p.AddWithValue("$budget_tokens", (object?)s.Budget.Tokens ?? DBNull.Value);
@@ -222,22 +222,22 @@ public sealed class SessionStore
         ScriptCommand = r.IsDBNull(13) ? null : r.GetString(13),
         ModelOverride = r.IsDBNull(14) ? null : r.GetString(14),
         AgentMode = r.IsDBNull(15) ? null : r.GetString(15),
-        ToolboxPaths = JsonSerializer.Deserialize<string[]>(r.GetString(16)) ?? [],
-        McpServers = JsonSerializer.Deserialize<string[]>(r.GetString(17)) ?? [],
+        ToolboxPaths = Serialization.JsonOutput.Deserialize<string[]>(r.GetString(16), Serialization.JsonOutput.Compact) ?? [],
+        McpServers = Serialization.JsonOutput.Deserialize<string[]>(r.GetString(17), Serialization.JsonOutput.Compact) ?? [],
         Notes = r.IsDBNull(18) ? null : r.GetString(18),
         BatchId = r.IsDBNull(19) ? null : r.GetString(19),
         Agent = r.IsDBNull(20) ? null : r.GetString(20),
         ThreadId = r.IsDBNull(21) ? null : r.GetString(21),
         Timeout = r.IsDBNull(22) ? null : TimeSpan.FromSeconds(r.GetInt64(22)),
         AllowAllTools = r.GetInt64(23) != 0,
-        AllowedTools = JsonSerializer.Deserialize<string[]>(r.GetString(24)) ?? [],
+        AllowedTools = Serialization.JsonOutput.Deserialize<string[]>(r.GetString(24), Serialization.JsonOutput.Compact) ?? [],
         McpConfig = r.IsDBNull(25) ? null : r.GetString(25),
-        AgentEnvironment = JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(26)) ?? new Dictionary<string, string>(),
+        AgentEnvironment = Serialization.JsonOutput.Deserialize<Dictionary<string, string>>(r.GetString(26), Serialization.JsonOutput.Compact) ?? new Dictionary<string, string>(),
         NotificationsEnabled = r.GetInt64(27) != 0,
         Environment = r.IsDBNull(28) ? null : r.GetString(28),
         Preset = r.IsDBNull(29) ? null : r.GetString(29),
         Ports = r.IsDBNull(30) || r.GetInt64(31) == 0 ? null : new PortBlock((int)r.GetInt64(30), (int)r.GetInt64(31)),
-        Skills = JsonSerializer.Deserialize<string[]>(r.GetString(32)) ?? [],
+        Skills = Serialization.JsonOutput.Deserialize<string[]>(r.GetString(32), Serialization.JsonOutput.Compact) ?? [],
         AttemptGroup = r.IsDBNull(33) ? null : r.GetString(33),
         ScriptShell = r.IsDBNull(34) ? null : r.GetString(34),
         Budget = new Budgets.Budget
