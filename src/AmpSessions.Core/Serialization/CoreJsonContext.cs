@@ -37,6 +37,7 @@ namespace AmpSessions.Core.Serialization;
 // Results the front ends write (--json, pipeline objects as JSON, reports, journals).
 [JsonSerializable(typeof(Sessions.Session))]
 [JsonSerializable(typeof(IReadOnlyList<Sessions.Session>))]
+[JsonSerializable(typeof(Sessions.Session[]))]
 [JsonSerializable(typeof(Sessions.SessionDiff))]
 [JsonSerializable(typeof(Sessions.CleanupResult))]
 [JsonSerializable(typeof(Sessions.CommitResult))]

@@ -46,6 +46,36 @@ public static class JsonOutput
 
     public static T? Deserialize<T>(JsonElement element, JsonSerializerOptions options) => element.Deserialize(TypeInfo<T>(options));
 
+    /// <summary>Text a streamed array holds before it is written out.</summary>
+    public const int StreamFlushBytes = 16 * 1024;
+
+    /// <summary>
+    /// A JSON array written as the items are enumerated, the same text <see cref="Serialize{T}(T, JsonSerializerOptions)"/>
+    /// makes of the whole list (then a line end); only the current item and at most <see cref="StreamFlushBytes"/> of text are held.
+    /// </summary>
+    public static void WriteArray<T>(Stream destination, IEnumerable<T> items, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(options);
+        var typeInfo = TypeInfo<T>(options);
+        using (var writer = new Utf8JsonWriter(destination, new JsonWriterOptions { Indented = options.WriteIndented, Encoder = options.Encoder }))
+        {
+            writer.WriteStartArray();
+            foreach (var item in items)
+            {
+                JsonSerializer.Serialize(writer, item, typeInfo);
+                if (writer.BytesPending >= StreamFlushBytes)
+                {
+                    writer.Flush();
+                }
+            }
+            writer.WriteEndArray();
+        }
+        destination.Write(System.Text.Encoding.UTF8.GetBytes(Environment.NewLine));
+        destination.Flush();
+    }
+
     /// <summary>A store column: a string list as a JSON array (and back).</summary>
     public static string Column(IEnumerable<string> values) => JsonSerializer.Serialize(values as string[] ?? values.ToArray(), CoreJsonContext.Default.StringArray);
 

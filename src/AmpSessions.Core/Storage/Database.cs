@@ -127,7 +127,20 @@ public sealed class Database
     {
         try
         {
-            using var connection = new SqliteConnection(connectionString);
+            using var connection = OpenConnection();
+            return work(connection);
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
+        }
+    }
+
+    private SqliteConnection OpenConnection()
+    {
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
             connection.Open();
             using (var pragma = connection.CreateCommand())
             {
@@ -135,7 +148,38 @@ public sealed class Database
                 pragma.ExecuteNonQuery();
             }
             EnsureWal(connection);
-            return work(connection);
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Rows as they are read: one connection (pragmas set as in <see cref="Execute{T}"/>) stays open until the
+    /// enumeration ends or is disposed, and each row is materialized only when asked for, so a caller that writes
+    /// rows out as it goes holds one row in memory, not the table.
+    /// </summary>
+    public IEnumerable<T> Stream<T>(Action<SqliteCommand> prepare, Func<SqliteDataReader, T> read)
+    {
+        using var connection = Translated(OpenConnection);
+        using var command = connection.CreateCommand();
+        prepare(command);
+        using var reader = Translated(command.ExecuteReader);
+        while (Translated(reader.Read))
+        {
+            yield return read(reader);
+        }
+    }
+
+    /// <summary>Runs one step of a streamed read with SQLite errors made clear (a yield cannot sit inside a try with a catch).</summary>
+    private TResult Translated<TResult>(Func<TResult> step)
+    {
+        try
+        {
+            return step();
         }
         catch (SqliteException ex)
         {

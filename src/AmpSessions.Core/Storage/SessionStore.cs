@@ -106,6 +106,36 @@ public sealed class SessionStore
     public IReadOnlyList<Session> List(string? repoRoot = null, SessionStatus? status = null) => database.Execute(connection =>
     {
         using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM sessions {Filter(command, repoRoot, status)} ORDER BY created_at DESC, id";
+        return ReadAll(command);
+    });
+
+    /// <summary>
+    /// Sessions, newest first, read as they are enumerated (at most <paramref name="limit"/>): nothing is held
+    /// but the row being read, so writing them out as they come keeps memory flat however many there are.
+    /// </summary>
+    public IEnumerable<Session> Stream(string? repoRoot = null, SessionStatus? status = null, int? limit = null) => database.Stream(
+        command =>
+        {
+            command.CommandText = $"SELECT {Columns} FROM sessions {Filter(command, repoRoot, status)} ORDER BY created_at DESC, id" +
+                (limit is null ? "" : " LIMIT $limit");
+            if (limit is not null)
+            {
+                command.Parameters.AddWithValue("$limit", limit.Value);
+            }
+        },
+        Read);
+
+    /// <summary>How many sessions <see cref="List"/> would return.</summary>
+    public int Count(string? repoRoot = null, SessionStatus? status = null) => database.Execute(connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM sessions {Filter(command, repoRoot, status)}";
+        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    });
+
+    private static string Filter(SqliteCommand command, string? repoRoot, SessionStatus? status)
+    {
         var filters = new List<string>();
         if (repoRoot is not null)
         {
@@ -117,9 +147,8 @@ public sealed class SessionStore
             filters.Add("status=$status");
             command.Parameters.AddWithValue("$status", status.Value.ToString());
         }
-        command.CommandText = $"SELECT {Columns} FROM sessions {(filters.Count == 0 ? "" : "WHERE " + string.Join(" AND ", filters))} ORDER BY created_at DESC, id";
-        return ReadAll(command);
-    });
+        return filters.Count == 0 ? "" : "WHERE " + string.Join(" AND ", filters);
+    }
 
     /// <summary>The attempts of a best-of-N group, oldest first.</summary>
     public IReadOnlyList<Session> ListByAttemptGroup(string group) => database.Execute(connection =>
