@@ -12,7 +12,7 @@ namespace AmpSessions.Core.Serialization;
 /// so the concrete types they take are listed too.
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
-// Values held as object: configuration settings and entries, parameters, job outputs.
+// Values held as object: configuration settings and entries, parameters.
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(bool))]
 [JsonSerializable(typeof(int))]
@@ -92,7 +92,6 @@ namespace AmpSessions.Core.Serialization;
 [JsonSerializable(typeof(Integration.RebaseJournal))]
 [JsonSerializable(typeof(Events.AmpEvent))]
 [JsonSerializable(typeof(Agents.AgentEvent))]
-[JsonSerializable(typeof(Jobs.RunEvent))]
 [JsonSerializable(typeof(Workspace.PortRegistry.PortClaim))]
 [JsonSerializable(typeof(Agents.AgentStderrLine))]
 internal sealed partial class CoreJsonContext : JsonSerializerContext
