@@ -10,12 +10,20 @@ public sealed class Output
 
     public bool IsJson { get; }
 
+    /// <summary>The product's JSON options over the CLI's generated metadata, then the core's.</summary>
+    public static System.Text.Json.JsonSerializerOptions JsonOptions { get; } = JsonOutput.CreateOptions(
+        System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine(CliJsonContext.Default, JsonOutput.CoreMetadata), indented: true);
+
+    /// <summary>One object per line (streamed events).</summary>
+    public static System.Text.Json.JsonSerializerOptions CompactJsonOptions { get; } = JsonOutput.CreateOptions(
+        System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine(CliJsonContext.Default, JsonOutput.CoreMetadata), indented: false);
+
     /// <summary>Writes the object as JSON with --json, else runs the text renderer.</summary>
     public void Result<T>(T value, Action<T> renderText)
     {
         if (IsJson)
         {
-            Console.Out.WriteLine(JsonOutput.Serialize(value));
+            Console.Out.WriteLine(JsonOutput.Serialize(value, JsonOptions));
         }
         else
         {
@@ -36,20 +44,44 @@ public sealed class Output
         Console.Error.WriteLine($"amp-sessions: {safe}");
         if (IsJson)
         {
-            Console.Out.WriteLine(JsonOutput.Serialize(new { error = new { id = errorId, message = safe } }));
+            Console.Out.WriteLine(JsonOutput.Serialize(new ErrorView(new ErrorView.Detail(errorId, safe)), JsonOptions));
         }
     }
 
     /// <summary>Simple aligned columns (no box drawing, so output pipes and diffs cleanly).</summary>
-    public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
+    public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows) => Table(headers, rows, int.MaxValue);
+
+    /// <summary>
+    /// Columns as wide as the widest cell of the first <paramref name="widthSample"/> rows; the rows after them
+    /// are written as they come (a longer cell there widens its own line only), so a table of any length streams.
+    /// </summary>
+    public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows, int widthSample)
     {
-        var all = new List<IReadOnlyList<string>> { headers };
         // One line per row whatever a cell holds (a name with a newline would break the table).
-        all.AddRange(rows.Select(row => (IReadOnlyList<string>)row.Select(DisplayText.OneLine).ToArray()));
-        var widths = headers.Select((_, i) => all.Max(r => r[i].Length)).ToArray();
-        foreach (var row in all)
+        static IReadOnlyList<string> Clean(IReadOnlyList<string> row) => row.Select(DisplayText.OneLine).ToArray();
+        using var remaining = rows.GetEnumerator();
+        var sample = new List<IReadOnlyList<string>> { headers };
+        while (sample.Count <= widthSample && remaining.MoveNext())
         {
-            Console.Out.WriteLine(string.Join("  ", row.Select((cell, i) => i == row.Count - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
+            sample.Add(Clean(remaining.Current));
         }
+        var widths = headers.Select((_, i) => sample.Max(r => r[i].Length)).ToArray();
+        void Write(IReadOnlyList<string> row) =>
+            Console.Out.WriteLine(string.Join("  ", row.Select((cell, i) => i == row.Count - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
+        foreach (var row in sample)
+        {
+            Write(row);
+        }
+        while (remaining.MoveNext())
+        {
+            Write(Clean(remaining.Current));
+        }
+    }
+
+    /// <summary>A JSON array on stdout, written as the items are enumerated (see <see cref="JsonOutput.WriteArray"/>).</summary>
+    public static void JsonArray<T>(IEnumerable<T> items)
+    {
+        using var stdout = Console.OpenStandardOutput();
+        JsonOutput.WriteArray(stdout, items, JsonOptions);
     }
 }

@@ -30,10 +30,21 @@ public sealed class CliRunner
         return new CliResult(result.ExitCode, result.StandardOutput, result.StandardError);
     }
 
-    /// <summary>The process a run starts: `dotnet amp-sessions.dll ...` with the data directory and the extra environment.</summary>
+    /// <summary>
+    /// Set to an amp-sessions executable (CI's native AOT build), the CLI tests run it instead of `dotnet amp-sessions.dll`:
+    /// the same assertions then hold for the native CLI.
+    /// </summary>
+    public const string ExecutableVariable = "AMP_SESSIONS_TEST_CLI";
+
+    /// <summary>The process a run starts: `dotnet amp-sessions.dll ...` (or the <see cref="ExecutableVariable"/> executable) with the data directory and the extra environment.</summary>
     public ProcessSpec Spec(IEnumerable<string> arguments)
     {
-        var args = new List<string> { TestPaths.CliAssembly };
+        var executable = System.Environment.GetEnvironmentVariable(ExecutableVariable);
+        var args = new List<string>();
+        if (string.IsNullOrEmpty(executable))
+        {
+            args.Add(TestPaths.CliAssembly);
+        }
         args.AddRange(arguments);
         // A CI machine's CI=true would make every run a CI run (the ci environment): tests that want one say so.
         var environment = new Dictionary<string, string?> { ["CI"] = null };
@@ -43,14 +54,14 @@ public sealed class CliRunner
         }
         environment["AMP_SESSIONS_HOME"] = DataDirectory;
         environment["DOTNET_NOLOGO"] = "1";
-        return new ProcessSpec("dotnet", args) { Environment = environment };
+        return new ProcessSpec(string.IsNullOrEmpty(executable) ? "dotnet" : executable, args) { Environment = environment };
     }
 
     /// <summary>Starts the CLI and returns at once, for tests that kill it or race it (output is discarded).</summary>
     public System.Diagnostics.Process Start(params string[] arguments)
     {
         var spec = Spec(arguments);
-        var startInfo = new System.Diagnostics.ProcessStartInfo("dotnet")
+        var startInfo = new System.Diagnostics.ProcessStartInfo(spec.FileName)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,

@@ -115,24 +115,22 @@ internal static class BatchCommands
                 }
                 if (output.IsJson)
                 {
-                    output.Result(new { valid = false, errors = ex.Errors }, _ => { });
+                    output.Result(new BatchInvalidView(false, ex.Errors), _ => { });
                 }
                 Console.Error.WriteLine($"amp-sessions: {ex.Errors.Count} problem{(ex.Errors.Count == 1 ? "" : "s")} in the batch file: nothing was started.");
                 return Task.FromResult(CliApplication.Failed);
             }
             var d = validation.Definition;
-            output.Result(new
-            {
-                valid = true,
-                file = d.FilePath,
-                name = d.Metadata.Name,
-                items = validation.Items.Count,
-                selected = validation.Selected.Count,
-                shard = validation.Shard?.ToString(),
-                agents = d.Agents.Select(a => a.Id),
-                tasks = d.Tasks.Select(t => new { t.Id, t.Type, items = validation.Items.Count(i => i.TaskId == t.Id) }),
-                itemIds = validation.Selected.Select(i => i.Id),
-            }, _ =>
+            output.Result(new BatchValidView(
+                Valid: true,
+                File: d.FilePath,
+                Name: d.Metadata.Name,
+                Items: validation.Items.Count,
+                Selected: validation.Selected.Count,
+                Shard: validation.Shard?.ToString(),
+                Agents: d.Agents.Select(a => a.Id).ToArray(),
+                Tasks: d.Tasks.Select(t => new BatchValidView.Task(t.Id, t.Type, validation.Items.Count(i => i.TaskId == t.Id))).ToArray(),
+                ItemIds: validation.Selected.Select(i => i.Id).ToArray()), _ =>
             {
                 output.Line($"{d.FilePath}: valid. \"{d.Metadata.Name}\": {BatchText.Count(d.Agents.Count, "agent")} × {BatchText.Count(d.Tasks.Count, "task")} = {BatchText.Count(validation.Items.Count, "item")}" +
                     (validation.Shard is null ? "." : $"; shard {validation.Shard} runs {validation.Selected.Count}."));
@@ -239,7 +237,7 @@ internal static class BatchCommands
             BatchMerge.Write(merged, path, Console.Out);
             if (path is not null)
             {
-                output.Result(new { output = Path.GetFullPath(path), journals = merged.Sources, items = merged.Items.Count, merged.MissingItems, merged.Unfinished }, _ =>
+                output.Result(new BatchMergeView(Path.GetFullPath(path), merged.Sources, merged.Items.Count, merged.MissingItems, merged.Unfinished), _ =>
                     output.Line($"Merged {merged.Sources.Count} journals into {Path.GetFullPath(path)}: {merged.Items.Count} items, {merged.Unfinished} unfinished, {merged.MissingItems} missing."));
             }
             if (merged.MissingItems > 0)
@@ -269,7 +267,7 @@ internal static class BatchCommands
                 return Task.FromResult(CliApplication.Success);
             }
             BatchReports.Write(data, reportFormat, path);
-            output.Result(new { output = Path.GetFullPath(path), format = reportFormat, items = data.Items.Count }, _ =>
+            output.Result(new BatchReportView(Path.GetFullPath(path), reportFormat, data.Items.Count), _ =>
                 output.Line($"Wrote the {reportFormat.ToString().ToLowerInvariant()} report of {data.Items.Count} items to {Path.GetFullPath(path)}"));
             return Task.FromResult(CliApplication.Success);
         }, source, format, outputPath);

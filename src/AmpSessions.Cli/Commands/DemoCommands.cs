@@ -109,7 +109,7 @@ internal static class DemoCommands
         if (hostName.Equals("dotnet", StringComparison.OrdinalIgnoreCase))
         {
             // Run as `dotnet amp-sessions.dll`: the host needs the assembly too.
-            parts.Add(typeof(DemoCommands).Assembly.Location);
+            parts.Add(Core.Containment.HostFiles.EntryAssembly() ?? throw new InvalidOperationException("run by dotnet without amp-sessions.dll beside it"));
         }
         parts.Add(DemoAgentCommand);
         return Core.Agents.AgentSpec.Format(Core.Agents.AgentDialect.Amp, parts);

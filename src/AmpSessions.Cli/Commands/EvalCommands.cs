@@ -263,14 +263,12 @@ internal static class EvalCommands
                     output.Note($"{Short(c.Commit)} {(c.Accepted ? "instance " + c.InstanceId : "skipped: " + c.Rejected)}  ({c.Subject})");
                 }
             }, ct);
-            output.Result(new
-            {
+            output.Result(new MinedView(
                 result.OutputPath,
                 result.RepositoryPath,
-                examined = result.Commits.Count,
-                instances = result.Instances.Select(i => new { i.InstanceId, i.BaseCommit, failToPass = i.FailToPass, passToPass = i.PassToPass.Count }),
-                rejected = result.Commits.Where(c => !c.Accepted).Select(c => new { c.Commit, c.Subject, reason = c.Rejected }),
-            }, _ =>
+                Examined: result.Commits.Count,
+                Instances: result.Instances.Select(i => new MinedView.Instance(i.InstanceId, i.BaseCommit, i.FailToPass, i.PassToPass.Count)).ToArray(),
+                Rejected: result.Commits.Where(c => !c.Accepted).Select(c => new MinedView.Rejection(c.Commit, c.Subject, c.Rejected)).ToArray()), _ =>
             {
                 output.Line($"Mined {result.Instances.Count} instance{(result.Instances.Count == 1 ? "" : "s")} from {result.Commits.Count} commit{(result.Commits.Count == 1 ? "" : "s")} of {result.RepositoryPath} into {result.OutputPath}.");
                 if (result.Instances.Count > 0)

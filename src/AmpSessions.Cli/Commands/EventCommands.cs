@@ -60,7 +60,7 @@ internal static class EventCommands
     {
         if (output.IsJson)
         {
-            Console.Out.WriteLine(JsonOutput.Serialize(e, indented: false));
+            Console.Out.WriteLine(JsonOutput.Serialize(e, Output.CompactJsonOptions));
         }
         else
         {

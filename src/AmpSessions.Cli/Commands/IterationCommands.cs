@@ -34,7 +34,7 @@ internal static class IterationCommands
                 if (output.IsJson)
                 {
                     // One object per line, so a program can read the stream as it comes.
-                    Console.Out.WriteLine(Core.Serialization.JsonOutput.Serialize(e, indented: false));
+                    Console.Out.WriteLine(Core.Serialization.JsonOutput.Serialize(e, Output.CompactJsonOptions));
                     continue;
                 }
                 var time = e.Time.ToLocalTime().ToString("HH:mm:ss");

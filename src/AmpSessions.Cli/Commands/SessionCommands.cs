@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AmpSessions.Core.Backups;
+using AmpSessions.Core.Errors;
 using AmpSessions.Core.Git;
 using AmpSessions.Core.Sessions;
 using AmpSessions.Core.Templates;
@@ -167,7 +168,7 @@ internal static class SessionCommands
         templates.Add("remove", "Remove a template.", (p, output, ct) =>
         {
             new TemplateService(OpenContext(p)).Remove(p.GetValue(removeName)!);
-            output.Result(new { removed = p.GetValue(removeName) }, r => output.Line($"Removed template \"{r.removed}\"."));
+            output.Result(new TemplateRemovedView(p.GetValue(removeName)), r => output.Line($"Removed template \"{r.Removed}\"."));
             return Task.FromResult(CliApplication.Success);
         }, removeName);
     }
@@ -293,21 +294,30 @@ internal static class SessionCommands
     {
         var repo = new Option<string?>("--repo") { Description = "Only sessions of this repository.", HelpName = "path" };
         var status = new Option<SessionStatus?>("--status") { Description = "Only sessions in this status.", HelpName = "status" };
-        root.Add("list", "List sessions, newest first.", async (p, output, ct) =>
+        var first = new Option<int?>("--first")
         {
-            var sessions = await Sessions(p).ListAsync(p.GetValue(repo), p.GetValue(status), ct);
-            output.Result(sessions, list =>
+            Description = $"Show the newest n sessions (default {SessionList.DefaultPageSize}; with --json the default is every session).",
+            HelpName = "n",
+        };
+        var all = new Option<bool>("--all") { Description = "Show every session, streamed as they are read." };
+        root.Add("list", $"List sessions, newest first: the newest {SessionList.DefaultPageSize} and a count of the rest (--all for every one).", async (p, output, ct) =>
+        {
+            var size = p.GetValue(first);
+            if (size is not null && p.GetValue(all))
             {
-                if (list.Count == 0)
-                {
-                    output.Line("No sessions. Create one with: amp-sessions new --repo <path> --name <name> --prompt <prompt>");
-                    return;
-                }
-                output.Table(["ID", "NAME", "STATUS", "BRANCH", "CREATED"],
-                    list.Select(s => (IReadOnlyList<string>)[s.Id, s.Name, s.Status.ToString(), s.BranchName, Core.Display.DisplayFormat.Time(s.CreatedAt)]));
-            });
+                throw new AmpSessionsException("AmpUsageFirstAll", ErrorKind.InvalidArgument, "--first and --all contradict each other: give one of them.", size);
+            }
+            var sessions = Sessions(p);
+            if (p.GetValue(all) || (output.IsJson && size is null))
+            {
+                SessionList.WriteAll(await sessions.StreamAsync(p.GetValue(repo), p.GetValue(status), ct), output, ct);
+            }
+            else
+            {
+                SessionList.WritePage(await sessions.ListPageAsync(p.GetValue(repo), p.GetValue(status), size ?? SessionList.DefaultPageSize, ct), output);
+            }
             return CliApplication.Success;
-        }, repo, status);
+        }, repo, status, first, all);
     }
 
     private static void AddStatus(RootCommand root)

@@ -14,10 +14,10 @@ internal static class StatusView
 
     public static JsonObject From(SessionState state)
     {
-        var json = JsonSerializer.SerializeToNode(state.Session, JsonOutput.Options)!.AsObject();
-        json["budgetSpent"] = JsonSerializer.SerializeToNode(state.BudgetSpent, JsonOutput.Options);
-        json["git"] = JsonSerializer.SerializeToNode(new GitView(state.WorktreePresent, state.BranchPresent, state.CurrentBranch, state.Head,
-            state.BaseHead, state.MergeBase, state.Ahead, state.Behind, state.RebaseInProgress, state.ConflictedPaths, state.ChangedFiles), JsonOutput.Options);
+        var json = JsonOutput.SerializeToNode(state.Session, Output.JsonOptions)!.AsObject();
+        json["budgetSpent"] = JsonOutput.SerializeToNode(state.BudgetSpent, Output.JsonOptions);
+        json["git"] = JsonOutput.SerializeToNode(new GitView(state.WorktreePresent, state.BranchPresent, state.CurrentBranch, state.Head,
+            state.BaseHead, state.MergeBase, state.Ahead, state.Behind, state.RebaseInProgress, state.ConflictedPaths, state.ChangedFiles), Output.JsonOptions);
         return json;
     }
 

@@ -133,11 +133,11 @@ public static class AgentCommandLine
             }
             foreach (var tool in request.AllowedTools)
             {
-                rules.Add(new JsonObject { ["tool"] = tool, ["action"] = "allow" });
+                rules.Add((JsonNode)new JsonObject { ["tool"] = tool, ["action"] = "allow" });
             }
             foreach (var rule in request.PermissionRules)
             {
-                rules.Add(rule.ToAmpJson());
+                rules.Add((JsonNode)rule.ToAmpJson());
             }
             if (settings["amp.permissions"] is JsonArray existing)
             {

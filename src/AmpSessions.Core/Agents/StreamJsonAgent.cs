@@ -136,7 +136,7 @@ public sealed class StreamJsonAgent : IAgent
             {
                 transcript.WriteLine(line.Stream == OutputStream.StandardOutput
                     ? text
-                    : Serialization.JsonOutput.Serialize(new { type = "amp-sessions/stderr", line = text }, indented: false));
+                    : Serialization.JsonOutput.Serialize(new AgentStderrLine("amp-sessions/stderr", text), indented: false));
                 transcript.Flush();
             }
             catch (IOException ex)
@@ -331,3 +331,6 @@ public sealed class StreamJsonAgent : IAgent
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
 }
+
+/// <summary>A stderr line of the agent as the transcript keeps it (stdout lines are the agent's own JSON).</summary>
+internal sealed record AgentStderrLine(string Type, string Line);

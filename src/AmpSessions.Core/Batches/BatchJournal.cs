@@ -60,18 +60,18 @@ public sealed class BatchJournal : IDisposable
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
         var stream = new FileStream(path, Storage.PrivateFiles.CreateOptions(FileMode.CreateNew, FileShare.Read, bufferSize: 1));
         var journal = new BatchJournal(path, stream);
-        journal.WriteLine(JsonSerializer.SerializeToUtf8Bytes(header, JsonOutput.Compact));
+        journal.WriteLine(Serialization.JsonOutput.SerializeToUtf8Bytes(header, JsonOutput.Compact));
         return journal;
     }
 
     /// <summary>Writes a whole journal at once (a merge result): the header line, then one line per item.</summary>
     public static void WriteAll(TextWriter writer, BatchJournalHeader header, IEnumerable<BatchItemResult> items)
     {
-        writer.Write(JsonSerializer.Serialize(header, JsonOutput.Compact));
+        writer.Write(Serialization.JsonOutput.Serialize(header, JsonOutput.Compact));
         writer.Write('\n');
         foreach (var item in items)
         {
-            writer.Write(JsonSerializer.Serialize(item, JsonOutput.Compact));
+            writer.Write(Serialization.JsonOutput.Serialize(item, JsonOutput.Compact));
             writer.Write('\n');
         }
     }
@@ -92,7 +92,7 @@ public sealed class BatchJournal : IDisposable
     }
 
     /// <summary>Appends one finished item and forces it to disk before returning.</summary>
-    public void Append(BatchItemResult result) => WriteLine(JsonSerializer.SerializeToUtf8Bytes(result, JsonOutput.Compact));
+    public void Append(BatchItemResult result) => WriteLine(Serialization.JsonOutput.SerializeToUtf8Bytes(result, JsonOutput.Compact));
 
     private void WriteLine(byte[] json)
     {
@@ -151,9 +151,9 @@ public sealed class BatchJournal : IDisposable
                 using var document = JsonDocument.Parse(line);
                 if (document.RootElement.TryGetProperty("record", out var record) && record.GetString() == BatchJournalHeader.RecordName)
                 {
-                    header ??= document.RootElement.Deserialize<BatchJournalHeader>(JsonOutput.Compact);
+                    header ??= JsonOutput.Deserialize<BatchJournalHeader>(document.RootElement, JsonOutput.Compact);
                 }
-                else if (document.RootElement.Deserialize<BatchItemResult>(JsonOutput.Compact) is { } result)
+                else if (JsonOutput.Deserialize<BatchItemResult>(document.RootElement, JsonOutput.Compact) is { } result)
                 {
                     records.Add(result);
                 }

@@ -51,7 +51,7 @@ public static class GuardLauncher
     /// <summary>A POSIX sh script that runs the guard in a new process like this one, or null when there is no way.</summary>
     internal static string? LauncherScript(string? process)
     {
-        var entry = Assembly.GetEntryAssembly()?.Location;
+        var entry = HostFiles.EntryAssembly();
         var host = process is null ? "" : Path.GetFileNameWithoutExtension(process);
         if (host.Equals("dotnet", StringComparison.OrdinalIgnoreCase) && entry is not null
             && Path.GetFileName(entry).Equals("amp-sessions.dll", StringComparison.OrdinalIgnoreCase))
@@ -65,7 +65,10 @@ public static class GuardLauncher
                 : null;
         if (pwsh is not null)
         {
-            var core = typeof(GuardProgram).Assembly.Location;
+            if (HostFiles.CoreAssembly() is not { } core)
+            {
+                return null;
+            }
             var command = $"Add-Type -LiteralPath '{core.Replace("'", "''", StringComparison.Ordinal)}'; exit [AmpSessions.Core.Containment.GuardProgram]::RunConsole()";
             return $"#!/bin/sh\nexec {pwsh} -NoLogo -NoProfile -NonInteractive -Command {Quote(command)}\n";
         }

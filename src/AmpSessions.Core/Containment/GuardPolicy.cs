@@ -33,7 +33,7 @@ public sealed record GuardPolicy
     /// <summary>Where every decision is appended (one JSON line each).</summary>
     public required string DecisionLog { get; init; }
 
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOutput.Compact);
+    public string ToJson() => Serialization.JsonOutput.Serialize(this, JsonOutput.Compact);
 
     public static GuardPolicy? FromJson(string? json)
     {
@@ -43,7 +43,7 @@ public sealed record GuardPolicy
         }
         try
         {
-            return JsonSerializer.Deserialize<GuardPolicy>(json, JsonOutput.Compact);
+            return Serialization.JsonOutput.Deserialize<GuardPolicy>(json, JsonOutput.Compact);
         }
         catch (JsonException)
         {

@@ -56,7 +56,7 @@ public static class GuardProgram
     /// <summary>Appends one decision; calls of parallel tool uses may append at once, so the file is opened for each line.</summary>
     private static void Append(string path, GuardDecision decision)
     {
-        var line = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(decision, JsonOutput.Compact) + "\n");
+        var line = Encoding.UTF8.GetBytes(Serialization.JsonOutput.Serialize(decision, JsonOutput.Compact) + "\n");
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -86,7 +86,7 @@ public static class GuardProgram
         {
             try
             {
-                if (JsonSerializer.Deserialize<GuardDecision>(line, JsonOutput.Compact) is { } decision)
+                if (Serialization.JsonOutput.Deserialize<GuardDecision>(line, JsonOutput.Compact) is { } decision)
                 {
                     decisions.Add(decision);
                 }

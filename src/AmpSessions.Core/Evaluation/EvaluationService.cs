@@ -289,7 +289,7 @@ public sealed class EvaluationService
     public static string BatchText(string instancesFile, string name, IReadOnlyList<EvaluationAgent> agents, IReadOnlyDictionary<string, string> repositories,
         string? testCommand, int concurrency, TimeSpan? timeout, int maxAttempts, int samples)
     {
-        static string Q(string value) => JsonSerializer.Serialize(value);
+        static string Q(string value) => Serialization.JsonOutput.Serialize(value, Serialization.JsonOutput.Compact);
         var folder = Path.GetDirectoryName(Path.GetFullPath(instancesFile))!;
         var text = new StringBuilder();
         text.Append("version: 3\n");

@@ -237,7 +237,7 @@ public sealed class EventLog
                 string text => JsonValue.Create(text),
                 IEnumerable<string> list => new JsonArray(list.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
                 Enum e => JsonValue.Create(e.ToString()),
-                _ => JsonSerializer.SerializeToNode(value, Serialization.JsonOutput.Options),
+                _ => JsonSerializer.SerializeToNode(value, Serialization.JsonOutput.Options.GetTypeInfo(value.GetType())),
             };
         }
         return data;

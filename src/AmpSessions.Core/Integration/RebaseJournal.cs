@@ -38,7 +38,7 @@ internal sealed record RebaseJournal
         }
         try
         {
-            return JsonSerializer.Deserialize<RebaseJournal>(File.ReadAllText(path), JsonOutput.Options);
+            return Serialization.JsonOutput.Deserialize<RebaseJournal>(File.ReadAllText(path), JsonOutput.Options);
         }
         catch (JsonException)
         {
@@ -52,7 +52,7 @@ internal sealed record RebaseJournal
     {
         var path = PathIn(gitDir);
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(this, JsonOutput.Options));
+        File.WriteAllText(temporary, Serialization.JsonOutput.Serialize(this, JsonOutput.Options));
         File.Move(temporary, path, overwrite: true);
     }
 

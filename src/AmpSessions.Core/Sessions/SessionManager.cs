@@ -303,6 +303,17 @@ public sealed partial class SessionManager
         return status is null ? sessions : sessions.Where(s => s.Status == status).ToArray();
     }
 
+    /// <summary>The newest <paramref name="size"/> sessions and a count of the rest.</summary>
+    public async Task<SessionPage> ListPageAsync(string? repoPath, SessionStatus? status, int size, CancellationToken cancellationToken = default) =>
+        SessionListing.Page(context, await ListRootAsync(repoPath, cancellationToken).ConfigureAwait(false), status, size);
+
+    /// <summary>Every matching session, newest first, read from the store as the caller enumerates (for output that streams).</summary>
+    public async Task<IEnumerable<Session>> StreamAsync(string? repoPath, SessionStatus? status, CancellationToken cancellationToken = default) =>
+        SessionListing.Stream(context, await ListRootAsync(repoPath, cancellationToken).ConfigureAwait(false), status);
+
+    private async Task<string?> ListRootAsync(string? repoPath, CancellationToken cancellationToken) =>
+        string.IsNullOrWhiteSpace(repoPath) ? null : (await OpenRepositoryAsync(repoPath, cancellationToken).ConfigureAwait(false)).Root;
+
     // ---- status ----
 
     /// <summary>The session's row with the live state of its branch and worktree.</summary>

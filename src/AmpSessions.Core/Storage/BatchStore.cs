@@ -180,9 +180,9 @@ public sealed class BatchStore
         ("$ended", Time(r.EndedAt)), ("$duration", (long)r.Duration.TotalMilliseconds), ("$iterations", r.Iterations),
         ("$in", r.Tokens.Input), ("$out", r.Tokens.Output), ("$cc", r.Tokens.CacheCreation), ("$cr", r.Tokens.CacheRead),
         ("$cost", DbValue(r.CostUsd?.ToString(CultureInfo.InvariantCulture))), ("$model", DbValue(r.Model)),
-        ("$tools", JsonSerializer.Serialize(r.ToolCalls)), ("$files", r.FilesChanged), ("$grade", DbValue(r.GradingExitCode)),
+        ("$tools", Serialization.JsonOutput.Serialize(r.ToolCalls, Serialization.JsonOutput.Compact)), ("$files", r.FilesChanged), ("$grade", DbValue(r.GradingExitCode)),
         ("$error", DbValue(r.Error)), ("$log", DbValue(r.LogPath)),
-        ("$grade_json", r.Grade is null ? null : JsonSerializer.Serialize(r.Grade, Serialization.JsonOutput.Compact)), ("$b", r.BatchId), ("$i", r.ItemId));
+        ("$grade_json", r.Grade is null ? null : Serialization.JsonOutput.Serialize(r.Grade, Serialization.JsonOutput.Compact)), ("$b", r.BatchId), ("$i", r.ItemId));
 
     private void Update(string sql, params (string Name, object? Value)[] parameters) => database.Execute(connection =>
     {
@@ -265,12 +265,12 @@ public sealed class BatchStore
         Tokens = new TokenUsage { Input = r.GetInt64(16), Output = r.GetInt64(17), CacheCreation = r.GetInt64(18), CacheRead = r.GetInt64(19) },
         CostUsd = r.IsDBNull(20) ? null : decimal.Parse(r.GetString(20), CultureInfo.InvariantCulture),
         Model = r.IsDBNull(21) ? null : r.GetString(21),
-        ToolCalls = JsonSerializer.Deserialize<Dictionary<string, int>>(r.GetString(22)) ?? [],
+        ToolCalls = Serialization.JsonOutput.Deserialize<Dictionary<string, int>>(r.GetString(22), Serialization.JsonOutput.Compact) ?? [],
         FilesChanged = r.GetInt32(23),
         GradingExitCode = r.IsDBNull(24) ? null : r.GetInt32(24),
         Error = r.IsDBNull(25) ? null : r.GetString(25),
         LogPath = r.IsDBNull(26) ? null : r.GetString(26),
-        Grade = r.IsDBNull(27) ? null : JsonSerializer.Deserialize<Evaluation.InstanceGrade>(r.GetString(27), Serialization.JsonOutput.Compact),
+        Grade = r.IsDBNull(27) ? null : Serialization.JsonOutput.Deserialize<Evaluation.InstanceGrade>(r.GetString(27), Serialization.JsonOutput.Compact),
     };
 
     private static DateTimeOffset? OptionalTime(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : ParseTime(r.GetString(ordinal));

@@ -162,12 +162,10 @@ public sealed class Database
     private const int MaxIdleConnections = 4;
     private readonly System.Collections.Concurrent.ConcurrentBag<SqliteConnection> idle = [];
 
-    private SqliteConnection Rent()
+    private SqliteConnection Rent() => idle.TryTake(out var kept) ? kept : OpenConnection();
+
+    private SqliteConnection OpenConnection()
     {
-        if (idle.TryTake(out var kept))
-        {
-            return kept;
-        }
         var connection = new SqliteConnection(connectionString);
         try
         {
@@ -184,6 +182,36 @@ public sealed class Database
         {
             connection.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Rows as they are read: one connection (pragmas set as in <see cref="Execute{T}"/>) stays open until the
+    /// enumeration ends or is disposed, and each row is materialized only when asked for, so a caller that writes
+    /// rows out as it goes holds one row in memory, not the table.
+    /// </summary>
+    public IEnumerable<T> Stream<T>(Action<SqliteCommand> prepare, Func<SqliteDataReader, T> read)
+    {
+        using var connection = Translated(OpenConnection);
+        using var command = connection.CreateCommand();
+        prepare(command);
+        using var reader = Translated(command.ExecuteReader);
+        while (Translated(reader.Read))
+        {
+            yield return read(reader);
+        }
+    }
+
+    /// <summary>Runs one step of a streamed read with SQLite errors made clear (a yield cannot sit inside a try with a catch).</summary>
+    private TResult Translated<TResult>(Func<TResult> step)
+    {
+        try
+        {
+            return step();
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
         }
     }
 

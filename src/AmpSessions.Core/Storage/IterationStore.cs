@@ -134,21 +134,21 @@ public sealed class IterationStore
         p.AddWithValue("$output_tokens", i.Tokens.Output);
         p.AddWithValue("$cache_creation_tokens", i.Tokens.CacheCreation);
         p.AddWithValue("$cache_read_tokens", i.Tokens.CacheRead);
-        p.AddWithValue("$tool_calls", JsonSerializer.Serialize(i.ToolCalls));
+        p.AddWithValue("$tool_calls", Serialization.JsonOutput.Serialize(i.ToolCalls, Serialization.JsonOutput.Compact));
         p.AddWithValue("$commit_sha", (object?)i.CommitSha ?? DBNull.Value);
-        p.AddWithValue("$changed_files", JsonSerializer.Serialize(i.ChangedFiles));
+        p.AddWithValue("$changed_files", Serialization.JsonOutput.Serialize(i.ChangedFiles, Serialization.JsonOutput.Compact));
         p.AddWithValue("$script_run_id", (object?)i.ScriptRunId ?? DBNull.Value);
         p.AddWithValue("$script_passed", i.ScriptPassed is { } passed ? (passed ? 1 : 0) : DBNull.Value);
         p.AddWithValue("$transcript_path", (object?)i.TranscriptPath ?? DBNull.Value);
-        p.AddWithValue("$protocol_warnings", JsonSerializer.Serialize(i.ProtocolWarnings));
-        p.AddWithValue("$main_checkout_touched", i.MainCheckoutTouched is { } touched ? JsonSerializer.Serialize(touched) : DBNull.Value);
+        p.AddWithValue("$protocol_warnings", Serialization.JsonOutput.Serialize(i.ProtocolWarnings, Serialization.JsonOutput.Compact));
+        p.AddWithValue("$main_checkout_touched", i.MainCheckoutTouched is { } touched ? Serialization.JsonOutput.Serialize(touched, Serialization.JsonOutput.Compact) : DBNull.Value);
         p.AddWithValue("$main_checkout_acknowledged_at", i.MainCheckoutAcknowledgedAt is { } ack ? SessionStore.FormatTime(ack) : DBNull.Value);
-        p.AddWithValue("$warnings", JsonSerializer.Serialize(i.Warnings));
-        p.AddWithValue("$guard_decisions", JsonSerializer.Serialize(i.GuardDecisions, Serialization.JsonOutput.Compact));
+        p.AddWithValue("$warnings", Serialization.JsonOutput.Serialize(i.Warnings, Serialization.JsonOutput.Compact));
+        p.AddWithValue("$guard_decisions", Serialization.JsonOutput.Serialize(i.GuardDecisions, Serialization.JsonOutput.Compact));
         p.AddWithValue("$guard_off", (object?)i.GuardOff ?? DBNull.Value);
         p.AddWithValue("$environment", (object?)i.Environment ?? DBNull.Value);
         p.AddWithValue("$preset", (object?)i.Preset ?? DBNull.Value);
-        p.AddWithValue("$permissions", JsonSerializer.Serialize(i.Permissions));
+        p.AddWithValue("$permissions", Serialization.JsonOutput.Serialize(i.Permissions, Serialization.JsonOutput.Compact));
     }
 
     private static IterationRecord ReadIteration(SqliteDataReader r) => new()
@@ -168,21 +168,21 @@ public sealed class IterationStore
         Summary = r.IsDBNull(12) ? null : r.GetString(12),
         ThreadId = r.IsDBNull(13) ? null : r.GetString(13),
         Tokens = new TokenUsage(r.GetInt64(14), r.GetInt64(15), r.GetInt64(16), r.GetInt64(17)),
-        ToolCalls = JsonSerializer.Deserialize<Dictionary<string, int>>(r.GetString(18)) ?? new Dictionary<string, int>(),
+        ToolCalls = Serialization.JsonOutput.Deserialize<Dictionary<string, int>>(r.GetString(18), Serialization.JsonOutput.Compact) ?? new Dictionary<string, int>(),
         CommitSha = r.IsDBNull(19) ? null : r.GetString(19),
-        ChangedFiles = JsonSerializer.Deserialize<string[]>(r.GetString(20)) ?? [],
+        ChangedFiles = Serialization.JsonOutput.Deserialize<string[]>(r.GetString(20), Serialization.JsonOutput.Compact) ?? [],
         ScriptRunId = r.IsDBNull(21) ? null : r.GetInt64(21),
         ScriptPassed = r.IsDBNull(22) ? null : r.GetInt64(22) != 0,
         TranscriptPath = r.IsDBNull(23) ? null : r.GetString(23),
-        ProtocolWarnings = JsonSerializer.Deserialize<string[]>(r.GetString(24)) ?? [],
-        MainCheckoutTouched = r.IsDBNull(25) ? null : JsonSerializer.Deserialize<string[]>(r.GetString(25)),
+        ProtocolWarnings = Serialization.JsonOutput.Deserialize<string[]>(r.GetString(24), Serialization.JsonOutput.Compact) ?? [],
+        MainCheckoutTouched = r.IsDBNull(25) ? null : Serialization.JsonOutput.Deserialize<string[]>(r.GetString(25), Serialization.JsonOutput.Compact),
         MainCheckoutAcknowledgedAt = r.IsDBNull(26) ? null : SessionStore.ParseTime(r.GetString(26)),
-        Warnings = JsonSerializer.Deserialize<string[]>(r.GetString(27)) ?? [],
-        GuardDecisions = JsonSerializer.Deserialize<Containment.GuardDecision[]>(r.GetString(28), Serialization.JsonOutput.Compact) ?? [],
+        Warnings = Serialization.JsonOutput.Deserialize<string[]>(r.GetString(27), Serialization.JsonOutput.Compact) ?? [],
+        GuardDecisions = Serialization.JsonOutput.Deserialize<Containment.GuardDecision[]>(r.GetString(28), Serialization.JsonOutput.Compact) ?? [],
         GuardOff = r.IsDBNull(29) ? null : r.GetString(29),
         Environment = r.IsDBNull(30) ? null : r.GetString(30),
         Preset = r.IsDBNull(31) ? null : r.GetString(31),
-        Permissions = JsonSerializer.Deserialize<string[]>(r.GetString(32)) ?? [],
+        Permissions = Serialization.JsonOutput.Deserialize<string[]>(r.GetString(32), Serialization.JsonOutput.Compact) ?? [],
     };
 
     private static void BindScript(SqliteCommand command, ScriptRun s)

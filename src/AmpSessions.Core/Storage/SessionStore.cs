@@ -106,6 +106,36 @@ public sealed class SessionStore
     public IReadOnlyList<Session> List(string? repoRoot = null, SessionStatus? status = null) => database.Execute(connection =>
     {
         using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM sessions {Filter(command, repoRoot, status)} ORDER BY created_at DESC, id";
+        return ReadAll(command);
+    });
+
+    /// <summary>
+    /// Sessions, newest first, read as they are enumerated (at most <paramref name="limit"/>): nothing is held
+    /// but the row being read, so writing them out as they come keeps memory flat however many there are.
+    /// </summary>
+    public IEnumerable<Session> Stream(string? repoRoot = null, SessionStatus? status = null, int? limit = null) => database.Stream(
+        command =>
+        {
+            command.CommandText = $"SELECT {Columns} FROM sessions {Filter(command, repoRoot, status)} ORDER BY created_at DESC, id" +
+                (limit is null ? "" : " LIMIT $limit");
+            if (limit is not null)
+            {
+                command.Parameters.AddWithValue("$limit", limit.Value);
+            }
+        },
+        Read);
+
+    /// <summary>How many sessions <see cref="List"/> would return.</summary>
+    public int Count(string? repoRoot = null, SessionStatus? status = null) => database.Execute(connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM sessions {Filter(command, repoRoot, status)}";
+        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    });
+
+    private static string Filter(SqliteCommand command, string? repoRoot, SessionStatus? status)
+    {
         var filters = new List<string>();
         if (repoRoot is not null)
         {
@@ -117,9 +147,8 @@ public sealed class SessionStore
             filters.Add("status=$status");
             command.Parameters.AddWithValue("$status", status.Value.ToString());
         }
-        command.CommandText = $"SELECT {Columns} FROM sessions {(filters.Count == 0 ? "" : "WHERE " + string.Join(" AND ", filters))} ORDER BY created_at DESC, id";
-        return ReadAll(command);
-    });
+        return filters.Count == 0 ? "" : "WHERE " + string.Join(" AND ", filters);
+    }
 
     /// <summary>The attempts of a best-of-N group, oldest first.</summary>
     public IReadOnlyList<Session> ListByAttemptGroup(string group) => database.Execute(connection =>
@@ -178,23 +207,23 @@ public sealed class SessionStore
         p.AddWithValue("$script_command", (object?)s.ScriptCommand ?? DBNull.Value);
         p.AddWithValue("$model_override", (object?)s.ModelOverride ?? DBNull.Value);
         p.AddWithValue("$agent_mode", (object?)s.AgentMode ?? DBNull.Value);
-        p.AddWithValue("$toolbox_paths", JsonSerializer.Serialize(s.ToolboxPaths));
-        p.AddWithValue("$mcp_servers", JsonSerializer.Serialize(s.McpServers));
+        p.AddWithValue("$toolbox_paths", Serialization.JsonOutput.Serialize(s.ToolboxPaths, Serialization.JsonOutput.Compact));
+        p.AddWithValue("$mcp_servers", Serialization.JsonOutput.Serialize(s.McpServers, Serialization.JsonOutput.Compact));
         p.AddWithValue("$notes", (object?)s.Notes ?? DBNull.Value);
         p.AddWithValue("$batch_id", (object?)s.BatchId ?? DBNull.Value);
         p.AddWithValue("$agent", (object?)s.Agent ?? DBNull.Value);
         p.AddWithValue("$thread_id", (object?)s.ThreadId ?? DBNull.Value);
         p.AddWithValue("$timeout_seconds", s.Timeout is { } t ? (long)t.TotalSeconds : DBNull.Value);
         p.AddWithValue("$allow_all_tools", s.AllowAllTools ? 1 : 0);
-        p.AddWithValue("$allowed_tools", JsonSerializer.Serialize(s.AllowedTools));
+        p.AddWithValue("$allowed_tools", Serialization.JsonOutput.Serialize(s.AllowedTools, Serialization.JsonOutput.Compact));
         p.AddWithValue("$mcp_config", (object?)s.McpConfig ?? DBNull.Value);
-        p.AddWithValue("$agent_env", JsonSerializer.Serialize(s.AgentEnvironment));
+        p.AddWithValue("$agent_env", Serialization.JsonOutput.Serialize(s.AgentEnvironment, Serialization.JsonOutput.Compact));
         p.AddWithValue("$notifications", s.NotificationsEnabled ? 1 : 0);
         p.AddWithValue("$environment", (object?)s.Environment ?? DBNull.Value);
         p.AddWithValue("$preset", (object?)s.Preset ?? DBNull.Value);
         p.AddWithValue("$port_first", s.Ports is { } ports ? ports.First : DBNull.Value);
         p.AddWithValue("$port_count", s.Ports?.Count ?? 0);
-        p.AddWithValue("$skills", JsonSerializer.Serialize(s.Skills));
+        p.AddWithValue("$skills", Serialization.JsonOutput.Serialize(s.Skills, Serialization.JsonOutput.Compact));
         p.AddWithValue("$attempt_group", (object?)s.AttemptGroup ?? DBNull.Value);
         p.AddWithValue("$script_shell", (object?)s.ScriptShell ?? DBNull.Value);
         p.AddWithValue("$budget_tokens", (object?)s.Budget.Tokens ?? DBNull.Value);
@@ -222,22 +251,22 @@ public sealed class SessionStore
         ScriptCommand = r.IsDBNull(13) ? null : r.GetString(13),
         ModelOverride = r.IsDBNull(14) ? null : r.GetString(14),
         AgentMode = r.IsDBNull(15) ? null : r.GetString(15),
-        ToolboxPaths = JsonSerializer.Deserialize<string[]>(r.GetString(16)) ?? [],
-        McpServers = JsonSerializer.Deserialize<string[]>(r.GetString(17)) ?? [],
+        ToolboxPaths = Serialization.JsonOutput.Deserialize<string[]>(r.GetString(16), Serialization.JsonOutput.Compact) ?? [],
+        McpServers = Serialization.JsonOutput.Deserialize<string[]>(r.GetString(17), Serialization.JsonOutput.Compact) ?? [],
         Notes = r.IsDBNull(18) ? null : r.GetString(18),
         BatchId = r.IsDBNull(19) ? null : r.GetString(19),
         Agent = r.IsDBNull(20) ? null : r.GetString(20),
         ThreadId = r.IsDBNull(21) ? null : r.GetString(21),
         Timeout = r.IsDBNull(22) ? null : TimeSpan.FromSeconds(r.GetInt64(22)),
         AllowAllTools = r.GetInt64(23) != 0,
-        AllowedTools = JsonSerializer.Deserialize<string[]>(r.GetString(24)) ?? [],
+        AllowedTools = Serialization.JsonOutput.Deserialize<string[]>(r.GetString(24), Serialization.JsonOutput.Compact) ?? [],
         McpConfig = r.IsDBNull(25) ? null : r.GetString(25),
-        AgentEnvironment = JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(26)) ?? new Dictionary<string, string>(),
+        AgentEnvironment = Serialization.JsonOutput.Deserialize<Dictionary<string, string>>(r.GetString(26), Serialization.JsonOutput.Compact) ?? new Dictionary<string, string>(),
         NotificationsEnabled = r.GetInt64(27) != 0,
         Environment = r.IsDBNull(28) ? null : r.GetString(28),
         Preset = r.IsDBNull(29) ? null : r.GetString(29),
         Ports = r.IsDBNull(30) || r.GetInt64(31) == 0 ? null : new PortBlock((int)r.GetInt64(30), (int)r.GetInt64(31)),
-        Skills = JsonSerializer.Deserialize<string[]>(r.GetString(32)) ?? [],
+        Skills = Serialization.JsonOutput.Deserialize<string[]>(r.GetString(32), Serialization.JsonOutput.Compact) ?? [],
         AttemptGroup = r.IsDBNull(33) ? null : r.GetString(33),
         ScriptShell = r.IsDBNull(34) ? null : r.GetString(34),
         Budget = new Budgets.Budget

@@ -27,7 +27,7 @@ public sealed class TemplateStore
         command.Parameters.AddWithValue("$environment", (object?)template.Environment ?? DBNull.Value);
         command.Parameters.AddWithValue("$agent", (object?)template.Agent ?? DBNull.Value);
         command.Parameters.AddWithValue("$preset", (object?)template.Preset ?? DBNull.Value);
-        command.Parameters.AddWithValue("$mcp", System.Text.Json.JsonSerializer.Serialize(template.McpServers));
+        command.Parameters.AddWithValue("$mcp", Serialization.JsonOutput.Serialize(template.McpServers, Serialization.JsonOutput.Compact));
         command.Parameters.AddWithValue("$setup", (object?)template.Setup ?? DBNull.Value);
         return command.ExecuteNonQuery();
     });
@@ -66,7 +66,7 @@ public sealed class TemplateStore
         Environment = r.IsDBNull(8) ? null : r.GetString(8),
         Agent = r.IsDBNull(9) ? null : r.GetString(9),
         Preset = r.IsDBNull(10) ? null : r.GetString(10),
-        McpServers = System.Text.Json.JsonSerializer.Deserialize<string[]>(r.GetString(11)) ?? [],
+        McpServers = Serialization.JsonOutput.Deserialize<string[]>(r.GetString(11), Serialization.JsonOutput.Compact) ?? [],
         Setup = r.IsDBNull(12) ? null : r.GetString(12),
     };
 }

@@ -22,7 +22,7 @@ public static class PortRegistry
     public const string EnvironmentVariable = "AMP_SESSIONS_PORT_REGISTRY";
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(30);
 
-    private sealed record Claim(string SessionId, string WorktreePath, string DataDirectory, int ProcessId, DateTimeOffset ClaimedAt);
+    internal sealed record PortClaim(string SessionId, string WorktreePath, string DataDirectory, int ProcessId, DateTimeOffset ClaimedAt);
 
     public static string Folder(Func<string, string?> variables) =>
         variables(EnvironmentVariable) is { Length: > 0 } configured ? Path.GetFullPath(configured) : Path.Combine(Path.GetTempPath(), "amp-sessions-ports");
@@ -45,8 +45,8 @@ public static class PortRegistry
             {
                 continue;
             }
-            var claim = new Claim(session.Id, session.WorktreePath, dataDirectory, Environment.ProcessId, DateTimeOffset.UtcNow);
-            await File.WriteAllTextAsync(path, JsonSerializer.Serialize(claim), cancellationToken).ConfigureAwait(false);
+            var claim = new PortClaim(session.Id, session.WorktreePath, dataDirectory, Environment.ProcessId, DateTimeOffset.UtcNow);
+            await File.WriteAllTextAsync(path, Serialization.JsonOutput.Serialize(claim, Serialization.JsonOutput.Compact), cancellationToken).ConfigureAwait(false);
             return new PortBlock(first, size);
         }
         throw new AmpSessionsException("AmpPortsExhausted", ErrorKind.ResourceBusy,
@@ -91,11 +91,11 @@ public static class PortRegistry
 
     private static bool IsStale(string path) => Read(path) is not { } claim || !Directory.Exists(claim.WorktreePath);
 
-    private static Claim? Read(string path)
+    private static PortClaim? Read(string path)
     {
         try
         {
-            return File.Exists(path) ? JsonSerializer.Deserialize<Claim>(File.ReadAllText(path)) : null;
+            return File.Exists(path) ? Serialization.JsonOutput.Deserialize<PortClaim>(File.ReadAllText(path), Serialization.JsonOutput.Compact) : null;
         }
         catch (JsonException)
         {
