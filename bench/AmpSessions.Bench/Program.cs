@@ -6,6 +6,7 @@ return args.FirstOrDefault() switch
     "new" => await NewBenchmark.MainAsync(args),
     "iterations" => await IterationBench.RunAsync(args[1..]),
     "batch" => await BatchBench.RunAsync(args[1..]),
+    "eval-resume" => await EvalResumeBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -15,5 +16,6 @@ static int Usage()
     Console.Error.WriteLine("  " + BenchOptions.Usage.Replace("usage: ", ""));
     Console.Error.WriteLine("  dotnet run -c Release --project bench/AmpSessions.Bench -- iterations [--agents 8] [--seconds 2] [--rounds 3]");
     Console.Error.WriteLine("  dotnet run -c Release --project bench/AmpSessions.Bench -- batch [--items 50,500] [--repos 10] [--concurrency 1]");
+    Console.Error.WriteLine("  dotnet run -c Release --project bench/AmpSessions.Bench -- eval-resume [--instances 200] [--concurrency 4] [--raw-sample 40]");
     return 2;
 }

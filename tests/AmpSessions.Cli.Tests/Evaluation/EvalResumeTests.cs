@@ -6,7 +6,7 @@ namespace AmpSessions.Cli.Tests.Evaluation;
 /// <summary>
 /// An evaluation killed with SIGKILL halfway (concurrency 4) and resumed with `batch resume` grades
 /// every instance exactly once in its results. CI runs 16 instances; bench/ runs the 200-instance
-/// variant (`dotnet run --project bench/AmpSessions.Bench -- eval-resume`).
+/// variant (`dotnet run -c Release --project bench/AmpSessions.Bench -- eval-resume`; figures in bench/README.md).
 /// </summary>
 public sealed class EvalResumeTests : IDisposable
 {
