@@ -111,16 +111,20 @@ public sealed class EvalInstancesTests : IDisposable
         var file = Write("swe.jsonl", instance);
 
         var validation = await JsonAsync(0, "eval", "validate", file, "--repository", $"acme/tools={url}");
-        var run = await JsonAsync(0, "eval", "run", file, "--agent", "gold", "--repository", $"acme/tools={url}");
+        var clone = Assert.Single(Directory.EnumerateDirectories(Path.Combine(cli.DataDirectory, "repositories")));
+        var clonedAt = Directory.GetCreationTimeUtc(Path.Combine(clone, ".git"));
+        // Reading the run again (its batch text names the URL) uses the clone instead of cloning again.
+        var status = await JsonAsync(0, "batch", "status", validation.GetProperty("runId").GetString()!);
 
         // The CLI contract: {"instances":[{"instanceId","gold","null"}...],"goldResolved":n,"nullResolved":n}.
         Assert.All(new[] { "instances", "goldResolved", "nullResolved" }, key => Assert.True(validation.TryGetProperty(key, out _), key));
         var only = Assert.Single(validation.GetProperty("instances").EnumerateArray());
         Assert.Equal(("acme__tools-1", "Resolved", "Unresolved"), (only.GetProperty("instanceId").GetString(), only.GetProperty("gold").GetString(), only.GetProperty("null").GetString()));
         Assert.Equal((1, 0), (validation.GetProperty("goldResolved").GetInt32(), validation.GetProperty("nullResolved").GetInt32()));
-        Assert.Equal("Resolved", Assert.Single(run.GetProperty("instances").EnumerateArray()).GetProperty("outcome").GetString());
-        // One clone in the data directory, from that URL, used by both runs; the bare repository is untouched.
-        var clone = Assert.Single(Directory.EnumerateDirectories(Path.Combine(cli.DataDirectory, "repositories")));
+        Assert.Equal(2, status.GetProperty("items").GetArrayLength());
+        // One clone in the data directory, from that URL, made once; the bare repository is untouched.
+        Assert.Equal(clone, Assert.Single(Directory.EnumerateDirectories(Path.Combine(cli.DataDirectory, "repositories"))));
+        Assert.Equal(clonedAt, Directory.GetCreationTimeUtc(Path.Combine(clone, ".git")));
         Assert.StartsWith("acme+tools-", Path.GetFileName(clone), StringComparison.Ordinal);
         Assert.Equal(url, Git(clone, "config", "--get", "remote.origin.url").Trim());
         Assert.Equal(head, Git(clone, "rev-parse", "HEAD").Trim());
