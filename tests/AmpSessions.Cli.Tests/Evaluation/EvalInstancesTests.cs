@@ -131,6 +131,33 @@ public sealed class EvalInstancesTests : IDisposable
         Assert.DoesNotContain("amp/", Git(bare, "branch", "--list"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Shards_on_two_machines_merge_into_one_run_that_compares_and_exports()
+    {
+        var head = Repository(temp.Combine("repo"));
+        // Gold resolves every instance; null none. Four instances, each agent on each: 8 items split over two shards.
+        var file = Write("instances.jsonl", [.. Enumerable.Range(1, 4).Select(i => With(Instance($"case-{i}", head, $"f{i}.txt", "echo 'ok 2 - kept'", ["kept"]), "repo_path", "repo"))]);
+        var journals = new List<string>();
+        foreach (var shard in new[] { "1/2", "2/2" })
+        {
+            // Each shard on its own "machine": a data directory of its own.
+            var machine = new CliRunner(temp.Combine("machine-" + shard[0]));
+            var result = await machine.RunAsync(["eval", "run", file, "--agent", "gold", "--agent", "null", "--shard", shard, "--json"], null, TimeSpan.FromMinutes(4));
+            Assert.True(result.ExitCode == 0, result.ToString());
+            journals.Add(JsonDocument.Parse(result.StandardOutput).RootElement.GetProperty("journalPath").GetString()!);
+        }
+        var merged = temp.Combine("merged.jsonl");
+
+        var merge = await JsonAsync(0, ["batch", "merge", .. journals, "--output", merged]);
+        var comparison = await JsonAsync(0, "eval", "compare", merged);
+        var predictions = await JsonAsync(0, "eval", "predictions", merged, "--agent", "gold", "--output", temp.Combine("gold.jsonl"));
+
+        Assert.Equal((8, 0), (merge.GetProperty("items").GetInt32(), merge.GetProperty("missingItems").GetInt32()));
+        Assert.Equal((4, 4, 0), (comparison.GetProperty("pairs").GetInt32(), comparison.GetProperty("onlyA").GetInt32() + comparison.GetProperty("onlyB").GetInt32(), comparison.GetProperty("bothResolved").GetInt32()));
+        Assert.Equal(0.125, comparison.GetProperty("pValue").GetDouble(), 9); // 4 vs 0 discordant: 2 · (1/2)⁴
+        Assert.Equal(4, predictions.GetProperty("predictions").GetInt32());
+    }
+
     private static Dictionary<string, object> With(Dictionary<string, object> instance, string key, object value)
     {
         instance[key] = value;
