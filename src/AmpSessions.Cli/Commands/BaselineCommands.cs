@@ -20,7 +20,9 @@ internal static class BaselineCommands
             var seconds = p.GetValue(timeout);
             var recorded = await new TestBaselines(OpenContext(p)).RecordAsync(p.GetValue(session)!, p.GetValue(force), seconds is { } s ? TimeSpan.FromSeconds(s) : null, ct);
             output.Result(recorded, b => output.Line(
-                $"Baseline of session {b.SessionId} on {Short(b.BaseCommit)}: {b.Tests.Count} test{(b.Tests.Count == 1 ? "" : "s")} read from {b.Method}, {b.Failing} already failing."));
+                b.Method == GradingMethod.ExitCode
+                    ? $"Baseline of session {b.SessionId} on {Short(b.BaseCommit)}: no per-test output (print TAP, or write JUnit XML to {{junit}}); the test command exited {b.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}."
+                    : $"Baseline of session {b.SessionId} on {Short(b.BaseCommit)}: {b.Tests.Count} test{(b.Tests.Count == 1 ? "" : "s")} read from {(b.Method == GradingMethod.Tap ? "TAP" : "JUnit XML")}, {b.Failing} already failing."));
             return CliApplication.Success;
         }, session, force, timeout);
 
