@@ -48,6 +48,10 @@
         'Stop-AmpBatch'
         'Resume-AmpBatch'
         'Merge-AmpBatchJournal'
+        'Start-AmpEvaluation'
+        'Test-AmpEvaluation'
+        'Compare-AmpEvaluation'
+        'Export-AmpPrediction'
         'Export-AmpReport'
         'Get-AmpConfig'
         'Set-AmpConfig'
@@ -61,6 +65,7 @@
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @(
+        'Export-AmpPredictions'
         'gams'
         'nams'
     )

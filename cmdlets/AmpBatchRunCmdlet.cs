@@ -26,13 +26,17 @@ public abstract class AmpBatchRunCmdlet : AmpCmdlet
     public int ThrottleLimit { get; set; } = AmpJobCmdlet.DefaultThrottleLimit;
 
     /// <summary>After ShouldProcess, runs one batch now (writing its result) or queues it into the job; a failure is a non-terminating error.</summary>
-    protected void RunBatch(string target, string action, Func<BatchService, IProgress<BatchEvent>, CancellationToken, Task<BatchRunResult>> run)
+    protected void RunBatch(string target, string action, Func<BatchService, IProgress<BatchEvent>, CancellationToken, Task<BatchRunResult>> run) =>
+        RunBatch(target, action, (context, progress, ct) => run(new BatchService(context), progress, ct));
+
+    /// <summary>The same for any core call that runs a batch underneath (an evaluation run or validation) and returns <typeparamref name="T"/>.</summary>
+    protected void RunBatch<T>(string target, string action, Func<AmpSessions.Core.AmpContext, IProgress<BatchEvent>, CancellationToken, Task<T>> run)
     {
         if (!ShouldProcess(target, action))
         {
             return;
         }
-        Task<BatchRunResult> Work(RunEventWriter events, CancellationToken ct) => run(new BatchService(Context), new BatchRunProgress(events), ct);
+        Task<T> Work(RunEventWriter events, CancellationToken ct) => run(Context, new BatchRunProgress(events), ct);
         if (AsJob)
         {
             (job ??= new AmpJobBuilder(ThrottleLimit)).Add(target, Work);

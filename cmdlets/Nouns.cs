@@ -14,6 +14,8 @@ public static class Nouns
     public const string Batch = "AmpBatch";
     public const string BatchJournal = "AmpBatchJournal";
     public const string Report = "AmpReport";
+    public const string Evaluation = "AmpEvaluation";
+    public const string Prediction = "AmpPrediction";
     public const string Config = "AmpConfig";
     public const string SlashCommand = "AmpSlashCommand";
     public const string RunEnvironment = "AmpRunEnvironment";

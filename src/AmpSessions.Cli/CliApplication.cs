@@ -46,6 +46,7 @@ public static class CliApplication
         BatchCommands.AddTo(root);
         ConfigCommands.AddTo(root);
         EvalCommands.AddTo(root);
+        BaselineCommands.AddTo(root);
         EventCommands.AddTo(root);
         QueueCommands.AddTo(root);
         AttemptCommands.AddTo(root);

@@ -48,6 +48,7 @@ public sealed class CmdletContractTests(StagedModule module)
         "Open-AmpSession", "Remove-AmpSession", "Remove-AmpTemplate", "Repair-AmpSession", "Restore-AmpSession", "Resume-AmpBatch",
         "Set-AmpSession", "Start-AmpBatch", "Stop-AmpBatch", "Test-AmpBatch", "Update-AmpSession", "Watch-AmpSession",
         "Get-AmpEvent", "Get-AmpAttempt", "Select-AmpAttempt", "Unblock-AmpSession",
+        "Start-AmpEvaluation", "Test-AmpEvaluation", "Compare-AmpEvaluation", "Export-AmpPrediction",
     ];
 
     [Fact]

@@ -15,7 +15,8 @@ BeforeAll {
         'Invoke-AmpIteration', 'Invoke-AmpScript', 'Merge-AmpBatchJournal', 'Merge-AmpSession', 'New-AmpSession', 'New-AmpTemplate',
         'Open-AmpSession', 'Remove-AmpSession', 'Remove-AmpTemplate', 'Repair-AmpSession', 'Restore-AmpSession', 'Resume-AmpBatch',
         'Set-AmpSession', 'Start-AmpBatch', 'Stop-AmpBatch', 'Test-AmpBatch', 'Update-AmpSession', 'Watch-AmpSession',
-        'Get-AmpEvent', 'Get-AmpAttempt', 'Select-AmpAttempt', 'Unblock-AmpSession'
+        'Get-AmpEvent', 'Get-AmpAttempt', 'Select-AmpAttempt', 'Unblock-AmpSession',
+        'Start-AmpEvaluation', 'Test-AmpEvaluation', 'Compare-AmpEvaluation', 'Export-AmpPrediction'
     )
     Import-Module $ManifestPath -Force -ErrorAction Stop
 
@@ -41,6 +42,7 @@ Describe 'The AmpSessions module' -Tag CI {
         (Get-Command -Module AmpSessions -CommandType Function) | Should -BeNullOrEmpty
         (Get-Alias -Name gams).Definition | Should -Be 'Get-AmpSession'
         (Get-Alias -Name nams).Definition | Should -Be 'New-AmpSession'
+        (Get-Alias -Name Export-AmpPredictions).Definition | Should -Be 'Export-AmpPrediction'
     }
 
     It 'has offline help with examples for every cmdlet, and the about topic' {

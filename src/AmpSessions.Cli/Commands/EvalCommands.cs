@@ -27,8 +27,8 @@ internal static class EvalCommands
 
     private static Option<string[]> RepositoryOption() => new("--repository")
     {
-        Description = "Map a SWE-bench repo name to a local clone: owner/name=folder (repeatable). Instances may instead carry repo_path.",
-        HelpName = "name=folder",
+        Description = "Map a SWE-bench repo name to a local clone or a clone URL (cloned once into the data directory): owner/name=folder|url (repeatable). Instances may instead carry repo_path.",
+        HelpName = "name=folder|url",
         AllowMultipleArgumentsPerToken = false,
     };
 
@@ -117,8 +117,8 @@ internal static class EvalCommands
     internal static void RenderAgents(Output output, IReadOnlyList<AgentEvaluationSummary> agents) =>
         output.Table(["AGENT", "RESOLVED", "RATE", "95% CI", "PARTIAL", "UNRESOLVED", "ERROR", "COST/RESOLVED", "MEAN TIME TO RESOLVE"], agents.Select(a => (IReadOnlyList<string>)
         [
-            a.AgentId, $"{a.Resolved}/{a.Attempts}", Percent(a.ResolvedRate), a.Attempts == 0 ? "-" : $"{Percent(a.ResolvedInterval.Lower)}-{Percent(a.ResolvedInterval.Upper)}",
-            Number(a.Partial), Number(a.Unresolved), Number(a.Errors), a.CostPerResolved is { } cost ? "$" + cost.ToString("0.####", CultureInfo.InvariantCulture) : "-",
+            a.AgentId, EvaluationText.Resolved(a), Percent(a.ResolvedRate), EvaluationText.Interval(a),
+            Number(a.Partial), Number(a.Unresolved), Number(a.Errors), EvaluationText.Cost(a.CostPerResolved),
             a.MeanTimeToResolution is { } time ? BatchText.Duration(time) : "-",
         ]));
 
@@ -198,7 +198,7 @@ internal static class EvalCommands
             [$"{c.AgentA} not", Number(c.OnlyB), Number(c.NeitherResolved)],
         ]);
         output.Line();
-        output.Line($"Exact McNemar p = {c.PValue.ToString("0.####", CultureInfo.InvariantCulture)}: {c.Verdict}.");
+        output.Line($"Exact McNemar p = {EvaluationText.PValue(c.PValue)}: {c.Verdict}.");
         if (c.OnlyAInstances.Count > 0)
         {
             output.Line($"Only {c.AgentA}: {string.Join(", ", c.OnlyAInstances)}");
@@ -302,7 +302,7 @@ internal static class EvalCommands
         ? throw new AmpSessionsException("AmpUsageNumberInvalid", ErrorKind.InvalidArgument, $"{option} {value} is not allowed: give 1 or more.", value)
         : value;
 
-    internal static string Percent(double? rate) => rate is { } r ? (r * 100).ToString("0", CultureInfo.InvariantCulture) + "%" : "-";
+    internal static string Percent(double? rate) => EvaluationText.Percent(rate);
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -30,7 +30,7 @@ public static class BatchFileParser
     private static readonly string[] CaseKeys = ["prompt", "repo", "base", "grade"];
 
     /// <summary>Reads and validates the file at <paramref name="path"/>.</summary>
-    public static BatchDefinition Load(string path)
+    public static BatchDefinition Load(string path, string? cloneRoot = null)
     {
         var fullPath = Path.GetFullPath(path);
         if (!File.Exists(fullPath))
@@ -38,15 +38,16 @@ public static class BatchFileParser
             throw new AmpSessionsException("AmpBatchFileNotFound", ErrorKind.NotFound,
                 $"The batch file '{fullPath}' does not exist: check the path (see docs/BATCH.md for the format).", fullPath);
         }
-        return Parse(File.ReadAllText(fullPath), fullPath);
+        return Parse(File.ReadAllText(fullPath), fullPath, cloneRoot);
     }
 
     /// <summary>Validates batch file text as if it were at <paramref name="filePath"/> (its folder anchors relative paths).</summary>
-    public static BatchDefinition Parse(string text, string filePath)
+    /// <remarks>Clone URLs in an evaluation task's repositories table are cloned under <paramref name="cloneRoot"/> (the data directory's repositories/).</remarks>
+    public static BatchDefinition Parse(string text, string filePath, string? cloneRoot = null)
     {
         var errors = new List<BatchFileError>();
         var fullPath = Path.GetFullPath(filePath);
-        var definition = new Reader(new YamlFile(fullPath, errors), new ConfigurationPaths(Path.GetDirectoryName(fullPath)!)).Read(text);
+        var definition = new Reader(new YamlFile(fullPath, errors), new ConfigurationPaths(Path.GetDirectoryName(fullPath)!), cloneRoot).Read(text);
         if (errors.Count > 0 || definition is null)
         {
             throw new BatchFileException(errors);
@@ -57,7 +58,7 @@ public static class BatchFileParser
     /// <summary>SHA-256 of the text's UTF-8 bytes, lowercase hex.</summary>
     public static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text))).ToLowerInvariant();
 
-    private sealed class Reader(YamlFile file, ConfigurationPaths paths)
+    private sealed class Reader(YamlFile file, ConfigurationPaths paths, string? cloneRoot)
     {
         public BatchDefinition? Read(string text)
         {
@@ -355,7 +356,7 @@ public static class BatchFileParser
             var repositories = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var (name, path) in map.TextMap("repositories"))
             {
-                repositories[name] = ResolvePath(path);
+                repositories[name] = Evaluation.RepositoryClones.Normalize(path, ResolvePath);
             }
             if (written is null)
             {
@@ -368,7 +369,7 @@ public static class BatchFileParser
                 return new BatchTask { Id = "", Type = BatchTaskType.Evaluation, InstancesFile = full, Dataset = dataset };
             }
             var errors = new List<BatchFileError>();
-            var instances = Evaluation.InstanceFile.Read(full, new Evaluation.InstanceFileOptions { Repositories = repositories, DefaultTestCommand = taskScript }, errors);
+            var instances = Evaluation.InstanceFile.Read(full, new Evaluation.InstanceFileOptions { Repositories = repositories, DefaultTestCommand = taskScript, CloneRoot = cloneRoot }, errors);
             foreach (var error in errors)
             {
                 file.Sibling(error.FilePath).Error(new YamlDotNet.Core.Mark(0, error.Line, error.Column), error.Kind, error.Message);

@@ -79,13 +79,16 @@ public sealed class BatchService
 
     public BatchStore Store { get; }
 
+    /// <summary>Where clone URLs of evaluation repositories tables are cloned.</summary>
+    private string CloneRoot => Evaluation.RepositoryClones.Root(context.Data.Root);
+
     /// <summary>The folder of one batch's journal, logs and reports.</summary>
     public string BatchFolder(string batchId) => Path.Combine(context.Data.Root, "batches", batchId);
 
     /// <summary>Parses and expands a batch file without running anything.</summary>
     public BatchValidation Validate(string filePath, BatchShard? shard = null)
     {
-        var definition = BatchFileParser.Load(filePath);
+        var definition = BatchFileParser.Load(filePath, CloneRoot);
         return Expand(definition, shard ?? definition.Execution.Shard);
     }
 
@@ -115,7 +118,7 @@ public sealed class BatchService
         }
         var fullPath = Path.GetFullPath(request.FilePath);
         var validation = request.FileText is { } text
-            ? Expand(BatchFileParser.Parse(text, fullPath), request.Shard)
+            ? Expand(BatchFileParser.Parse(text, fullPath, CloneRoot), request.Shard)
             : Validate(fullPath, request.Shard);
         if (request.Budget is { } budget)
         {
@@ -247,7 +250,7 @@ public sealed class BatchService
     public async Task<BatchRunResult> ResumeAsync(string reference, IProgress<BatchEvent>? progress = null, CancellationToken cancellationToken = default)
     {
         var batch = Resolve(reference);
-        var definition = BatchFileParser.Parse(batch.FileText, batch.FilePath);
+        var definition = BatchFileParser.Parse(batch.FileText, batch.FilePath, CloneRoot);
         if (definition.ContentHash != batch.ContentHash)
         {
             // The text is the stored one, so only an instances file it names can have changed.
@@ -412,11 +415,11 @@ public sealed class BatchService
         Budget = BudgetOf(batch),
     };
 
-    private static Budgets.Budget? BudgetOf(BatchRecord batch)
+    private Budgets.Budget? BudgetOf(BatchRecord batch)
     {
         try
         {
-            return BatchFileParser.Parse(batch.FileText, batch.FilePath).Execution.Budget is { IsEmpty: false } budget ? budget : null;
+            return BatchFileParser.Parse(batch.FileText, batch.FilePath, CloneRoot).Execution.Budget is { IsEmpty: false } budget ? budget : null;
         }
         catch (BatchFileException)
         {
@@ -425,11 +428,11 @@ public sealed class BatchService
     }
 
     // The report still works when the folders the file names are gone: it then shows every metric.
-    private static IReadOnlyList<BatchMetric> MetricsOf(BatchRecord batch)
+    private IReadOnlyList<BatchMetric> MetricsOf(BatchRecord batch)
     {
         try
         {
-            return BatchFileParser.Parse(batch.FileText, batch.FilePath).Metrics.Collection;
+            return BatchFileParser.Parse(batch.FileText, batch.FilePath, CloneRoot).Metrics.Collection;
         }
         catch (BatchFileException)
         {

@@ -40,6 +40,7 @@ public sealed class EvaluationService
             Repositories = repositories ?? new Dictionary<string, string>(StringComparer.Ordinal),
             DefaultTestCommand = testCommand,
             GitExecutable = context.Options.GitExecutable,
+            CloneRoot = RepositoryClones.Root(context.Data.Root),
         });
 
     public async Task<EvaluationRun> RunAsync(EvaluationRunRequest request, IProgress<BatchEvent>? progress = null, CancellationToken cancellationToken = default)
@@ -329,13 +330,13 @@ public sealed class EvaluationService
             text.Append("    repositories:\n");
             foreach (var (repo, path) in repositories.OrderBy(r => r.Key, StringComparer.Ordinal))
             {
-                text.Append(CultureInfo.InvariantCulture, $"      {Q(repo)}: {Q(Path.GetFullPath(path))}\n");
+                text.Append(CultureInfo.InvariantCulture, $"      {Q(repo)}: {Q(RepositoryClones.Normalize(path, Path.GetFullPath))}\n");
             }
         }
         return text.ToString();
     }
 
-    /// <summary>Reads `owner/name=path` pairs (the --repository option).</summary>
+    /// <summary>Reads `owner/name=folder` or `owner/name=clone-url` pairs (the --repository option).</summary>
     public static IReadOnlyDictionary<string, string> ParseRepositories(IEnumerable<string> pairs)
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -345,9 +346,9 @@ public sealed class EvaluationService
             if (equals <= 0 || equals == pair.Length - 1)
             {
                 throw new AmpSessionsException("AmpUsageRepositoryInvalid", ErrorKind.InvalidArgument,
-                    $"--repository '{pair}' is not name=folder: write it like django/django=../clones/django.", pair);
+                    $"--repository '{pair}' is not name=folder or name=url: write it like django/django=../clones/django or django/django=https://github.com/django/django.", pair);
             }
-            map[pair[..equals].Trim()] = Path.GetFullPath(pair[(equals + 1)..].Trim());
+            map[pair[..equals].Trim()] = RepositoryClones.Normalize(pair[(equals + 1)..], Path.GetFullPath);
         }
         return map;
     }

@@ -8,8 +8,11 @@ namespace AmpSessions.Core.Evaluation;
 /// <summary>How to read an instance file: where repositories are, and the test command of instances that name none.</summary>
 public sealed record InstanceFileOptions
 {
-    /// <summary>The `repositories:` table: SWE-bench's repo ("owner/name") to a local folder (absolute).</summary>
+    /// <summary>The `repositories:` table: SWE-bench's repo ("owner/name") to a local folder (absolute) or a clone URL.</summary>
     public IReadOnlyDictionary<string, string> Repositories { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Where clones of URLs in the table go (the data directory's repositories/); null: URLs are refused.</summary>
+    public string? CloneRoot { get; init; }
 
     /// <summary>The test command of instances without test_command.</summary>
     public string? DefaultTestCommand { get; init; }
@@ -255,6 +258,10 @@ public static class InstanceFile
             }
             if (repo is not null && options.Repositories.TryGetValue(repo, out var mapped))
             {
+                if (RepositoryClones.IsUrl(mapped))
+                {
+                    return Clone(record, repo, mapped);
+                }
                 if (!Directory.Exists(mapped))
                 {
                     Error(record, "repo", BatchFileErrorKind.PathNotFound, $"The repositories table maps '{repo}' to '{mapped}', which does not exist: clone the repository there or fix the table.");
@@ -276,6 +283,27 @@ public static class InstanceFile
                 ? "The instance names no repository: add \"repo_path\" (a local clone, relative to this file)."
                 : $"No local repository for '{repo}': add \"repo_path\" to the instance, or map it in the repositories table (--repository {repo}=<folder>).");
             return null;
+        }
+
+        private readonly Dictionary<string, string?> clones = new(StringComparer.Ordinal);
+
+        /// <summary>The local clone of a URL in the table (cloned once per data directory; one attempt per file read).</summary>
+        private string? Clone(JsonRecord record, string repo, string url)
+        {
+            if (!clones.TryGetValue(url, out var folder))
+            {
+                string? problem = null;
+                folder = options.CloneRoot is { } root
+                    ? RepositoryClones.Ensure(root, repo, url, options.GitExecutable, out problem)
+                    : null;
+                problem ??= options.CloneRoot is null ? "clone URLs need a data directory to clone into" : null;
+                clones[url] = folder;
+                if (folder is null)
+                {
+                    Error(record, "repo", BatchFileErrorKind.PathNotFound, $"The repositories table maps '{repo}' to {url}, which could not be cloned ({problem}): fix the URL, or clone it yourself and map the folder.");
+                }
+            }
+            return folder;
         }
 
         private static bool Has(JsonRecord record, string key) =>

@@ -1,41 +1,59 @@
 using System.Text.Json;
-using AmpSessions.Core;
 using AmpSessions.Core.Evaluation;
 using AmpSessions.Testing;
 
 namespace AmpSessions.Cli.Tests.Evaluation;
 
 /// <summary>
-/// The evaluation CLI as a user runs it: the built-in benchmark (JavaScript with node --test and
-/// TAP, Python with unittest and JUnit XML) through `demo eval`, `eval validate`, `eval run`,
-/// `eval compare` and `eval predictions`, and a benchmark mined from a real history with `eval mine`.
+/// `demo eval` on the built-in benchmark, run once for this class (the expensive part: gold, null and
+/// the demo agent on six instances, each in a session of its own, each graded per test), and what
+/// a user does with the run afterwards: predictions, compare. The mined-benchmark test mines the same
+/// generated Python repository, so the benchmark is written once.
 /// </summary>
-public sealed class EvalCliTests : IDisposable
+public sealed class BuiltInBenchmarkRun : IAsyncLifetime
 {
-    private readonly TempDirectory temp = new("amp-eval-cli");
-    private readonly CliRunner cli;
+    public TempDirectory Temp { get; } = new("amp-eval-cli");
 
-    public EvalCliTests()
+    public CliRunner Cli { get; private set; } = null!;
+
+    /// <summary>`demo eval --json`.</summary>
+    public JsonElement Demo { get; private set; }
+
+    public string RunId => Demo.GetProperty("run").GetProperty("runId").GetString()!;
+
+    public string BenchmarkDirectory => Temp.Combine("bench");
+
+    public async Task<JsonElement> JsonAsync(int expectedExit, params string[] arguments)
     {
-        cli = new CliRunner(temp.Combine("data"));
-    }
-
-    public void Dispose() => temp.Dispose();
-
-    /// <summary>The CLI's own bundled demo agent, as an amp-compatible command.</summary>
-    private static string DemoAgent => $"demo=amp:\"dotnet\" \"{TestPaths.CliAssembly}\" __demo-agent";
-
-    private async Task<JsonElement> JsonAsync(int expectedExit, params string[] arguments)
-    {
-        var result = await cli.RunAsync([.. arguments, "--json"], null, TimeSpan.FromMinutes(4));
+        var result = await Cli.RunAsync([.. arguments, "--json"], null, TimeSpan.FromMinutes(4));
         Assert.True(result.ExitCode == expectedExit, result.ToString());
         return JsonDocument.Parse(result.StandardOutput).RootElement.Clone();
     }
 
-    [Fact]
-    public async Task Demo_eval_gold_resolves_all_null_none_and_the_demo_agent_some()
+    public async Task InitializeAsync()
     {
-        var json = await JsonAsync(0, "demo", "eval", "--dir", temp.Combine("bench"));
+        Cli = new CliRunner(Temp.Combine("data"));
+        Demo = await JsonAsync(0, "demo", "eval", "--dir", BenchmarkDirectory);
+    }
+
+    public Task DisposeAsync()
+    {
+        Temp.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// The evaluation CLI as a user runs it: the built-in benchmark (JavaScript with node --test and
+/// TAP, Python with unittest and JUnit XML) through `demo eval`, `eval predictions` and
+/// `eval compare`, and a benchmark mined from a real history with `eval mine`, then `eval run`.
+/// </summary>
+public sealed class EvalCliTests(BuiltInBenchmarkRun bench) : IClassFixture<BuiltInBenchmarkRun>
+{
+    [Fact]
+    public void Demo_eval_gold_resolves_all_null_none_and_the_demo_agent_some()
+    {
+        var json = bench.Demo;
 
         var validation = json.GetProperty("validation");
         Assert.Equal(6, validation.GetProperty("instances").GetArrayLength());
@@ -59,11 +77,15 @@ public sealed class EvalCliTests : IDisposable
         var report = File.ReadAllText(json.GetProperty("reportPath").GetString()!);
         Assert.Contains("id=\"resolved-rate\"", report, StringComparison.Ordinal);
         Assert.Contains("id=\"paired\"", report, StringComparison.Ordinal);
+    }
 
-        // Predictions in SWE-bench's format: one JSON object per line with exactly its three string fields.
-        var runId = json.GetProperty("run").GetProperty("runId").GetString()!;
-        var predictions = temp.Combine("predictions.jsonl");
-        await JsonAsync(0, "eval", "predictions", runId, "--agent", "demo", "--output", predictions);
+    [Fact]
+    public async Task Predictions_of_the_demo_agent_are_in_swe_bench_format()
+    {
+        var predictions = bench.Temp.Combine("predictions.jsonl");
+        await bench.JsonAsync(0, "eval", "predictions", bench.RunId, "--agent", "demo", "--output", predictions);
+
+        // One JSON object per line with exactly SWE-bench's three string fields.
         var lines = File.ReadAllLines(predictions);
         Assert.Equal(6, lines.Length);
         foreach (var line in lines)
@@ -74,8 +96,13 @@ public sealed class EvalCliTests : IDisposable
             Assert.Equal("demo", prediction.GetProperty("model_name_or_path").GetString());
         }
         Assert.Contains(lines, l => l.Contains("Math.min(hi, Math.max(lo, x))", StringComparison.Ordinal));
+    }
 
-        var comparison = await JsonAsync(0, "eval", "compare", runId, "--agent", "demo", "--agent", "null");
+    [Fact]
+    public async Task Compare_pairs_two_agents_of_the_run()
+    {
+        var comparison = await bench.JsonAsync(0, "eval", "compare", bench.RunId, "--agent", "demo", "--agent", "null");
+
         Assert.Equal((2, 0), (comparison.GetProperty("onlyA").GetInt32(), comparison.GetProperty("onlyB").GetInt32()));
         Assert.Equal(0.5, comparison.GetProperty("pValue").GetDouble(), 9); // 2 vs 0 discordant: 2 · 1/4
     }
@@ -83,14 +110,11 @@ public sealed class EvalCliTests : IDisposable
     [Fact]
     public async Task A_benchmark_mined_from_a_real_history_grades_per_test_from_junit()
     {
-        // A real history: the built-in generator writes the Python repository (fixed dates, so fixed hashes).
-        var bench = temp.Combine("gen");
-        var context = AmpContext.Open(temp.Combine("gen-data"));
-        var files = await new BuiltInBenchmark(context).CreateAsync(bench);
-        var repo = files.Repositories.Single(r => r.EndsWith(BuiltInBenchmark.PythonRepository, StringComparison.Ordinal));
-        var instancesFile = temp.Combine("mined", "instances.jsonl");
+        // A real history: the built-in generator wrote the Python repository (fixed dates, so fixed hashes).
+        var repo = Path.Combine(bench.BenchmarkDirectory, BuiltInBenchmark.PythonRepository);
+        var instancesFile = bench.Temp.Combine("mined", "instances.jsonl");
 
-        var mined = await JsonAsync(0, "eval", "mine", repo, "--test-command", BuiltInBenchmark.PythonTestCommand, "--output", instancesFile);
+        var mined = await bench.JsonAsync(0, "eval", "mine", repo, "--test-command", BuiltInBenchmark.PythonTestCommand, "--output", instancesFile);
 
         Assert.Equal(4, mined.GetProperty("examined").GetInt32());
         var rejected = Assert.Single(mined.GetProperty("rejected").EnumerateArray());
@@ -102,29 +126,33 @@ public sealed class EvalCliTests : IDisposable
         Assert.Equal(["tests.test_titles.TestTitleCase.test_every_word", "tests.test_titles.TestTitleCase.test_keeps_inner_capitals"],
             title.GetProperty("FAIL_TO_PASS").EnumerateArray().Select(e => e.GetString()).Order(StringComparer.Ordinal));
         Assert.Equal(5, title.GetProperty("PASS_TO_PASS").GetArrayLength());
-        Assert.Equal("../gen/textutils-py", title.GetProperty("repo_path").GetString());
+        Assert.Equal("../bench/textutils-py", title.GetProperty("repo_path").GetString());
         Assert.Contains("{junit}", title.GetProperty("test_command").GetString(), StringComparison.Ordinal);
 
-        var validation = await JsonAsync(0, "eval", "validate", instancesFile);
-        Assert.Equal(["instances", "goldResolved", "nullResolved"], new[] { "instances", "goldResolved", "nullResolved" }.Where(k => validation.TryGetProperty(k, out _)));
-        Assert.All(validation.GetProperty("instances").EnumerateArray(), i =>
-        {
-            Assert.Equal("Resolved", i.GetProperty("gold").GetString());
-            Assert.Equal("Unresolved", i.GetProperty("null").GetString());
-            Assert.False(string.IsNullOrEmpty(i.GetProperty("instanceId").GetString()));
-        });
-        Assert.Equal((3, 0), (validation.GetProperty("goldResolved").GetInt32(), validation.GetProperty("nullResolved").GetInt32()));
-
-        var run = await JsonAsync(0, "eval", "run", instancesFile, "--agent", "gold", "--concurrency", "2");
+        // Gold on every mined instance: each attempt graded per test from the JUnit XML the command wrote.
+        var run = await bench.JsonAsync(0, "eval", "run", instancesFile, "--agent", "gold", "--concurrency", "2");
         var runId = run.GetProperty("runId").GetString()!;
+        Assert.Equal(3, run.GetProperty("instances").GetArrayLength());
         Assert.All(run.GetProperty("instances").EnumerateArray(), i =>
         {
             Assert.Equal("Resolved", i.GetProperty("outcome").GetString());
             Assert.Equal("JUnit", i.GetProperty("method").GetString());
+            var instance = instances.Single(m => m.GetProperty("instance_id").GetString() == i.GetProperty("instanceId").GetString());
+            Assert.Equal(instance.GetProperty("FAIL_TO_PASS").GetArrayLength() + instance.GetProperty("PASS_TO_PASS").GetArrayLength(), i.GetProperty("tests").GetArrayLength());
+            Assert.All(i.GetProperty("tests").EnumerateArray(), t => Assert.Equal("Passed", t.GetProperty("outcome").GetString()));
         });
-        var predictions = temp.Combine("mined", "predictions.jsonl");
-        await JsonAsync(0, "eval", "predictions", runId, "--output", predictions, "--model-name", "reference/gold");
-        foreach (var line in File.ReadAllLines(predictions))
+        // The results JSONL (the run's journal) keeps every attempt's per-test outcomes.
+        var results = File.ReadAllLines(run.GetProperty("journalPath").GetString()!).Skip(1).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(r => r.TryGetProperty("grade", out var g) && g.ValueKind == JsonValueKind.Object).ToList();
+        Assert.Equal(3, results.Count);
+        Assert.All(results, r => Assert.Equal(r.GetProperty("grade").GetProperty("failToPassTotal").GetInt32() + r.GetProperty("grade").GetProperty("passToPassTotal").GetInt32(),
+            r.GetProperty("grade").GetProperty("tests").GetArrayLength()));
+
+        var predictions = bench.Temp.Combine("mined", "predictions.jsonl");
+        await bench.JsonAsync(0, "eval", "predictions", runId, "--output", predictions, "--model-name", "reference/gold");
+        var written = File.ReadAllLines(predictions);
+        Assert.Equal(3, written.Length);
+        foreach (var line in written)
         {
             var prediction = JsonDocument.Parse(line).RootElement;
             Assert.Equal(3, prediction.EnumerateObject().Count());
@@ -133,21 +161,5 @@ public sealed class EvalCliTests : IDisposable
             Assert.Equal(instance.GetProperty("patch").GetString(), prediction.GetProperty("model_patch").GetString());
             Assert.Equal("reference/gold", prediction.GetProperty("model_name_or_path").GetString());
         }
-    }
-
-    [Fact]
-    public async Task A_bad_instances_file_starts_nothing_and_lists_every_problem()
-    {
-        var file = temp.Combine("bad.jsonl");
-        File.WriteAllLines(file, ["{\"instance_id\": \"a\"}", "{oops"]);
-
-        var result = await cli.RunAsync(["eval", "validate", file], null, TimeSpan.FromMinutes(1));
-
-        Assert.Equal(1, result.ExitCode);
-        var lines = result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Contains(lines, l => l.StartsWith($"{file}:1:1: ", StringComparison.Ordinal) && l.Contains("problem_statement", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith($"{file}:2:", StringComparison.Ordinal) && l.Contains("Not valid JSON", StringComparison.Ordinal));
-        Assert.EndsWith("nothing was started.", lines[^1], StringComparison.Ordinal);
-        Assert.False(Directory.Exists(Path.Combine(cli.DataDirectory, "batches")) && Directory.EnumerateDirectories(Path.Combine(cli.DataDirectory, "batches")).Any());
     }
 }

@@ -5,12 +5,12 @@ namespace AmpSessions.Cli.Tests.Evaluation;
 
 /// <summary>
 /// An evaluation killed with SIGKILL halfway (concurrency 4) and resumed with `batch resume` grades
-/// every instance exactly once in its results. CI runs 24 instances; bench/ runs the 200-instance
-/// variant (`dotnet run --project bench/AmpSessions.Bench -- eval-resume`).
+/// every instance exactly once in its results. CI runs 16 instances; bench/ runs the 200-instance
+/// variant (`dotnet run -c Release --project bench/AmpSessions.Bench -- eval-resume`; figures in bench/README.md).
 /// </summary>
 public sealed class EvalResumeTests : IDisposable
 {
-    private const int Instances = 24;
+    private const int Instances = 16;
     private readonly TempDirectory temp = new("amp-eval-resume");
 
     public void Dispose() => temp.Dispose();

@@ -69,6 +69,36 @@ public sealed class HtmlReportRenderingTests : IDisposable
         Assert.DoesNotContain("ERR_FILE_NOT_FOUND", result.StandardError);
     }
 
+    [Fact]
+    public async Task The_evaluation_sections_render_with_their_charts_and_paired_colours()
+    {
+        var page = temp.Combine("evaluation.html");
+        BatchReports.Write(ReportSamples.CreateEvaluation(), ReportFormat.Html, page);
+        var png = temp.Combine("evaluation.png");
+
+        var dom = await RunChromiumAsync("--dump-dom", "--enable-logging=stderr", "--v=0", new Uri(page).AbsoluteUri);
+        var shot = await RunChromiumAsync($"--screenshot={png}", "--window-size=1200,2400", new Uri(page).AbsoluteUri);
+
+        Assert.True(dom.ExitCode == 0 && shot.ExitCode == 0, $"chromium exited {dom.ExitCode}/{shot.ExitCode}: {dom.StandardErrorTail()}{shot.StandardErrorTail()}");
+        var html = dom.StandardOutput;
+        foreach (var section in new[] { "resolved-rate", "resolutions", "paired", "tests" })
+        {
+            Assert.Contains($"<section id=\"{section}\">", html);
+        }
+        // The resolved-rate chart and the paired chart are SVG in the live DOM, inside their sections.
+        Assert.Matches("<section id=\"resolved-rate\">.*?<svg ", html.Replace("\n", " "));
+        Assert.Matches("<section id=\"paired\">.*?<svg ", html.Replace("\n", " "));
+        // demo vs gold: both 2, only gold 2; demo's regression is a failed PASS_TO_PASS test in the tests table.
+        Assert.Contains("text-slug &gt; still works", html);
+        Assert.DoesNotContain("Uncaught", dom.StandardError);
+        Assert.DoesNotContain("Refused to", dom.StandardError);
+        var colours = Png.Read(png).DistinctColours();
+        Assert.True(colours.Count > 50, $"only {colours.Count} distinct colours: the page looks blank");
+        Assert.Contains(0x2563ebu, colours); // "only A" in the paired chart (gold vs null)
+        Assert.Contains(0xf59e0bu, colours); // "only B" in the paired chart (null vs demo)
+        Assert.Contains(0x15803du, colours); // resolved
+    }
+
     private async Task<ProcessResult> RunChromiumAsync(params string[] arguments)
     {
         if (!File.Exists(Chromium))

@@ -1,5 +1,6 @@
 using AmpSessions.Core.Agents;
 using AmpSessions.Core.Batches;
+using AmpSessions.Core.Evaluation;
 using AmpSessions.Core.Reports;
 
 namespace AmpSessions.Core.Tests.Reports;
@@ -63,6 +64,76 @@ internal static class ReportSamples
             CreatedAt = new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero),
             Items = items,
             Source = Path.Combine(folder, "journal.jsonl"),
+        };
+    }
+
+    /// <summary>
+    /// An evaluation run: gold, null and demo on four instances, each attempt graded per test, so the
+    /// report has its resolved-rate chart, its resolutions table, the paired comparison (chart and
+    /// table) and the tests per instance. Demo resolves two, one partially, and breaks a passing test on the fourth.
+    /// </summary>
+    public static BatchReportData CreateEvaluation()
+    {
+        string[] instances = ["calc-add", "calc-sub", "text-title", "text-slug"];
+        var items = new List<BatchItemResult>();
+        foreach (var agent in new[] { "gold", "null", "demo" })
+        {
+            for (var i = 0; i < instances.Length; i++)
+            {
+                var (resolution, f2p, p2p) = agent switch
+                {
+                    "gold" => (Resolution.Resolved, TestOutcome.Passed, TestOutcome.Passed),
+                    "null" => (Resolution.Unresolved, TestOutcome.Failed, TestOutcome.Passed),
+                    _ => i switch
+                    {
+                        0 or 1 => (Resolution.Resolved, TestOutcome.Passed, TestOutcome.Passed),
+                        2 => (Resolution.Partial, TestOutcome.Passed, TestOutcome.Passed),
+                        _ => (Resolution.Unresolved, TestOutcome.Passed, TestOutcome.Failed),
+                    },
+                };
+                GradedTest[] tests =
+                [
+                    new($"{instances[i]} > fixes the bug", TestExpectation.FailToPass, f2p),
+                    new($"{instances[i]} > handles the edge case", TestExpectation.FailToPass, resolution == Resolution.Partial ? TestOutcome.Failed : f2p),
+                    new($"{instances[i]} > still works", TestExpectation.PassToPass, p2p),
+                ];
+                items.Add(new BatchItemResult
+                {
+                    BatchId = "evalrun1",
+                    ItemId = BatchExpansion.ItemId(agent, "instances", instances[i], "0"),
+                    AgentId = agent,
+                    TaskId = "instances",
+                    TaskType = BatchTaskType.Evaluation,
+                    Prompt = $"Fix {instances[i]}",
+                    PromptIndex = 0,
+                    CaseId = instances[i],
+                    Status = resolution == Resolution.Resolved ? BatchItemStatus.Passed : BatchItemStatus.Failed,
+                    Attempts = 1,
+                    Duration = TimeSpan.FromSeconds(2 + i),
+                    Iterations = 1,
+                    Tokens = agent == "demo" ? new TokenUsage { Input = 9000, Output = 700 } : TokenUsage.Zero,
+                    CostUsd = agent == "demo" ? 0.04m : null,
+                    Grade = new InstanceGrade
+                    {
+                        Resolution = resolution,
+                        Method = GradingMethod.JUnit,
+                        ExitCode = resolution == Resolution.Resolved ? 0 : 1,
+                        Tests = tests,
+                        FailToPassTotal = 2,
+                        FailToPassPassed = tests.Count(t => t.Expected == TestExpectation.FailToPass && t.Passed),
+                        PassToPassTotal = 1,
+                        PassToPassPassed = tests.Count(t => t.Expected == TestExpectation.PassToPass && t.Passed),
+                    },
+                });
+            }
+        }
+        return new BatchReportData
+        {
+            BatchId = "evalrun1",
+            Name = "eval instances.jsonl",
+            CreatedAt = new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero),
+            Items = items,
+            Source = "journal.jsonl",
         };
     }
 }

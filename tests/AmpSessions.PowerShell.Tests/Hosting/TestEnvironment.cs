@@ -20,6 +20,9 @@ public static class TestEnvironment
 
     public static string FakeAgent => Path.GetFullPath(Path.Combine(Metadata("FakeAgentDirectory"), OperatingSystem.IsWindows() ? "fake-amp.exe" : "fake-amp"));
 
+    /// <summary>The CLI (amp-sessions.dll), whose hidden __demo-agent command is the bundled demo agent.</summary>
+    public static string CliAssembly => Path.GetFullPath(Metadata("CliAssembly"));
+
     /// <summary>An older YamlDotNet, as another module (powershell-yaml) would load it.</summary>
     public static string OtherYamlDotNet => Metadata("OtherYamlDotNet");
 
