@@ -40,6 +40,13 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
     [Alias("Script")]
     public string? ScriptCommand { get; set; }
 
+    /// <summary>The shell that runs -ScriptCommand: sh, bash, pwsh or cmd; '' for the platform's (/bin/sh, cmd on Windows).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [AllowEmptyString]
+    [Infrastructure.ValidateScriptShell]
+    [ArgumentCompleter(typeof(ScriptShellCompleter))]
+    public string? ScriptShell { get; set; }
+
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("ModelOverride")]
     public string? Model { get; set; }
@@ -141,6 +148,7 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
                 Name = Name,
                 Prompt = Prompt ?? "",
                 ScriptCommand = ScriptCommand,
+                ScriptShell = ScriptShell,
                 ModelOverride = Model,
                 AgentMode = AgentMode,
                 BranchName = BranchName,

@@ -18,6 +18,13 @@ public sealed class SetAmpSessionCommand : AmpSessionCmdlet
     [AllowEmptyString]
     public string? ScriptCommand { get; set; }
 
+    /// <summary>The shell that runs -ScriptCommand: sh, bash, pwsh or cmd; '' for the platform's (/bin/sh, cmd on Windows); '' clears it.</summary>
+    [Parameter]
+    [AllowEmptyString]
+    [Infrastructure.ValidateScriptShell]
+    [ArgumentCompleter(typeof(Completion.ScriptShellCompleter))]
+    public string? ScriptShell { get; set; }
+
     [Parameter]
     [Alias("ModelOverride")]
     [AllowEmptyString]
@@ -113,6 +120,7 @@ public sealed class SetAmpSessionCommand : AmpSessionCmdlet
             Name = Name,
             Prompt = Prompt,
             ScriptCommand = ScriptCommand,
+            ScriptShell = ScriptShell,
             ModelOverride = Model,
             AgentMode = AgentMode,
             Agent = Agent,

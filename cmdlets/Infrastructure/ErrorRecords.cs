@@ -16,7 +16,7 @@ internal static class ErrorRecords
 {
     public static ErrorRecord From(Exception error, object? input) => error switch
     {
-        AmpSessionsException amp => new ErrorRecord(amp, amp.ErrorId, Category(amp.Kind), amp.Target ?? input)
+        AmpSessionsException amp => new ErrorRecord(InPowerShellWords(amp), amp.ErrorId, Category(amp.Kind), amp.Target ?? input)
         {
             ErrorDetails = new ErrorDetails(amp.Render(RemedyStyle.PowerShell)) { RecommendedAction = amp.RenderRemedy(RemedyStyle.PowerShell) },
         },
@@ -53,4 +53,11 @@ internal static class ErrorRecords
     /// <summary>Failures that concern one pipeline item; anything else is a bug and stops the pipeline.</summary>
     public static bool IsPipelineItemFailure(Exception error) =>
         error is AmpSessionsException or IOException or UnauthorizedAccessException;
+
+    /// <summary>$_.Exception.Message in PowerShell's words as well (scripts log it), not only ErrorDetails.</summary>
+    private static AmpSessionsException InPowerShellWords(AmpSessionsException error)
+    {
+        error.MessageStyle = RemedyStyle.PowerShell;
+        return error;
+    }
 }

@@ -29,7 +29,7 @@ internal static class IntegrationCommands
             output.Result(result, r =>
             {
                 output.Line(r.Changed
-                    ? $"Squashed {r.SquashedCommitCount} commits of session {r.Session.Id} into {Short(r.NewHead)} {FirstLine(r.Message)}"
+                    ? $"Squashed {AmpSessions.Core.Display.DisplayFormat.Plural(r.SquashedCommitCount, "commit")} of session {r.Session.Id} into {Short(r.NewHead)} {FirstLine(r.Message)}"
                     : $"Session {r.Session.Id} already has one commit with that message: nothing to squash.");
                 if (r.BackupRef is not null)
                 {
@@ -126,7 +126,7 @@ internal static class IntegrationCommands
             {
                 if (r.Squash is { Changed: true } s)
                 {
-                    output.Line($"Squashed {s.SquashedCommitCount} commits into {Short(s.NewHead)} {FirstLine(s.Message)}");
+                    output.Line($"Squashed {AmpSessions.Core.Display.DisplayFormat.Plural(s.SquashedCommitCount, "commit")} into {Short(s.NewHead)} {FirstLine(s.Message)}");
                 }
                 if (r.Rebase is { } rebase)
                 {

@@ -317,7 +317,8 @@ public sealed class ConfigurationService
             if (kind == FieldShape.Structured)
             {
                 throw new AmpSessionsException("AmpConfigKeyNotSettable", ErrorKind.InvalidArgument,
-                    $"'{key}' is a structured value: edit it in the file with `amp-sessions config edit` (see docs/CONFIGURATION.md).", key);
+                    $"'{key}' is a structured value, set in a configuration file, not key by key", key,
+                    remedy: $"edit it in the file ({Invocation.Of(Operation.ListConfig)} shows which file sets each key; docs/CONFIGURATION.md has the format)");
             }
             if (parts.Length == 3 || (parts.Length == 4 && kind == FieldShape.Map))
             {

@@ -1,5 +1,7 @@
 using System.Globalization;
 using AmpSessions.Core.Agents;
+using AmpSessions.Core.Containment;
+using AmpSessions.Core.Sessions;
 
 namespace AmpSessions.Core.Display;
 
@@ -74,4 +76,38 @@ public static class DisplayFormat
 
     /// <summary>One line: whitespace runs (newlines too) become one space.</summary>
     public static string OneLine(string? text) => string.IsNullOrEmpty(text) ? "" : string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+
+    /// <summary>
+    /// The colour a session status is shown in, by name ($PSStyle.Foreground's): red for a session
+    /// that will not go on until a person acts (Error, Blocked, Interrupted, Conflicted,
+    /// BudgetExceeded), yellow for one waiting for an approval; null for the rest.
+    /// </summary>
+    public static string? StatusColor(SessionStatus status) => status switch
+    {
+        SessionStatus.Error or SessionStatus.Blocked or SessionStatus.Interrupted or SessionStatus.Conflicted or SessionStatus.BudgetExceeded => "Red",
+        SessionStatus.AwaitingInput => "Yellow",
+        _ => null,
+    };
+
+    /// <summary>
+    /// What the guard did on a turn, for people: <c>12 allowed, 1 denied</c> and a line per call it
+    /// did not allow (<c>denied Bash: git push origin (pushes are denied)</c>); <c>off: why</c> when it was off.
+    /// </summary>
+    public static string Guard(IReadOnlyList<GuardDecision>? decisions, string? guardOff)
+    {
+        // PowerShell passes $null to a string parameter as "".
+        if (!string.IsNullOrEmpty(guardOff))
+        {
+            return "off: " + guardOff;
+        }
+        if (decisions is null || decisions.Count == 0)
+        {
+            return "no tool calls checked";
+        }
+        var counts = decisions.GroupBy(d => d.Verdict).OrderBy(g => g.Key)
+            .Select(g => $"{g.Count()} {g.Key switch { GuardVerdict.Allow => "allowed", GuardVerdict.Ask => "asked", _ => "denied" }}");
+        var notAllowed = decisions.Where(d => d.Verdict != GuardVerdict.Allow)
+            .Select(d => $"{(d.Verdict == GuardVerdict.Ask ? "asked" : "denied")} {d.Tool}: {OneLine(d.Subject)}{(d.Reason is null ? "" : $" ({OneLine(d.Reason)})")}");
+        return string.Join("\n", new[] { string.Join(", ", counts) }.Concat(notAllowed));
+    }
 }

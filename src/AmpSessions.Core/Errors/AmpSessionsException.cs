@@ -34,12 +34,14 @@ public enum ErrorKind
 ///     $"Session {id} has no script command", id,
 ///     remedy: $"set one with {Invocation.Of(Operation.SetSession, id, new(Parameter.Script, "&lt;command&gt;"))}");
 /// </code>
-/// <see cref="Exception.Message"/> is the command-line rendering (logs, journals, stored errors).
+/// <see cref="Exception.Message"/> is the command-line rendering (logs, journals, stored errors)
+/// until a front end claims the exception for its users with <see cref="MessageStyle"/> (the module
+/// does, so <c>$_.Exception.Message</c> names cmdlets and -Parameters too).
 /// </summary>
 public class AmpSessionsException : Exception
 {
     public AmpSessionsException(string errorId, ErrorKind kind, string message, object? target = null, Exception? inner = null, FormattableString? remedy = null)
-        : base(remedy is null ? message : Join(message, RemedyStyle.CommandLine.Render(remedy)), inner)
+        : base(message, inner)
     {
         ErrorId = errorId;
         Kind = kind;
@@ -61,6 +63,14 @@ public class AmpSessionsException : Exception
 
     /// <summary>What to do, with its operations and parameters still unrendered; null when there is nothing to suggest.</summary>
     public FormattableString? Remedy { get; }
+
+    /// <summary>
+    /// The words <see cref="Message"/> renders the remedy in: the command line's, unless the front end
+    /// that caught the exception sets its own before showing it.
+    /// </summary>
+    public RemedyStyle MessageStyle { get; set; } = RemedyStyle.CommandLine;
+
+    public override string Message => Render(MessageStyle);
 
     /// <summary>The whole message with the remedy in <paramref name="style"/>'s words.</summary>
     public string Render(RemedyStyle style) => Remedy is null ? Problem : Join(Problem, style.Render(Remedy));

@@ -34,6 +34,8 @@ public enum Operation
     ShowRunEnvironment,
     /// <summary>The slash commands a repository has.</summary>
     ListSlashCommands,
+    /// <summary>Every configuration key's effective value and the file it comes from.</summary>
+    ListConfig,
 }
 
 /// <summary>A parameter of an <see cref="Operation"/>, named once for both front ends (<c>--base</c> / <c>-BaseBranch</c>).</summary>

@@ -117,6 +117,7 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.CompareAttempts => "attempts",
             Operation.ShowRunEnvironment => "env",
             Operation.ListSlashCommands => "commands",
+            Operation.ListConfig => "config list",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no command-line name"),
         };
 
@@ -213,6 +214,7 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.CompareAttempts => "Select-AmpAttempt",
             Operation.ShowRunEnvironment => "Get-AmpRunEnvironment",
             Operation.ListSlashCommands => "Get-AmpSlashCommand",
+            Operation.ListConfig => "Get-AmpConfig",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no cmdlet"),
         };
 

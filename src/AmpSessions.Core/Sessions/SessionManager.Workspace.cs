@@ -125,8 +125,8 @@ public sealed partial class SessionManager
         catch (ExecutableNotFoundException)
         {
             var what = terminal ? "terminal" : "editor";
-            throw new AmpSessionsException("AmpEditorNotFound", ErrorKind.ExternalTool,
-                $"The {what} '{program}' was not found: install it, put it on PATH, or choose another with {(terminal ? "AMP_SESSIONS_TERMINAL" : "--editor or AMP_SESSIONS_EDITOR")}.", program);
+            throw new AmpSessionsException("AmpEditorNotFound", ErrorKind.ExternalTool, $"The {what} '{program}' was not found", program,
+                remedy: terminal ? (FormattableString)$"install it, put it on PATH, or choose another with AMP_SESSIONS_TERMINAL" : $"install it, put it on PATH, or choose another with {Parameter.Editor} or AMP_SESSIONS_EDITOR");
         }
     }
 
