@@ -132,7 +132,7 @@ public sealed class TestBaselines
     {
         var session = new Sessions.SessionManager(context).Resolve(sessionReference);
         var file = FileOf(session.Id);
-        return File.Exists(file) ? JsonSerializer.Deserialize<TestBaseline>(File.ReadAllText(file), JsonOutput.Options) : null;
+        return File.Exists(file) ? JsonOutput.Deserialize<TestBaseline>(File.ReadAllText(file), JsonOutput.Options) : null;
     }
 
     /// <summary>Classifies an iteration's test run (the last one with a test run when <paramref name="iterationNumber"/> is null) against the baseline.</summary>

@@ -83,6 +83,8 @@ namespace AmpSessions.Core.Serialization;
 [JsonSerializable(typeof(Evaluation.PairedComparison))]
 [JsonSerializable(typeof(Evaluation.PredictionsFile))]
 [JsonSerializable(typeof(Evaluation.InstanceGrade))]
+[JsonSerializable(typeof(Evaluation.TestBaseline))]
+[JsonSerializable(typeof(Evaluation.BaselineComparison))]
 [JsonSerializable(typeof(Integration.ExportResult))]
 [JsonSerializable(typeof(Integration.MergeQueueResult))]
 [JsonSerializable(typeof(Integration.MergeResult))]
