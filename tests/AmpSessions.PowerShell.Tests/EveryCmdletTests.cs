@@ -41,6 +41,22 @@ public sealed class EveryCmdletTests(EveryCmdletTests.Tour tour) : IClassFixture
                     Checkpoint-AmpSession -Id $session.Id -Message 'Notes by hand' -DataPath $Data | Out-Null
                     $session
                 }
+                function Get-TourInstances {
+                    if (-not $script:TourInstances) {
+                        $folder = Join-Path $Root 'benchmark'
+                        $context = [AmpSessions.Core.AmpContext]::Open($Data)
+                        $null = [AmpSessions.Core.Evaluation.BuiltInBenchmark]::new($context).CreateAsync($folder, [System.Threading.CancellationToken]::None).GetAwaiter().GetResult()
+                        $script:TourInstances = Join-Path $folder 'one.jsonl' # beside the original, so repo_path still resolves
+                        Get-Content -LiteralPath (Join-Path $folder 'instances.jsonl') -TotalCount 1 | Set-Content -LiteralPath $script:TourInstances
+                    }
+                    $script:TourInstances
+                }
+                function Get-TourEvaluation {
+                    if (-not $script:TourEvaluation) {
+                        $script:TourEvaluation = Start-AmpEvaluation -Path (Get-TourInstances) -Agent gold, null -DataPath $Data -ProgressAction SilentlyContinue
+                    }
+                    $script:TourEvaluation
+                }
                 function Get-TourBatch {
                     if (-not $script:TourBatch) {
                         $script:TourBatch = Start-AmpBatch -Path (New-TourBatchFile 'tour' '') -DataPath $Data -ProgressAction SilentlyContinue
@@ -144,6 +160,11 @@ public sealed class EveryCmdletTests(EveryCmdletTests.Tour tour) : IClassFixture
             """,
         ["Get-AmpRunEnvironment"] = "$Iterated | Get-AmpRunEnvironment -DataPath $Data",
         ["Get-AmpSlashCommand"] = "Get-AmpSlashCommand -RepoPath $Repo -DataPath $Data",
+        // The built-in benchmark cut to one instance, written by the staged core; gold and null need no agent program.
+        ["Test-AmpEvaluation"] = "Test-AmpEvaluation -Path (Get-TourInstances) -DataPath $Data",
+        ["Start-AmpEvaluation"] = "Get-TourEvaluation",
+        ["Compare-AmpEvaluation"] = "Get-TourEvaluation | Compare-AmpEvaluation -Agent gold, null -DataPath $Data",
+        ["Export-AmpPrediction"] = "Get-TourEvaluation | Export-AmpPrediction -OutputPath (Join-Path $Root 'predictions.jsonl') -ModelName tour/gold -DataPath $Data",
     };
 
     public static TheoryData<string> CmdletNames() => new(Cases.Keys);
