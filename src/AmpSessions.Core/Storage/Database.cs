@@ -122,12 +122,40 @@ public sealed class Database
         }
     }
 
-    /// <summary>Runs work on a fresh connection with the session pragmas set; SQLite errors become clear messages.</summary>
+    /// <summary>
+    /// Runs work on a connection with the session pragmas set; SQLite errors become clear messages.
+    /// The connection is a fresh one, or, inside <see cref="ShareConnection"/>, the one kept for
+    /// reuse when no other work holds it.
+    /// </summary>
     public T Execute<T>(Func<SqliteConnection, T> work)
     {
+        var connection = Interlocked.Exchange(ref idleConnection, null);
+        var healthy = false;
         try
         {
-            using var connection = new SqliteConnection(connectionString);
+            connection ??= OpenConnection();
+            var result = work(connection);
+            healthy = true;
+            return result;
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
+        }
+        finally
+        {
+            if (connection is not null && !(healthy && Park(connection)))
+            {
+                connection.Dispose();
+            }
+        }
+    }
+
+    private SqliteConnection OpenConnection()
+    {
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
             connection.Open();
             using (var pragma = connection.CreateCommand())
             {
@@ -135,11 +163,55 @@ public sealed class Database
                 pragma.ExecuteNonQuery();
             }
             EnsureWal(connection);
-            return work(connection);
+            return connection;
         }
-        catch (SqliteException ex)
+        catch
         {
-            throw Translate(ex);
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private SqliteConnection? idleConnection;
+    private int sharers;
+
+    /// <summary>
+    /// Keeps one connection open for reuse until the returned scope is disposed: a PowerShell pipeline
+    /// holds one for its whole run, so 200 piped sessions pay for opening the database (the file, its
+    /// schema, the pragmas) once instead of twice each. Work on other threads at the same time still
+    /// gets connections of its own; nested scopes are counted.
+    /// </summary>
+    public IDisposable ShareConnection()
+    {
+        Interlocked.Increment(ref sharers);
+        return new SharedConnectionScope(this);
+    }
+
+    // Kept for the next Execute while a scope is open and none is kept yet; else the caller closes it.
+    private bool Park(SqliteConnection connection)
+    {
+        if (Volatile.Read(ref sharers) == 0 || Interlocked.CompareExchange(ref idleConnection, connection, null) is not null)
+        {
+            return false;
+        }
+        // The last scope may have ended meanwhile: then nobody would close what was just kept.
+        if (Volatile.Read(ref sharers) == 0)
+        {
+            Interlocked.Exchange(ref idleConnection, null)?.Dispose();
+        }
+        return true;
+    }
+
+    private sealed class SharedConnectionScope(Database database) : IDisposable
+    {
+        private int disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) == 0 && Interlocked.Decrement(ref database.sharers) == 0)
+            {
+                Interlocked.Exchange(ref database.idleConnection, null)?.Dispose();
+            }
         }
     }
 
