@@ -16,6 +16,7 @@ public abstract class AmpCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource cancellation = new();
     private AmpContext? context;
+    private IDisposable? sharedConnection;
     private SessionManager? sessions;
     private readonly ProgressActivityIds progressActivityIds = new();
 
@@ -41,6 +42,8 @@ public abstract class AmpCmdlet : PSCmdlet, IDisposable
         try
         {
             context = AmpContext.Open(dataPath);
+            // One database connection for the whole pipeline, not one per query of each record.
+            sharedConnection = context.Database.ShareConnection();
         }
         catch (AmpSessionsException ex)
         {
@@ -48,7 +51,15 @@ public abstract class AmpCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    protected override void EndProcessing() => ReleaseConnection();
+
     protected override void StopProcessing() => cancellation.Cancel();
+
+    private void ReleaseConnection()
+    {
+        sharedConnection?.Dispose();
+        sharedConnection = null;
+    }
 
     /// <summary>A path the user typed, resolved against PowerShell's current location (not the process's).</summary>
     protected string ResolvePath(string path) => GetUnresolvedProviderPathFromPSPath(path);
@@ -57,14 +68,15 @@ public abstract class AmpCmdlet : PSCmdlet, IDisposable
     protected string CurrentDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
 
     /// <summary>
-    /// Runs a core call on the thread pool while this (the pipeline) thread writes its events as
-    /// progress, verbose, information, warning, output and error records, then returns its result.
+    /// Runs a core call (here until its first wait, then on the thread pool) while this, the pipeline
+    /// thread, writes its events as progress, verbose, information, warning, output and error records,
+    /// then returns its result.
     /// Core exceptions surface as they are; a stopped pipeline surfaces as PipelineStoppedException.
     /// </summary>
     protected T RunOnPipeline<T>(Func<RunEventWriter, CancellationToken, Task<T>> call)
     {
         var run = new BackgroundRun<T>(MyInvocation.MyCommand.Name, call, CancellationToken);
-        run.Start();
+        run.StartHere();
         var events = run.Events;
         try
         {
@@ -124,6 +136,8 @@ public abstract class AmpCmdlet : PSCmdlet, IDisposable
 
     public void Dispose()
     {
+        // A pipeline that stopped or failed never reaches EndProcessing.
+        ReleaseConnection();
         cancellation.Dispose();
         GC.SuppressFinalize(this);
     }

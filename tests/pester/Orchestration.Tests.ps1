@@ -155,7 +155,7 @@ Describe 'Budgets' -Tag CI {
         $state = Get-AmpSessionState -Id $session.Id -DataPath $Data
         $state.Session.Status | Should -Be 'BudgetExceeded'
         $state.BudgetSpent.Tokens | Should -Be 800
-        $state | Out-String -Width 80 | Should -Match 'Budget\s+: 500 tokens \(spent 800 tokens, 1 iteration, '
+        $state | Out-String -Width 80 | Should -Match 'Budget\s+: 500 tokens \(spent 800 tokens with cache, 1 iteration, '
         (Get-CommandError { Invoke-AmpIteration -Id $session.Id -DataPath $Data }).ErrorDetails.RecommendedAction | Should -Match "Set-AmpSession -Id $($session.Id) -BudgetTokens"
 
         (Set-AmpSession -Id $session.Id -BudgetTokens 0 -PassThru -DataPath $Data).Status | Should -Be 'Idle'

@@ -102,12 +102,32 @@ public static class DisplayFormat
         }
         if (decisions is null || decisions.Count == 0)
         {
-            return "no tool calls checked";
+            return "on; no tool call reached it";
         }
         var counts = decisions.GroupBy(d => d.Verdict).OrderBy(g => g.Key)
             .Select(g => $"{g.Count()} {g.Key switch { GuardVerdict.Allow => "allowed", GuardVerdict.Ask => "asked", _ => "denied" }}");
         var notAllowed = decisions.Where(d => d.Verdict != GuardVerdict.Allow)
             .Select(d => $"{(d.Verdict == GuardVerdict.Ask ? "asked" : "denied")} {d.Tool}: {OneLine(d.Subject)}{(d.Reason is null ? "" : $" ({OneLine(d.Reason)})")}");
         return string.Join("\n", new[] { string.Join(", ", counts) }.Concat(notAllowed));
+    }
+
+    /// <summary>
+    /// A budget with what was spent against it: <c>100,000 tokens, 30 min (spent 46,501 tokens with cache, $0.42, 1 iteration, 1.9s)</c>.
+    /// Budgets count every token, cache reads and writes too, unlike the Tokens columns: the words say so.
+    /// </summary>
+    public static string Budget(Budgets.Budget budget, Budgets.BudgetSpending? spent)
+    {
+        if (spent is null)
+        {
+            return budget.ToString();
+        }
+        var parts = new List<string> { $"{Count(spent.Tokens)} tokens with cache" };
+        if (spent.CostUsd is { } cost)
+        {
+            parts.Add(string.Create(Invariant, $"${cost:0.00}"));
+        }
+        parts.Add(Plural(spent.Iterations, "iteration"));
+        parts.Add(Duration(spent.Time));
+        return $"{budget} (spent {string.Join(", ", parts)})";
     }
 }

@@ -112,6 +112,24 @@ public sealed class BackgroundRun<T> : IBackgroundRun
     /// <summary>Starts the run on the thread pool; it runs at most once.</summary>
     public void Start()
     {
+        MarkStarted();
+        _ = Task.Run(ExecuteAsync);
+    }
+
+    /// <summary>
+    /// Starts the run on the calling thread: it goes on there until its first wait (a process, a
+    /// file, a timer), then on the thread pool. A quick call that never waits (a store read) then
+    /// costs no thread hand-over, which a loaded machine makes slow: a PowerShell pipeline that
+    /// waits on the run anyway starts it this way.
+    /// </summary>
+    public void StartHere()
+    {
+        MarkStarted();
+        _ = ExecuteAsync();
+    }
+
+    private void MarkStarted()
+    {
         lock (sync)
         {
             if (started)
@@ -120,7 +138,6 @@ public sealed class BackgroundRun<T> : IBackgroundRun
             }
             started = true;
         }
-        _ = Task.Run(ExecuteAsync);
     }
 
     public void Cancel()

@@ -127,8 +127,9 @@ public sealed class Database
 
     /// <summary>
     /// Runs work on an open connection with the session pragmas set; SQLite errors become clear
-    /// messages. Connections are reused: opening one (the file, the schema, the pragmas) and closing
-    /// it cost more than most of the statements run here, and a batch or a pipeline runs thousands.
+    /// messages. Inside <see cref="ShareConnection"/> connections are reused: opening one (the file, the schema,
+    /// the pragmas) and closing it cost more than most of the statements run here, and a batch or a
+    /// pipeline runs thousands. Outside one, each call has a fresh connection, closed after it.
     /// </summary>
     public T Execute<T>(Func<SqliteConnection, T> work)
     {
@@ -215,11 +216,46 @@ public sealed class Database
         }
     }
 
+    private int sharers;
+
+    /// <summary>
+    /// Keeps connections open for reuse until the returned scope is disposed: a PowerShell pipeline
+    /// holds one scope for its whole run and a batch run another, so 200 piped sessions or thousands of
+    /// items pay for opening the database (the file, its schema, the pragmas) a few times, not on every
+    /// query. Work on other threads at the same time gets connections of its own (at most
+    /// <see cref="MaxIdleConnections"/> are kept); nested scopes are counted, and the last one to end
+    /// closes what was kept, so nothing holds the file once no command runs.
+    /// </summary>
+    public IDisposable ShareConnection()
+    {
+        Interlocked.Increment(ref sharers);
+        return new SharedConnectionScope(this);
+    }
+
+    private sealed class SharedConnectionScope(Database database) : IDisposable
+    {
+        private int disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) == 0 && Interlocked.Decrement(ref database.sharers) == 0)
+            {
+                database.CloseIdleConnections();
+            }
+        }
+    }
+
     private void Return(SqliteConnection connection, bool reusable)
     {
-        if (reusable && connection.State == System.Data.ConnectionState.Open && idle.Count < MaxIdleConnections)
+        // After a failure the connection may hold a half-done transaction: it is closed, not kept.
+        if (reusable && Volatile.Read(ref sharers) > 0 && connection.State == System.Data.ConnectionState.Open && idle.Count < MaxIdleConnections)
         {
             idle.Add(connection);
+            // The last scope may have ended meanwhile: then nobody would close what was just kept.
+            if (Volatile.Read(ref sharers) == 0)
+            {
+                CloseIdleConnections();
+            }
             return;
         }
         connection.Dispose();

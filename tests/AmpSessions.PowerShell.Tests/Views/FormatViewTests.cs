@@ -30,7 +30,7 @@ public sealed partial class FormatViewTests(FormatViewTests.ViewHost host) : ICl
 
     private static readonly string ViewsDirectory = Path.Combine(TestEnvironment.RepositoryRoot, "tests", "AmpSessions.PowerShell.Tests", "Views");
 
-    private static readonly JsonElement Samples = JsonDocument.Parse(File.ReadAllText(Path.Combine(ViewsDirectory, "samples.json"))).RootElement;
+    internal static readonly JsonElement Samples = JsonDocument.Parse(File.ReadAllText(Path.Combine(ViewsDirectory, "samples.json"))).RootElement;
 
     public sealed record View(string Name, string TypeName, string Kind)
     {
@@ -99,28 +99,6 @@ public sealed partial class FormatViewTests(FormatViewTests.ViewHost host) : ICl
         var header = Render(view, 80).Split('\n').First(l => l.StartsWith("Id", StringComparison.Ordinal));
 
         Assert.Matches(@"^Id\s+Name\s+Status\s+Base\s+Branch\s*$", header);
-    }
-
-    [Theory]
-    [InlineData("Interrupted", "\u001b[31m")]
-    [InlineData("Error", "\u001b[31m")]
-    [InlineData("Blocked", "\u001b[31m")]
-    [InlineData("AwaitingInput", "\u001b[33m")]
-    public void A_status_that_needs_a_person_is_coloured_in_the_session_table(string status, string color)
-    {
-        var sample = Samples.GetProperty("AmpSessions.Core.Sessions.Session")[0].GetProperty("json").GetRawText().Replace("\"status\": \"Idle\"", $"\"status\": \"{status}\"");
-        host.Shell.Invoke("$PSStyle.OutputRendering = 'Ansi'");
-        try
-        {
-            var text = host.Shell.Render(
-                "[System.Text.Json.JsonSerializer]::Deserialize($Sample, [AmpSessions.Core.Sessions.Session], [AmpSessions.Core.Serialization.JsonOutput]::Options)", 120, ("Sample", sample));
-
-            Assert.Contains(color + status + "\u001b[0m", text);
-        }
-        finally
-        {
-            host.Shell.Invoke("$PSStyle.OutputRendering = 'PlainText'");
-        }
     }
 
     private string Render(View view, int width)
