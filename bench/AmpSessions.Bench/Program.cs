@@ -3,11 +3,11 @@ using AmpSessions.Bench;
 // One mode per benchmark; each lives in its own file.
 return args.FirstOrDefault() switch
 {
+    "eval-resume" => await EvalResumeBench.RunAsync(args[1..]),
     "new" => await NewBenchmark.MainAsync(args),
     "iterations" => await IterationBench.RunAsync(args[1..]),
     "batch" => await BatchBench.RunAsync(args[1..]),
     "seed-sessions" => SeedSessions.Run(args[1..]),
-    "eval-resume" => await EvalResumeBench.RunAsync(args[1..]),
     _ => Usage(),
 };
 
