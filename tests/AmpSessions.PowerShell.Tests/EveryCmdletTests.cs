@@ -164,7 +164,7 @@ public sealed class EveryCmdletTests(EveryCmdletTests.Tour tour) : IClassFixture
         ["Test-AmpEvaluation"] = "Test-AmpEvaluation -Path (Get-TourInstances) -DataPath $Data",
         ["Start-AmpEvaluation"] = "Get-TourEvaluation",
         ["Compare-AmpEvaluation"] = "Get-TourEvaluation | Compare-AmpEvaluation -Agent gold, null -DataPath $Data",
-        ["Export-AmpPrediction"] = "Get-TourEvaluation | Export-AmpPrediction -OutputPath (Join-Path $Root 'predictions.jsonl') -ModelName tour/gold -DataPath $Data",
+        ["Export-AmpPrediction"] = "Get-TourEvaluation | Export-AmpPrediction -Agent gold -OutputPath (Join-Path $Root 'predictions.jsonl') -ModelName tour/gold -DataPath $Data",
     };
 
     public static TheoryData<string> CmdletNames() => new(Cases.Keys);
@@ -172,7 +172,7 @@ public sealed class EveryCmdletTests(EveryCmdletTests.Tour tour) : IClassFixture
     [Fact]
     public void Every_exported_cmdlet_has_a_case()
     {
-        var exported = tour.Shell.Invoke("(Get-Command -Module AmpSessions).Name").Select(o => o.ToString()).Order().ToArray();
+        var exported = tour.Shell.Invoke("(Get-Command -Module AmpSessions -CommandType Cmdlet).Name").Select(o => o.ToString()).Order().ToArray();
 
         Assert.Equal(exported, Cases.Keys.Order().ToArray());
     }
