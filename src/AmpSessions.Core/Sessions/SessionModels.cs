@@ -45,7 +45,11 @@ public sealed record NewSessionRequest
     /// <summary>The best-of-N group the session is an attempt of.</summary>
     public string? AttemptGroup { get; init; }
     /// <summary>What the session may spend; see <see cref="Budgets.Budget"/>.</summary>
-    public Budgets.Budget Budget { get; init; } = Budgets.Budget.None;
+    // Generated JSON metadata (.NET 8) sets an init-only property missing from the JSON to null rather than keeping
+    // its initializer: a session read from partial JSON (a view sample, a script's hashtable) still has no budget.
+    public Budgets.Budget Budget { get => budget; init => budget = value ?? Budgets.Budget.None; }
+
+    private readonly Budgets.Budget budget = Budgets.Budget.None;
     /// <summary>The guard lets the agent push.</summary>
     public bool AllowPush { get; init; }
 }
