@@ -82,7 +82,8 @@ public static class GuardLauncher
             return;
         }
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + "." + Environment.ProcessId + ".tmp";
+        // Unique per writer: two turns of one process (a batch at concurrency 2) write it at the same moment.
+        var temporary = $"{path}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp";
         File.WriteAllText(temporary, script);
         if (!OperatingSystem.IsWindows())
         {
