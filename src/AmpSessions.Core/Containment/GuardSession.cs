@@ -98,6 +98,15 @@ public sealed class GuardSession
     /// <summary>The delegate rules, in Amp's settings format, to put before every other permission rule.</summary>
     public IReadOnlyList<JsonObject> Rules => Policy is null || Program is null ? [] : RulesFor(Program, Policy.MainCheckout);
 
+    /// <summary>Delegate rules as an iteration records its permissions ("delegate Bash cmd=git push*|... to the guard").</summary>
+    public static IReadOnlyList<string> Describe(IReadOnlyList<JsonObject> rules) => rules.Select(rule =>
+    {
+        var matches = rule["matches"] is JsonObject conditions
+            ? string.Concat(conditions.Select(c => $" {c.Key}={string.Join("|", c.Value!.AsArray().Select(v => (string?)v))}"))
+            : "";
+        return $"delegate {(string?)rule["tool"]}{matches} to the guard";
+    }).ToList();
+
     public static IReadOnlyList<JsonObject> RulesFor(string program, string mainCheckout)
     {
         var rules = new List<JsonObject>();

@@ -113,6 +113,12 @@ public sealed partial class IterationRunner
 
         var mainCheckout = await MainCheckoutWatch.StartAsync(context, session, cancellationToken).ConfigureAwait(false);
         var guard = GuardSession.Start(context, session, iteration.Number, spec, commonDir, GuardSession.Enabled(context, session));
+        if (guard.Rules.Count > 0)
+        {
+            // The iteration records the rules the agent got, in the order Amp reads them: the guard's delegates come first.
+            iteration = iteration with { Permissions = [.. GuardSession.Describe(guard.Rules), .. iteration.Permissions] };
+            context.Iterations.Update(iteration);
+        }
         AgentTurnResult turn;
         try
         {

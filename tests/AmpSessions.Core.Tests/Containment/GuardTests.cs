@@ -72,6 +72,10 @@ public sealed class GuardTests : IDisposable
         Assert.Equal([GuardVerdict.Allow, GuardVerdict.Allow, GuardVerdict.Deny], iteration.GuardDecisions.Select(d => d.Verdict));
         Assert.Equal(["create_file", "Bash", "Bash"], iteration.GuardDecisions.Select(d => d.Tool));
         Assert.Equal(["src/new.ts", "status.txt"], iteration.ChangedFiles.Order());
+        // The recorded rules are the ones the agent got, in Amp's order: the guard's delegates, then the session's.
+        Assert.StartsWith("delegate ", iteration.Permissions[0]);
+        Assert.Contains(iteration.Permissions, p => p.StartsWith("delegate Bash cmd=", StringComparison.Ordinal) && p.EndsWith(" to the guard", StringComparison.Ordinal));
+        Assert.Equal("allow Bash", iteration.Permissions[^1]);
 
         // With the push allowed for the session, the guard lets it through (to a remote that does not exist, so git itself fails).
         await bed.Sessions.UpdateAsync(session.Id, new SessionUpdate { AllowPush = true });
@@ -101,6 +105,7 @@ public sealed class GuardTests : IDisposable
 
         Assert.Equal("turned off by the configuration (guard: false)", iteration.GuardOff);
         Assert.Empty(iteration.GuardDecisions);
+        Assert.DoesNotContain(iteration.Permissions, p => p.StartsWith("delegate ", StringComparison.Ordinal));
         Assert.Equal(["INTO_MAIN.txt"], iteration.MainCheckoutTouched);
     }
 }
