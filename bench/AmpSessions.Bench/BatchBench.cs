@@ -87,7 +87,9 @@ public static class BatchBench
         var watch = Stopwatch.StartNew();
         if (cli is not null)
         {
-            var run = await ProcessRunner.RunAsync(new ProcessSpec("dotnet", [cli, "batch", "run", file])
+            // A .dll runs under dotnet (the JIT build); anything else is an executable (the native AOT CLI).
+            var command = cli.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? new ProcessSpec("dotnet", [cli, "batch", "run", file]) : new ProcessSpec(cli, ["batch", "run", file]);
+            var run = await ProcessRunner.RunAsync(command with
             {
                 Environment = new Dictionary<string, string?> { ["AMP_SESSIONS_HOME"] = data },
             }, (Func<OutputLine, LineDecision>?)null);
@@ -99,8 +101,33 @@ public static class BatchBench
             }
             return watch.Elapsed.TotalMilliseconds;
         }
+        // Lock contention, measured: every wait for a repository lock (the core's amp_sessions.repository_lock.wait metric).
+        var waits = new List<double>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == Telemetry.MeterName && instrument.Name == "amp_sessions.repository_lock.wait")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, _, _) =>
+        {
+            lock (waits)
+            {
+                waits.Add(value);
+            }
+        });
+        listener.Start();
         var result = await new BatchService(AmpContext.Open(data)).RunAsync(new BatchRunRequest { FilePath = file });
         watch.Stop();
+        lock (waits)
+        {
+            Console.WriteLine($"  repository lock (in process): {waits.Count} acquisitions, waited {waits.Sum():0} ms in all " +
+                $"({(waits.Count == 0 ? 0 : waits.Sum() / size):0.0} ms per item, max {(waits.Count == 0 ? 0 : waits.Max()):0} ms) over {watch.Elapsed.TotalMilliseconds:0} ms");
+        }
         if (result.Passed != result.Total || result.Total != size)
         {
             Console.Error.WriteLine($"bench: {result.Total - result.Passed} of {result.Total} items did not pass; see {result.JournalPath}");

@@ -34,6 +34,47 @@ public sealed class RepositoryLockTests : IDisposable
     }
 
     [Fact]
+    public async Task Sixteen_takers_in_one_process_hold_it_one_at_a_time_and_each_wait_is_measured()
+    {
+        var waits = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == Telemetry.MeterName && instrument.Name == "amp_sessions.repository_lock.wait")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref waits));
+        listener.Start();
+        var inside = 0;
+        var most = 0;
+
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(async () =>
+        {
+            using var held = await RepositoryLock.AcquireAsync(CommonDir, $"taker {i}", Patience);
+            var now = Interlocked.Increment(ref inside);
+            InterlockedMax(ref most, now);
+            await Task.Yield();
+            Interlocked.Decrement(ref inside);
+        })));
+
+        Assert.Equal(1, most);
+        Assert.True(waits >= 16, $"{waits} waits recorded for 16 acquisitions");
+        using var free = await RepositoryLock.AcquireAsync(CommonDir, "after", TimeSpan.Zero);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+        }
+    }
+
+    [Fact]
     public async Task Waiting_too_long_is_a_clear_error()
     {
         using var holder = await RepositoryLock.AcquireAsync(CommonDir, "holder");
