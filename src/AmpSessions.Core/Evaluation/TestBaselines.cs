@@ -82,6 +82,9 @@ public sealed record BaselineComparison
             return $"{NewlyFailing} newly failing{named}, {StillFailing} still failing, {Fixed} fixed, {Added} added, {StillPassing} still passing";
         }
     }
+
+    /// <summary>The summary, so a property list (Format-List *) shows the classification, not the record's members.</summary>
+    public override string ToString() => Summary;
 }
 
 /// <summary>
@@ -114,7 +117,7 @@ public sealed class TestBaselines
         {
             throw new AmpSessionsException("AmpTestBaselineExists", ErrorKind.InvalidOperation,
                 $"Session {session.Id} already has a test baseline (a baseline is recorded once, on the base commit)", session.Id,
-                remedy: $"to record it again, add {Invocation.Of(Operation.RecordTestBaseline, session.Id, Parameter.Force)}");
+                remedy: $"to record it again, run {Invocation.Of(Operation.RecordTestBaseline, session.Id, Parameter.Force)}");
         }
         Directory.CreateDirectory(Folder);
         var run = await new EvaluationGrader(context).RunTestsAsync(new TestRunRequest
