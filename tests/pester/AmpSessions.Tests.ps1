@@ -16,7 +16,8 @@ BeforeAll {
         'Open-AmpSession', 'Remove-AmpSession', 'Remove-AmpTemplate', 'Repair-AmpSession', 'Restore-AmpSession', 'Resume-AmpBatch',
         'Set-AmpSession', 'Start-AmpBatch', 'Stop-AmpBatch', 'Test-AmpBatch', 'Update-AmpSession', 'Watch-AmpSession',
         'Get-AmpEvent', 'Get-AmpAttempt', 'Select-AmpAttempt', 'Unblock-AmpSession',
-        'Start-AmpEvaluation', 'Test-AmpEvaluation', 'Compare-AmpEvaluation', 'Export-AmpPrediction'
+        'Start-AmpEvaluation', 'Test-AmpEvaluation', 'Compare-AmpEvaluation', 'Export-AmpPrediction',
+        'New-AmpTestBaseline', 'Get-AmpTestBaseline'
     )
     Import-Module $ManifestPath -Force -ErrorAction Stop
 

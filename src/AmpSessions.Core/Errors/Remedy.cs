@@ -36,6 +36,8 @@ public enum Operation
     ListSlashCommands,
     /// <summary>Every configuration key's effective value and the file it comes from.</summary>
     ListConfig,
+    /// <summary>Record a session's test baseline on its base commit.</summary>
+    RecordTestBaseline,
 }
 
 /// <summary>A parameter of an <see cref="Operation"/>, named once for both front ends (<c>--base</c> / <c>-BaseBranch</c>).</summary>

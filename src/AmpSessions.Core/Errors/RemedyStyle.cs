@@ -118,6 +118,7 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.ShowRunEnvironment => "env",
             Operation.ListSlashCommands => "commands",
             Operation.ListConfig => "config list",
+            Operation.RecordTestBaseline => "baseline record",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no command-line name"),
         };
 
@@ -215,6 +216,7 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.ShowRunEnvironment => "Get-AmpRunEnvironment",
             Operation.ListSlashCommands => "Get-AmpSlashCommand",
             Operation.ListConfig => "Get-AmpConfig",
+            Operation.RecordTestBaseline => "New-AmpTestBaseline",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no cmdlet"),
         };
 
