@@ -72,6 +72,7 @@ public sealed class IntegrationCliTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task Seed_happy_path_new_iterate_edit_commit_squash_rebase_merge_cleanup_leaves_one_commit_on_the_base()
     {
         // The fake agent replays Amp's success-edit transcript, which really renames hello to greet.
@@ -162,6 +163,7 @@ public sealed class IntegrationCliTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task A_rebase_killed_midway_is_reported_by_repair_and_finished_by_abort_or_continue()
     {
         var session = await NewAsync("Interrupted");

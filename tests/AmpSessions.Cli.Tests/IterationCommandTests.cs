@@ -115,6 +115,7 @@ public sealed class IterationCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Linux")]
     public async Task Iterate_timeout_stops_a_hanging_agent()
     {
         var id = await bed.NewSessionAsync();
@@ -134,6 +135,7 @@ public sealed class IterationCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task Run_streams_the_script_and_exits_by_its_verdict()
     {
         var id = await bed.NewSessionAsync("--script", "echo checking; grep -q 'function greet' src/greet.ts");
@@ -156,6 +158,7 @@ public sealed class IterationCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task Iterations_lists_every_turn()
     {
         var id = await bed.NewSessionAsync("--script", "true");
@@ -245,6 +248,7 @@ public sealed class IterationCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task Iterate_and_run_agree_a_failing_test_script_exits_3_and_a_failed_agent_exits_1()
     {
         var id = await bed.NewSessionAsync("--script", "grep -q 'function nosuch' src/greet.ts");

@@ -8,6 +8,7 @@ namespace AmpSessions.Cli.Tests.Evaluation;
 /// every instance exactly once in its results. CI runs 16 instances; bench/ runs the 200-instance
 /// variant (`dotnet run -c Release --project bench/AmpSessions.Bench -- eval-resume`; figures in bench/README.md).
 /// </summary>
+[Trait("Platform", "Posix")]
 public sealed class EvalResumeTests : IDisposable
 {
     private const int Instances = 16;

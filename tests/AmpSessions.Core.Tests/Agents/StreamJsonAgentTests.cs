@@ -95,6 +95,7 @@ public sealed class StreamJsonAgentTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Linux")]
     public async Task Amp_login_text_on_stdout_as_the_real_cli_prints_it_stops_the_turn_at_once()
     {
         // The real amp (see the probe notes) prints the login flow on stdout, then waits for a browser.
@@ -166,6 +167,7 @@ public sealed class StreamJsonAgentTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task Any_program_that_streams_the_protocol_can_be_an_exec_agent()
     {
         var script = Path.Combine(scenarios, "agent.sh");

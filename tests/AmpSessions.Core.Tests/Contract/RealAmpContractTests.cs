@@ -10,6 +10,7 @@ namespace AmpSessions.Core.Tests.Contract;
 /// no key means not logged in within seconds, a closed server means unreachable, and every flag the
 /// adapter emits gets past the real parser. These never skip: without the binary they fail.
 /// </summary>
+[Trait("Platform", "Linux")]
 public sealed class RealAmpContractTests : IDisposable
 {
     private const string NotLoggedIn = "Amp is not logged in: run `amp login` or set AMP_API_KEY";

@@ -11,6 +11,7 @@ namespace AmpSessions.Core.Tests.Contract;
 /// not logged in within seconds, a closed API is unreachable, and its refusal to run every tool as
 /// root is said plainly. These never skip: without the binary they fail.
 /// </summary>
+[Trait("Platform", "Linux")]
 public sealed class RealClaudeContractTests : IDisposable
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
