@@ -15,7 +15,7 @@ namespace AmpSessions.Core.Tests.Contract;
 public sealed class RealClaudeContractTests : IDisposable
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
-    private const string ClaudeNotLoggedIn = "Claude Code is not logged in: run `claude` once and log in (/login), or set ANTHROPIC_API_KEY";
+    private const string ClaudeNotLoggedIn = "Claude Code is not logged in";
 
     private readonly CliSessionBed bed = new();
     private readonly string home;
