@@ -82,6 +82,7 @@ internal static class IterationCommands
                 Overrides = new Core.Configuration.RunOverrides { Environment = p.GetValue(environment), Preset = p.GetValue(preset), Mode = p.GetValue(mode) },
             }, live.Show, ct);
             iteration = new Core.Evaluation.TestBaselines(context).WithTestChanges(iteration.SessionId, [iteration])[0];
+            live.Finish(iteration);
             output.Result(iteration, i => RenderIteration(i, output));
             // The turn may have gone well, but the session now waits for a person.
             if (iteration.MainCheckoutTouched is not null)
@@ -216,7 +217,10 @@ internal static class IterationCommands
         }
         if (i.ProtocolWarnings.Count > 0)
         {
-            output.Line($"  protocol warnings: {string.Join("; ", i.ProtocolWarnings)}");
+            // The record keeps up to a hundred, each with the line: the first says what kind of noise it was.
+            var first = DisplayFormat.OneLine(i.ProtocolWarnings[0]);
+            output.Line($"  protocol warnings: {(first.Length > 160 ? first[..159] + "…" : first)}"
+                + (i.ProtocolWarnings.Count > 1 ? $" (and {i.ProtocolWarnings.Count - 1} more: `amp-sessions iterations {i.SessionId} --json` lists them)" : ""));
         }
         output.Line($"  tests:   {Test(i.ScriptPassed)}   duration: {Seconds(i.Duration)}");
         if (i.TestChanges is { } changes)
@@ -253,10 +257,18 @@ internal static class IterationCommands
 
     internal static string Seconds(TimeSpan? duration) => DisplayFormat.Duration(duration);
 
-    /// <summary>Live progress of an iteration: what the agent says and does, and the test output.</summary>
+    /// <summary>
+    /// Live progress of an iteration: what the agent says and does, its errors, and the test output.
+    /// What a user does not need as it happens (lines outside the protocol, the agent's stderr) is
+    /// counted, not printed: an agent may write megabytes of it. <see cref="Finish"/> says how much
+    /// was left out and where the transcript, which keeps every line, is.
+    /// </summary>
     private sealed class LiveView(Output output)
     {
         private readonly TextWriter writer = output.IsJson ? Console.Error : Console.Out;
+        private readonly Dictionary<string, string> toolNames = new(StringComparer.Ordinal);
+        private int notProtocol;
+        private int standardError;
 
         public void Show(IterationEvent e)
         {
@@ -267,7 +279,30 @@ internal static class IterationCommands
             }
         }
 
-        private static string? Line(IterationEvent e)
+        /// <summary>After the turn: one line for what was not shown, if anything was left out.</summary>
+        public void Finish(IterationRecord iteration)
+        {
+            if (notProtocol + standardError == 0)
+            {
+                return;
+            }
+            var parts = new List<string>();
+            if (notProtocol > 0)
+            {
+                parts.Add($"{Count(notProtocol)} outside the stream-json protocol");
+            }
+            if (standardError > 0)
+            {
+                parts.Add($"{Count(standardError)} on stderr");
+            }
+            var where = iteration.TranscriptPath is { } path ? $"the transcript {path} has them all" : "they were not kept";
+            writer.WriteLine(Core.Serialization.DisplayText.OneLine(
+                $"  ({Count(notProtocol + standardError)} more line{(notProtocol + standardError == 1 ? "" : "s")} from the agent not shown: {string.Join(", ", parts)}; {where})"));
+        }
+
+        private static string Count(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
+
+        private string? Line(IterationEvent e)
         {
             switch (e)
             {
@@ -276,9 +311,18 @@ internal static class IterationCommands
                 case IterationAgentEvent { Event: AgentTextEvent text }:
                     return $"  agent: {text.Text.ReplaceLineEndings(" ")}";
                 case IterationAgentEvent { Event: AgentToolUseEvent tool }:
+                    toolNames[tool.Id] = tool.Name;
                     return $"  tool:  {tool.Name}";
-                case IterationAgentEvent { Event: AgentProtocolWarningEvent warning }:
-                    return $"  warning: {warning.Reason}";
+                case IterationAgentEvent { Event: AgentToolResultEvent { IsError: true } failed }:
+                    return $"  tool error: {(toolNames.TryGetValue(failed.ToolUseId, out var name) ? name + ": " : "")}{DisplayFormat.OneLine(failed.Content)}";
+                case IterationAgentEvent { Event: AgentResultEvent { IsError: true } result }:
+                    return $"  error: {result.Error ?? result.Subtype ?? "the agent reported an error"}";
+                case IterationAgentEvent { Event: AgentProtocolWarningEvent }:
+                    notProtocol++;
+                    return null;
+                case IterationAgentEvent { Event: AgentStderrEvent }:
+                    standardError++;
+                    return null;
                 case IterationCommittedEvent committed:
                     return $"  commit: {Short(committed.Commit)} {committed.Subject}";
                 case IterationScriptStartedEvent script:

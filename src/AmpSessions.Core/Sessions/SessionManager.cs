@@ -215,7 +215,8 @@ public sealed partial class SessionManager
         }
         if (!await git.IsRepositoryAsync(cancellationToken).ConfigureAwait(false))
         {
-            throw Invalid("AmpNotARepository", $"'{full}' is not a Git repository: run `git init` there, or give the path of a Git checkout.", full);
+            throw Invalid("AmpNotARepository", $"'{full}' is not in a Git repository", full,
+                remedy: $"work inside a Git checkout, pass {Parameter.Repo} with the path of one, or run `git init` there to make one");
         }
         if (await git.IsBareAsync(cancellationToken).ConfigureAwait(false))
         {

@@ -14,6 +14,7 @@ public sealed class BaselineCliTests : IDisposable
     public void Dispose() => bed.Dispose();
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task An_iteration_is_classified_against_the_baseline_with_regressions_first()
     {
         // On the base commit: a fails, b passes, c always fails, d always passes; e is reported once e.txt exists.

@@ -9,6 +9,7 @@ namespace AmpSessions.Cli.Tests.Evaluation;
 /// flight, so at least 2 never started before the kill); bench/ runs the 200-instance
 /// variant (`dotnet run -c Release --project bench/AmpSessions.Bench -- eval-resume`; figures in bench/README.md).
 /// </summary>
+[Trait("Platform", "Posix")]
 public sealed class EvalResumeTests : IDisposable
 {
     private const int Instances = 12;

@@ -7,6 +7,7 @@ using AmpSessions.Testing;
 
 namespace AmpSessions.Core.Tests.Attempts;
 
+[Trait("Platform", "Posix")]
 public sealed class AttemptServiceTests : IDisposable
 {
     private readonly IterationTestBed bed = new();
