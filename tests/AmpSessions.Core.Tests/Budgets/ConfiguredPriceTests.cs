@@ -1,3 +1,4 @@
+using AmpSessions.Core.Attempts;
 using AmpSessions.Core.Batches;
 using AmpSessions.Core.Budgets;
 using AmpSessions.Core.Configuration;
@@ -157,6 +158,52 @@ public sealed class ConfiguredPriceTests : IDisposable
         // With a price the same change is taken.
         WriteUserConfiguration("  fake: { input: 1 }");
         Assert.Equal(2m, (await bed.Sessions.UpdateAsync(session.Id, new SessionUpdate { BudgetCost = 2 })).Budget.CostUsd);
+    }
+
+    [Fact]
+    public async Task Best_of_N_attempts_show_the_cost_their_configuration_prices()
+    {
+        // The fake runs as amp:<program>, so the amp entry prices it.
+        File.WriteAllText(UserFile, "prices:\n  amp: { input: 1000, output: 1000 }\n");
+        var request = new NewAttemptsRequest
+        {
+            Session = new NewSessionRequest
+            {
+                RepoPath = bed.Repo.Root, BaseBranch = "main", Name = "Two ways", Prompt = "Create first.txt",
+                AgentEnvironment = bed.FakeEnvironment(Quick()), NotificationsEnabled = false,
+            },
+            Agents = [IterationTestBed.FakeAgent, IterationTestBed.FakeAgent],
+        };
+
+        var comparison = await new AttemptService(bed.Context).CreateAsync(request);
+
+        Assert.Equal([0.80m, 0.80m], comparison.Attempts.Select(a => a.CostUsd));
+        Assert.Equal([0.80m, 0.80m], (await new AttemptService(bed.Context).CompareAsync(comparison.Group)).Attempts.Select(a => a.CostUsd));
+    }
+
+    [Fact]
+    public async Task A_batch_item_is_priced_by_the_batch_file_entry_else_by_its_repository_configuration()
+    {
+        File.WriteAllText(UserFile, "prices:\n  default: { input: 1000 }\n");
+        var folder = bed.Repo.Scratch("batch");
+        var batch = Path.Combine(folder, "batch.yaml");
+        var agent = (string id) => $"  - id: {id}\n    command: [\"{TestPaths.FakeAgent}\"]\n    env: {{ FAKE_AMP_SCENARIO: \"{Quick()}\", FAKE_AMP_STATE_DIR: \"{bed.StateDirectory}\" }}";
+        File.WriteAllText(batch, $$"""
+            version: 3
+            metadata: { name: priced }
+            agents:
+            {{agent("listed")}}
+            {{agent("configured")}}
+            tasks:
+              - { id: t, type: batch, prompts: ["Create first.txt"], repositories: ["{{bed.Repo.Root}}"] }
+            prices:
+              listed: { input: 1 }
+            """);
+
+        var result = await new BatchService(bed.Context).RunAsync(new BatchRunRequest { FilePath = batch });
+
+        // 600 input tokens each: at the batch file's $1 per million, and at the configuration's $1,000.
+        Assert.Equal([("configured", 0.6m), ("listed", 0.0006m)], result.Ran.Select(i => (i.AgentId, i.CostUsd!.Value)).Order());
     }
 
     [Fact]
