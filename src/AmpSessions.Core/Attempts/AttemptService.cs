@@ -226,7 +226,7 @@ public sealed class AttemptService
             FilesChanged = size.Files,
             ChangedLines = size.ChangedLines,
             Tokens = tokens.Total,
-            CostUsd = Budgets.SessionCost.Of(prices, session, iterations),
+            CostUsd = Budgets.SessionPricing.For(context, session, prices).Cost(iterations),
             Duration = iterations.Aggregate(TimeSpan.Zero, (sum, i) => sum + (i.Duration ?? TimeSpan.Zero)),
             Succeeded = last?.Status == IterationStatus.Succeeded,
         };

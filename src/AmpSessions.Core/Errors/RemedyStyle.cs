@@ -43,7 +43,7 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             }
             foreach (var argument in invocation.Arguments)
             {
-                if (argument.Parameter != Parameter.Path)
+                if (argument.Parameter is not (Parameter.Path or Parameter.ConfigKey or Parameter.ConfigValue))
                 {
                     words.Add(Render(argument.Parameter));
                 }
@@ -90,6 +90,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.BudgetTime => "--budget-time",
             Parameter.Environment => "--environment",
             Parameter.Preset => "--preset",
+            Parameter.ConfigKey => "<key>",
+            Parameter.ConfigValue => "<value>",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no command-line name"),
         };
 
@@ -119,6 +121,7 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.ListSlashCommands => "commands",
             Operation.ListConfig => "config list",
             Operation.RecordTestBaseline => "baseline record",
+            Operation.SetConfig => "config set",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no command-line name"),
         };
 
@@ -186,6 +189,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.BudgetTime => "-BudgetTime",
             Parameter.Environment => "-Environment",
             Parameter.Preset => "-Preset",
+            Parameter.ConfigKey => "-Key",
+            Parameter.ConfigValue => "-Value",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no PowerShell name"),
         };
 
@@ -217,6 +222,7 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.ListSlashCommands => "Get-AmpSlashCommand",
             Operation.ListConfig => "Get-AmpConfig",
             Operation.RecordTestBaseline => "New-AmpTestBaseline",
+            Operation.SetConfig => "Set-AmpConfig",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no cmdlet"),
         };
 
