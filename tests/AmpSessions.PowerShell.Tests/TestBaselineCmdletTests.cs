@@ -44,7 +44,7 @@ public sealed class TestBaselineCmdletTests : IDisposable
 
         var baseline = host.Invoke("$s | New-AmpTestBaseline -Confirm:$false -DataPath $Data").Single();
         var (_, again) = host.InvokeWithErrors("New-AmpTestBaseline -Id $s.Id -Confirm:$false -DataPath $Data");
-        host.InvokeWithErrors("$s | Invoke-AmpIteration -DataPath $Data | Out-Null");
+        var (ran, _) = host.InvokeWithErrors("$s | Invoke-AmpIteration -DataPath $Data | ForEach-Object { $_.TestChanges.Summary }");
         var read = host.Invoke("($s | Get-AmpTestBaseline -DataPath $Data).Tests | ForEach-Object { '{0}={1}' -f $_.Name, $_.Outcome }");
         var changes = host.Invoke("(Get-AmpIteration -Id $s.Id -DataPath $Data).TestChanges.Tests | ForEach-Object { '{0}={1}' -f $_.Name, $_.Change }");
         var details = host.Render("Get-AmpIteration -Id $s.Id -DataPath $Data | Format-List -View Details", 120);
@@ -62,6 +62,8 @@ public sealed class TestBaselineCmdletTests : IDisposable
         Assert.Equal(["a=Failed", "b=Passed"], read.Select(o => o.ToString()));
         Assert.Equal(["b=NewlyFailing", "a=Fixed"], changes.Select(o => o.ToString()));
         const string Summary = "1 newly failing (b), 0 still failing, 1 fixed, 0 added, 0 still passing";
+        // The iteration Invoke-AmpIteration returns is classified too, as the CLI's iterate shows it.
+        Assert.Equal(Summary, Assert.Single(ran).ToString());
         Assert.Matches(@"\nBaseline +: " + Regex.Escape(Summary), details);
         Assert.Contains("against the baseline: " + Summary, history, StringComparison.Ordinal);
         Assert.Matches(@"\sREGR\s", timeline);

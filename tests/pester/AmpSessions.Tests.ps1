@@ -173,7 +173,7 @@ Describe 'A session life cycle' -Tag CI {
             $cmdlet = $style.Render([AmpSessions.Core.Errors.Invocation]::Of($operation, 'abc', @()))
             $name, $rest = $cmdlet -split ' ', 2
             Get-Command -Name $name -Module AmpSessions -ErrorAction SilentlyContinue | Should -Not -BeNullOrEmpty -Because "$operation is rendered as $name"
-            if ($operation -notin 'NewSession', 'Repair', 'RunBatch', 'ValidateBatch', 'ValidateConfig', 'ListSlashCommands') {
+            if ($operation -notin 'NewSession', 'Repair', 'RunBatch', 'ValidateBatch', 'ValidateConfig', 'SetConfig', 'ListSlashCommands') {
                 (Get-Command -Name $name).Parameters.Keys | Should -Contain 'Id' -Because "$cmdlet names its session or batch with -Id"
             }
         }

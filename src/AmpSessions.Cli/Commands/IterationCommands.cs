@@ -81,7 +81,6 @@ internal static class IterationCommands
                 Timeout = p.GetValue(timeout),
                 Overrides = new Core.Configuration.RunOverrides { Environment = p.GetValue(environment), Preset = p.GetValue(preset), Mode = p.GetValue(mode) },
             }, live.Show, ct);
-            iteration = new Core.Evaluation.TestBaselines(context).WithTestChanges(iteration.SessionId, [iteration])[0];
             live.Finish(iteration);
             output.Result(iteration, i => RenderIteration(i, output));
             // The turn may have gone well, but the session now waits for a person.
@@ -125,7 +124,7 @@ internal static class IterationCommands
         {
             var manager = Sessions(p);
             var id = manager.Resolve(p.GetValue(session)!).Id;
-            var iterations = new Core.Evaluation.TestBaselines(manager.Context).WithTestChanges(id, manager.Context.Iterations.List(id));
+            var iterations = new Core.Evaluation.TestBaselines(manager.Context).Iterations(id);
             output.Result(iterations, list =>
             {
                 if (list.Count == 0)

@@ -175,6 +175,9 @@ public sealed class TestBaselines
         return Classify(baseline, iteration, run);
     }
 
+    /// <summary>A session's iterations, oldest first, each classified against the baseline: what every front end lists.</summary>
+    public IReadOnlyList<IterationRecord> Iterations(string sessionId) => WithTestChanges(sessionId, context.Iterations.List(sessionId));
+
     /// <summary>
     /// The session's iterations, each that ran tests carrying its classification against the session's
     /// baseline (<see cref="IterationRecord.TestChanges"/>); unchanged when the session has no baseline.
