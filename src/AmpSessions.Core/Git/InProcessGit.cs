@@ -17,14 +17,13 @@ internal static class InProcessGit
     private static volatile bool nativeLibraryMissing;
 
     /// <summary>
-    /// Whether in-process reads may be tried at all in this process. Not in a native AOT build:
-    /// LibGit2Sharp 0.32's marshalling is not AOT-safe there (seen on linux-x64: Repository.Discover
-    /// and every configuration read come back empty, and a patch's line callback throws a
-    /// NullReferenceException that ends the process), so the native CLI asks the git CLI for everything.
+    /// Whether in-process reads may be tried at all in this process. (A native AOT build gets no
+    /// answer from here either: under NativeAOT LibGit2Sharp 0.32's Repository.Discover returns
+    /// null, so every read goes to the CLI; its configuration reads come back empty and a patch's
+    /// line callback ends the process there, so discovery must stay the first step of every read.)
     /// </summary>
     public static bool Enabled =>
-        !nativeLibraryMissing && System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported
-        && Environment.GetEnvironmentVariable("AMP_SESSIONS_GIT_IN_PROCESS") is not ("0" or "false");
+        !nativeLibraryMissing && Environment.GetEnvironmentVariable("AMP_SESSIONS_GIT_IN_PROCESS") is not ("0" or "false");
 
     public static WorkingTreeFacts? TryGetWorkingTreeFacts(string directory) => Read(directory, discover: true, repo =>
     {
