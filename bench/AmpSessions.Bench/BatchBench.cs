@@ -87,7 +87,9 @@ public static class BatchBench
         var watch = Stopwatch.StartNew();
         if (cli is not null)
         {
-            var run = await ProcessRunner.RunAsync(new ProcessSpec("dotnet", [cli, "batch", "run", file])
+            // A .dll runs under dotnet (the JIT build); anything else is an executable (the native AOT CLI).
+            var command = cli.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? new ProcessSpec("dotnet", [cli, "batch", "run", file]) : new ProcessSpec(cli, ["batch", "run", file]);
+            var run = await ProcessRunner.RunAsync(command with
             {
                 Environment = new Dictionary<string, string?> { ["AMP_SESSIONS_HOME"] = data },
             }, (Func<OutputLine, LineDecision>?)null);
