@@ -22,7 +22,7 @@ public abstract class AmpSessionCmdlet : AmpSessionActionCmdlet
     [ValidateNotNullOrEmpty]
     public Session[] Session { get; set; } = [];
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = IdParameterSet)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdParameterSet)]
     [Alias("SessionId")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(SessionIdCompleter))]

@@ -7,6 +7,7 @@ namespace AmpSessions.Cli.Tests;
 /// No colours or animation, no notifications, a mode the ci environment does not allow is refused,
 /// and a failed iteration (agent or tests) fails the step with an annotation.
 /// </summary>
+[Trait("Platform", "Posix")]
 public sealed class CiEnvironmentTests : IDisposable
 {
     private readonly CliSessionBed bed = new();

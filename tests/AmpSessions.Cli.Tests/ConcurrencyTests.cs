@@ -13,6 +13,7 @@ public sealed class ConcurrencyTests : IDisposable
     public void Dispose() => bed.Dispose();
 
     [Fact]
+    [Trait("Platform", "Linux")]
     public async Task The_same_session_started_twice_at_once_refuses_the_second()
     {
         var id = await bed.NewSessionAsync();
@@ -48,6 +49,7 @@ public sealed class ConcurrencyTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task Two_sessions_on_one_repository_iterate_at_the_same_time_without_touching_each_other()
     {
         var mainHead = bed.Repo.Git("rev-parse", "HEAD");

@@ -54,6 +54,7 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task Terminal_escapes_from_the_agent_are_shown_not_obeyed()
     {
         var agent = ShellAgent.Write(Path.Combine(bed.Repo.Scratch("agent"), "agent.sh"),
@@ -110,6 +111,7 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task A_failed_iteration_says_why_on_stderr_too()
     {
         var id = await bed.NewSessionAsync();
@@ -124,6 +126,7 @@ public sealed class HostileInputTests : IDisposable
 
     // Issue 10 item 25: the test script runs in /bin/sh unless the session chooses another shell.
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task A_session_can_run_its_script_in_bash_where_sh_would_not_understand_it()
     {
         const string script = "true | false; exit ${PIPESTATUS[0]}";

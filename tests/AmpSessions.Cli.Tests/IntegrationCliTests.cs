@@ -72,6 +72,7 @@ public sealed class IntegrationCliTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task Seed_happy_path_new_iterate_edit_commit_squash_rebase_merge_cleanup_leaves_one_commit_on_the_base()
     {
         // The fake agent replays Amp's success-edit transcript, which really renames hello to greet.
@@ -162,6 +163,7 @@ public sealed class IntegrationCliTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task A_rebase_killed_midway_is_reported_by_repair_and_finished_by_abort_or_continue()
     {
         var session = await NewAsync("Interrupted");
@@ -248,6 +250,31 @@ public sealed class IntegrationCliTests : IDisposable
         Assert.Equal("squash", restore.GetProperty("backup").GetProperty("operation").GetString());
         Assert.Equal(tip, repo.Git("rev-parse", session.Branch));
         Assert.Equal("", TestRepository.GitIn(session.Worktree, "status", "--porcelain"));
+    }
+
+    [Fact]
+    public async Task Export_after_a_merge_says_where_the_work_is_and_the_command_that_writes_its_patch()
+    {
+        var session = await NewAsync("Rename greet");
+        AgentIteration(session, "rename hello to greet", "src/greet.ts", RenamedGreet);
+        AgentIteration(session, "document it", "docs/greet.md", "# greet\n");
+        var baseBefore = repo.Git("rev-parse", "main");
+        await JsonAsync("merge", session.Id);
+        var merged = repo.Git("rev-parse", "main");
+
+        var result = await cli.RunAsync("export", session.Id, "--output", Path.Combine(repo.Scratch("out"), "x.patch"));
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var line = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain("run an iteration", line);
+        var command = $"git -C \"{repo.Root}\" format-patch {baseBefore[..7]}..{merged[..7]}";
+        Assert.Equal($"amp-sessions: Session {session.Id} is merged: its work is on 'main' at {merged[..7]}, so the session has no change of its own left to export: " +
+            $"write its work as a patch with `{command}`.", line);
+        // The command it suggests writes the session's two commits.
+        var folder = repo.Scratch("suggested");
+        TestRepository.GitIn(repo.Root, "format-patch", "--quiet", "-o", folder, $"{baseBefore}..{merged}");
+        Assert.Equal(2, Directory.GetFiles(folder, "*.patch").Length);
+        await AssertFailsAsync("AmpSessionAlreadyMerged", 1, "export", session.Id);
     }
 
     [Fact]

@@ -57,6 +57,23 @@ public sealed class IterationCommandTests : IDisposable
         Assert.Contains("▶ iteration 1", result.StandardError);
     }
 
+    [Theory]
+    [InlineData("login-flow", "NotLoggedIn", "Amp is not logged in", "set AMP_API_KEY in the environment that runs the agent (a browser login cannot happen unattended), then iterate again.")]
+    [InlineData("unreachable", "ServerUnreachable", "Amp could not reach its server (Error: Couldn't connect to the Amp server at https://ampcode.com/.)", "check the network connection and AMP_URL, then iterate again.")]
+    public async Task A_failed_turn_says_what_happened_and_what_to_do_once(string scenario, string status, string problem, string remedy)
+    {
+        var id = await bed.NewSessionAsync();
+        bed.Scenario = scenario;
+
+        var result = await bed.RunAsync("iterate", id);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains($"Iteration 1 of session {id}: {status} - {problem}\n", result.StandardOutput.ReplaceLineEndings("\n"));
+        Assert.Equal($"amp-sessions: Iteration 1 of session {id} ended {status}: {problem}: {remedy}", result.StandardError.Trim());
+        var firstWords = remedy[..20];
+        Assert.Equal(1, (result.StandardOutput + result.StandardError).Split(firstWords).Length - 1);
+    }
+
     [Fact]
     public async Task A_turn_that_needs_a_person_exits_1_with_its_status_and_how_to_go_on()
     {
@@ -115,6 +132,7 @@ public sealed class IterationCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Linux")]
     public async Task Iterate_timeout_stops_a_hanging_agent()
     {
         var id = await bed.NewSessionAsync();
@@ -134,6 +152,7 @@ public sealed class IterationCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task Run_streams_the_script_and_exits_by_its_verdict()
     {
         var id = await bed.NewSessionAsync("--script", "echo checking; grep -q 'function greet' src/greet.ts");
@@ -156,6 +175,7 @@ public sealed class IterationCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task Iterations_lists_every_turn()
     {
         var id = await bed.NewSessionAsync("--script", "true");
@@ -245,6 +265,7 @@ public sealed class IterationCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task Iterate_and_run_agree_a_failing_test_script_exits_3_and_a_failed_agent_exits_1()
     {
         var id = await bed.NewSessionAsync("--script", "grep -q 'function nosuch' src/greet.ts");

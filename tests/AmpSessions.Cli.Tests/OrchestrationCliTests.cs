@@ -102,6 +102,7 @@ public sealed class OrchestrationCliTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task New_with_attempts_compares_and_attempts_keep_archives_the_rest()
     {
         bed.Scenario = Scenario("writes", new { writeFile = new { path = "ok.txt", content = "ok\n" } });

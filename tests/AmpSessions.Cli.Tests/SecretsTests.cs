@@ -107,6 +107,7 @@ public sealed partial class SecretsTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Linux")]
     public async Task Env_files_are_never_opened()
     {
         bed.Repo.WriteFile(".gitignore", ".env\n");

@@ -13,6 +13,7 @@ public sealed class SessionCommandTests : IDisposable
     private static string Text(JsonElement e, string p) => CliTestBed.Text(e, p);
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task New_prints_the_session_as_text_or_json()
     {
         var text = await bed.SucceedsAsync("new", "--repo", bed.Repo.Root, "--base", "main", "--name", "Text session", "--prompt", "p");
@@ -143,6 +144,7 @@ public sealed class SessionCommandTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task Open_launches_code_from_path_in_the_worktree()
     {
         var session = await bed.NewAsync();

@@ -49,6 +49,7 @@ public sealed class CmdletContractTests(StagedModule module)
         "Set-AmpSession", "Start-AmpBatch", "Stop-AmpBatch", "Test-AmpBatch", "Update-AmpSession", "Watch-AmpSession",
         "Get-AmpEvent", "Get-AmpAttempt", "Select-AmpAttempt", "Unblock-AmpSession",
         "Start-AmpEvaluation", "Test-AmpEvaluation", "Compare-AmpEvaluation", "Export-AmpPrediction",
+        "New-AmpTestBaseline", "Get-AmpTestBaseline",
     ];
 
     [Fact]
@@ -158,7 +159,7 @@ public sealed class CmdletContractTests(StagedModule module)
         });
 
     [Fact]
-    public void Cmdlets_that_take_sessions_bind_Session_by_value_and_Id_by_property_name()
+    public void Cmdlets_that_take_sessions_bind_Session_by_value_and_Id_by_value_and_property_name()
     {
         var sessionCmdlets = module.Cmdlets.Where(c => c.Parameter("Session") is not null).ToArray();
         Assert.True(sessionCmdlets.Length >= 7, "the session cmdlets share -Session and -Id");
@@ -170,7 +171,8 @@ public sealed class CmdletContractTests(StagedModule module)
 
             var id = c.Parameter("Id")!;
             Assert.Equal("System.String[]", id.Type.FullName);
-            Assert.Equal(new ParameterUsage("Id", true, 0, false, true), Assert.Single(id.Usages));
+            // A plain string ('k3m' | Get-AmpIteration) binds by value; an object with Id or SessionId by property name.
+            Assert.Equal(new ParameterUsage("Id", true, 0, true, true), Assert.Single(id.Usages));
             Assert.Contains("SessionId", id.Aliases);
             Assert.Equal("AmpSessions.Module.Completion.SessionIdCompleter", id.Completer?.FullName);
             Assert.Equal("Id", c.DefaultParameterSet);

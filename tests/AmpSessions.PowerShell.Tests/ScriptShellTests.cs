@@ -5,6 +5,7 @@ using PS = System.Management.Automation.PowerShell;
 namespace AmpSessions.PowerShell.Tests;
 
 /// <summary>-ScriptShell on New-AmpSession and Set-AmpSession: the shell that runs the test script, as the CLI's --shell.</summary>
+[Trait("Platform", "Posix")]
 public sealed class ScriptShellTests : IDisposable
 {
     private readonly HostedPowerShell host = new();

@@ -71,7 +71,7 @@ internal static class ConfigCommands
     {
         output.Line($"Session {r.SessionId} \"{r.SessionName}\" runs in environment {r.Environment}{(r.IsCi ? " (CI)" : "")}  (from {r.EnvironmentSource})");
         output.Line($"  agent:       {r.Agent} ({r.AgentType})  (from {r.AgentSource})");
-        output.Line($"  command:     {new ProcessSpec(r.Program, r.Arguments).Describe()}");
+        output.Line($"  command:     {r.CommandLine}");
         output.Line($"  in:          {r.WorkingDirectory}");
         output.Line($"  mode:        {(r.Mode is null ? "-" : $"{r.Mode}  (from {r.ModeSource})")}");
         output.Line($"  model:       {(r.Model is null ? "-" : $"{r.Model}  (from {r.ModelSource})")}");

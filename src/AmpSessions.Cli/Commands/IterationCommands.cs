@@ -70,7 +70,8 @@ internal static class IterationCommands
         root.Add("iterate", "Run one agent turn in the session's worktree, commit what changed as `amp: <summary>`, then run the test script.", async (p, output, ct) =>
         {
             var live = new LiveView(output);
-            var iteration = await new IterationRunner(OpenContext(p)).RunAsync(new IterateRequest
+            var context = OpenContext(p);
+            var iteration = await new IterationRunner(context).RunAsync(new IterateRequest
             {
                 Session = p.GetValue(session)!,
                 Notes = p.GetValue(notes),
@@ -80,6 +81,7 @@ internal static class IterationCommands
                 Timeout = p.GetValue(timeout),
                 Overrides = new Core.Configuration.RunOverrides { Environment = p.GetValue(environment), Preset = p.GetValue(preset), Mode = p.GetValue(mode) },
             }, live.Show, ct);
+            live.Finish(iteration);
             output.Result(iteration, i => RenderIteration(i, output));
             // The turn may have gone well, but the session now waits for a person.
             if (iteration.MainCheckoutTouched is not null)
@@ -121,7 +123,8 @@ internal static class IterationCommands
         root.Add("iterations", "List a session's iterations with status, tokens, tools and test results.", (p, output, ct) =>
         {
             var manager = Sessions(p);
-            var iterations = manager.Context.Iterations.List(manager.Resolve(p.GetValue(session)!).Id);
+            var id = manager.Resolve(p.GetValue(session)!).Id;
+            var iterations = new Core.Evaluation.TestBaselines(manager.Context).Iterations(id);
             output.Result(iterations, list =>
             {
                 if (list.Count == 0)
@@ -131,7 +134,8 @@ internal static class IterationCommands
                 }
                 output.Table(["#", "STATUS", "COMMIT", "TOKENS", "TOOLS", "TEST", "DURATION", "SUMMARY"],
                     list.Select(i => (IReadOnlyList<string>)[i.Number.ToString(CultureInfo.InvariantCulture), i.Status.ToString(), Short(i.CommitSha), DisplayFormat.Tokens(i.Tokens),
-                        DisplayFormat.ToolCalls(i.ToolCalls), Test(i.ScriptPassed), Seconds(i.Duration), DisplayFormat.OneLine(i.Summary ?? i.Error)]));
+                        DisplayFormat.ToolCalls(i.ToolCalls), Test(i.ScriptPassed) + Regressions(i.TestChanges), Seconds(i.Duration), DisplayFormat.OneLine(i.Summary ?? i.Error)]));
+                AgainstBaseline(list.Select(i => i.TestChanges), output);
             });
             return Task.FromResult(CliApplication.Success);
         }, session);
@@ -153,11 +157,32 @@ internal static class IterationCommands
                 output.Table(["TIME", "COMMIT", "ITER", "TOKENS", "TEST", "DURATION", "GUARD", "SUBJECT", "FILES"],
                     list.Select(e => (IReadOnlyList<string>)[DisplayFormat.Time(e.Time), e.ShortHash ?? "-",
                         e.IterationNumber?.ToString(CultureInfo.InvariantCulture) ?? "-", e.IterationNumber is null ? "-" : DisplayFormat.Tokens(e.Tokens),
-                        e.TestResult switch { TestResult.Passed => "pass", TestResult.Failed => "FAIL", _ => "-" }, Seconds(e.Duration), Containment(e), e.Subject,
+                        (e.TestResult switch { TestResult.Passed => "pass", TestResult.Failed => "FAIL", _ => "-" }) + Regressions(e.TestChanges), Seconds(e.Duration), Containment(e), e.Subject,
                         string.Join(" ", e.Files)]));
+                AgainstBaseline(list.Select(e => e.TestChanges), output);
             });
             return CliApplication.Success;
         }, session);
+    }
+
+    /// <summary>A test cell's mark when the run broke tests that passed on the base commit (the session's test baseline).</summary>
+    private static string Regressions(Core.Evaluation.BaselineComparison? changes) =>
+        changes is { HasRegressions: true } c ? $", {c.NewlyFailing} REGRESSION{(c.NewlyFailing == 1 ? "" : "S")}" : "";
+
+    /// <summary>Under a table of iterations or timeline entries: each test run against the baseline, regressions first.</summary>
+    private static void AgainstBaseline(IEnumerable<Core.Evaluation.BaselineComparison?> runs, Output output)
+    {
+        var classified = runs.OfType<Core.Evaluation.BaselineComparison>().DistinctBy(c => c.IterationNumber).ToList();
+        if (classified.Count == 0)
+        {
+            return;
+        }
+        output.Line();
+        output.Line("Against the test baseline (the base commit's outcomes):");
+        foreach (var c in classified)
+        {
+            output.Line($"  #{c.IterationNumber.ToString(CultureInfo.InvariantCulture)}: {c.Summary}");
+        }
     }
 
     /// <summary>The timeline's GUARD column: decisions and denials, and a main-checkout change.</summary>
@@ -191,9 +216,16 @@ internal static class IterationCommands
         }
         if (i.ProtocolWarnings.Count > 0)
         {
-            output.Line($"  protocol warnings: {string.Join("; ", i.ProtocolWarnings)}");
+            // The record keeps up to a hundred, each with the line: the first says what kind of noise it was.
+            var first = DisplayFormat.OneLine(i.ProtocolWarnings[0]);
+            output.Line($"  protocol warnings: {(first.Length > 160 ? first[..159] + "…" : first)}"
+                + (i.ProtocolWarnings.Count > 1 ? $" (and {i.ProtocolWarnings.Count - 1} more: `amp-sessions iterations {i.SessionId} --json` lists them)" : ""));
         }
         output.Line($"  tests:   {Test(i.ScriptPassed)}   duration: {Seconds(i.Duration)}");
+        if (i.TestChanges is { } changes)
+        {
+            output.Line($"  against the baseline: {changes.Summary}");
+        }
         if (i.GuardDecisions.Count > 0)
         {
             var denied = i.GuardDecisions.Where(d => d.Verdict == Core.Containment.GuardVerdict.Deny).ToList();
@@ -224,10 +256,18 @@ internal static class IterationCommands
 
     internal static string Seconds(TimeSpan? duration) => DisplayFormat.Duration(duration);
 
-    /// <summary>Live progress of an iteration: what the agent says and does, and the test output.</summary>
+    /// <summary>
+    /// Live progress of an iteration: what the agent says and does, its errors, and the test output.
+    /// What a user does not need as it happens (lines outside the protocol, the agent's stderr) is
+    /// counted, not printed: an agent may write megabytes of it. <see cref="Finish"/> says how much
+    /// was left out and where the transcript, which keeps every line, is.
+    /// </summary>
     private sealed class LiveView(Output output)
     {
         private readonly TextWriter writer = output.IsJson ? Console.Error : Console.Out;
+        private readonly Dictionary<string, string> toolNames = new(StringComparer.Ordinal);
+        private int notProtocol;
+        private int standardError;
 
         public void Show(IterationEvent e)
         {
@@ -238,7 +278,30 @@ internal static class IterationCommands
             }
         }
 
-        private static string? Line(IterationEvent e)
+        /// <summary>After the turn: one line for what was not shown, if anything was left out.</summary>
+        public void Finish(IterationRecord iteration)
+        {
+            if (notProtocol + standardError == 0)
+            {
+                return;
+            }
+            var parts = new List<string>();
+            if (notProtocol > 0)
+            {
+                parts.Add($"{Count(notProtocol)} outside the stream-json protocol");
+            }
+            if (standardError > 0)
+            {
+                parts.Add($"{Count(standardError)} on stderr");
+            }
+            var where = iteration.TranscriptPath is { } path ? $"the transcript {path} has them all" : "they were not kept";
+            writer.WriteLine(Core.Serialization.DisplayText.OneLine(
+                $"  ({Count(notProtocol + standardError)} more line{(notProtocol + standardError == 1 ? "" : "s")} from the agent not shown: {string.Join(", ", parts)}; {where})"));
+        }
+
+        private static string Count(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
+
+        private string? Line(IterationEvent e)
         {
             switch (e)
             {
@@ -247,9 +310,18 @@ internal static class IterationCommands
                 case IterationAgentEvent { Event: AgentTextEvent text }:
                     return $"  agent: {text.Text.ReplaceLineEndings(" ")}";
                 case IterationAgentEvent { Event: AgentToolUseEvent tool }:
+                    toolNames[tool.Id] = tool.Name;
                     return $"  tool:  {tool.Name}";
-                case IterationAgentEvent { Event: AgentProtocolWarningEvent warning }:
-                    return $"  warning: {warning.Reason}";
+                case IterationAgentEvent { Event: AgentToolResultEvent { IsError: true } failed }:
+                    return $"  tool error: {(toolNames.TryGetValue(failed.ToolUseId, out var name) ? name + ": " : "")}{DisplayFormat.OneLine(failed.Content)}";
+                case IterationAgentEvent { Event: AgentResultEvent { IsError: true } result }:
+                    return $"  error: {result.Error ?? result.Subtype ?? "the agent reported an error"}";
+                case IterationAgentEvent { Event: AgentProtocolWarningEvent }:
+                    notProtocol++;
+                    return null;
+                case IterationAgentEvent { Event: AgentStderrEvent }:
+                    standardError++;
+                    return null;
                 case IterationCommittedEvent committed:
                     return $"  commit: {Short(committed.Commit)} {committed.Subject}";
                 case IterationScriptStartedEvent script:

@@ -28,7 +28,7 @@ internal static class SessionCommands
 
     private static void AddNew(RootCommand root)
     {
-        var repo = new Option<string?>("--repo") { Description = "The Git checkout to work on (required unless the template names one).", HelpName = "path" };
+        var repo = new Option<string?>("--repo") { Description = "The Git checkout to work on (default: the template's, else the repository the current folder is in).", HelpName = "path" };
         var template = new Option<string?>("--template") { Description = "Start from a saved template (see `amp-sessions template`); options given here win.", HelpName = "name" };
         var baseBranch = new Option<string?>("--base") { Description = "The branch to start from (default: the branch checked out in the repository).", HelpName = "branch" };
         var name = new Option<string>("--name") { Description = "A short name for the goal; it becomes part of the branch name.", Required = true };
@@ -85,7 +85,8 @@ internal static class SessionCommands
             {
                 request = new TemplateService(manager.Context).Apply(templateName, request);
             }
-            RequireUsage(request.RepoPath.Length > 0, "--repo is required (or a --template that names a repository): run `amp-sessions new --help` for usage.");
+            // As git does: without --repo (or a template's), the repository is the one the current folder is in.
+            request = request.RepoPath.Length == 0 ? request with { RepoPath = Environment.CurrentDirectory } : request;
             RequireUsage(request.Prompt.Length > 0, "--prompt is required (or a --template with a prompt): run `amp-sessions new --help` for usage.");
             if (AttemptCommands.Requested(p))
             {

@@ -275,7 +275,7 @@ public sealed class StreamJsonAgent : IAgent
         {
             var server = environment.TryGetValue("AMP_URL", out var configured) ? configured : Environment.GetEnvironmentVariable("AMP_URL");
             return With(AgentOutcome.ServerUnreachable,
-                $"Amp could not reach its server{(string.IsNullOrEmpty(server) ? "" : $" at {server}")}: check the network connection and AMP_URL, then iterate again. ({state.FirstStderrLine})");
+                $"Amp could not reach its server{(string.IsNullOrEmpty(server) ? "" : $" at {server}")} ({state.FirstStderrLine})");
         }
         var tail = process.StandardErrorTail(5);
         return With(AgentOutcome.Crashed,
@@ -292,9 +292,8 @@ public sealed class StreamJsonAgent : IAgent
     private static AgentTurnResult NotLoggedIn(AgentDialect dialect, TimeSpan duration, string? threadId) => new()
     {
         Outcome = AgentOutcome.NotLoggedIn,
-        Error = dialect == AgentDialect.Claude
-            ? "Claude Code is not logged in: run `claude` once and log in (/login), or set ANTHROPIC_API_KEY"
-            : "Amp is not logged in: run `amp login` or set AMP_API_KEY",
+        // What happened only: what to do is the failed iteration's remedy (IterationFailedException), said once.
+        Error = dialect == AgentDialect.Claude ? "Claude Code is not logged in" : "Amp is not logged in",
         ThreadId = threadId,
         Duration = duration,
     };

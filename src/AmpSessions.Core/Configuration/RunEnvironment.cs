@@ -43,6 +43,8 @@ public sealed class RunEnvironment
     public required string Program { get; init; }
     /// <summary>The arguments after the program; the per-run files appear as placeholders.</summary>
     public required IReadOnlyList<string> Arguments { get; init; }
+    /// <summary>The program and its arguments as one line a shell reads as they are: an argument with spaces or shell characters is quoted.</summary>
+    public string CommandLine => new Processes.ProcessSpec(Program, Arguments).Describe();
 
     public string? Mode { get; init; }
     public string? ModeSource { get; init; }

@@ -6,9 +6,15 @@ namespace AmpSessions.Core.Git;
 public sealed class GitException : AmpSessionsException
 {
     public GitException(IReadOnlyList<string> arguments, int exitCode, string standardError, string? message = null)
-        : base("AmpGitFailed", ErrorKind.ExternalTool,
-            message ?? $"git {string.Join(' ', arguments)} failed (exit {exitCode}): {FirstLines(standardError)}",
-            string.Join(' ', arguments))
+        : this(arguments, exitCode, standardError, message, GitLfs.IsMissingFilterFailure(standardError))
+    {
+    }
+
+    // A missing git-lfs gets one sentence of what is wrong and what to do instead of git's protocol errors.
+    private GitException(IReadOnlyList<string> arguments, int exitCode, string standardError, string? message, bool lfsMissing)
+        : base(lfsMissing ? GitLfs.MissingErrorId : "AmpGitFailed", ErrorKind.ExternalTool,
+            lfsMissing ? GitLfs.MissingProblem : message ?? $"git {string.Join(' ', arguments)} failed (exit {exitCode}): {FirstLines(standardError)}",
+            string.Join(' ', arguments), remedy: lfsMissing ? GitLfs.MissingRemedy : null)
     {
         Arguments = arguments;
         ExitCode = exitCode;

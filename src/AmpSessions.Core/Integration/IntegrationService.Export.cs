@@ -27,7 +27,16 @@ public sealed partial class IntegrationService
             throw new AmpSessionsException("AmpOutputPathEmpty", ErrorKind.InvalidArgument, "The output path is empty", outputPath, remedy: $"pass {Parameter.Output} a file name, or leave it out");
         }
         var w = await OpenAsync(reference, cancellationToken).ConfigureAwait(false);
-        var (tip, basePoint, commits) = await RequireChangeAsync(w, "AmpNothingToExport", "export", allowMissingBase: false, cancellationToken).ConfigureAwait(false);
+        SessionChange change;
+        try
+        {
+            change = await RequireChangeAsync(w, "AmpNothingToExport", "export", allowMissingBase: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmpSessionsException ex) when (ex.ErrorId == "AmpNothingToExport" && w.Session.Status == SessionStatus.Merged)
+        {
+            throw MergedAlready(w.Session);
+        }
+        var (tip, basePoint, commits) = change;
         var target = ResolveOutputPath(outputPath, w.Session);
 
         var patchHead = tip;
@@ -50,6 +59,24 @@ public sealed partial class IntegrationService
             Session = w.Session, OutputPath = target, Squashed = squashed, PatchCount = squashed ? 1 : commits.Count, CommitCount = commits.Count,
             MergeBase = basePoint.ForkPoint, Head = tip, Files = files, UncommittedChangeCount = uncommitted,
         };
+    }
+
+    /// <summary>
+    /// Export of a merged session: its commits are the base's now, so "run an iteration" would be
+    /// wrong. Says where the work is and the git command that writes it as a patch: the range from
+    /// the base's tip before the merge (the Merged event records it) to the merged commit.
+    /// </summary>
+    private AmpSessionsException MergedAlready(Session session)
+    {
+        var merged = session.BaseCommit;
+        var before = context.Events.Last(1, new Events.EventFilter { Types = [Events.AmpEventTypes.Merged], SessionId = session.Id })
+            .Select(e => e.Data["oldBaseCommit"]?.GetValue<string>()).FirstOrDefault();
+        var range = before is null ? $"-1 {Short(merged)}" : $"{Short(before)}..{Short(merged)}";
+        return new AmpSessionsException("AmpSessionAlreadyMerged", ErrorKind.InvalidOperation,
+            $"Session {session.Id} is merged: its work is on '{session.BaseBranch}' at {Short(merged)}, so the session has no change of its own left to export", session.Id,
+            remedy: before is null
+                ? (FormattableString)$"write its work as a patch with `git -C \"{session.RepoRoot}\" format-patch {range}` (-1 takes the last commit; raise the count to take more)"
+                : $"write its work as a patch with `git -C \"{session.RepoRoot}\" format-patch {range}`");
     }
 
     private static string ResolveOutputPath(string? outputPath, Session session)

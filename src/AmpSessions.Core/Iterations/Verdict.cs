@@ -74,10 +74,12 @@ public sealed class IterationFailedException : AmpSessionsException
     {
         IterationStatus.TimedOut =>
             (FormattableString)$"give it longer with {Invocation.Of(Operation.Iterate, iteration.SessionId, new Argument(Parameter.Timeout, "<seconds>"))}, or set the session's limit with {Invocation.Of(Operation.SetSession, iteration.SessionId, new Argument(Parameter.Timeout, "<seconds>"))}",
+        IterationStatus.NotLoggedIn when iteration.Agent?.StartsWith("claude", StringComparison.Ordinal) == true =>
+            $"set ANTHROPIC_API_KEY in the environment that runs the agent, or run `claude` there once and log in (/login), then iterate again",
         IterationStatus.NotLoggedIn => $"set AMP_API_KEY in the environment that runs the agent (a browser login cannot happen unattended), then iterate again",
         IterationStatus.AwaitingInput =>
             $"allow the tools it asked for with {Invocation.Of(Operation.SetSession, iteration.SessionId, new Argument(Parameter.AllowTool, "<tool>"))} (or {Parameter.AllowAllTools}), then iterate again",
-        IterationStatus.ServerUnreachable => $"check the network and AMP_URL, then iterate again",
+        IterationStatus.ServerUnreachable => $"check the network connection and AMP_URL, then iterate again",
         IterationStatus.BudgetExceeded =>
             $"look at what it committed, then raise the budget with {Invocation.Of(Operation.SetSession, iteration.SessionId, new Argument(Parameter.BudgetTokens, "<n>"))} (or {Parameter.BudgetCost}, {Parameter.BudgetIterations}, {Parameter.BudgetTime}; 0 removes a limit) to go on",
         _ => iteration.TranscriptPath is { } transcript ? (FormattableString)$"see what the agent did in {transcript}" : null,

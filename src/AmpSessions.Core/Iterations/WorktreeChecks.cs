@@ -17,7 +17,8 @@ internal static class WorktreeChecks
 
     /// <summary>
     /// Refuses to start a turn that could not be committed: a leftover index.lock (a git process that
-    /// was killed) makes the commit after the turn fail, once the tokens are spent.
+    /// was killed) or a Git LFS filter that is required but not installed makes the commit after the
+    /// turn fail, once the tokens are spent.
     /// </summary>
     public static async Task RequireCommittableAsync(Session session, GitClient worktree, CancellationToken cancellationToken)
     {
@@ -26,6 +27,10 @@ internal static class WorktreeChecks
             throw new AmpSessionsException("AmpIndexLocked", ErrorKind.InvalidOperation,
                 $"Git's index lock '{indexLock}' is in session {session.Id}'s worktree, so the agent's work could not be committed after its turn; no turn was started", indexLock,
                 remedy: $"if no git command is running in '{session.WorktreePath}', delete that file (a git process that was killed left it), then {Invocation.Of(Operation.Iterate, session.Id)} again");
+        }
+        if (await GitLfs.WouldFailAsync(worktree, session.WorktreePath, cancellationToken).ConfigureAwait(false))
+        {
+            throw GitLfs.MissingError(session.Id, $"session {session.Id}'s turn could not be committed, so none was started");
         }
     }
 }

@@ -215,7 +215,8 @@ public sealed partial class SessionManager
         }
         if (!await git.IsRepositoryAsync(cancellationToken).ConfigureAwait(false))
         {
-            throw Invalid("AmpNotARepository", $"'{full}' is not a Git repository: run `git init` there, or give the path of a Git checkout.", full);
+            throw Invalid("AmpNotARepository", $"'{full}' is not in a Git repository", full,
+                remedy: $"work inside a Git checkout, pass {Parameter.Repo} with the path of one, or run `git init` there to make one");
         }
         if (await git.IsBareAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -345,6 +346,7 @@ public sealed partial class SessionManager
             head = status.HeadCommit;
             rebasing = await IsRebaseInProgressAsync(worktree, cancellationToken).ConfigureAwait(false);
         }
+        var spent = Budgets.SessionPricing.Spending(context, session);
         return new SessionState
         {
             Session = session,
@@ -359,7 +361,8 @@ public sealed partial class SessionManager
             ChangedFiles = changes,
             RebaseInProgress = rebasing,
             ConflictedPaths = changes.Where(c => c.Kind == StatusEntryKind.Unmerged).Select(c => c.Path).ToArray(),
-            BudgetSpent = session.Budget.IsEmpty ? null : Budgets.BudgetSpending.Of(session, context.Iterations.List(session.Id), Batches.PriceTable.Empty),
+            BudgetSpent = session.Budget.IsEmpty ? null : spent,
+            CostUsd = spent.CostUsd,
         };
     }
 

@@ -125,6 +125,7 @@ public sealed class AgentCommandLineTests
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public void Settings_file_puts_allow_rules_in_front_of_the_users_own_settings()
     {
         using var home = new TempDirectory("home");

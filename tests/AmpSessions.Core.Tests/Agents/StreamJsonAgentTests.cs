@@ -95,6 +95,7 @@ public sealed class StreamJsonAgentTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Linux")]
     public async Task Amp_login_text_on_stdout_as_the_real_cli_prints_it_stops_the_turn_at_once()
     {
         // The real amp (see the probe notes) prints the login flow on stdout, then waits for a browser.
@@ -110,7 +111,7 @@ public sealed class StreamJsonAgentTests : IDisposable
         var result = await Fake().RunTurnAsync(Request(scenario), null, CancellationToken.None);
 
         Assert.Equal(AgentOutcome.NotLoggedIn, result.Outcome);
-        Assert.Equal("Amp is not logged in: run `amp login` or set AMP_API_KEY", result.Error);
+        Assert.Equal("Amp is not logged in", result.Error);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
         Assert.True(await ProcessProbe.WaitUntilGoneAsync(Assert.Single(FakeAgentRecord.Read(record)).ProcessId, TimeSpan.FromSeconds(5)));
     }
@@ -143,7 +144,7 @@ public sealed class StreamJsonAgentTests : IDisposable
 
         var refused = await new StreamJsonAgent(AgentSpec.Parse($"amp:{amp}")).RunTurnAsync(request, null, CancellationToken.None);
         Assert.Equal(AgentOutcome.NotLoggedIn, refused.Outcome);
-        Assert.Equal("Amp is not logged in: run `amp login` or set AMP_API_KEY", refused.Error);
+        Assert.Equal("Amp is not logged in", refused.Error);
         Assert.Empty(FakeAgentRecord.Read(record));
 
         var unchecked_ = await new StreamJsonAgent(AgentSpec.Parse($"amp:{amp}")).RunTurnAsync(request with { CheckCredentials = false }, null, CancellationToken.None);
@@ -166,6 +167,7 @@ public sealed class StreamJsonAgentTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task Any_program_that_streams_the_protocol_can_be_an_exec_agent()
     {
         var script = Path.Combine(scenarios, "agent.sh");

@@ -4,6 +4,7 @@ using AmpSessions.Testing;
 namespace AmpSessions.Core.Tests.Agents;
 
 /// <summary>Seed 000 §2.6: several toolbox folders fanned into one runtime folder, only the executables the user listed.</summary>
+[Trait("Platform", "Posix")]
 public sealed class ToolboxResolverTests : IDisposable
 {
     private readonly TempDirectory temp = new("amp-toolbox");

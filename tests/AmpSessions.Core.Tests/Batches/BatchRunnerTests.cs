@@ -138,6 +138,7 @@ public sealed class BatchRunnerTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task Resume_after_sigkill_finishes_the_batch_and_never_reruns_a_finished_item()
     {
         var script = Ws.Script("steady", Succeeds(sleepMs: 500));

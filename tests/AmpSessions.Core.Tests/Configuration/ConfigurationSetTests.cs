@@ -100,6 +100,7 @@ public sealed class ConfigurationSetTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task The_user_file_is_created_private_and_a_secret_may_live_there()
     {
         await bed.Service.SetAsync("mcp_servers.gh.command", "npx", ConfigurationScope.User, bed.Repo.Root);

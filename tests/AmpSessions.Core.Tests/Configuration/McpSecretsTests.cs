@@ -14,6 +14,7 @@ namespace AmpSessions.Core.Tests.Configuration;
 /// references resolved only when a turn starts, into a private file removed after the turn, never in
 /// the database, the session's JSON or the agent's command line.
 /// </summary>
+[Trait("Platform", "Posix")]
 public sealed class McpSecretsTests : IDisposable
 {
     private const string Token = "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB";

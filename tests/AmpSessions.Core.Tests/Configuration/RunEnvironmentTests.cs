@@ -74,6 +74,21 @@ public sealed class RunEnvironmentTests : IDisposable
     };
 
     [Fact]
+    [Trait("Platform", "Posix")]
+    public async Task The_command_line_quotes_a_title_with_spaces_so_it_can_be_pasted_into_a_shell()
+    {
+        var run = Compose(Session() with { Name = "Fix the 'login' form" });
+
+        Assert.EndsWith("--label amp-sessions --label session-s1 --title 'Fix the '\\''login'\\'' form (s1)'", run.CommandLine);
+        Assert.StartsWith("amp -x --stream-json ", run.CommandLine);
+        // A POSIX shell reads it back into the same arguments.
+        var echoed = await AmpSessions.Core.Processes.ProcessRunner.RunAsync(
+            new AmpSessions.Core.Processes.ProcessSpec("/bin/sh", ["-c", "for a in " + run.CommandLine[4..] + "; do printf '%s\\n' \"$a\"; done"]));
+        var words = echoed.StandardOutput.TrimEnd('\n').Split('\n');
+        Assert.Equal(run.Arguments, words);
+    }
+
+    [Fact]
     public void Each_choice_comes_from_the_highest_layer_and_says_where()
     {
         bed.WriteRepoFile(Repository);

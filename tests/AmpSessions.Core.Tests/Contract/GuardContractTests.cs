@@ -11,6 +11,7 @@ namespace AmpSessions.Core.Tests.Contract;
 /// settings file the product writes, read by Amp's own settings parser, and Amp's own permission
 /// engine running the delegate (the built `amp-sessions`) through `amp permissions test`, offline.
 /// </summary>
+[Trait("Platform", "Linux")]
 public sealed class GuardContractTests : IDisposable
 {
     private readonly TestRepository repo = new();

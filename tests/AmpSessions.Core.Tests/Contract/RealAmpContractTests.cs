@@ -10,9 +10,10 @@ namespace AmpSessions.Core.Tests.Contract;
 /// no key means not logged in within seconds, a closed server means unreachable, and every flag the
 /// adapter emits gets past the real parser. These never skip: without the binary they fail.
 /// </summary>
+[Trait("Platform", "Linux")]
 public sealed class RealAmpContractTests : IDisposable
 {
-    private const string NotLoggedIn = "Amp is not logged in: run `amp login` or set AMP_API_KEY";
+    private const string NotLoggedIn = "Amp is not logged in";
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(15);
 
     private readonly CliSessionBed bed = new();
@@ -106,7 +107,7 @@ public sealed class RealAmpContractTests : IDisposable
         var iteration = CliSessionBed.Json(result);
         Assert.Equal("ServerUnreachable", iteration.GetProperty("status").GetString());
         var error = iteration.GetProperty("error").GetString()!;
-        Assert.StartsWith($"Amp could not reach its server at {url}: check the network connection and AMP_URL, then iterate again.", error);
+        Assert.StartsWith($"Amp could not reach its server at {url} (", error);
         Assert.Contains($"Error: Couldn't connect to the Amp server at {url}", error);
         await AssertNoAmpLeftAsync();
     }

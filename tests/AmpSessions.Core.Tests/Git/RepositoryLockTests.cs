@@ -4,6 +4,7 @@ using AmpSessions.Testing;
 
 namespace AmpSessions.Core.Tests.Git;
 
+[Trait("Platform", "Posix")]
 public sealed class RepositoryLockTests : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);

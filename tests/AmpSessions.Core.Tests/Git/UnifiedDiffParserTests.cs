@@ -129,6 +129,7 @@ public sealed class UnifiedDiffParserTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task A_pure_rename_and_a_mode_change_have_no_hunks()
     {
         repo.WriteFile("script one.sh", "#!/bin/sh\necho hi\n");

@@ -5,6 +5,7 @@ using AmpSessions.Core.Sessions;
 
 namespace AmpSessions.Core.Tests.Integration;
 
+[Trait("Platform", "Posix")]
 public sealed class MergeQueueTests : IntegrationTestBase
 {
     private Task<Session> SessionAsync(string name, string? script = "true") =>

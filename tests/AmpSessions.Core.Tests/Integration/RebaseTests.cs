@@ -5,6 +5,7 @@ using AmpSessions.Testing;
 
 namespace AmpSessions.Core.Tests.Integration;
 
+[Trait("Platform", "Posix")]
 public sealed class RebaseTests : IntegrationTestBase
 {
     [Fact]

@@ -10,6 +10,7 @@ namespace AmpSessions.Core.Tests.Iterations;
 /// detached HEAD) must not get its work lost: after the turn the worktree is back on the session
 /// branch with the work on it, and cleanup never drops a commit that no kept ref reaches.
 /// </summary>
+[Trait("Platform", "Posix")]
 public sealed class AgentMovesHeadTests : IDisposable
 {
     private readonly IterationTestBed bed = new();

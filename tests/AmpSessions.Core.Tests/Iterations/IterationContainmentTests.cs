@@ -11,6 +11,7 @@ namespace AmpSessions.Core.Tests.Iterations;
 /// child, a double fork), so nothing keeps editing the worktree after the session is Idle; and the
 /// processes of a turn whose orchestrator was killed can be found and reaped by session.
 /// </summary>
+[Trait("Platform", "Linux")]
 public sealed class IterationContainmentTests : IDisposable
 {
     private readonly IterationTestBed bed = new();

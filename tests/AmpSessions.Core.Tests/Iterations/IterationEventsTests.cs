@@ -82,6 +82,7 @@ public sealed class IterationEventsTests : IntegrationTestBase
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task A_failed_turn_and_a_failed_test_script_are_warnings_beside_the_record()
     {
         var failedTurn = await AgentSessionAsync(script: "echo never", scenario: "agent-error");

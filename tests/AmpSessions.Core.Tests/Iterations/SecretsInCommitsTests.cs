@@ -11,6 +11,7 @@ namespace AmpSessions.Core.Tests.Iterations;
 /// Issue 10 item 12: no commit the product makes holds a secret it knows of or a well-known token;
 /// credentials in URLs are redacted wherever output is kept; .env files are left out in any case.
 /// </summary>
+[Trait("Platform", "Posix")]
 public sealed class SecretsInCommitsTests : IDisposable
 {
     private const string UrlWithPassword = "postgres://app:hunter2-secret@db.example.com/app";

@@ -17,6 +17,7 @@ public sealed class SessionContextTests : IDisposable
     private static string ContextPath(Session session) => Path.Combine(session.WorktreePath, ".amp-sessions", "context.md");
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task The_context_file_has_goal_notes_diff_and_last_test_result_is_git_excluded_and_never_committed()
     {
         var session = await bed.NewSessionAsync(script: "grep -q 'function greet' src/greet.ts", notes: "Keep the change small.");
@@ -60,6 +61,7 @@ public sealed class SessionContextTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task A_failing_test_result_shows_its_output_to_the_next_turn()
     {
         var session = await bed.NewSessionAsync(script: "echo 'expected 3 got 4'; exit 1");

@@ -6,6 +6,7 @@ namespace AmpSessions.Core.Tests.Notifications;
 /// Desktop notifications, seen by a recording `notify-send` first on PATH. Each case runs the CLI as
 /// its own process, so PATH and the global switch belong to that process alone.
 /// </summary>
+[Trait("Platform", "Posix")]
 public sealed class NotificationTests : IDisposable
 {
     private readonly CliSessionBed bed = new();

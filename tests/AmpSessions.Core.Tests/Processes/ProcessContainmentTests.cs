@@ -10,6 +10,7 @@ namespace AmpSessions.Core.Tests.Processes;
 /// by cancellation, including descendants that left the process tree (setsid, double fork) and a
 /// plain background child.
 /// </summary>
+[Trait("Platform", "Linux")]
 public sealed class ProcessContainmentTests : IDisposable
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);

@@ -4,6 +4,7 @@ using AmpSessions.Testing;
 
 namespace AmpSessions.Core.Tests.Processes;
 
+[Trait("Platform", "Linux")]
 public sealed class ProcessRunnerTests : IDisposable
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);

@@ -12,6 +12,7 @@ namespace AmpSessions.Core.Tests.Reports;
 /// not blank and shows the result colours.
 /// </summary>
 [Collection(BatchRunCollection.Name)]
+[Trait("Platform", "Linux")]
 public sealed class HtmlReportRenderingTests : IDisposable
 {
     private const string Chromium = "/usr/bin/chromium";

@@ -60,6 +60,7 @@ public sealed class ScriptRunnerTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task A_script_killed_by_a_signal_fails()
     {
         var (run, _) = await RunAsync("echo before; kill -9 $$");
@@ -70,6 +71,7 @@ public sealed class ScriptRunnerTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Linux")]
     public async Task A_script_over_its_time_limit_is_killed_with_its_children_and_fails()
     {
         var watch = Stopwatch.StartNew();
@@ -111,6 +113,7 @@ public sealed class ScriptRunnerTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task After_a_successful_iteration_the_script_runs_and_marks_it_passed()
     {
         var session = await bed.NewSessionAsync(script: "grep -q 'function greet' src/greet.ts");
@@ -132,6 +135,7 @@ public sealed class ScriptRunnerTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task A_failing_script_marks_the_iteration_failed_but_keeps_its_commit()
     {
         var session = await bed.NewSessionAsync(script: "echo 'greet is still missing a test' >&2; exit 1");
@@ -149,6 +153,7 @@ public sealed class ScriptRunnerTests : IDisposable
     }
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task The_script_does_not_run_after_a_failed_turn_or_when_skipped()
     {
         var session = await bed.NewSessionAsync("agent-error", script: "true");

@@ -10,6 +10,7 @@ namespace AmpSessions.Core.Tests.Sessions;
 /// Issue 10 item 22: a session worktree with an initialized submodule (as GIT-WORKTREES.md
 /// recommends) can be cleaned up, and an agent's edit inside the submodule is said, and kept.
 /// </summary>
+[Trait("Platform", "Posix")]
 public sealed class SubmoduleTests : IDisposable
 {
     private readonly IterationTestBed bed = new();

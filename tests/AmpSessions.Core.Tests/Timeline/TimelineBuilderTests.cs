@@ -12,6 +12,7 @@ public sealed class TimelineBuilderTests : IDisposable
     public void Dispose() => bed.Dispose();
 
     [Fact]
+    [Trait("Platform", "Posix")]
     public async Task Commits_carry_their_iteration_tokens_duration_and_test_result_and_other_iterations_and_manual_commits_show_too()
     {
         var session = await bed.NewSessionAsync(script: "grep -q 'function greet' src/greet.ts");
