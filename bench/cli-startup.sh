@@ -3,40 +3,52 @@
 # world (JIT and AOT) and `git --version`. Interleaved: every run times each command once, in an order that
 # rotates from run to run, so no command always gets the warmer cache. Prints medians, ratios and peak RSS.
 #
-#   bench/cli-startup.sh [--runs 15] [--sessions 10000]
+#   bench/cli-startup.sh [--runs 15] [--sessions 10000] [--prebuilt DIR] [--tsv FILE]
 #
 # Builds everything it times into a temporary folder (Release; the native builds with dotnet publish -r linux-x64),
 # seeds a data directory with N sessions through the core (bench/AmpSessions.Bench seed-sessions) and removes it all.
+# --prebuilt DIR takes the builds from DIR/jit, DIR/aot, DIR/hello-jit and DIR/hello-aot instead (and the bench
+# already built in Release), as bench/issue-11-table.sh does; --tsv FILE also writes "name<TAB>median ms<TAB>peak RSS KB".
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 runs=15
 sessions=10000
+prebuilt=""
+tsv=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
     --sessions) sessions="$2"; shift 2 ;;
-    *) echo "usage: bench/cli-startup.sh [--runs N] [--sessions N]" >&2; exit 2 ;;
+    --prebuilt) prebuilt="$(cd "$2" && pwd)"; shift 2 ;;
+    --tsv) tsv="$2"; shift 2 ;;
+    *) echo "usage: bench/cli-startup.sh [--runs N] [--sessions N] [--prebuilt DIR] [--tsv FILE]" >&2; exit 2 ;;
   esac
 done
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 rid=linux-x64
 
-echo "building (Release) into $work ..." >&2
-dotnet build "$root/src/AmpSessions.Cli" -c Release -o "$work/jit" --nologo -v q >/dev/null
-dotnet publish "$root/src/AmpSessions.Cli" -c Release -r "$rid" -o "$work/aot" --nologo -v q >/dev/null
-dotnet build "$root/bench/HelloWorld" -c Release -o "$work/hello-jit" --nologo -v q >/dev/null
-dotnet publish "$root/bench/HelloWorld" -c Release -r "$rid" -p:PublishAot=true -o "$work/hello-aot" --nologo -v q >/dev/null
-dotnet run -c Release --project "$root/bench/AmpSessions.Bench" -- seed-sessions --data "$work/data" --count "$sessions" >&2
+if [ -n "$prebuilt" ]; then
+  built="$prebuilt"
+  dotnet run -c Release --no-build --project "$root/bench/AmpSessions.Bench" -- seed-sessions --data "$work/data" --count "$sessions" >&2
+else
+  built="$work"
+  echo "building (Release) into $work ..." >&2
+  dotnet build "$root/src/AmpSessions.Cli" -c Release -o "$work/jit" --nologo -v q >/dev/null
+  dotnet publish "$root/src/AmpSessions.Cli" -c Release -r "$rid" -o "$work/aot" --nologo -v q >/dev/null
+  dotnet build "$root/bench/HelloWorld" -c Release -o "$work/hello-jit" --nologo -v q >/dev/null
+  dotnet publish "$root/bench/HelloWorld" -c Release -r "$rid" -p:PublishAot=true -o "$work/hello-aot" --nologo -v q >/dev/null
+  dotnet run -c Release --project "$root/bench/AmpSessions.Bench" -- seed-sessions --data "$work/data" --count "$sessions" >&2
+fi
 
 export AMP_SESSIONS_HOME="$work/data" DOTNET_NOLOGO=1
-jit="$work/jit/amp-sessions"   # the apphost, as the framework-dependent tool's shim starts it
-aot="$work/aot/amp-sessions"
+jit="$built/jit/amp-sessions"   # the apphost, as the framework-dependent tool's shim starts it
+aot="$built/aot/amp-sessions"
 names=(git-version hello-jit hello-aot version-jit version-aot list-jit list-aot list-all-aot list-json-jit list-json-aot)
 declare -A commands=(
   [git-version]="git --version"
-  [hello-jit]="$work/hello-jit/HelloWorld"
-  [hello-aot]="$work/hello-aot/HelloWorld"
+  [hello-jit]="$built/hello-jit/HelloWorld"
+  [hello-aot]="$built/hello-aot/HelloWorld"
   [version-jit]="$jit --version"
   [version-aot]="$aot --version"
   [list-jit]="$jit list"
@@ -82,3 +94,13 @@ awk -F'\t' -v order="${names[*]}" '
       printf "%-14s %10.1f %12.1f %s\n", name, m[name], rss[name] / 1024, ratio
     }
   }' "$results"
+if [ -n "$tsv" ]; then
+  awk -F'\t' '
+    { t[$1] = t[$1] " " $2; if ($3 > rss[$1]) rss[$1] = $3; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+    function median(list,   a, k, i, j, x) {
+      k = split(list, a, " ")
+      for (i = 2; i <= k; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+      return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+    }
+    END { for (i = 1; i <= n; i++) printf "%s\t%.2f\t%d\n", order[i], median(t[order[i]]) / 1000, rss[order[i]] }' "$results" >"$tsv"
+fi

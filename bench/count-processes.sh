@@ -18,22 +18,9 @@ command -v strace >/dev/null || { echo "count-processes: strace is needed (apt-g
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export AMP_SESSIONS_HOME="$work/data"
-git init -q -b main "$work/repo"
-git -C "$work/repo" config user.name bench
-git -C "$work/repo" config user.email bench@example.com
-echo hello > "$work/repo/a.txt"
-git -C "$work/repo" add -A
-git -C "$work/repo" commit -qm init
-
-# The instant agent: reads its prompt, edits one file, prints Amp's stream (init, result).
-cat > "$work/agent.sh" <<'EOF'
-#!/bin/sh
-cat >/dev/null
-echo change >> file.txt
-echo '{"type":"system","subtype":"init","session_id":"T-1","cwd":".","tools":[],"mcp_servers":[]}'
-echo '{"type":"result","subtype":"success","is_error":false,"result":"done","session_id":"T-1","duration_ms":1,"num_turns":1}'
-EOF
-chmod +x "$work/agent.sh"
+# A one-commit repository and the instant agent (edits one file, prints Amp's stream).
+source "$repo_root/bench/instant-agent.sh"
+instant_repository "$work"
 
 trace() { # name, cli arguments...
   local name="$1"; shift

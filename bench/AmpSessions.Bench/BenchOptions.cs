@@ -1,6 +1,6 @@
 namespace AmpSessions.Bench;
 
-/// <summary>The command line: <c>new [--files N] [--runs N] [--warmup N] [--cli] [--keep]</c>.</summary>
+/// <summary>The command line: <c>new [--files N] [--runs N] [--warmup N] [--cli] [--cli-path P] [--keep]</c>.</summary>
 internal sealed record BenchOptions
 {
     public int Files { get; init; } = 5000;
@@ -8,11 +8,13 @@ internal sealed record BenchOptions
     public int Warmup { get; init; } = 2;
     /// <summary>Also time the whole CLI process (`dotnet amp-sessions.dll new ...`), for information.</summary>
     public bool Cli { get; init; }
+    /// <summary>The CLI to time with --cli: a .dll (run on dotnet) or an executable (the native AOT build); default the Release/Debug build's dll.</summary>
+    public string? CliPath { get; init; }
     /// <summary>Leave the generated repository in place (its path is printed).</summary>
     public bool Keep { get; init; }
 
     public const string Usage =
-        "usage: dotnet run -c Release --project bench/AmpSessions.Bench -- new [--files 5000] [--runs 10] [--warmup 2] [--cli] [--keep]";
+        "usage: dotnet run -c Release --project bench/AmpSessions.Bench -- new [--files 5000] [--runs 10] [--warmup 2] [--cli] [--cli-path <amp-sessions.dll or executable>] [--keep]";
 
     public static BenchOptions? Parse(string[] args)
     {
@@ -30,6 +32,7 @@ internal sealed record BenchOptions
                 "--runs" => options with { Runs = Math.Max(1, Number()) },
                 "--warmup" => options with { Warmup = Number() },
                 "--cli" => options with { Cli = true },
+                "--cli-path" => options with { Cli = true, CliPath = i + 1 < args.Length ? Path.GetFullPath(args[++i]) : throw new ArgumentException("--cli-path needs a path") },
                 "--keep" => options with { Keep = true },
                 _ => throw new ArgumentException($"unknown option '{args[i]}'"),
             };

@@ -56,7 +56,8 @@ public static class CliApplication
 
     public static async Task<int> RunAsync(string[] args)
     {
-        CiRun.ConfigureConsole();
+        // Spectre's console (CiRun.ConfigureConsole) is set up by the batch display, its only user: creating it
+        // detects the terminal, which every other command would pay for nothing.
         var root = Build();
         var parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0)

@@ -32,6 +32,8 @@ internal sealed class BatchProgressDisplay : IProgress<BatchEvent>
     /// <summary>Runs the batch work while showing its progress.</summary>
     public static async Task<T> RunAsync<T>(Output output, Func<IProgress<BatchEvent>, Task<T>> work)
     {
+        // The only Spectre renderer: its console is set up here, where it is first used, not in every command.
+        CiRun.ConfigureConsole();
         var interactive = !output.IsJson && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
         var display = new BatchProgressDisplay(output, interactive);
         if (!interactive)

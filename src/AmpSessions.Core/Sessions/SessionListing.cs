@@ -37,8 +37,8 @@ internal static class SessionListing
             }
             return new SessionPage(page, total);
         }
-        var sessions = context.Sessions.Stream(repoRoot, status, size).Select(s => SessionLiveness.Observe(context, s)).ToArray();
-        return new SessionPage(sessions, sessions.Length < size ? sessions.Length : context.Sessions.Count(repoRoot, status));
+        var (newest, matching) = context.Sessions.NewestPage(repoRoot, status, size);
+        return new SessionPage(newest.Select(s => SessionLiveness.Observe(context, s)).ToArray(), matching);
     }
 
     public static IEnumerable<Session> Stream(AmpContext context, string? repoRoot, SessionStatus? status)

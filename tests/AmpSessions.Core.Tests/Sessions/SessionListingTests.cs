@@ -134,4 +134,46 @@ public sealed class SessionListingTests : IDisposable
         Assert.Equal("AmpUsagePageSize", error.ErrorId);
         Assert.Contains("1 or more", error.Message);
     }
+
+    [Fact]
+    public void The_newest_first_order_is_an_index_so_a_page_does_not_sort_every_session()
+    {
+        Insert(30);
+
+        var plan = bed.Context.Database.Execute(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"EXPLAIN QUERY PLAN SELECT id, name FROM sessions {AmpSessions.Core.Storage.SessionStore.NewestFirst} LIMIT 20";
+            using var reader = command.ExecuteReader();
+            var details = new List<string>();
+            while (reader.Read())
+            {
+                details.Add(reader.GetString(3));
+            }
+            return details;
+        });
+
+        Assert.Contains(plan, step => step.Contains("USING INDEX ix_sessions_created", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, step => step.Contains("TEMP B-TREE", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_page_reads_its_times_as_written_whatever_their_form()
+    {
+        Insert(2);
+        // A row whose times are not in the round-trip form the store writes (an older writer): still read, same instant.
+        bed.Context.Database.Execute(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE sessions SET created_at = '2026-01-01 00:05:00+00:00' WHERE id = 's00005xx'";
+            return command.ExecuteNonQuery();
+        });
+
+        var page = await bed.Manager.ListPageAsync(null, null, 20);
+
+        Assert.Equal(2, page.Total);
+        Assert.Equal(Start.AddMinutes(5), page.Sessions.Single(s => s.Id == "s00005xx").CreatedAt);
+        Assert.Equal(Start.AddMinutes(1), page.Sessions.Single(s => s.Id == "s00105xx").CreatedAt);
+        Assert.Equal(TimeSpan.Zero, page.Sessions.Single(s => s.Id == "s00105xx").CreatedAt.Offset);
+    }
 }
