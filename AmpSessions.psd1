@@ -52,6 +52,8 @@
         'Test-AmpEvaluation'
         'Compare-AmpEvaluation'
         'Export-AmpPrediction'
+        'New-AmpTestBaseline'
+        'Get-AmpTestBaseline'
         'Export-AmpReport'
         'Get-AmpConfig'
         'Set-AmpConfig'

@@ -16,6 +16,7 @@ public static class Nouns
     public const string Report = "AmpReport";
     public const string Evaluation = "AmpEvaluation";
     public const string Prediction = "AmpPrediction";
+    public const string TestBaseline = "AmpTestBaseline";
     public const string Config = "AmpConfig";
     public const string SlashCommand = "AmpSlashCommand";
     public const string RunEnvironment = "AmpRunEnvironment";

@@ -16,7 +16,7 @@ public sealed class GetAmpIterationCommand : AmpSessionCmdlet
     protected override void ProcessRecord() =>
         ForEachSession((session, events, ct) =>
         {
-            var (found, missing) = IterationLookup.Select(Context.Iterations.List(session.Id), session.Id, Number);
+            var (found, missing) = IterationLookup.Select( new Core.Evaluation.TestBaselines(Context).Iterations(session.Id), session.Id, Number);
             foreach (var error in missing)
             {
                 events.Error(error);

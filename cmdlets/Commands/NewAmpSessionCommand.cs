@@ -76,7 +76,7 @@ public sealed class NewAmpSessionCommand : AmpCmdlet
     [ValidateRange(1, long.MaxValue)]
     public long? BudgetTokens { get; set; }
 
-    /// <summary>Stop when the tokens cost this many US dollars (from the price table).</summary>
+    /// <summary>Stop when the tokens cost this many US dollars (priced by the configuration's prices).</summary>
     [Parameter]
     [ValidateRange(0.0001, 1_000_000)]
     public decimal? BudgetCost { get; set; }

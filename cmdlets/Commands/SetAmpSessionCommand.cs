@@ -99,7 +99,7 @@ public sealed class SetAmpSessionCommand : AmpSessionCmdlet
     [ValidateRange(0, long.MaxValue)]
     public long? BudgetTokens { get; set; }
 
-    /// <summary>Stop when the tokens cost this many US dollars (from the price table); 0 removes the limit.</summary>
+    /// <summary>Stop when the tokens cost this many US dollars (priced by the configuration's prices); 0 removes the limit.</summary>
     [Parameter]
     [ValidateRange(0, 1_000_000)]
     public decimal? BudgetCost { get; set; }

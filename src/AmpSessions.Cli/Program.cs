@@ -3,6 +3,12 @@ using AmpSessions.Cli.Commands;
 using AmpSessions.Core.Containment;
 using AmpSessions.Core.Demo;
 
+// Before anything else is built: a native tool answers --version at once (issue 11).
+if (VersionAnswer.IsRequest(args))
+{
+    return VersionAnswer.Write();
+}
+
 // Amp runs this executable, without arguments, as the guard's delegate before a tool call (see GuardProgram).
 if (GuardProgram.IsDelegateInvocation(args, Environment.GetEnvironmentVariable))
 {

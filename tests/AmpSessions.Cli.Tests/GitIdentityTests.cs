@@ -1,3 +1,4 @@
+using AmpSessions.Core.Processes;
 using AmpSessions.Testing;
 
 namespace AmpSessions.Cli.Tests;
@@ -39,6 +40,30 @@ public sealed class GitIdentityTests : IDisposable
         var manual = await bed.RunAsync("commit", id, "-m", "Notes by hand");
         Assert.True(manual.ExitCode == 0, manual.ToString());
         Assert.Equal("AmpSessions <amp-sessions@localhost>", TestRepository.GitIn(worktree, "log", "-1", "--format=%an <%ae>"));
+    }
+
+    [Fact]
+    public async Task Without_a_git_identity_a_fast_forward_merge_is_logged_as_AmpSessions()
+    {
+        var id = await bed.NewSessionAsync();
+        var iterated = await bed.RunAsync("iterate", id);
+        Assert.True(iterated.ExitCode == 0, iterated.ToString());
+        // Without GIT_CONFIG* variables the product reads the configuration in process (libgit2), as a user's
+        // machine does; keep the system file out only where it names someone.
+        var system = await ProcessRunner.RunAsync(new ProcessSpec("git", ["config", "--system", "--get-regexp", "^user\\."]), (Func<OutputLine, LineDecision>?)null);
+        if (system.ExitCode != 0)
+        {
+            bed.Cli.Environment["GIT_CONFIG_NOSYSTEM"] = null;
+        }
+
+        var merged = await bed.RunAsync("merge", id);
+
+        Assert.True(merged.ExitCode == 0, merged.ToString());
+        // The base moved by a fast-forward in the main checkout (no commit made): its reflog entry names
+        // the fallback identity, as every ref AmpSessions moves does, not git's guess from the host name.
+        var entry = bed.Repo.Git("log", "-g", "-1", "--format=%gn <%ge>|%gs", "refs/heads/main");
+        Assert.StartsWith("AmpSessions <amp-sessions@localhost>|merge ", entry);
+        Assert.EndsWith(": Fast-forward", entry);
     }
 
     [Fact]

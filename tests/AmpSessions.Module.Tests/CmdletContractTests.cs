@@ -49,6 +49,7 @@ public sealed class CmdletContractTests(StagedModule module)
         "Set-AmpSession", "Start-AmpBatch", "Stop-AmpBatch", "Test-AmpBatch", "Update-AmpSession", "Watch-AmpSession",
         "Get-AmpEvent", "Get-AmpAttempt", "Select-AmpAttempt", "Unblock-AmpSession",
         "Start-AmpEvaluation", "Test-AmpEvaluation", "Compare-AmpEvaluation", "Export-AmpPrediction",
+        "New-AmpTestBaseline", "Get-AmpTestBaseline",
     ];
 
     [Fact]

@@ -117,6 +117,8 @@ public sealed class EveryCmdletTests(EveryCmdletTests.Tour tour) : IClassFixture
         ["Get-AmpIteration"] = "$Iterated | Get-AmpIteration -DataPath $Data",
         ["Invoke-AmpScript"] = "$s = New-TourSession 'Script' -Script 'git status'; Invoke-AmpScript -Id $s.Id -DataPath $Data",
         ["Get-AmpTimeline"] = "$Iterated | Get-AmpTimeline -DataPath $Data",
+        ["New-AmpTestBaseline"] = "$s = New-TourSession 'Baseline' -Script 'echo ok 1 - greet'; $s | New-AmpTestBaseline -Confirm:$false -DataPath $Data",
+        ["Get-AmpTestBaseline"] = "$s = New-TourSession 'Baseline read' -Script 'echo not ok 1 - greet'; New-AmpTestBaseline -Id $s.Id -Confirm:$false -DataPath $Data | Out-Null; $s | Get-AmpTestBaseline -DataPath $Data",
         ["Watch-AmpSession"] = "Watch-AmpSession -Id $Iterated.Id -UntilIdle -DataPath $Data",
         ["Compress-AmpSession"] = "$s = New-TwoCommitSession 'Squash'; Compress-AmpSession -Id $s.Id -Message 'Rename greet' -Confirm:$false -DataPath $Data",
         ["Update-AmpSession"] = """

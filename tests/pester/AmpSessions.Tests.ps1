@@ -16,7 +16,8 @@ BeforeAll {
         'Open-AmpSession', 'Remove-AmpSession', 'Remove-AmpTemplate', 'Repair-AmpSession', 'Restore-AmpSession', 'Resume-AmpBatch',
         'Set-AmpSession', 'Start-AmpBatch', 'Stop-AmpBatch', 'Test-AmpBatch', 'Update-AmpSession', 'Watch-AmpSession',
         'Get-AmpEvent', 'Get-AmpAttempt', 'Select-AmpAttempt', 'Unblock-AmpSession',
-        'Start-AmpEvaluation', 'Test-AmpEvaluation', 'Compare-AmpEvaluation', 'Export-AmpPrediction'
+        'Start-AmpEvaluation', 'Test-AmpEvaluation', 'Compare-AmpEvaluation', 'Export-AmpPrediction',
+        'New-AmpTestBaseline', 'Get-AmpTestBaseline'
     )
     Import-Module $ManifestPath -Force -ErrorAction Stop
 
@@ -172,7 +173,7 @@ Describe 'A session life cycle' -Tag CI {
             $cmdlet = $style.Render([AmpSessions.Core.Errors.Invocation]::Of($operation, 'abc', @()))
             $name, $rest = $cmdlet -split ' ', 2
             Get-Command -Name $name -Module AmpSessions -ErrorAction SilentlyContinue | Should -Not -BeNullOrEmpty -Because "$operation is rendered as $name"
-            if ($operation -notin 'NewSession', 'Repair', 'RunBatch', 'ValidateBatch', 'ValidateConfig', 'ListSlashCommands') {
+            if ($operation -notin 'NewSession', 'Repair', 'RunBatch', 'ValidateBatch', 'ValidateConfig', 'SetConfig', 'ListSlashCommands') {
                 (Get-Command -Name $name).Parameters.Keys | Should -Contain 'Id' -Because "$cmdlet names its session or batch with -Id"
             }
         }

@@ -70,7 +70,7 @@ internal static class AttemptCommands
                 a.SessionId, a.Status.ToString(),
                 a.TestsPassed switch { true => "pass", false => a.Regression ? "FAIL (regr)" : "FAIL", null => "-" },
                 a.ChangedLines.ToString("N0"), a.FilesChanged.ToString("N0"), a.Tokens.ToString("N0"),
-                a.CostUsd is { } cost ? "$" + cost.ToString("0.00") : "-", IterationCommands.Seconds(a.Duration)]));
+                Core.Display.DisplayFormat.Cost(a.CostUsd), IterationCommands.Seconds(a.Duration)]));
         output.Line($"Proposed: {c.Reason}");
         if (c.KeptId is not null)
         {

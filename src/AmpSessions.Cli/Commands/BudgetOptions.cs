@@ -17,7 +17,7 @@ internal sealed class BudgetOptions
         Tokens = new("--budget-tokens") { Description = "Stop when the agent has used this many tokens (all kinds, summed)." + none, HelpName = "n" };
         Cost = new("--budget-cost")
         {
-            Description = "Stop when the tokens cost this many US dollars (from the price table)." + none,
+            Description = "Stop when the tokens cost this many US dollars (priced by the configuration's prices: docs/CONFIGURATION.md)." + none,
             HelpName = "usd",
             CustomParser = result => decimal.TryParse(result.Tokens.Single().Value, NumberStyles.Number, CultureInfo.InvariantCulture, out var value) ? value
                 : Fail(result, $"'{result.Tokens.Single().Value}' is not an amount of US dollars: write for example 2.50."),
@@ -58,5 +58,5 @@ internal sealed class BudgetOptions
         budget.IsEmpty ? "none"
             : spent is null ? budget.ToString()
             : $"{budget} (spent: {spent.Tokens.ToString("N0", CultureInfo.InvariantCulture)} tokens, {spent.Iterations} iteration{(spent.Iterations == 1 ? "" : "s")}, " +
-              $"{spent.Time.TotalMinutes.ToString("0.#", CultureInfo.InvariantCulture)} min{(spent.CostUsd is { } cost ? ", $" + cost.ToString("0.00", CultureInfo.InvariantCulture) : "")})";
+              $"{spent.Time.TotalMinutes.ToString("0.#", CultureInfo.InvariantCulture)} min{(spent.CostUsd is { } cost ? ", " + Core.Display.DisplayFormat.Cost(cost) : "")})";
 }

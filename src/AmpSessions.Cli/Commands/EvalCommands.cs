@@ -99,6 +99,11 @@ internal static class EvalCommands
         output.Line($"Run {run.RunId} \"{run.Name}\" {run.Status.ToString().ToLowerInvariant()}: {run.Completed} of {run.Total} attempts finished.");
         output.Line();
         RenderAgents(output, run.Agents);
+        // With several attempts per instance (--samples), what k attempts would resolve (the unbiased estimator).
+        foreach (var agent in run.Agents.Where(a => a.PassAtK.Count > 0))
+        {
+            output.Line($"{agent.AgentId}: {EvaluationText.PassAtK(agent)} (unbiased, over {agent.PassAtK.Count} attempts per instance)");
+        }
         output.Line();
         output.Table(["INSTANCE", "AGENT", "OUTCOME", "F2P", "P2P", "TIME"], run.Instances.Select(i => (IReadOnlyList<string>)
         [

@@ -70,7 +70,8 @@ internal static class IterationCommands
         root.Add("iterate", "Run one agent turn in the session's worktree, commit what changed as `amp: <summary>`, then run the test script.", async (p, output, ct) =>
         {
             var live = new LiveView(output);
-            var iteration = await new IterationRunner(OpenContext(p)).RunAsync(new IterateRequest
+            var context = OpenContext(p);
+            var iteration = await new IterationRunner(context).RunAsync(new IterateRequest
             {
                 Session = p.GetValue(session)!,
                 Notes = p.GetValue(notes),
@@ -122,7 +123,8 @@ internal static class IterationCommands
         root.Add("iterations", "List a session's iterations with status, tokens, tools and test results.", (p, output, ct) =>
         {
             var manager = Sessions(p);
-            var iterations = manager.Context.Iterations.List(manager.Resolve(p.GetValue(session)!).Id);
+            var id = manager.Resolve(p.GetValue(session)!).Id;
+            var iterations = new Core.Evaluation.TestBaselines(manager.Context).Iterations(id);
             output.Result(iterations, list =>
             {
                 if (list.Count == 0)
@@ -132,7 +134,8 @@ internal static class IterationCommands
                 }
                 output.Table(["#", "STATUS", "COMMIT", "TOKENS", "TOOLS", "TEST", "DURATION", "SUMMARY"],
                     list.Select(i => (IReadOnlyList<string>)[i.Number.ToString(CultureInfo.InvariantCulture), i.Status.ToString(), Short(i.CommitSha), DisplayFormat.Tokens(i.Tokens),
-                        DisplayFormat.ToolCalls(i.ToolCalls), Test(i.ScriptPassed), Seconds(i.Duration), DisplayFormat.OneLine(i.Summary ?? i.Error)]));
+                        DisplayFormat.ToolCalls(i.ToolCalls), Test(i.ScriptPassed) + Regressions(i.TestChanges), Seconds(i.Duration), DisplayFormat.OneLine(i.Summary ?? i.Error)]));
+                AgainstBaseline(list.Select(i => i.TestChanges), output);
             });
             return Task.FromResult(CliApplication.Success);
         }, session);
@@ -154,11 +157,32 @@ internal static class IterationCommands
                 output.Table(["TIME", "COMMIT", "ITER", "TOKENS", "TEST", "DURATION", "GUARD", "SUBJECT", "FILES"],
                     list.Select(e => (IReadOnlyList<string>)[DisplayFormat.Time(e.Time), e.ShortHash ?? "-",
                         e.IterationNumber?.ToString(CultureInfo.InvariantCulture) ?? "-", e.IterationNumber is null ? "-" : DisplayFormat.Tokens(e.Tokens),
-                        e.TestResult switch { TestResult.Passed => "pass", TestResult.Failed => "FAIL", _ => "-" }, Seconds(e.Duration), Containment(e), e.Subject,
+                        (e.TestResult switch { TestResult.Passed => "pass", TestResult.Failed => "FAIL", _ => "-" }) + Regressions(e.TestChanges), Seconds(e.Duration), Containment(e), e.Subject,
                         string.Join(" ", e.Files)]));
+                AgainstBaseline(list.Select(e => e.TestChanges), output);
             });
             return CliApplication.Success;
         }, session);
+    }
+
+    /// <summary>A test cell's mark when the run broke tests that passed on the base commit (the session's test baseline).</summary>
+    private static string Regressions(Core.Evaluation.BaselineComparison? changes) =>
+        changes is { HasRegressions: true } c ? $", {c.NewlyFailing} REGRESSION{(c.NewlyFailing == 1 ? "" : "S")}" : "";
+
+    /// <summary>Under a table of iterations or timeline entries: each test run against the baseline, regressions first.</summary>
+    private static void AgainstBaseline(IEnumerable<Core.Evaluation.BaselineComparison?> runs, Output output)
+    {
+        var classified = runs.OfType<Core.Evaluation.BaselineComparison>().DistinctBy(c => c.IterationNumber).ToList();
+        if (classified.Count == 0)
+        {
+            return;
+        }
+        output.Line();
+        output.Line("Against the test baseline (the base commit's outcomes):");
+        foreach (var c in classified)
+        {
+            output.Line($"  #{c.IterationNumber.ToString(CultureInfo.InvariantCulture)}: {c.Summary}");
+        }
     }
 
     /// <summary>The timeline's GUARD column: decisions and denials, and a main-checkout change.</summary>
@@ -198,6 +222,10 @@ internal static class IterationCommands
                 + (i.ProtocolWarnings.Count > 1 ? $" (and {i.ProtocolWarnings.Count - 1} more: `amp-sessions iterations {i.SessionId} --json` lists them)" : ""));
         }
         output.Line($"  tests:   {Test(i.ScriptPassed)}   duration: {Seconds(i.Duration)}");
+        if (i.TestChanges is { } changes)
+        {
+            output.Line($"  against the baseline: {changes.Summary}");
+        }
         if (i.GuardDecisions.Count > 0)
         {
             var denied = i.GuardDecisions.Where(d => d.Verdict == Core.Containment.GuardVerdict.Deny).ToList();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AmpSessions.Core.Display;
 using AmpSessions.Core.Git;
 using AmpSessions.Core.Serialization;
 using AmpSessions.Core.Sessions;
@@ -16,6 +17,7 @@ internal static class StatusView
     {
         var json = JsonOutput.SerializeToNode(state.Session, Output.JsonOptions)!.AsObject();
         json["budgetSpent"] = JsonOutput.SerializeToNode(state.BudgetSpent, Output.JsonOptions);
+        json["costUsd"] = state.CostUsd;
         json["git"] = JsonOutput.SerializeToNode(new GitView(state.WorktreePresent, state.BranchPresent, state.CurrentBranch, state.Head,
             state.BaseHead, state.MergeBase, state.Ahead, state.Behind, state.RebaseInProgress, state.ConflictedPaths, state.ChangedFiles), Output.JsonOptions);
         return json;
@@ -33,6 +35,7 @@ internal static class StatusView
         if (s.ScriptCommand is not null) output.Line($"  script:   {s.ScriptCommand}");
         if (s.ModelOverride is not null) output.Line($"  model:    {s.ModelOverride}");
         if (!s.Budget.IsEmpty) output.Line($"  budget:   {BudgetOptions.Describe(s.Budget, state.BudgetSpent)}");
+        if (state.CostUsd is { } cost) output.Line($"  cost:     {DisplayFormat.Cost(cost)}");
         if (state.RebaseInProgress) output.Line($"  rebase in progress: amp-sessions rebase {s.Id} --continue | --abort");
         if (state.ChangedFiles.Count > 0)
         {

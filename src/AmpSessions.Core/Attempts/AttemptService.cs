@@ -1,4 +1,6 @@
+using System.Globalization;
 using AmpSessions.Core.Backups;
+using AmpSessions.Core.Display;
 using AmpSessions.Core.Errors;
 using AmpSessions.Core.Events;
 using AmpSessions.Core.Git;
@@ -224,7 +226,7 @@ public sealed class AttemptService
             FilesChanged = size.Files,
             ChangedLines = size.ChangedLines,
             Tokens = tokens.Total,
-            CostUsd = Budgets.SessionCost.Of(prices, session, iterations),
+            CostUsd = Budgets.SessionPricing.For(context, session, prices).Cost(iterations),
             Duration = iterations.Aggregate(TimeSpan.Zero, (sum, i) => sum + (i.Duration ?? TimeSpan.Zero)),
             Succeeded = last?.Status == IterationStatus.Succeeded,
         };
@@ -251,11 +253,49 @@ public sealed class AttemptService
             .First();
         var tests = best.TestsPassed switch { true => "its tests pass", null => "no attempt's tests ran", false => "no attempt passes its tests" };
         var rivals = usable.Where(a => a != best && a.TestsPassed == best.TestsPassed).ToList();
-        var why = rivals.Count == 0
-            ? $"{best.SessionId}: {tests}{(usable.Count > 1 ? " and no other attempt's do" : "")}"
-            : $"{best.SessionId}: {tests} with the smallest change ({Count(best.ChangedLines, "line")} in {Count(best.FilesChanged, "file")}" +
-              $"{(rivals.All(r => r.ChangedLines > best.ChangedLines) ? "" : $", then fewest tokens: {best.Tokens:N0}")})";
+        if (rivals.Count == 0)
+        {
+            return (best.SessionId, $"{best.SessionId}: {tests}{(usable.Count > 1 ? " and no other attempt's do" : "")}");
+        }
+        var deciding = DecidingMeasures(best, rivals);
+        var why = deciding.Count == 0
+            ? $"{best.SessionId}: {tests}, equal to {string.Join(", ", rivals.Select(r => r.SessionId))} on every measure (the first is proposed)"
+            : $"{best.SessionId}: {tests} with {string.Join(", then ", deciding)}";
         return (best.SessionId, why);
+    }
+
+    /// <summary>
+    /// The measures, in the order <see cref="Propose"/> ranks by, that set the proposed attempt apart from
+    /// at least one rival still tied with it on every measure before: the reason names what decided,
+    /// not the whole ranking (a tie on change size decided by time must not read "the fewest tokens").
+    /// </summary>
+    private static List<string> DecidingMeasures(AttemptSummary best, List<AttemptSummary> rivals)
+    {
+        var measures = new (Func<AttemptSummary, IComparable> Key, string Phrase)[]
+        {
+            (a => a.Regression, "no regression"),
+            (a => a.ChangedLines, $"the smallest change ({Count(best.ChangedLines, "line")} in {Count(best.FilesChanged, "file")})"),
+            (a => a.Tokens, $"the fewest tokens ({DisplayFormat.Count(best.Tokens)})"),
+            (a => a.CostUsd ?? decimal.MaxValue, $"the lowest cost ({(best.CostUsd is { } cost ? cost.ToString("$0.00##", CultureInfo.InvariantCulture) : "none")})"),
+            (a => a.Duration, $"the shortest time ({DisplayFormat.Duration(best.Duration)})"),
+        };
+        var tied = rivals;
+        var deciding = new List<string>();
+        foreach (var (key, phrase) in measures)
+        {
+            var bestValue = key(best);
+            var stillTied = tied.Where(r => key(r).CompareTo(bestValue) == 0).ToList();
+            if (stillTied.Count < tied.Count)
+            {
+                deciding.Add(phrase);
+            }
+            tied = stillTied;
+            if (tied.Count == 0)
+            {
+                break;
+            }
+        }
+        return deciding;
     }
 
     private static string Count(int count, string noun) => $"{count} {noun}{(count == 1 ? "" : "s")}";

@@ -26,7 +26,6 @@ public static class BatchFileParser
     private static readonly string[] EvaluationTaskKeys = ["cases_dir", "instances", "dataset", "samples"];
     private static readonly string[] TaskKeys = ["id", "type", "script_command", "base_branch", .. BatchTaskKeys, .. EvaluationTaskKeys];
     private static readonly string[] MetricsKeys = ["collection", "export_formats"];
-    private static readonly string[] PriceKeys = ["input", "output", "cache_creation", "cache_read"];
     private static readonly string[] CaseKeys = ["prompt", "repo", "base", "grade"];
 
     /// <summary>Reads and validates the file at <paramref name="path"/>.</summary>
@@ -81,7 +80,7 @@ public static class BatchFileParser
             var agents = ReadAgents(root, environments);
             var tasks = ReadTasks(root);
             var metrics = ReadMetrics(root);
-            var prices = ReadPrices(root);
+            var prices = PriceTable.Of(ConfigurationReaders.ReadPrices(root, file.FilePath));
             CheckReferenceAgents(root, agents, tasks);
             if (file.HasErrors || version is null)
             {
@@ -530,38 +529,6 @@ public static class BatchFileParser
                 Collection = map.Has("collection") ? collection : BatchMetricsSettings.AllMetrics,
                 ExportFormats = formats,
             };
-        }
-
-        private PriceTable ReadPrices(YamlMap root)
-        {
-            if (root.Mapping("prices") is not { } node)
-            {
-                return PriceTable.Empty;
-            }
-            var entries = new Dictionary<string, ModelPrice>(StringComparer.Ordinal);
-            foreach (var (keyNode, value) in node.Children)
-            {
-                if (keyNode is not YamlScalarNode { Value: { Length: > 0 } key } || YamlFile.IsNull(keyNode))
-                {
-                    file.Error(keyNode, BatchFileErrorKind.WrongType, $"A key in prices must be an agent id or a model name, not {YamlFile.Describe(keyNode)}.");
-                    continue;
-                }
-                if (value is not YamlMappingNode body)
-                {
-                    file.Error(value, BatchFileErrorKind.WrongType, $"prices.{key} must be a mapping ({string.Join(", ", PriceKeys)}: USD per million tokens), not {YamlFile.Describe(value)}.");
-                    continue;
-                }
-                var map = file.Map(body, $"prices.{key}", PriceKeys);
-                const string rule = "zero or more US dollars per million tokens";
-                entries[key] = new ModelPrice
-                {
-                    InputPerMillion = map.Number("input", rule, p => p >= 0) ?? 0,
-                    OutputPerMillion = map.Number("output", rule, p => p >= 0) ?? 0,
-                    CacheCreationPerMillion = map.Number("cache_creation", rule, p => p >= 0) ?? 0,
-                    CacheReadPerMillion = map.Number("cache_read", rule, p => p >= 0) ?? 0,
-                };
-            }
-            return new PriceTable { Entries = entries };
         }
 
         /// <summary>The mappings of a required list of entries with unique ids (agents, tasks); an entry whose id is taken is reported and skipped.</summary>

@@ -55,6 +55,9 @@ public sealed record BatchItemOutcome
     /// <summary>The model the agent reported, if any (prices may be keyed by it).</summary>
     public string? Model { get; init; }
 
+    /// <summary>The price of the item's session by its repository's configuration, for when the batch file's prices have none.</summary>
+    public ModelPrice? Price { get; init; }
+
     public IReadOnlyDictionary<string, int> ToolCalls { get; init; } = new Dictionary<string, int>();
     public int FilesChanged { get; init; }
 

@@ -286,7 +286,8 @@ public sealed class BatchRunner
                     Duration = spent.Duration,
                     Iterations = outcome?.Iterations ?? 0,
                     Tokens = spent.Tokens,
-                    CostUsd = definition.Prices.Find(agent.Id, outcome?.Model, agent.ModelOverride)?.Cost(spent.Tokens),
+                    // The batch file's entry, else the configuration of the item's repository.
+                    CostUsd = (definition.Prices.Find(agent.Id, outcome?.Model, agent.ModelOverride) ?? outcome?.Price)?.Cost(spent.Tokens),
                     Model = outcome?.Model ?? agent.ModelOverride,
                     ToolCalls = spent.ToolCalls,
                     FilesChanged = outcome?.FilesChanged ?? 0,

@@ -16,9 +16,11 @@ public sealed record ModelPrice
 }
 
 /// <summary>
-/// The batch file's <c>prices</c>: keyed by agent id or by model. An item is priced by its agent's
-/// entry, else its model's (the model the agent reported, then the agent's model_override), else
-/// <c>default</c>; with none of these it has no cost (not zero: unknown).
+/// A <c>prices</c> table (a batch file's, or the configuration's): keyed by agent id or by model. An item
+/// or session is priced by its agent's entry, else its model's (the model the agent reported, then the
+/// model_override), else <c>default</c>; with none of these it has no cost (not zero: unknown). A table
+/// may fall back to another (a batch file's to its repository's configuration) when none of its own
+/// entries applies.
 /// </summary>
 public sealed record PriceTable
 {
@@ -28,7 +30,34 @@ public sealed record PriceTable
 
     public IReadOnlyDictionary<string, ModelPrice> Entries { get; init; } = new Dictionary<string, ModelPrice>();
 
-    /// <summary>The agent's entry, else the first model's that has one, else the default entry.</summary>
+    /// <summary>The table asked when none of this one's entries (default included) applies.</summary>
+    public PriceTable? Fallback { get; init; }
+
+    public bool IsEmpty => Entries.Count == 0 && (Fallback?.IsEmpty ?? true);
+
+    /// <summary>A table of the entries as read (a later entry of the same key wins).</summary>
+    public static PriceTable Of(IEnumerable<Configuration.PriceEntry> entries)
+    {
+        var table = new Dictionary<string, ModelPrice>(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            table[entry.Name] = entry.Price;
+        }
+        return new PriceTable { Entries = table };
+    }
+
+    /// <summary>This table, falling back to <paramref name="fallback"/> where none of its entries applies.</summary>
+    public PriceTable Then(PriceTable fallback) =>
+        fallback.IsEmpty ? this : IsEmpty ? fallback : this with { Fallback = Fallback is null ? fallback : Fallback.Then(fallback) };
+
+    /// <summary>
+    /// A table whose one entry, the default, is the price this agent (or model) has here: what a batch's
+    /// item is priced by whatever agent spec its session runs; empty when none applies.
+    /// </summary>
+    public PriceTable Only(string agentId, params string?[] models) =>
+        Find(agentId, models) is { } price ? new PriceTable { Entries = new Dictionary<string, ModelPrice> { [DefaultKey] = price } } : Empty;
+
+    /// <summary>The agent's entry, else the first model's that has one, else the default entry; then the fallback's.</summary>
     public ModelPrice? Find(string agentId, params string?[] models)
     {
         foreach (var key in models.Prepend(agentId).Append(DefaultKey))
@@ -38,6 +67,6 @@ public sealed record PriceTable
                 return price;
             }
         }
-        return null;
+        return Fallback?.Find(agentId, models);
     }
 }

@@ -37,6 +37,8 @@ public sealed class SessionBatchItemRunner : IBatchItemRunner
         }
         log.WriteLine($"session {session.Id} on {session.BranchName} in {session.WorktreePath}");
 
+        // The batch file's entry for this agent first; the session's configuration where it has none.
+        var prices = itemContext.Definition.Prices.Only(itemContext.Agent.Id, itemContext.Agent.ModelOverride);
         var tokens = TokenUsage.Zero;
         var tools = new Dictionary<string, int>(StringComparer.Ordinal);
         IterationRecord? last = null;
@@ -51,7 +53,7 @@ public sealed class SessionBatchItemRunner : IBatchItemRunner
                     Session = session.Id,
                     Notes = round == 1 ? null : "The check failed after the last turn; fix the work so it passes.",
                     Timeout = itemContext.Timeout,
-                    Prices = itemContext.Definition.Prices,
+                    Prices = prices,
                     BudgetPool = itemContext.BudgetPool,
                 }, cancellationToken: cancellationToken).ConfigureAwait(false);
                 iterations++;
@@ -80,6 +82,7 @@ public sealed class SessionBatchItemRunner : IBatchItemRunner
                 Iterations = iterations,
                 Tokens = tokens,
                 Model = itemContext.Agent.ModelOverride,
+                Price = Budgets.SessionPricing.For(context, session).Price,
                 ToolCalls = tools,
                 FilesChanged = filesChanged,
                 GradingExitCode = script?.ExitCode,
@@ -88,7 +91,8 @@ public sealed class SessionBatchItemRunner : IBatchItemRunner
         catch (AmpSessionsException ex) when (!cancellationToken.IsCancellationRequested)
         {
             log.WriteLine($"error: {ex.Message}");
-            return new BatchItemOutcome { Status = BatchItemStatus.Error, Error = ex.Message, SessionId = session.Id, Iterations = iterations, Tokens = tokens, ToolCalls = tools };
+            return new BatchItemOutcome { Status = BatchItemStatus.Error, Error = ex.Message, SessionId = session.Id, Iterations = iterations, Tokens = tokens, ToolCalls = tools,
+                Price = Budgets.SessionPricing.For(context, session).Price };
         }
         finally
         {

@@ -20,7 +20,7 @@ public sealed record Budget
 {
     /// <summary>Tokens of every kind (input, output, cache creation, cache read), summed.</summary>
     public long? Tokens { get; init; }
-    /// <summary>US dollars, from the price table.</summary>
+    /// <summary>US dollars, priced by the configuration's prices (a batch file's for its items); see <see cref="SessionPricing"/>.</summary>
     public decimal? CostUsd { get; init; }
     public int? Iterations { get; init; }
     /// <summary>Wall time of the agent turns and test scripts, summed over iterations.</summary>
@@ -71,11 +71,11 @@ public sealed record BudgetSpending
     public int Iterations { get; init; }
     public TimeSpan Time { get; init; }
 
-    /// <summary>What a session's recorded iterations spent, priced by <paramref name="prices"/>.</summary>
-    public static BudgetSpending Of(Session session, IReadOnlyList<IterationRecord> iterations, PriceTable prices) => new()
+    /// <summary>What a session's recorded iterations spent, priced at <paramref name="price"/> (see <see cref="SessionPricing"/>).</summary>
+    public static BudgetSpending Of(Session session, IReadOnlyList<IterationRecord> iterations, ModelPrice? price) => new()
     {
         Tokens = iterations.Sum(i => i.Tokens.Total),
-        CostUsd = SessionCost.Of(prices, session, iterations),
+        CostUsd = price?.Cost(iterations.Aggregate(TokenUsage.Zero, (sum, i) => sum + i.Tokens)),
         Iterations = iterations.Count,
         Time = iterations.Aggregate(TimeSpan.Zero, (sum, i) => sum + (i.Duration ?? TimeSpan.Zero)),
     };
@@ -123,7 +123,7 @@ public static class BudgetRules
     /// <summary>
     /// A session with its budget changed as <paramref name="update"/> says, and its status following:
     /// BudgetExceeded when what it spent reaches the new budget, Idle again when it no longer does.
-    /// Cost is left out here (the session's price table is applied when it runs).
+    /// Cost is priced by the session's configuration.
     /// </summary>
     public static Session AfterChange(AmpContext context, Session session, SessionUpdate update)
     {
@@ -135,7 +135,7 @@ public static class BudgetRules
             return session;
         }
         var budget = Change(session.Budget, update.BudgetTokens, update.BudgetCost, update.BudgetIterations, update.BudgetTime);
-        var spent = BudgetSpending.Of(session, context.Iterations.List(session.Id), PriceTable.Empty);
+        var spent = BudgetSpending.Of(session, context.Iterations.List(session.Id), SessionPricing.For(context, session with { Budget = budget }).Price);
         var reached = budget.ReachedBy(spent);
         return session with
         {

@@ -101,14 +101,15 @@ public sealed class TurnBudget : IDisposable
     private readonly object gate = new();
     private TokenUsage turn;
 
-    private TurnBudget(AmpContext context, Session session, PriceTable prices, BudgetPool? pool, CancellationToken outer)
+    private TurnBudget(AmpContext context, Session session, PriceTable? prices, BudgetPool? pool, CancellationToken outer)
     {
         this.context = context;
         this.session = session;
         this.pool = pool;
         this.outer = outer;
-        price = prices.Find(session.Agent ?? "amp", session.ModelOverride);
-        before = BudgetSpending.Of(session, context.Iterations.List(session.Id), prices);
+        // The batch file's prices first (for its items), then the session's configuration.
+        price = SessionPricing.For(context, session, prices).Price;
+        before = BudgetSpending.Of(session, context.Iterations.List(session.Id), price);
         stop = CancellationTokenSource.CreateLinkedTokenSource(outer);
         var sessionLeft = session.Budget.Time is { } time ? time - before.Time : (TimeSpan?)null;
         var poolLeft = pool?.TimeLeft;
@@ -124,7 +125,7 @@ public sealed class TurnBudget : IDisposable
 
     /// <summary>Starts the turn's budget; call it before the iteration is recorded.</summary>
     public static TurnBudget Start(AmpContext context, Session session, PriceTable? prices, BudgetPool? pool, CancellationToken cancellationToken) =>
-        new(context, session, prices ?? PriceTable.Empty, pool, cancellationToken);
+        new(context, session, prices, pool, cancellationToken);
 
     /// <summary>Cancelled when the turn must stop: the caller's token, or a budget reached.</summary>
     public CancellationToken Token => stop.Token;

@@ -266,3 +266,20 @@ public sealed record PermissionPreset : ConfigurationEntry
         ["allow_all"] = AllowAll ? true : null,
     });
 }
+
+/// <summary>
+/// One entry of <c>prices</c>: what an agent's (or a model's, or by default every) tokens cost, in US
+/// dollars per million. There are no built-in prices: they change, and only the user knows theirs.
+/// </summary>
+public sealed record PriceEntry : ConfigurationEntry
+{
+    public Batches.ModelPrice Price { get; init; } = new();
+
+    public override IReadOnlyDictionary<string, object?> Describe() => new Dictionary<string, object?>
+    {
+        ["input"] = Price.InputPerMillion,
+        ["output"] = Price.OutputPerMillion,
+        ["cache_creation"] = Price.CacheCreationPerMillion,
+        ["cache_read"] = Price.CacheReadPerMillion,
+    };
+}

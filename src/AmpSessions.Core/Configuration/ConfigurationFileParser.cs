@@ -51,6 +51,7 @@ public static class ConfigurationFileParser
             McpServers = ConfigurationReaders.ReadMcpServers(root, paths, fullPath, committed: kind == ConfigurationLayerKind.Repository),
             Presets = ConfigurationReaders.ReadPresets(root, fullPath),
             Commands = ConfigurationReaders.ReadCommands(root, fullPath),
+            Prices = ConfigurationReaders.ReadPrices(root, fullPath),
         };
     }
 

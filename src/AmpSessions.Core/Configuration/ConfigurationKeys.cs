@@ -65,6 +65,7 @@ public static class ConfigurationKeys
     public const string McpServers = "mcp_servers";
     public const string Presets = "presets";
     public const string Commands = "commands";
+    public const string Prices = "prices";
 
     public static readonly IReadOnlyList<SettingDefinition> Settings =
     [
@@ -79,7 +80,7 @@ public static class ConfigurationKeys
         new(WebhookUrl, SettingKind.Text, "An http(s) URL every event is POSTed to as JSON, in the background, with retries; unset: no webhook."),
     ];
 
-    public static readonly IReadOnlyList<string> Sections = [Environments, Agents, McpServers, Presets, Commands];
+    public static readonly IReadOnlyList<string> Sections = [Environments, Agents, McpServers, Presets, Commands, Prices];
 
     /// <summary>Every key allowed at the top of a configuration file.</summary>
     public static IReadOnlyList<string> RootKeys { get; } = [.. Settings.Select(s => s.Key), .. Sections];
@@ -94,4 +95,6 @@ public static class ConfigurationKeys
     public static readonly string[] PermissionRuleKeys = ["tool", "action", "matches", "message", "to", "context"];
     public static readonly string[] CommandKeys = ["description", "parameters", "prompt"];
     public static readonly string[] CommandParameterKeys = ["description", "default", "required"];
+    /// <summary>The kinds of tokens a price names, in US dollars per million (the batch file's prices are the same).</summary>
+    public static readonly string[] PriceKeys = ["input", "output", "cache_creation", "cache_read"];
 }

@@ -49,6 +49,7 @@ public sealed record ConfigurationLayer
     public IReadOnlyList<McpServerDefinition> McpServers { get; init; } = [];
     public IReadOnlyList<PermissionPreset> Presets { get; init; } = [];
     public IReadOnlyList<SlashCommand> Commands { get; init; } = [];
+    public IReadOnlyList<PriceEntry> Prices { get; init; } = [];
 
     /// <summary>A layer of settings only (session, template, parameters); null or blank values are left out.</summary>
     public static ConfigurationLayer OfSettings(ConfigurationLayerKind kind, string source, IEnumerable<KeyValuePair<string, object?>> settings) => new()

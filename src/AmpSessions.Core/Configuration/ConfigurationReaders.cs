@@ -76,6 +76,51 @@ internal static partial class ConfigurationReaders
         }
     }
 
+    /// <summary>
+    /// The <c>prices</c> mapping, the same in a batch file and a configuration file: each key an agent id,
+    /// a model or <c>default</c> (any text: model names have dots), each value USD per million tokens of
+    /// each kind (zero or more; a kind left out costs nothing).
+    /// </summary>
+    public static List<PriceEntry> ReadPrices(YamlMap root, string source)
+    {
+        var prices = new List<PriceEntry>();
+        var file = root.File;
+        if (root.Mapping(ConfigurationKeys.Prices) is not { } node)
+        {
+            return prices;
+        }
+        foreach (var (keyNode, value) in node.Children)
+        {
+            if (keyNode is not YamlScalarNode { Value: { Length: > 0 } key } || YamlFile.IsNull(keyNode) || key.Trim().Length == 0)
+            {
+                file.Error(keyNode, BatchFileErrorKind.WrongType, $"A key in prices must be an agent id, a model name or default, not {YamlFile.Describe(keyNode)}.");
+                continue;
+            }
+            if (value is not YamlMappingNode body)
+            {
+                file.Error(value, BatchFileErrorKind.WrongType,
+                    $"prices.{key} must be a mapping ({string.Join(", ", ConfigurationKeys.PriceKeys)}: USD per million tokens), not {YamlFile.Describe(value)}.");
+                continue;
+            }
+            var map = file.Map(body, $"prices.{key}", ConfigurationKeys.PriceKeys);
+            const string rule = "zero or more US dollars per million tokens";
+            prices.Add(new PriceEntry
+            {
+                Name = key.Trim(),
+                Source = source,
+                Line = (int)keyNode.Start.Line + file.LineOffset,
+                Price = new ModelPrice
+                {
+                    InputPerMillion = map.Number("input", rule, p => p >= 0) ?? 0,
+                    OutputPerMillion = map.Number("output", rule, p => p >= 0) ?? 0,
+                    CacheCreationPerMillion = map.Number("cache_creation", rule, p => p >= 0) ?? 0,
+                    CacheReadPerMillion = map.Number("cache_read", rule, p => p >= 0) ?? 0,
+                },
+            });
+        }
+        return prices;
+    }
+
     public static List<EnvironmentDefinition> ReadEnvironments(YamlMap root, ConfigurationPaths paths, string source)
     {
         var environments = new List<EnvironmentDefinition>();

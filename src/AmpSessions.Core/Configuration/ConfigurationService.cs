@@ -297,7 +297,7 @@ public sealed class ConfigurationService
 
     private static IReadOnlyList<string> KeyPath(string key)
     {
-        var parts = (key ?? "").Trim().Split('.');
+        var parts = EffectiveConfiguration.SplitKey(key);
         if (parts.Any(p => p.Length == 0))
         {
             throw EffectiveConfiguration.UnknownKey(key ?? "");
@@ -308,7 +308,8 @@ public sealed class ConfigurationService
         }
         if (parts.Length >= 3 && ConfigurationKeys.Sections.Contains(parts[0]) && EffectiveConfiguration.EntryKeys(parts[0]).Contains(parts[2]))
         {
-            if (!ConfigurationReaders.IsValidName(parts[1]))
+            // A price is named by an agent or a model, as the batch file's prices are: any text.
+            if (parts[0] != ConfigurationKeys.Prices && !ConfigurationReaders.IsValidName(parts[1]))
             {
                 throw new AmpSessionsException("AmpConfigKeyUnknown", ErrorKind.InvalidArgument,
                     $"'{parts[1]}' is not a valid name: use letters, digits, - and _.", key);
@@ -328,10 +329,11 @@ public sealed class ConfigurationService
         throw EffectiveConfiguration.UnknownKey(key ?? "");
     }
 
-    private enum FieldShape { Text, List, Boolean, Map, Structured }
+    private enum FieldShape { Text, List, Boolean, Map, Structured, Price }
 
     private static FieldShape FieldKind(string section, string field) => (section, field) switch
     {
+        (ConfigurationKeys.Prices, _) => FieldShape.Price,
         (_, "env" or "headers") => FieldShape.Map,
         (_, "allowed_modes" or "toolbox_paths" or "toolbox_path" or "mcp_servers" or "skills" or "allowed_tools" or "disallowed_tools" or "args") => FieldShape.List,
         (_, "ci" or "allow_all") => FieldShape.Boolean,
@@ -357,6 +359,7 @@ public sealed class ConfigurationService
         {
             FieldShape.List => YamlTextEditor.FlowList(AsList(value)),
             FieldShape.Boolean => AsBoolean(value, string.Join('.', path)) ? "true" : "false",
+            FieldShape.Price => AsPrice(value, string.Join('.', path)).ToString(CultureInfo.InvariantCulture),
             FieldShape.Map => throw new AmpSessionsException("AmpConfigValueInvalid", ErrorKind.InvalidArgument,
                 $"'{string.Join('.', path)}' is a mapping: set one variable at a time, e.g. {string.Join('.', path)}.NAME.", string.Join('.', path)),
             _ => YamlTextEditor.Scalar(AsText(value)),
@@ -423,6 +426,15 @@ public sealed class ConfigurationService
             return items.Cast<object?>().Select(i => System.Convert.ToString(i, CultureInfo.InvariantCulture)?.Trim() ?? "").Where(i => i.Length > 0).ToList();
         }
         return [AsText(value)];
+    }
+
+    private static decimal AsPrice(object value, string key)
+    {
+        decimal? price = value is decimal or double or float or int or long
+            ? System.Convert.ToDecimal(value, CultureInfo.InvariantCulture)
+            : decimal.TryParse(AsText(value).Trim(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
+        return price is >= 0 ? price.Value : throw new AmpSessionsException("AmpConfigValueInvalid", ErrorKind.InvalidArgument,
+            $"'{key}' must be zero or more US dollars per million tokens, like 3 or 0.3, not '{AsText(value)}'.", value);
     }
 
     private static bool AsBoolean(object value, string key) => value switch

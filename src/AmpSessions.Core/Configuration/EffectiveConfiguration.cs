@@ -52,6 +52,7 @@ public sealed class EffectiveConfiguration
     private readonly Dictionary<string, McpServerDefinition> mcpServers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PermissionPreset> presets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SlashCommand> commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PriceEntry> prices = new(StringComparer.Ordinal);
     private readonly Dictionary<object, ConfigurationLayerKind> entryLayers = new(ReferenceEqualityComparer.Instance);
 
     public EffectiveConfiguration(IReadOnlyList<ConfigurationLayer> layers, string? repositoryRoot = null)
@@ -69,6 +70,7 @@ public sealed class EffectiveConfiguration
             Merge(mcpServers, layer.McpServers, layer.Kind);
             Merge(presets, layer.Presets, layer.Kind);
             Merge(commands, layer.Commands, layer.Kind);
+            Merge(prices, layer.Prices, layer.Kind);
         }
     }
 
@@ -96,6 +98,9 @@ public sealed class EffectiveConfiguration
     public IReadOnlyDictionary<string, McpServerDefinition> McpServers => mcpServers;
     public IReadOnlyDictionary<string, PermissionPreset> Presets => presets;
     public IReadOnlyDictionary<string, SlashCommand> Commands => commands;
+
+    /// <summary>The prices as they apply: each key (agent, model, default) from the highest layer that prices it.</summary>
+    public Batches.PriceTable Prices => Batches.PriceTable.Of(prices.Values);
 
     public string EnvironmentName => Text(ConfigurationKeys.Environment) ?? BuiltInConfiguration.ProductionEnvironment;
     public string AgentName => Text(ConfigurationKeys.Agent) ?? "amp";
@@ -176,7 +181,7 @@ public sealed class EffectiveConfiguration
     /// <summary>One key: a setting, a section, an entry, an entry's key, or one variable of an entry's env/headers; unknown keys are a clear error.</summary>
     public ConfigSetting Get(string key)
     {
-        var parts = (key ?? "").Trim().Split('.');
+        var parts = SplitKey(key);
         if (parts.Length == 1 && ConfigurationKeys.Setting(parts[0]) is not null)
         {
             return Setting(parts[0]) ?? new ConfigSetting { Key = parts[0], Value = null, Source = ConfigurationSources.Default, Layer = ConfigurationLayerKind.Default };
@@ -192,7 +197,7 @@ public sealed class EffectiveConfiguration
             {
                 var all = entries.OrderBy(e => e.Name, StringComparer.Ordinal).ToDictionary(e => e.Name, e => (object?)e.Describe(), StringComparer.Ordinal);
                 var sources = entries.Select(e => e.Source).Distinct().ToList();
-                return new ConfigSetting { Key = parts[0], Value = all, Source = sources.Count == 1 ? sources[0] : string.Join(", ", sources.Order(StringComparer.Ordinal)) };
+                return new ConfigSetting { Key = parts[0], Value = all, Source = sources.Count == 0 ? ConfigurationSources.Default : sources.Count == 1 ? sources[0] : string.Join(", ", sources.Order(StringComparer.Ordinal)) };
             }
             if (entries.FirstOrDefault(e => e.Name == parts[1]) is { } entry)
             {
@@ -222,6 +227,22 @@ public sealed class EffectiveConfiguration
         throw UnknownKey(key ?? "");
     }
 
+    /// <summary>
+    /// A dotted key in its parts: section, name, key, variable. A price's name is a model or agent and may
+    /// have dots of its own (prices.gpt-4.1.input), so under prices the name is everything between the
+    /// section and a price key.
+    /// </summary>
+    internal static string[] SplitKey(string? key)
+    {
+        var parts = (key ?? "").Trim().Split('.');
+        if (parts.Length > 2 && parts[0] == ConfigurationKeys.Prices)
+        {
+            var field = ConfigurationKeys.PriceKeys.Contains(parts[^1]) ? 1 : 0;
+            return [parts[0], string.Join('.', parts[1..^field]), .. parts[^field..]];
+        }
+        return parts;
+    }
+
     internal static AmpSessionsException UnknownKey(string key) => new("AmpConfigKeyUnknown", ErrorKind.InvalidArgument,
         $"Unknown configuration key '{key}': use one of {string.Join(", ", ConfigurationKeys.Settings.Select(s => s.Key))}, {PermissionsKey}, or <section>.<name>[.<key>] for {string.Join(", ", ConfigurationKeys.Sections)} (see docs/CONFIGURATION.md).", key);
 
@@ -232,6 +253,7 @@ public sealed class EffectiveConfiguration
         ConfigurationKeys.McpServers => ConfigurationKeys.McpServerKeys,
         ConfigurationKeys.Presets => ConfigurationKeys.PresetKeys,
         ConfigurationKeys.Commands => ConfigurationKeys.CommandKeys,
+        ConfigurationKeys.Prices => ConfigurationKeys.PriceKeys,
         _ => [],
     };
 
@@ -242,6 +264,7 @@ public sealed class EffectiveConfiguration
         yield return (ConfigurationKeys.McpServers, mcpServers.Values);
         yield return (ConfigurationKeys.Presets, presets.Values);
         yield return (ConfigurationKeys.Commands, commands.Values);
+        yield return (ConfigurationKeys.Prices, prices.Values);
     }
 
     private ConfigSetting Entry(string key, object? value, ConfigurationEntry entry) => new()

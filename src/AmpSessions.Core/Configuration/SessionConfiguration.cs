@@ -24,6 +24,8 @@ public static class SessionConfiguration
             Preset = session.AllowAllTools ? "full-auto" : session.Preset,
             Mode = session.AgentMode,
         } : null);
+        // A cost budget nothing would enforce is refused, before anything is made or changed.
+        Budgets.SessionPricing.RequirePriceForCostBudget(isNew ? new ConfigurationService(context).ForSession(session) : configuration, session);
         return session;
     }
 

@@ -6,7 +6,7 @@ namespace AmpSessions.Core.Containment;
 /// <summary>
 /// The state of the user's main checkout that an agent must not change: HEAD (branch and commit),
 /// the base branch's tip, the remote-tracking refs, and every path `git status` lists (index and worktree against HEAD,
-/// untracked files) with the content of the file as it is now. Taken with one `git status` (and the
+/// untracked files) with the content of the file as it is now. Taken with one `git status` or its in-process equal (and the
 /// refs, read in process where libgit2 can); reading it changes nothing: status runs
 /// with --no-optional-locks, so git does not even refresh the index.
 /// </summary>
@@ -31,15 +31,21 @@ public sealed record MainCheckoutFingerprint
             return null;
         }
         var git = new GitClient(root, gitExecutable);
-        var status = await git.RunAsync(["--no-optional-locks", "status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all", "--ignore-submodules=none"],
-            allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (status.ExitCode != 0)
+        // In process where libgit2's status is git's (the parity tests check it record for record), else one git status.
+        var output = git.StatusInProcess(includeUntracked: true);
+        if (output is null)
         {
-            return null;
+            var status = await git.RunAsync(["--no-optional-locks", "status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all", "--ignore-submodules=none"],
+                allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (status.ExitCode != 0)
+            {
+                return null;
+            }
+            output = status.StandardOutput;
         }
         string? headCommit = null, headBranch = null;
         var entries = new Dictionary<string, string>(StringComparer.Ordinal);
-        var records = status.StandardOutput.Split('\0');
+        var records = output.Split('\0');
         for (var i = 0; i < records.Length; i++)
         {
             var record = records[i];

@@ -13,7 +13,8 @@ namespace AmpSessions.Core.Display;
 /// <item>durations are <c>1.7s</c> under a minute, <c>2m 03s</c> under an hour, <c>1h 02m</c> beyond;</item>
 /// <item><b>Tokens</b> is what the model read and wrote afresh (input + output); cache reads and
 /// writes are counted apart as <b>Cache</b>, never folded into Tokens;</item>
-/// <item>tool calls read <c>Read, edit_file (2)</c>, most used first.</item>
+/// <item>tool calls read <c>Read, edit_file (2)</c>, most used first;</item>
+/// <item>costs are US dollars, <c>$0.42</c> (under a cent with its digits, <c>$0.0031</c>); an unknown cost (no price) is <c>-</c>, never $0.</item>
 /// </list>
 /// Nothing shown is culture-dependent: output is the same on every machine.
 /// </summary>
@@ -23,6 +24,14 @@ public static class DisplayFormat
 
     /// <summary>What a missing value shows as.</summary>
     public const string None = "-";
+
+    public static string Cost(decimal? cost) => cost switch
+    {
+        null => None,
+        0m => "$0.00",
+        < 0.01m => string.Create(Invariant, $"${cost:0.00######}"),
+        _ => string.Create(Invariant, $"${cost:0.00}"),
+    };
 
     public static string Time(DateTimeOffset? time) => time is { } t ? t.ToLocalTime().ToString("yyyy-MM-dd HH:mm", Invariant) : None;
 
@@ -124,7 +133,7 @@ public static class DisplayFormat
         var parts = new List<string> { $"{Count(spent.Tokens)} tokens with cache" };
         if (spent.CostUsd is { } cost)
         {
-            parts.Add(string.Create(Invariant, $"${cost:0.00}"));
+            parts.Add(Cost(cost));
         }
         parts.Add(Plural(spent.Iterations, "iteration"));
         parts.Add(Duration(spent.Time));

@@ -36,6 +36,10 @@ public enum Operation
     ListSlashCommands,
     /// <summary>Every configuration key's effective value and the file it comes from.</summary>
     ListConfig,
+    /// <summary>Record a session's test baseline on its base commit.</summary>
+    RecordTestBaseline,
+    /// <summary>Set one key of the user's (or the repository's) configuration file.</summary>
+    SetConfig,
 }
 
 /// <summary>A parameter of an <see cref="Operation"/>, named once for both front ends (<c>--base</c> / <c>-BaseBranch</c>).</summary>
@@ -78,6 +82,10 @@ public enum Parameter
     Environment,
     /// <summary>The permission preset.</summary>
     Preset,
+    /// <summary>A configuration key (prices.amp.input): positional on the command line.</summary>
+    ConfigKey,
+    /// <summary>A configuration key's value: positional on the command line.</summary>
+    ConfigValue,
 }
 
 /// <summary>A parameter with its value (null for a switch). A bare <see cref="Parameter"/> converts to a switch.</summary>

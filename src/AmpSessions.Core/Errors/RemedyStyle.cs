@@ -43,7 +43,7 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             }
             foreach (var argument in invocation.Arguments)
             {
-                if (argument.Parameter != Parameter.Path)
+                if (argument.Parameter is not (Parameter.Path or Parameter.ConfigKey or Parameter.ConfigValue))
                 {
                     words.Add(Render(argument.Parameter));
                 }
@@ -90,6 +90,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.BudgetTime => "--budget-time",
             Parameter.Environment => "--environment",
             Parameter.Preset => "--preset",
+            Parameter.ConfigKey => "<key>",
+            Parameter.ConfigValue => "<value>",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no command-line name"),
         };
 
@@ -118,6 +120,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.ShowRunEnvironment => "env",
             Operation.ListSlashCommands => "commands",
             Operation.ListConfig => "config list",
+            Operation.RecordTestBaseline => "baseline record",
+            Operation.SetConfig => "config set",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no command-line name"),
         };
 
@@ -185,6 +189,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Parameter.BudgetTime => "-BudgetTime",
             Parameter.Environment => "-Environment",
             Parameter.Preset => "-Preset",
+            Parameter.ConfigKey => "-Key",
+            Parameter.ConfigValue => "-Value",
             _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter, "no PowerShell name"),
         };
 
@@ -215,6 +221,8 @@ public abstract class RemedyStyle : IFormatProvider, ICustomFormatter
             Operation.ShowRunEnvironment => "Get-AmpRunEnvironment",
             Operation.ListSlashCommands => "Get-AmpSlashCommand",
             Operation.ListConfig => "Get-AmpConfig",
+            Operation.RecordTestBaseline => "New-AmpTestBaseline",
+            Operation.SetConfig => "Set-AmpConfig",
             _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no cmdlet"),
         };
 

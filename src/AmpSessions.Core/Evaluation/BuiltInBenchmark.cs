@@ -57,29 +57,32 @@ public sealed class BuiltInBenchmark
         }
         var js = Path.Combine(root, JavaScriptRepository);
         var py = Path.Combine(root, PythonRepository);
-        await WriteHistoryAsync(js, JavaScriptHistory(), cancellationToken).ConfigureAwait(false);
-        await WriteHistoryAsync(py, PythonHistory(), cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(WriteHistoryAsync(js, JavaScriptHistory(), cancellationToken), WriteHistoryAsync(py, PythonHistory(), cancellationToken)).ConfigureAwait(false);
 
-        var miner = new CommitMiner(context);
-        var instances = new List<EvaluationInstance>();
-        var lines = new List<string>();
-        foreach (var (repo, command) in new[] { (js, JavaScriptTestCommand), (py, PythonTestCommand) })
-        {
-            var part = Path.Combine(root, Path.GetFileName(repo) + ".jsonl");
-            var mined = await miner.MineAsync(new MineRequest { RepositoryPath = repo, TestCommand = command, OutputPath = part }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var rejected = mined.Commits.Where(c => c.Rejected is not null && c.Subject != InitialSubject).ToList();
-            if (rejected.Count > 0)
-            {
-                throw new AmpSessionsException("AmpBenchmarkBroken", ErrorKind.ExternalTool,
-                    $"The built-in benchmark's fix '{rejected[0].Subject}' in {Path.GetFileName(repo)} did not mine: {rejected[0].Rejected} (is `{command}` working here?).", repo);
-            }
-            instances.AddRange(mined.Instances);
-            lines.AddRange(await File.ReadAllLinesAsync(part, cancellationToken).ConfigureAwait(false));
-            File.Delete(part);
-        }
+        // The two repositories are mined at once: each mostly waits on its own test processes (node, python),
+        // and the instances keep the same order (JavaScript first) whatever finishes first.
+        var mined = await Task.WhenAll(new[] { (js, JavaScriptTestCommand), (py, PythonTestCommand) }
+            .Select(r => MineAsync(root, r.Item1, r.Item2, cancellationToken))).ConfigureAwait(false);
+        var instances = mined.SelectMany(m => m.Instances).ToList();
+        var lines = mined.SelectMany(m => m.Lines).ToList();
         var file = Path.Combine(root, InstancesFileName);
         await File.WriteAllTextAsync(file, string.Join('\n', lines) + "\n", cancellationToken).ConfigureAwait(false);
         return new BuiltInBenchmarkFiles { Directory = root, InstancesFile = file, Repositories = [js, py], Instances = instances };
+    }
+
+    private async Task<(IReadOnlyList<EvaluationInstance> Instances, IReadOnlyList<string> Lines)> MineAsync(string root, string repo, string command, CancellationToken cancellationToken)
+    {
+        var part = Path.Combine(root, Path.GetFileName(repo) + ".jsonl");
+        var mined = await new CommitMiner(context).MineAsync(new MineRequest { RepositoryPath = repo, TestCommand = command, OutputPath = part }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var rejected = mined.Commits.Where(c => c.Rejected is not null && c.Subject != InitialSubject).ToList();
+        if (rejected.Count > 0)
+        {
+            throw new AmpSessionsException("AmpBenchmarkBroken", ErrorKind.ExternalTool,
+                $"The built-in benchmark's fix '{rejected[0].Subject}' in {Path.GetFileName(repo)} did not mine: {rejected[0].Rejected} (is `{command}` working here?).", repo);
+        }
+        var lines = await File.ReadAllLinesAsync(part, cancellationToken).ConfigureAwait(false);
+        File.Delete(part);
+        return (mined.Instances, lines);
     }
 
     private const string InitialSubject = "Initial version";

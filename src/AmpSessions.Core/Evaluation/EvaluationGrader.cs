@@ -192,9 +192,7 @@ public sealed class EvaluationGrader
             log.WriteLine(result.TimedOut ? $"# killed at the time limit of {timeout}" : $"# exit code {result.ExitCode}");
         }
         cancellationToken.ThrowIfCancellationRequested();
-        var report = TestCommand.WantsJUnit(request.TestCommand) && JUnitReport.TryRead(junitPath) is { } junit ? new TestRunReport(GradingMethod.JUnit, junit)
-            : TapReport.TryParse(lines) is { } tap ? new TestRunReport(GradingMethod.Tap, tap)
-            : new TestRunReport(GradingMethod.ExitCode, []);
+        var report = TestRunReport.Read(request.TestCommand, junitPath, lines);
         return new TestRun { Report = report, ExitCode = result.TimedOut ? null : result.ExitCode, TimedOut = result.TimedOut, OutputPath = outputPath };
     }
 

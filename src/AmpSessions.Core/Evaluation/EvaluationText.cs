@@ -17,5 +17,9 @@ public static class EvaluationText
 
     public static string PValue(double p) => p.ToString("0.####", CultureInfo.InvariantCulture);
 
+    /// <summary>"pass@1 25%, pass@2 50%": the unbiased estimates, when every instance had several attempts; null otherwise.</summary>
+    public static string? PassAtK(AgentEvaluationSummary agent) => agent.PassAtK.Count == 0 ? null
+        : string.Join(", ", agent.PassAtK.OrderBy(p => p.Key).Select(p => string.Create(CultureInfo.InvariantCulture, $"pass@{p.Key} {Percent(p.Value)}")));
+
     public static string Resolved(AgentEvaluationSummary agent) => string.Create(CultureInfo.InvariantCulture, $"{agent.Resolved}/{agent.Attempts}");
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AmpSessions.Core.Errors;
+using AmpSessions.Core.Iterations;
 using AmpSessions.Core.Serialization;
 using AmpSessions.Core.Storage;
 
@@ -66,12 +67,30 @@ public sealed record BaselineComparison
     public int StillPassing => Tests.Count(t => t.Change == TestChange.StillPassing);
     public int Added => Tests.Count(t => t.Change == TestChange.Added);
     public bool HasRegressions => NewlyFailing > 0;
+
+    /// <summary>
+    /// One line, regressions first and named: "1 newly failing (b), 1 still failing, 1 fixed, 1 added,
+    /// 1 still passing against the baseline". The timeline and iteration views show it.
+    /// </summary>
+    public string Summary
+    {
+        get
+        {
+            var regressions = Tests.Where(t => t.Change == TestChange.NewlyFailing).Select(t => t.Name).ToList();
+            var named = regressions.Count == 0 ? ""
+                : " (" + string.Join(", ", regressions.Take(3)) + (regressions.Count > 3 ? $", {regressions.Count - 3} more" : "") + ")";
+            return $"{NewlyFailing} newly failing{named}, {StillFailing} still failing, {Fixed} fixed, {Added} added, {StillPassing} still passing";
+        }
+    }
+
+    /// <summary>The summary, so a property list (Format-List *) shows the classification, not the record's members.</summary>
+    public override string ToString() => Summary;
 }
 
 /// <summary>
 /// Test baselines on a user's own repository: `baseline record` runs the session's test command once
 /// on its base commit and keeps every test's outcome; afterwards each iteration's test run (its
-/// script output, read as TAP) is classified per test as newly failing, still failing, fixed, still
+/// script output: JUnit XML when its command has {junit}, else TAP) is classified per test as newly failing, still failing, fixed, still
 /// passing or added. A baseline is a JSON file under the data directory's baselines/ (no schema change).
 /// </summary>
 public sealed class TestBaselines
@@ -91,12 +110,14 @@ public sealed class TestBaselines
         if (session.ScriptCommand is not { Length: > 0 } command)
         {
             throw new AmpSessionsException("AmpTestBaselineNoScript", ErrorKind.InvalidOperation,
-                $"Session {session.Id} has no test command, so there is nothing to record: set one with `set {session.Id} --script \"<command>\"` (TAP output, or {{junit}} for JUnit XML).", session.Id);
+                $"Session {session.Id} has no test command, so there is nothing to record", session.Id,
+                remedy: $"set one that prints TAP or writes JUnit XML to {{junit}} with {Invocation.Of(Operation.SetSession, session.Id, new Argument(Parameter.Script, "<command>"))}");
         }
         if (!force && File.Exists(FileOf(session.Id)))
         {
             throw new AmpSessionsException("AmpTestBaselineExists", ErrorKind.InvalidOperation,
-                $"Session {session.Id} already has a test baseline (a baseline is recorded once, on the base commit): add --force to record it again.", session.Id);
+                $"Session {session.Id} already has a test baseline (a baseline is recorded once, on the base commit)", session.Id,
+                remedy: $"to record it again, run {Invocation.Of(Operation.RecordTestBaseline, session.Id, Parameter.Force)}");
         }
         Directory.CreateDirectory(Folder);
         var run = await new EvaluationGrader(context).RunTestsAsync(new TestRunRequest
@@ -135,12 +156,15 @@ public sealed class TestBaselines
         return File.Exists(file) ? JsonOutput.Deserialize<TestBaseline>(File.ReadAllText(file), JsonOutput.Options) : null;
     }
 
+    /// <summary>The error for a session without a baseline, with the command that records one in the caller's front end.</summary>
+    public static AmpSessionsException Missing(string sessionId) => new("AmpTestBaselineMissing", ErrorKind.NotFound,
+        $"Session {sessionId} has no test baseline", sessionId, remedy: $"record it first with {Invocation.Of(Operation.RecordTestBaseline, sessionId)}");
+
     /// <summary>Classifies an iteration's test run (the last one with a test run when <paramref name="iterationNumber"/> is null) against the baseline.</summary>
     public BaselineComparison Compare(string sessionReference, int? iterationNumber = null)
     {
         var session = new Sessions.SessionManager(context).Resolve(sessionReference);
-        var baseline = Get(session.Id) ?? throw new AmpSessionsException("AmpTestBaselineMissing", ErrorKind.NotFound,
-            $"Session {session.Id} has no test baseline: record it first with `baseline record {session.Id}`.", session.Id);
+        var baseline = Get(session.Id) ?? throw Missing(session.Id);
         var iterations = context.Iterations.List(session.Id);
         var iteration = (iterationNumber is { } number
             ? iterations.FirstOrDefault(i => i.Number == number)
@@ -148,13 +172,39 @@ public sealed class TestBaselines
                 iterationNumber is null ? $"Session {session.Id} has no iteration with a test run yet." : $"Session {session.Id} has no iteration {iterationNumber}.", session.Id);
         var run = context.Iterations.ListScriptRuns(session.Id).FirstOrDefault(r => r.Id == iteration.ScriptRunId) ?? throw new AmpSessionsException("AmpScriptRunNotFound", ErrorKind.NotFound,
             $"Iteration {iteration.Number} of session {session.Id} ran no tests.", session.Id);
+        return Classify(baseline, iteration, run);
+    }
+
+    /// <summary>A session's iterations, oldest first, each classified against the baseline: what every front end lists.</summary>
+    public IReadOnlyList<IterationRecord> Iterations(string sessionId) => WithTestChanges(sessionId, context.Iterations.List(sessionId));
+
+    /// <summary>
+    /// The session's iterations, each that ran tests carrying its classification against the session's
+    /// baseline (<see cref="IterationRecord.TestChanges"/>); unchanged when the session has no baseline.
+    /// The timeline, `iterations` and Get-AmpIteration read iterations through this.
+    /// </summary>
+    public IReadOnlyList<IterationRecord> WithTestChanges(string sessionId, IReadOnlyList<IterationRecord> iterations)
+    {
+        var file = FileOf(sessionId);
+        if (!iterations.Any(i => i.ScriptRunId is not null) || !File.Exists(file))
+        {
+            return iterations;
+        }
+        var baseline = JsonOutput.Deserialize<TestBaseline>(File.ReadAllText(file), JsonOutput.Options)!;
+        var runs = context.Iterations.ListScriptRuns(sessionId).ToDictionary(r => r.Id);
+        return iterations.Select(i => i.ScriptRunId is { } id && runs.TryGetValue(id, out var run) && run.Status != Scripts.ScriptRunStatus.Running
+            ? i with { TestChanges = Classify(baseline, i, run) }
+            : i).ToList();
+    }
+
+    /// <summary>One iteration's test run read the way the baseline was (JUnit XML at {junit}, else TAP in its output), classified.</summary>
+    private static BaselineComparison Classify(TestBaseline baseline, IterationRecord iteration, Scripts.ScriptRun run)
+    {
         var lines = run.OutputPath is { } path && File.Exists(path) ? File.ReadAllLines(path) : (run.OutputTail ?? "").Split('\n');
-        var now = TapReport.TryParse(lines) is { } tap
-            ? new TestRunReport(GradingMethod.Tap, tap)
-            : new TestRunReport(GradingMethod.ExitCode, []);
+        var now = TestRunReport.Read(run.Command, run.OutputPath is { } log ? TestCommand.SessionScriptJUnitPath(log) : null, lines);
         return new BaselineComparison
         {
-            SessionId = session.Id,
+            SessionId = baseline.SessionId,
             IterationNumber = iteration.Number,
             Method = now.Method,
             Tests = Classify(baseline.Tests, now.Tests.Select(t => new TestResultEntry(t.Name, t.Outcome)).ToList()),

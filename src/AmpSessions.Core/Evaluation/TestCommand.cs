@@ -23,6 +23,16 @@ public static partial class TestCommand
         .Replace(TestsPlaceholder, string.Join(' ', tests.Select(Quote)), StringComparison.Ordinal)
         .Replace(TestFilesPlaceholder, string.Join(' ', testFiles.Select(Quote)), StringComparison.Ordinal);
 
+    /// <summary>
+    /// A session's own test script with {junit} replaced by where its JUnit XML goes: beside the run's
+    /// log (script-7.log → script-7.junit.xml), so the run's record leads to it without a new column.
+    /// </summary>
+    public static string ForSessionScript(string command, string outputLogPath) =>
+        command.Replace(JUnitPlaceholder, Quote(SessionScriptJUnitPath(outputLogPath)), StringComparison.Ordinal);
+
+    /// <summary>Where a session script run whose log is <paramref name="outputLogPath"/> writes its JUnit XML.</summary>
+    public static string SessionScriptJUnitPath(string outputLogPath) => Path.ChangeExtension(outputLogPath, ".junit.xml");
+
     /// <summary>The files a patch touches (its "diff --git" headers), in order.</summary>
     public static IReadOnlyList<string> FilesOf(string? patch) => patch is null ? []
         : DiffHeader().Matches(patch).Select(m => m.Groups["b"].Value.TrimEnd('\r')).Distinct(StringComparer.Ordinal).ToList();

@@ -32,7 +32,18 @@ public enum GradingMethod
 public sealed record ReportedTest(string Name, TestOutcome Outcome, IReadOnlyList<string> Aliases);
 
 /// <summary>What a test run reported, test by test.</summary>
-public sealed record TestRunReport(GradingMethod Method, IReadOnlyList<ReportedTest> Tests);
+public sealed record TestRunReport(GradingMethod Method, IReadOnlyList<ReportedTest> Tests)
+{
+    /// <summary>
+    /// The one reading rule for every test run (grading, baselines, a session's script): JUnit XML at
+    /// <paramref name="junitPath"/> when the command asked for it with {junit}, else TAP in its output,
+    /// else nothing per test (the exit code decides).
+    /// </summary>
+    public static TestRunReport Read(string command, string? junitPath, IEnumerable<string> outputLines) =>
+        TestCommand.WantsJUnit(command) && junitPath is not null && JUnitReport.TryRead(junitPath) is { } junit ? new TestRunReport(GradingMethod.JUnit, junit)
+        : TapReport.TryParse(outputLines) is { } tap ? new TestRunReport(GradingMethod.Tap, tap)
+        : new TestRunReport(GradingMethod.ExitCode, []);
+}
 
 /// <summary>
 /// JUnit XML as pytest (--junitxml), Jest/Vitest/Mocha reporters, node --test's junit reporter,

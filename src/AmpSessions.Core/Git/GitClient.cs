@@ -175,8 +175,11 @@ public sealed class GitClient
             ? Task.FromResult(answer.Value)
             : TryReadAsync(["symbolic-ref", "--quiet", "--short", "HEAD"], cancellationToken);
 
+    /// <summary><c>git config --get</c>: the value git reads for <paramref name="key"/>, or null when it is not set.</summary>
     public Task<string?> GetConfigAsync(string key, CancellationToken cancellationToken = default) =>
-        TryReadAsync(["config", "--get", key], cancellationToken);
+        InProcess && InProcessGit.ConfigValue(WorkingDirectory, key) is { } answer
+            ? Task.FromResult(answer.Value)
+            : TryReadAsync(["config", "--get", key], cancellationToken);
 
     public Task<string?> MergeBaseAsync(string a, string b, CancellationToken cancellationToken = default) =>
         InProcess && InProcessGit.MergeBase(WorkingDirectory, a, b) is { } answer
@@ -200,11 +203,24 @@ public sealed class GitClient
 
     public async Task<GitStatus> GetStatusAsync(bool includeUntracked = true, CancellationToken cancellationToken = default)
     {
-        var output = (await RunAsync(
+        var output = StatusInProcess(includeUntracked) ?? (await RunAsync(
             ["--no-optional-locks", "status", "--porcelain=v2", "--branch", "-z", includeUntracked ? "--untracked-files=all" : "--untracked-files=no"],
             cancellationToken: cancellationToken).ConfigureAwait(false)).StandardOutput;
         return GitPorcelain.ParseStatus(output);
     }
+
+    /// <summary>
+    /// <c>git status --porcelain=v2 --branch -z --untracked-files=all|no</c> read in process: the
+    /// headers and records git prints, NUL-terminated; null when only the CLI can tell (see <see cref="InProcessGit.StatusRecords"/>).
+    /// </summary>
+    public string? StatusInProcess(bool includeUntracked) =>
+        InProcess && InProcessGit.StatusRecords(WorkingDirectory, includeUntracked) is { } records
+            ? string.Concat(records.Select(r => r + "\0"))
+            : null;
+
+    /// <summary>The lines <c>git diff --cached -U0 --no-renames --ignore-submodules=all</c> adds, read in process; null when only the CLI can tell.</summary>
+    internal IReadOnlyList<(string Path, int Line, string Text)>? StagedAddedLinesInProcess() =>
+        InProcess ? InProcessGit.StagedAddedLines(WorkingDirectory) : null;
 
     public async Task<IReadOnlyList<GitWorktree>> ListWorktreesAsync(CancellationToken cancellationToken = default)
     {

@@ -79,6 +79,31 @@ internal static class InProcessGit
             : null;
     });
 
+    /// <summary>
+    /// config --get KEY: the value git reads from the repository's, the worktree's, the user's (global,
+    /// XDG) and the system's files with their includes; an inner null when it is not set. Left to the
+    /// CLI when a GIT_CONFIG* variable changes which files git reads or adds values (libgit2 does not
+    /// read them) and when a conditional include needs a condition libgit2 does not know (hasconfig:).
+    /// </summary>
+    public static Answer<string>? ConfigValue(string directory, string key)
+    {
+        foreach (var name in Environment.GetEnvironmentVariables().Keys)
+        {
+            if (name is string text && text.StartsWith("GIT_CONFIG", StringComparison.Ordinal))
+            {
+                return null;
+            }
+        }
+        return Read(directory, discover: true, repo =>
+        {
+            if (repo.Config.Any(e => e.Key.StartsWith("includeif.", StringComparison.OrdinalIgnoreCase) && e.Key.Contains("hasconfig:", StringComparison.OrdinalIgnoreCase)))
+            {
+                return null;
+            }
+            return new Answer<string>(repo.Config.Get<string>(key)?.Value);
+        });
+    }
+
     /// <summary>rev-list --left-right --count upstream...head, as (ahead, behind).</summary>
     public static (int Ahead, int Behind)? CountAheadBehind(string directory, string upstream, string head) => Read(directory, discover: true, repo =>
     {
@@ -171,6 +196,237 @@ internal static class InProcessGit
         var changes = repo.Diff.Compare<TreeChanges>(tip.Tree, DiffTargets.Index);
         return (bool?)(changes.Count > 0);
     });
+
+    /// <summary>
+    /// <c>git status --porcelain=v2 --branch -z --untracked-files=all|no</c> in process: the records
+    /// git prints (the <c># branch.oid</c> and <c># branch.head</c> headers, then one record per
+    /// changed path in git's order, then untracked paths), byte for byte as the parity tests check.
+    /// Reading changes nothing (the index is not refreshed on disk, as with --no-optional-locks).
+    /// Null, so the CLI answers, wherever git's answer could differ from libgit2's: submodules,
+    /// conflicts, possible renames (git pairs them; libgit2 is asked not to), index extensions
+    /// (skip-worktree, intent-to-add: an index that is not version 2), sparse checkout, attributes that
+    /// name a filter or a working-tree encoding (git runs those programs; libgit2 does not), symlinks
+    /// without core.symlinks, an unborn branch, an unreadable file.
+    /// </summary>
+    public static IReadOnlyList<string>? StatusRecords(string directory, bool includeUntracked) => Read(directory, discover: true, repo =>
+    {
+        if (repo.Info.IsBare || repo.Info.WorkingDirectory is not { } top || repo.Head.Tip is not { } tip || !StatusIsLibgit2s(repo, top))
+        {
+            return null;
+        }
+        var status = repo.RetrieveStatus(new StatusOptions
+        {
+            Show = StatusShowOption.IndexAndWorkDir,
+            IncludeUntracked = includeUntracked,
+            RecurseUntrackedDirs = includeUntracked,
+            IncludeIgnored = false,
+            ExcludeSubmodules = false,
+            DetectRenamesInIndex = false,
+            DetectRenamesInWorkDir = false,
+        });
+        var fileMode = repo.Config.Get<bool>("core.filemode")?.Value ?? true;
+        var changed = new List<(string Path, string Record)>();
+        var untracked = new List<string>();
+        bool addedInIndex = false, deletedFromIndex = false;
+        foreach (var entry in status)
+        {
+            var state = entry.State;
+            var path = entry.FilePath;
+            if ((state & (FileStatus.Conflicted | FileStatus.Unreadable | FileStatus.RenamedInIndex | FileStatus.RenamedInWorkdir)) != 0)
+            {
+                return null;
+            }
+            if (state == FileStatus.NewInWorkdir)
+            {
+                untracked.Add(path);
+                continue;
+            }
+            if ((state & FileStatus.Ignored) != 0 || state == FileStatus.Unaltered)
+            {
+                continue;
+            }
+            var x = (state & FileStatus.NewInIndex) != 0 ? 'A' : (state & FileStatus.DeletedFromIndex) != 0 ? 'D'
+                : (state & FileStatus.TypeChangeInIndex) != 0 ? 'T' : (state & FileStatus.ModifiedInIndex) != 0 ? 'M' : '.';
+            var y = (state & FileStatus.DeletedFromWorkdir) != 0 ? 'D' : (state & FileStatus.TypeChangeInWorkdir) != 0 ? 'T'
+                : (state & FileStatus.ModifiedInWorkdir) != 0 ? 'M' : '.';
+            addedInIndex |= x == 'A';
+            deletedFromIndex |= x == 'D';
+            var inHead = tip.Tree[path];
+            var inIndex = repo.Index[path];
+            if (inHead?.Mode == Mode.GitLink || inIndex?.Mode == Mode.GitLink)
+            {
+                return null;
+            }
+            var headMode = inHead is null ? 0 : (int)inHead.Mode;
+            var indexMode = inIndex is null ? 0 : (int)inIndex.Mode;
+            int worktreeMode;
+            if (y == 'D' || inIndex is null)
+            {
+                worktreeMode = 0;
+            }
+            else if (y == '.')
+            {
+                worktreeMode = indexMode;
+            }
+            else if (WorktreeMode(Path.Combine(top, path), indexMode, fileMode) is { } mode)
+            {
+                worktreeMode = mode;
+            }
+            else
+            {
+                return null;
+            }
+            var zero = new string('0', 40);
+            changed.Add((path, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"1 {x}{y} N... {Octal(headMode)} {Octal(indexMode)} {Octal(worktreeMode)} {inHead?.Target.Sha ?? zero} {inIndex?.Id.Sha ?? zero} {path}")));
+        }
+        if (addedInIndex && deletedFromIndex)
+        {
+            // git status would pair an added and a deleted path into a rename when their contents are alike.
+            return null;
+        }
+        var records = new List<string>(changed.Count + untracked.Count + 2)
+        {
+            "# branch.oid " + tip.Sha,
+            "# branch.head " + (repo.Info.IsHeadDetached ? "(detached)" : repo.Head.FriendlyName),
+        };
+        records.AddRange(changed.OrderBy(c => c.Path, Utf8Order.Instance).Select(c => c.Record));
+        records.AddRange(untracked.OrderBy(p => p, Utf8Order.Instance).Select(p => "? " + p));
+        return (IReadOnlyList<string>)records;
+    });
+
+    private static string Octal(int mode) => Convert.ToString(mode, 8).PadLeft(6, '0');
+
+    /// <summary>The mode git records for a working-tree file (ce_mode_from_stat): the executable bit only where core.filemode trusts it.</summary>
+    private static int? WorktreeMode(string path, int indexMode, bool fileMode)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is not null)
+        {
+            return (int)Mode.SymbolicLink;
+        }
+        if (!info.Exists)
+        {
+            return null;
+        }
+        if (!fileMode)
+        {
+            return indexMode is (int)Mode.NonExecutableFile or (int)Mode.ExecutableFile ? indexMode : (int)Mode.NonExecutableFile;
+        }
+        return OperatingSystem.IsWindows() || (info.UnixFileMode & UnixFileMode.UserExecute) == 0 ? (int)Mode.NonExecutableFile : (int)Mode.ExecutableFile;
+    }
+
+    /// <summary>Whether libgit2's status of this repository means what git's does (see <see cref="StatusRecords"/>).</summary>
+    private static bool StatusIsLibgit2s(Repository repo, string top)
+    {
+        var config = repo.Config;
+        if (config.Get<bool>("core.sparsecheckout") is { Value: true } || config.Get<bool>("core.symlinks") is { Value: false }
+            || IndexVersion(Path.Combine(repo.Info.Path, "index")) != 2)
+        {
+            return false;
+        }
+        if (repo.Index.Any(e => e.Mode == Mode.GitLink) || File.Exists(Path.Combine(top, ".gitmodules")))
+        {
+            return false;
+        }
+        // Attributes that make git run a program (filter) or re-encode (working-tree-encoding) when it compares content.
+        var attributeFiles = repo.Index.Where(e => e.Path == ".gitattributes" || e.Path.EndsWith("/.gitattributes", StringComparison.Ordinal))
+            .Select(e => Path.Combine(top, e.Path))
+            .Append(Path.Combine(CommonDir(Trim(repo.Info.Path)), "info", "attributes"))
+            .Append(config.Get<string>("core.attributesfile")?.Value is { } own ? ExpandHome(own) : DefaultUserAttributes());
+        foreach (var file in attributeFiles)
+        {
+            if (file is not null && File.Exists(file))
+            {
+                var text = File.ReadAllText(file);
+                if (text.Contains("filter", StringComparison.Ordinal) || text.Contains("working-tree-encoding", StringComparison.Ordinal))
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static string? DefaultUserAttributes()
+    {
+        var xdg = Environment.GetEnvironmentVariable("XDG_CONFIG_HOME");
+        var home = Environment.GetEnvironmentVariable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return !string.IsNullOrEmpty(xdg) ? Path.Combine(xdg, "git", "attributes") : string.IsNullOrEmpty(home) ? null : Path.Combine(home, ".config", "git", "attributes");
+    }
+
+    private static string ExpandHome(string path) =>
+        path.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[2..]) : path;
+
+    /// <summary>The version in the index file's header (DIRC, then a 4-byte big-endian version); 0 when there is none or it cannot be read.</summary>
+    private static int IndexVersion(string indexFile)
+    {
+        try
+        {
+            using var stream = new FileStream(indexFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            Span<byte> header = stackalloc byte[8];
+            return stream.ReadAtLeast(header, 8, throwOnEndOfStream: false) == 8 && header[..4].SequenceEqual("DIRC"u8)
+                ? System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header[4..])
+                : 0;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// The lines <c>git diff --cached --no-renames -U0 --ignore-submodules=all</c> shows as added (path,
+    /// line number in the staged file, text without its newline), read from the staged blobs in process.
+    /// Null, so the CLI answers, where git's patch could differ: a file libgit2 takes for binary that git
+    /// would show as text (git looks for a NUL in the first 8,000 bytes), a configured textconv (git shows
+    /// the converted text), no HEAD yet.
+    /// </summary>
+    public static IReadOnlyList<(string Path, int Line, string Text)>? StagedAddedLines(string directory) => Read(directory, discover: true, repo =>
+    {
+        if (repo.Head.Tip is not { } tip || repo.Config.Any(e => e.Key.StartsWith("diff.", StringComparison.OrdinalIgnoreCase) && e.Key.EndsWith(".textconv", StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+        var changes = repo.Diff.Compare<TreeChanges>(tip.Tree, DiffTargets.Index, null, null, new CompareOptions { Similarity = SimilarityOptions.None });
+        var paths = changes.Where(c => c.Mode != Mode.GitLink && c.OldMode != Mode.GitLink && c.Status != ChangeKind.Deleted).Select(c => c.Path).ToArray();
+        var added = new List<(string, int, string)>();
+        if (paths.Length == 0)
+        {
+            return (IReadOnlyList<(string, int, string)>)added;
+        }
+        var patch = repo.Diff.Compare<Patch>(tip.Tree, DiffTargets.Index, paths, null,
+            new CompareOptions { ContextLines = 0, InterhunkLines = 0, Similarity = SimilarityOptions.None });
+        foreach (var entry in patch)
+        {
+            if (entry.Mode == Mode.GitLink || entry.OldMode == Mode.GitLink)
+            {
+                continue;
+            }
+            if (entry.IsBinaryComparison)
+            {
+                if (repo.Lookup<Blob>(entry.Oid) is { } blob && !LooksBinaryToGit(blob))
+                {
+                    return null;
+                }
+                continue;
+            }
+            foreach (var line in entry.AddedLines)
+            {
+                added.Add((entry.Path, line.LineNumber, line.Content.EndsWith('\n') ? line.Content[..^1] : line.Content));
+            }
+        }
+        return (IReadOnlyList<(string, int, string)>)added;
+    });
+
+    /// <summary>git's own test (buffer_is_binary): a NUL byte in the first 8,000 bytes.</summary>
+    private static bool LooksBinaryToGit(Blob blob)
+    {
+        using var stream = blob.GetContentStream();
+        var buffer = new byte[8000];
+        var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        return Array.IndexOf(buffer, (byte)0, 0, read) >= 0;
+    }
 
     /// <summary>ls-files -- folder: whether the index tracks anything under <paramref name="folder"/>.</summary>
     public static bool? TracksAnythingUnder(string directory, string folder) => Read(directory, discover: true, repo =>
@@ -390,6 +646,15 @@ internal static class InProcessGit
         string.Equals(path, folder, PathComparison) || path.StartsWith(folder + Path.DirectorySeparatorChar, PathComparison);
 
     private static string Trim(string path) => Path.TrimEndingDirectorySeparator(GitPorcelain.NormalizePath(path));
+}
+
+/// <summary>Byte order of the UTF-8 encoding (git sorts paths with strcmp).</summary>
+internal sealed class Utf8Order : IComparer<string>
+{
+    public static readonly Utf8Order Instance = new();
+
+    public int Compare(string? x, string? y) =>
+        System.Text.Encoding.UTF8.GetBytes(x ?? "").AsSpan().SequenceCompareTo(System.Text.Encoding.UTF8.GetBytes(y ?? ""));
 }
 
 /// <summary>An answer that may itself be "none" (a revision that names no commit), distinct from "cannot answer".</summary>

@@ -176,15 +176,11 @@ public sealed partial class IntegrationService
         if (checkout is not null)
         {
             var there = Git(checkout.Path);
-            string[] fastForward = ["merge", "--ff-only", "--no-edit", w.Session.BranchName];
-            // A fast-forward makes no commit, so git needs no identity for it (its reflog entry takes what git
-            // finds); the fallback identity is looked up (two git processes) only if git asks for one after all.
-            var merge = await there.RunAsync(fastForward, allowFailure: true, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (merge.ExitCode != 0 && GitClient.IsMissingIdentity(merge.StandardError))
-            {
-                merge = await there.RunAsync(fastForward, allowFailure: true,
-                    extraEnvironment: await there.GetIdentityFallbackAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
+            // The reflog entry of the fast-forward names who moved the base: with no identity configured, the
+            // documented fallback identity (as every other ref AmpSessions moves), not git's guess from the
+            // host. The user's configuration is read in process where libgit2 can (no extra process).
+            var merge = await there.RunAsync(["merge", "--ff-only", "--no-edit", w.Session.BranchName], allowFailure: true,
+                extraEnvironment: await there.GetIdentityFallbackAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
             if (merge.ExitCode != 0)
             {
                 Save(Current(w) with { StatusMessage = $"merge into {w.Session.BaseBranch} failed" });

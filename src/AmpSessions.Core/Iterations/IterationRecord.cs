@@ -74,6 +74,12 @@ public sealed record IterationRecord
     /// <summary>The permission rules the agent got, in order ("allow Bash cmd=git *", "allow every tool (--dangerously-allow-all)").</summary>
     public IReadOnlyList<string> Permissions { get; init; } = [];
 
+    /// <summary>
+    /// The iteration's tests against the session's test baseline, regressions first; null without a
+    /// baseline or a test run. Not stored: readers fill it in (Evaluation.TestBaselines.WithTestChanges).
+    /// </summary>
+    public Evaluation.BaselineComparison? TestChanges { get; init; }
+
     public int FilesChanged => ChangedFiles.Count;
     public long TotalTokens => Tokens.Total;
 }

@@ -58,7 +58,17 @@ public sealed partial class IterationRunner
         sessions = new SessionManager(context);
     }
 
+    /// <summary>
+    /// One agent turn, its commit and its test run; the result is classified against the session's test
+    /// baseline when it has one, so every front end shows regressions the same way.
+    /// </summary>
     public async Task<IterationRecord> RunAsync(IterateRequest request, Action<IterationEvent>? onEvent = null, CancellationToken cancellationToken = default)
+    {
+        var iteration = await RunTurnAsync(request, onEvent, cancellationToken).ConfigureAwait(false);
+        return new Evaluation.TestBaselines(context).WithTestChanges(iteration.SessionId, [iteration])[0];
+    }
+
+    private async Task<IterationRecord> RunTurnAsync(IterateRequest request, Action<IterationEvent>? onEvent, CancellationToken cancellationToken)
     {
         TimeLimits.Require(request.Timeout);
         var session = sessions.Resolve(request.Session);

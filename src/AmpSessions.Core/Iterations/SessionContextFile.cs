@@ -77,6 +77,12 @@ public static class SessionContextFile
 
     private static async Task<string> DiffSummaryAsync(GitClient worktree, string baseCommit, CancellationToken cancellationToken)
     {
+        // Nothing committed since the base and nothing changed (a first turn): the diff is empty, no process needed.
+        if (worktree.StatusInProcess(includeUntracked: true) is { } status && GitPorcelain.ParseStatus(status) is { IsClean: true } clean
+            && clean.HeadCommit == baseCommit)
+        {
+            return "";
+        }
         string[] options = ["diff", "-U0", "--no-color", "--no-ext-diff", "--stat=120", "--patch"];
         ProcessResult result;
         if (worktree.HasUntrackedFilesInProcess() == false)

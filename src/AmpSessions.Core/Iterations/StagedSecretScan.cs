@@ -25,7 +25,23 @@ internal static class StagedSecretScan
         var hits = new List<Hit>();
         Check(message, "the commit message", known, hits);
         // Added lines only, without context; binary files show as "Binary files differ" and are not read.
-        var diff = await worktree.ReadAsync(["diff", "--cached", "--no-color", "--no-ext-diff", "--no-renames", "-U0", "--ignore-submodules=all"], cancellationToken).ConfigureAwait(false);
+        // In process from the staged blobs where libgit2's patch is git's; else git diff --cached.
+        var added = worktree.StagedAddedLinesInProcess()
+            ?? AddedLines(await worktree.ReadAsync(StagedDiffArguments, cancellationToken).ConfigureAwait(false));
+        foreach (var (file, number, text) in added)
+        {
+            Check(text, $"{file}:{number}", known, hits);
+        }
+        return hits;
+    }
+
+    /// <summary>The staged change as git shows it: added lines without context, no rename pairing, submodules left out.</summary>
+    internal static IReadOnlyList<string> StagedDiffArguments { get; } = ["diff", "--cached", "--no-color", "--no-ext-diff", "--no-renames", "-U0", "--ignore-submodules=all"];
+
+    /// <summary>The added lines of a -U0 patch: path, line number in the new file, text.</summary>
+    internal static IReadOnlyList<(string Path, int Line, string Text)> AddedLines(string diff)
+    {
+        var added = new List<(string, int, string)>();
         string? path = null;
         var line = 0;
         foreach (var text in diff.Split('\n'))
@@ -43,11 +59,11 @@ internal static class StagedSecretScan
             }
             else if (text.StartsWith('+') && path is not null)
             {
-                Check(text[1..], $"{path}:{line}", known, hits);
+                added.Add((path, line, text[1..]));
                 line++;
             }
         }
-        return hits;
+        return added;
     }
 
     private static void Check(string text, string place, IReadOnlyCollection<string> known, List<Hit> hits)

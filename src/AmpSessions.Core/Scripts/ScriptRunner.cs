@@ -70,7 +70,8 @@ public sealed class ScriptRunner
         ProcessResult result;
         using (var log = Storage.PrivateFiles.CreateText(outputPath))
         {
-            var spec = PlatformShell.Command(session.ScriptCommand, session.ScriptShell) with
+            // {junit} in the command: where the run's JUnit XML goes, read by test baselines (Evaluation/TestBaselines).
+            var spec = PlatformShell.Command(Evaluation.TestCommand.ForSessionScript(session.ScriptCommand, outputPath), session.ScriptShell) with
             {
                 WorkingDirectory = session.WorktreePath,
                 Timeout = timeout ?? session.Timeout ?? DefaultTimeout,

@@ -346,6 +346,7 @@ public sealed partial class SessionManager
             head = status.HeadCommit;
             rebasing = await IsRebaseInProgressAsync(worktree, cancellationToken).ConfigureAwait(false);
         }
+        var spent = Budgets.SessionPricing.Spending(context, session);
         return new SessionState
         {
             Session = session,
@@ -360,7 +361,8 @@ public sealed partial class SessionManager
             ChangedFiles = changes,
             RebaseInProgress = rebasing,
             ConflictedPaths = changes.Where(c => c.Kind == StatusEntryKind.Unmerged).Select(c => c.Path).ToArray(),
-            BudgetSpent = session.Budget.IsEmpty ? null : Budgets.BudgetSpending.Of(session, context.Iterations.List(session.Id), Batches.PriceTable.Empty),
+            BudgetSpent = session.Budget.IsEmpty ? null : spent,
+            CostUsd = spent.CostUsd,
         };
     }
 

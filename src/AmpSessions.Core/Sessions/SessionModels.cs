@@ -74,6 +74,8 @@ public sealed record SessionState
     public IReadOnlyList<string> ConflictedPaths { get; init; } = [];
     /// <summary>What the session has spent, when it has a budget (cost only where a price applies).</summary>
     public Budgets.BudgetSpending? BudgetSpent { get; init; }
+    /// <summary>What the session's iterations cost in US dollars, by its configuration's prices; null when no price applies.</summary>
+    public decimal? CostUsd { get; init; }
 }
 
 /// <summary>Which changes a diff shows.</summary>

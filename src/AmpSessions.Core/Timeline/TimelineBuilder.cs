@@ -19,7 +19,7 @@ public sealed class TimelineBuilder
     {
         var manager = new SessionManager(context);
         var session = manager.Resolve(sessionReference);
-        var iterations = context.Iterations.List(session.Id);
+        var iterations = new Evaluation.TestBaselines(context).Iterations(session.Id);
         // Sorted by when each thing started: git keeps commit times to the second only, so a commit an
         // iteration made sorts by that iteration's start, never before an earlier iteration of the same second.
         var entries = new List<(DateTimeOffset SortTime, TimelineEntry Entry)>();
@@ -61,6 +61,7 @@ public sealed class TimelineBuilder
                     Tokens = iteration?.Tokens ?? default,
                     Duration = iteration?.Duration,
                     TestResult = TestOf(iteration),
+                    TestChanges = iteration?.TestChanges,
                     GuardDecisions = iteration?.GuardDecisions ?? [],
                     MainCheckoutTouched = iteration?.MainCheckoutTouched,
                 }));
@@ -79,6 +80,7 @@ public sealed class TimelineBuilder
                 Tokens = iteration.Tokens,
                 Duration = iteration.Duration,
                 TestResult = TestOf(iteration),
+                TestChanges = iteration.TestChanges,
                 GuardDecisions = iteration.GuardDecisions,
                 MainCheckoutTouched = iteration.MainCheckoutTouched,
             }));

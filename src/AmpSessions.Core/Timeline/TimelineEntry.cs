@@ -34,6 +34,8 @@ public sealed record TimelineEntry
     public long TotalTokens => Tokens.Total;
     public TimeSpan? Duration { get; init; }
     public TestResult TestResult { get; init; }
+    /// <summary>The iteration's tests against the session's test baseline, regressions first; null without one.</summary>
+    public Evaluation.BaselineComparison? TestChanges { get; init; }
     /// <summary>What the guard decided on the iteration's tool calls.</summary>
     public IReadOnlyList<Containment.GuardDecision> GuardDecisions { get; init; } = [];
     public int GuardDenials => GuardDecisions.Count(d => d.Verdict == Containment.GuardVerdict.Deny);

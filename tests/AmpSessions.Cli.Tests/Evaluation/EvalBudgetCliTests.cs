@@ -1,6 +1,4 @@
 using System.Text.Json;
-using AmpSessions.Core;
-using AmpSessions.Core.Evaluation;
 using AmpSessions.Testing;
 
 namespace AmpSessions.Cli.Tests.Evaluation;
@@ -25,16 +23,17 @@ public sealed class EvalBudgetCliTests : IDisposable
     [Fact]
     public async Task A_token_budget_stops_an_evaluation_run_and_the_run_says_so()
     {
-        var files = await new BuiltInBenchmark(AmpContext.Open(temp.Combine("gen-data"))).CreateAsync(temp.Combine("bench"));
+        // A small hand-written benchmark (commit pairs, shell tests): the budget, not the cases, is under test.
+        var bench = CommitPairBenchmark.Create(temp.Combine("calc"), temp.Combine("bench"));
         var demoAgent = $"demo=amp:\"dotnet\" \"{TestPaths.CliAssembly}\" __demo-agent";
 
-        var result = await cli.RunAsync(["eval", "run", files.InstancesFile, "--agent", demoAgent, "--budget-tokens", "1", "--json"], null, TimeSpan.FromMinutes(4));
+        var result = await cli.RunAsync(["eval", "run", bench.PairsFile, "--agent", demoAgent, "--budget-tokens", "1", "--json"], null, TimeSpan.FromMinutes(4));
 
         Assert.True(result.ExitCode == 1, result.ToString());
         var run = JsonDocument.Parse(result.StandardOutput).RootElement;
         Assert.Equal("BudgetExceeded", run.GetProperty("status").GetString());
-        Assert.Equal(files.Instances.Count, run.GetProperty("total").GetInt32());
-        Assert.True(run.GetProperty("completed").GetInt32() < files.Instances.Count, result.ToString());
+        Assert.Equal(CommitPairBenchmark.InstanceCount, run.GetProperty("total").GetInt32());
+        Assert.True(run.GetProperty("completed").GetInt32() < CommitPairBenchmark.InstanceCount, result.ToString());
         var status = await cli.RunAsync("batch", "status", run.GetProperty("runId").GetString()!, "--json");
         Assert.Contains("The batch's budget is spent (tokens ", status.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("BudgetReached", (await cli.RunAsync("events", "--type", "BudgetReached")).StandardOutput, StringComparison.Ordinal);

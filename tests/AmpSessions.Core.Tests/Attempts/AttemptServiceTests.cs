@@ -98,4 +98,34 @@ public sealed class AttemptServiceTests : IDisposable
         Assert.Equal("main", bed.Repo.Git("for-each-ref", "--format=%(refname:short)", "refs/heads/"));
         Assert.Equal("AmpAttemptGroupNotFound", Assert.Throws<AmpSessionsException>(() => new AttemptService(bed.Context).Members("gnosuch1")).ErrorId);
     }
+
+    private static AttemptSummary Summary(string id, int lines, long tokens, double seconds, bool regression = false) => new()
+    {
+        SessionId = id, Name = id, Status = SessionStatus.Idle, Iterations = 1, TestsPassed = true, Regression = regression,
+        FilesChanged = 1, ChangedLines = lines, Tokens = tokens, Duration = TimeSpan.FromSeconds(seconds), Succeeded = true,
+    };
+
+    [Fact]
+    public void The_reason_names_the_measure_that_decided_not_the_whole_ranking()
+    {
+        // Same change size and tokens: time decides, and the reason must say so (it used to say "fewest tokens").
+        var (id, reason) = AttemptService.Propose([Summary("slow0001", 3, 500, 9.0), Summary("fast0002", 3, 500, 4.0)]);
+        Assert.Equal("fast0002", id);
+        Assert.Equal("fast0002: its tests pass with the shortest time (4.0s)", reason);
+
+        // One rival is bigger, the other the same size with more tokens: both measures decided, in rank order.
+        (id, reason) = AttemptService.Propose([Summary("big00001", 9, 100, 1.0), Summary("same0002", 3, 800, 1.0), Summary("best0003", 3, 400, 2.0)]);
+        Assert.Equal("best0003", id);
+        Assert.Equal("best0003: its tests pass with the smallest change (3 lines in 1 file), then the fewest tokens (400)", reason);
+
+        // A regression ranks below any change size.
+        (id, reason) = AttemptService.Propose([Summary("regr0001", 1, 10, 1.0, regression: true), Summary("safe0002", 5, 10, 1.0)]);
+        Assert.Equal("safe0002", id);
+        Assert.Equal("safe0002: its tests pass with no regression", reason);
+
+        // Equal on everything: say so rather than invent a reason.
+        (id, reason) = AttemptService.Propose([Summary("twin0001", 2, 10, 1.0), Summary("twin0002", 2, 10, 1.0)]);
+        Assert.Equal("twin0001", id);
+        Assert.Equal("twin0001: its tests pass, equal to twin0002 on every measure (the first is proposed)", reason);
+    }
 }

@@ -22,18 +22,7 @@ public sealed class SessionBudgetTests : IDisposable
         return withBudget;
     }
 
-    /// <summary>Two steps of 400 tokens each writing a file, then a long pause and a third file, then success.</summary>
-    private string Spender() => bed.WriteScenario("spender", """
-        {"steps": [
-          {"text": "first", "usage": {"input_tokens": 300, "output_tokens": 100}},
-          {"writeFile": {"path": "first.txt", "content": "1\n"}},
-          {"text": "second", "usage": {"input_tokens": 300, "output_tokens": 100}},
-          {"writeFile": {"path": "second.txt", "content": "2\n"}},
-          {"sleepMs": 20000},
-          {"writeFile": {"path": "third.txt", "content": "3\n"}},
-          {"success": "all three"}
-        ]}
-        """);
+    private string Spender() => bed.WriteSpenderScenario();
 
     [Fact]
     public async Task A_token_budget_stops_the_turn_gracefully_commits_what_was_done_and_marks_the_session()

@@ -47,6 +47,7 @@ public sealed class ConfigurationDocumentationTests
         AssertRows(ConfigurationKeys.McpServers, ConfigurationKeys.McpServerKeys);
         AssertRows(ConfigurationKeys.Presets, ConfigurationKeys.PresetKeys);
         AssertRows(ConfigurationKeys.Commands, ConfigurationKeys.CommandKeys);
+        AssertRows(ConfigurationKeys.Prices, ConfigurationKeys.PriceKeys);
         var presets = Section(ConfigurationKeys.Presets);
         Assert.All(ConfigurationKeys.PermissionRuleKeys, k => Assert.Contains($"`{k}`", presets, StringComparison.Ordinal));
         var commands = Section(ConfigurationKeys.Commands);

@@ -23,7 +23,8 @@ public sealed class RemedyStyleTests
     [MemberData(nameof(Parameters))]
     public void Every_parameter_has_an_option_and_a_PowerShell_parameter(Parameter parameter)
     {
-        Assert.Matches("^(--[a-z-]+|<file>)$", RemedyStyle.CommandLine.Render(parameter));
+        // A positional argument (a file, a configuration key or value) is its placeholder.
+        Assert.Matches("^(--[a-z-]+|<file>|<key>|<value>)$", RemedyStyle.CommandLine.Render(parameter));
         Assert.Matches("^-[A-Z][A-Za-z]+$", RemedyStyle.PowerShell.Render(parameter));
     }
 

@@ -154,6 +154,19 @@ public sealed class GradingTests : IDisposable
     }
 
     [Fact]
+    public void Pass_at_k_reads_as_whole_percents_in_order_of_k_and_not_at_all_with_one_attempt()
+    {
+        AgentEvaluationSummary Agent(Dictionary<int, double> passAtK) => new()
+        {
+            AgentId = "a", Instances = 2, Attempts = 4, Resolved = 1, Partial = 0, Unresolved = 3, Errors = 0, PassAtK = passAtK,
+        };
+
+        Assert.Equal("pass@1 25%, pass@2 50%", EvaluationText.PassAtK(Agent(new() { [2] = 0.5, [1] = 0.25 })));
+        Assert.Equal("pass@1 50%, pass@2 83%, pass@3 100%", EvaluationText.PassAtK(Agent(new() { [1] = 0.5, [2] = 5.0 / 6.0, [3] = 1 })));
+        Assert.Null(EvaluationText.PassAtK(Agent([])));
+    }
+
+    [Fact]
     public void Instance_file_problems_point_at_file_line_and_column()
     {
         using var repo = new TestRepository();

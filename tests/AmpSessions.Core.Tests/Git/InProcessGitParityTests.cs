@@ -1,4 +1,5 @@
 using AmpSessions.Core.Git;
+using AmpSessions.Core.Iterations;
 using AmpSessions.Testing;
 
 namespace AmpSessions.Core.Tests.Git;
@@ -249,6 +250,231 @@ public sealed class InProcessGitParityTests : IDisposable
         var inLinked = new GitClient(linked, inProcessReads: true);
         Assert.NotNull(InProcessGit.RefTips(linked, patterns[0]));
         Assert.Equal(await cli.ListRefTipsAsync(patterns[0]), await inLinked.ListRefTipsAsync(patterns[0]));
+    }
+
+    /// <summary>What git status prints (porcelain v2, -z) less the headers libgit2 is not asked for (upstream, stash).</summary>
+    private static IReadOnlyList<string> CliStatusRecords(string root, bool includeUntracked, string ignoreSubmodules = "none")
+    {
+        var output = Git(root, "--no-optional-locks", "status", "--porcelain=v2", "--branch", "-z",
+            includeUntracked ? "--untracked-files=all" : "--untracked-files=no", "--ignore-submodules=" + ignoreSubmodules);
+        return output.Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            .Where(r => !r.StartsWith('#') || r.StartsWith("# branch.oid ", StringComparison.Ordinal) || r.StartsWith("# branch.head ", StringComparison.Ordinal))
+            .ToArray();
+    }
+
+    private static void MakeExecutable(string path)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute);
+        }
+    }
+
+    /// <summary>Changes of every kind status reports, made in the working tree and index (no staged deletion: that is a rename candidate).</summary>
+    private static void ChangeWorkingTree(string root)
+    {
+        if (File.Exists(Path.Combine(root, "src", "app.ts")))
+        {
+            Write(root, "src/app.ts", "export const app = 3;\n");
+        }
+        Write(root, "staged.txt", "staged, then edited\n");
+        Write(root, "exec.sh", "#!/bin/sh\n");
+        Git(root, "add", "exec.sh");
+        Git(root, "commit", "-qm", "a script", "--", "exec.sh");
+        MakeExecutable(Path.Combine(root, "exec.sh"));
+        Write(root, "to-delete.txt", "soon gone\n");
+        Write(root, "modified-staged.txt", "one\n");
+        Git(root, "add", "to-delete.txt", "modified-staged.txt");
+        Git(root, "commit", "-qm", "two files", "--", "to-delete.txt", "modified-staged.txt");
+        File.Delete(Path.Combine(root, "to-delete.txt"));
+        Write(root, "modified-staged.txt", "two\n");
+        Git(root, "add", "modified-staged.txt");
+        Write(root, ".gitignore", "*.log\nbuild/\n");
+        Write(root, "debug.log", "ignored\n");
+        Write(root, "build/out.o", "ignored folder\n");
+        Write(root, "notes/deep/er/untracked ü.txt", "untracked\n");
+        Write(root, "notes/top.txt", "untracked\n");
+        Directory.CreateDirectory(Path.Combine(root, "empty-folder"));
+        var nested = Path.Combine(root, "nested-repo");
+        Directory.CreateDirectory(nested);
+        Git(nested, "init", "-q");
+        Write(nested, "inner.txt", "inner\n");
+        // Touched, not changed: git compares the content and reports nothing.
+        if (File.Exists(Path.Combine(root, "main-only.txt")))
+        {
+            File.SetLastWriteTimeUtc(Path.Combine(root, "main-only.txt"), DateTime.UtcNow.AddMinutes(1));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Status_matches_the_git_cli(string kind)
+    {
+        var root = Build(kind);
+        ChangeWorkingTree(root);
+        var library = new GitClient(root, inProcessReads: true);
+        var cli = new GitClient(root, inProcessReads: false);
+
+        foreach (var includeUntracked in new[] { true, false })
+        {
+            var records = InProcessGit.StatusRecords(root, includeUntracked);
+            // Where git runs a program (the LFS filter attribute), has submodules or a sparse checkout, libgit2 leaves status to git.
+            if (kind is "lfs" or "submodule" or "sparse")
+            {
+                Assert.Null(records);
+            }
+            else
+            {
+                Assert.NotNull(records);
+                Assert.Equal(CliStatusRecords(root, includeUntracked), records);
+            }
+            Assert.Equal(await cli.GetStatusAsync(includeUntracked), await library.GetStatusAsync(includeUntracked), new StatusComparer());
+        }
+        // And it wrote nothing: the index is as it was (status --no-optional-locks does not refresh it either).
+        var index = Path.Combine(Git(root, "rev-parse", "--path-format=absolute", "--git-dir"), "index");
+        var before = File.ReadAllBytes(index);
+        InProcessGit.StatusRecords(root, includeUntracked: true);
+        Assert.Equal(before, File.ReadAllBytes(index));
+    }
+
+    [Fact]
+    public void Status_from_a_linked_worktree_and_a_clean_tree_matches_the_git_cli()
+    {
+        var root = Ordinary();
+        Git(root, "commit", "-qm", "staged");
+        var linked = Path.Combine(temp.Path, "linked");
+        Git(root, "worktree", "add", "-q", linked, "feature");
+        Assert.Equal(CliStatusRecords(linked, true), InProcessGit.StatusRecords(linked, true));
+        ChangeWorkingTree(linked);
+        Assert.Equal(CliStatusRecords(linked, true), InProcessGit.StatusRecords(linked, true));
+        Git(linked, "checkout", "-q", "--detach");
+        Assert.Equal(CliStatusRecords(linked, true), InProcessGit.StatusRecords(linked, true));
+    }
+
+    [Theory]
+    [InlineData("staged-rename")]
+    [InlineData("conflict")]
+    [InlineData("intent-to-add")]
+    [InlineData("filter-attribute")]
+    public async Task Where_git_status_could_differ_libgit2_leaves_it_to_the_cli(string kind)
+    {
+        var root = Ordinary();
+        Git(root, "commit", "-qm", "staged");
+        switch (kind)
+        {
+            case "staged-rename":
+                Git(root, "mv", "src/app.ts", "src/application.ts");
+                break;
+            case "conflict":
+                Write(root, "src/app.ts", "export const app = 'main';\n");
+                Git(root, "commit", "-qam", "main edits app");
+                Assert.NotEqual(0, (await new GitClient(root, inProcessReads: false).RunAsync(["merge", "-q", "feature"], allowFailure: true)).ExitCode);
+                break;
+            case "intent-to-add":
+                Write(root, "later.txt", "later\n");
+                Git(root, "add", "-N", "later.txt");
+                break;
+            case "filter-attribute":
+                Write(root, ".gitattributes", "*.txt filter=upper\n");
+                Git(root, "config", "filter.upper.clean", "tr a-z A-Z");
+                Write(root, "shout.txt", "quiet\n");
+                Git(root, "add", "-A");
+                Git(root, "commit", "-qm", "filtered");
+                Write(root, "shout.txt", "QUIET\n");
+                File.SetLastWriteTimeUtc(Path.Combine(root, "shout.txt"), DateTime.UtcNow.AddMinutes(1));
+                break;
+        }
+        Assert.Null(InProcessGit.StatusRecords(root, includeUntracked: true));
+        var library = new GitClient(root, inProcessReads: true);
+        var cli = new GitClient(root, inProcessReads: false);
+        Assert.Equal(await cli.GetStatusAsync(), await library.GetStatusAsync(), new StatusComparer());
+    }
+
+    private sealed class StatusComparer : IEqualityComparer<GitStatus>
+    {
+        public bool Equals(GitStatus? x, GitStatus? y) =>
+            x is not null && y is not null && x.HeadCommit == y.HeadCommit && x.Branch == y.Branch && x.Entries.SequenceEqual(y.Entries);
+
+        public int GetHashCode(GitStatus obj) => obj.Entries.Count;
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Staged_added_lines_match_git_diff_cached(string kind)
+    {
+        var root = Build(kind);
+        // Lines changed in the middle of a file, a new file, CRLF lines, a last line without a newline,
+        // a deleted file, a binary file, a mode change.
+        var readme = Path.Combine(root, "docs", "readme.md");
+        if (File.Exists(readme))
+        {
+            var lines = File.ReadAllLines(readme);
+            lines[10] = "line eleven, token ghp_" + new string('a', 36);
+            lines[30] = "changed thirty-one";
+            File.WriteAllLines(readme, lines.Append("appended"));
+        }
+        Write(root, "added.txt", "first\nsecond with a token ghp_" + new string('c', 36) + "\nno newline at the end");
+        Write(root, "crlf.txt", "one\r\ntwo\r\n");
+        File.WriteAllBytes(Path.Combine(root, "image.bin"), [0x89, 0x50, 0x00, 0x01, 0x0a, 0x41]);
+        Write(root, "exec.sh", "#!/bin/sh\n");
+        MakeExecutable(Path.Combine(root, "exec.sh"));
+        if (File.Exists(Path.Combine(root, "main-only.txt")))
+        {
+            File.Delete(Path.Combine(root, "main-only.txt"));
+        }
+        Git(root, "add", "-A", "--", ".", ":(exclude)vendor");
+
+        var expected = StagedSecretScan.AddedLines(Git(root, [.. StagedSecretScan.StagedDiffArguments]));
+        var inProcess = InProcessGit.StagedAddedLines(root);
+
+        if (kind is "sparse")
+        {
+            // libgit2 may refuse a sparse checkout's index; then the CLI answers.
+            inProcess ??= expected;
+        }
+        Assert.NotNull(inProcess);
+        Assert.Equal(expected.Select(a => $"{a.Path}:{a.Line}:{a.Text}"), inProcess.Select(a => $"{a.Path}:{a.Line}:{a.Text}"));
+        Assert.Contains(inProcess, a => a.Text.Contains("ghp_", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Text_that_libgit2_calls_binary_but_git_does_not_goes_to_the_cli()
+    {
+        var root = Ordinary();
+        // Control characters without a NUL: git shows the lines; libgit2's heuristic may call the file binary.
+        Write(root, "controls.txt", string.Concat(Enumerable.Repeat("\u0001\u0002\u0003\u0004\u0005\u0006x\n", 50)) + "secret ghp_" + new string('b', 36) + "\n");
+        Git(root, "add", "controls.txt");
+        var expected = StagedSecretScan.AddedLines(Git(root, [.. StagedSecretScan.StagedDiffArguments]));
+        var inProcess = InProcessGit.StagedAddedLines(root);
+        Assert.Contains(expected, a => a.Text.Contains("ghp_", StringComparison.Ordinal));
+        if (inProcess is not null)
+        {
+            Assert.Equal(expected.Select(a => $"{a.Path}:{a.Line}:{a.Text}"), inProcess.Select(a => $"{a.Path}:{a.Line}:{a.Text}"));
+        }
+    }
+
+    [Fact]
+    public async Task Configuration_values_match_git_config()
+    {
+        var root = Ordinary();
+        var included = Path.Combine(temp.Path, "included.gitconfig");
+        File.WriteAllText(included, "[user]\n\temail = included@example.com\n");
+        Git(root, "config", "include.path", included);
+        Git(root, "config", "--unset", "user.email");
+        Git(root, "config", "--add", "multi.value", "first");
+        Git(root, "config", "--add", "multi.value", "last");
+        foreach (var key in new[] { "user.name", "user.email", "multi.value", "no.such-key", "core.bare" })
+        {
+            var cli = await new GitClient(root, inProcessReads: false).GetConfigAsync(key);
+            if (Environment.GetEnvironmentVariables().Keys.Cast<string>().Any(n => n.StartsWith("GIT_CONFIG", StringComparison.Ordinal)))
+            {
+                Assert.Null(InProcessGit.ConfigValue(root, key));
+                continue;
+            }
+            var answer = InProcessGit.ConfigValue(root, key);
+            Assert.NotNull(answer);
+            Assert.Equal(cli, answer.Value);
+        }
     }
 
     [Fact]

@@ -91,6 +91,19 @@ internal sealed class IterationTestBed : IDisposable
         return "script:" + path;
     }
 
+    /// <summary>A budget's scenario: two steps of 400 tokens each writing a file, then a long pause and a third file, then success.</summary>
+    public string WriteSpenderScenario() => WriteScenario("spender", """
+        {"steps": [
+          {"text": "first", "usage": {"input_tokens": 300, "output_tokens": 100}},
+          {"writeFile": {"path": "first.txt", "content": "1\n"}},
+          {"text": "second", "usage": {"input_tokens": 300, "output_tokens": 100}},
+          {"writeFile": {"path": "second.txt", "content": "2\n"}},
+          {"sleepMs": 20000},
+          {"writeFile": {"path": "third.txt", "content": "3\n"}},
+          {"success": "all three"}
+        ]}
+        """);
+
     public Task<IterationRecord> IterateAsync(Session session, IterateRequest? request = null, INotifier? notifier = null, CancellationToken cancellationToken = default,
         Action<IterationEvent>? onEvent = null) =>
         new IterationRunner(Context, notifier).RunAsync((request ?? new IterateRequest { Session = session.Id }) with { Session = session.Id }, onEvent, cancellationToken);
