@@ -37,7 +37,8 @@ public static class GitLfs
     /// <summary>
     /// Whether work in <paramref name="worktree"/> would hit the missing filter: git-lfs is absent, an
     /// attributes file of the repository names the lfs filter, and the configuration requires it. Starts
-    /// a git process only in the first two cases (a machine with git-lfs, or a repository without LFS, pays nothing).
+    /// a git process (to read the configuration) only when the first two hold: a machine with git-lfs, or
+    /// a repository without LFS, pays nothing.
     /// </summary>
     public static async Task<bool> WouldFailAsync(GitClient worktree, string worktreePath, CancellationToken cancellationToken)
     {

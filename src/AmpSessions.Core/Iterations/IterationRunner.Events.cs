@@ -40,6 +40,7 @@ public sealed partial class IterationRunner
         private int number;
         private string agent = "the agent";
         private TokenUsage tokens;
+        private int skippedLines;
 
         public string Activity { get; } = $"Iteration of session {sessionReference}";
 
@@ -97,7 +98,16 @@ public sealed partial class IterationRunner
                     events.Verbose(result.IsError ? $"Agent finished with an error: {result.Error ?? result.Subtype}" : "Agent finished.");
                     break;
                 case AgentProtocolWarningEvent warning:
-                    events.Warning($"The agent wrote a line that is not stream-json ({warning.Reason}); it was skipped.");
+                    // One warning says what kind of noise it is; an agent may write thousands of such lines,
+                    // so the rest are verbose and Finished counts them.
+                    if (++skippedLines == 1)
+                    {
+                        events.Warning($"The agent wrote a line that is not stream-json ({warning.Reason}); it was skipped.");
+                    }
+                    else
+                    {
+                        events.Verbose("Not stream-json, skipped: " + Truncate(OneLine(warning.Line)));
+                    }
                     break;
                 case AgentStderrEvent stderr:
                     events.Verbose("Agent stderr: " + stderr.Line);
@@ -107,6 +117,11 @@ public sealed partial class IterationRunner
 
         public void Finished(IterationRecord iteration)
         {
+            if (skippedLines > 1)
+            {
+                events.Warning($"The agent wrote {skippedLines.ToString("N0", CultureInfo.InvariantCulture)} lines that are not stream-json in all (warned about the first only; -Verbose shows them); "
+                    + (iteration.TranscriptPath is { } transcript ? $"the transcript {transcript} has every line." : "they were skipped."));
+            }
             if (iteration.Status != IterationStatus.Succeeded)
             {
                 events.Warning($"Iteration {iteration.Number} of session {iteration.SessionId} ended {iteration.Status}{(iteration.Error is null ? "" : ": " + iteration.Error.TrimEnd().TrimEnd('.'))}.");
