@@ -4,10 +4,7 @@
 # drive real git repositories in temporary folders.
 
 BeforeAll {
-    $script:RepositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    $props = [xml](Get-Content -Raw (Join-Path $RepositoryRoot 'Directory.Build.props'))
-    $script:Version = @($props.Project.PropertyGroup.VersionPrefix | Where-Object { $_ })[0]
-    $script:ManifestPath = Join-Path $RepositoryRoot "out/AmpSessions/$Version/AmpSessions.psd1"
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     # The same list as ExpectedCmdlets in tests/AmpSessions.Module.Tests/CmdletContractTests.cs.
     $script:ExpectedCommands = @(
         'Checkpoint-AmpSession', 'Compare-AmpSession', 'Compress-AmpSession', 'Export-AmpPatch', 'Export-AmpReport', 'Get-AmpBatch', 'Get-AmpConfig', 'Set-AmpConfig', 'Get-AmpRunEnvironment', 'Get-AmpSlashCommand',
@@ -20,8 +17,6 @@ BeforeAll {
         'New-AmpTestBaseline', 'Get-AmpTestBaseline'
     )
     Import-Module $ManifestPath -Force -ErrorAction Stop
-
-    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
 }
 
 AfterAll {

@@ -5,11 +5,8 @@
 # what the session's turn gets (its port block among it).
 
 BeforeAll {
-    $script:RepositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    $props = [xml](Get-Content -Raw (Join-Path $RepositoryRoot 'Directory.Build.props'))
-    $version = @($props.Project.PropertyGroup.VersionPrefix | Where-Object { $_ })[0]
-    Import-Module (Join-Path $RepositoryRoot "out/AmpSessions/$version/AmpSessions.psd1") -Force -ErrorAction Stop
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    Import-Module $ManifestPath -Force -ErrorAction Stop
 
     $script:Temp = Join-Path ([System.IO.Path]::GetTempPath()) ("amp-pester-config-" + [guid]::NewGuid().ToString('N'))
     $script:Data = Join-Path $Temp 'data'

@@ -4,10 +4,7 @@
 # iterate a session with the fake agent), as a user who runs Install-PSResource AmpSessions would.
 
 BeforeAll {
-    $script:RepositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    $props = [xml](Get-Content -Raw (Join-Path $RepositoryRoot 'Directory.Build.props'))
-    $script:Version = @($props.Project.PropertyGroup.VersionPrefix | Where-Object { $_ })[0]
-    $script:Staged = Join-Path $RepositoryRoot "out/AmpSessions/$Version"
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     $script:Temp = Join-Path ([System.IO.Path]::GetTempPath()) ("amp-gallery-" + [guid]::NewGuid().ToString('N').Substring(0, 12))
     $script:Pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
     $script:FakeAgent = Get-ChildItem -LiteralPath (Join-Path $RepositoryRoot 'tests/AmpSessions.FakeAgent/bin') -Recurse -File |

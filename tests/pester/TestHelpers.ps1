@@ -1,4 +1,10 @@
-# Helpers the Pester files share: dot-source this from a BeforeAll block (needs $RepositoryRoot).
+# Helpers the Pester files share: dot-source this first in a BeforeAll block.
+
+# The repository, its version (Directory.Build.props) and the module `dotnet build` staged from it.
+$script:RepositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+$script:Version = @(([xml](Get-Content -Raw (Join-Path $RepositoryRoot 'Directory.Build.props'))).Project.PropertyGroup.VersionPrefix | Where-Object { $_ })[0]
+$script:Staged = Join-Path $RepositoryRoot "out/AmpSessions/$Version"
+$script:ManifestPath = Join-Path $Staged 'AmpSessions.psd1'
 
 function script:Invoke-Git {
     param([string] $Repository, [Parameter(ValueFromRemainingArguments)] [string[]] $Arguments)
