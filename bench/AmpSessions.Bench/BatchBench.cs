@@ -107,7 +107,7 @@ public static class BatchBench
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == Telemetry.MeterName && instrument.Name == "amp_sessions.repository_lock.wait")
+                if (instrument.Meter.Name == Telemetry.MeterName && instrument.Name is "amp_sessions.repository_lock.wait" or "amp_sessions.containment.examined")
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
@@ -120,6 +120,9 @@ public static class BatchBench
                 waits.Add(value);
             }
         });
+        // Processes whose environment the containment sweeps read (amp_sessions.containment.examined).
+        long examined = 0;
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref examined, value));
         listener.Start();
         var result = await new BatchService(AmpContext.Open(data)).RunAsync(new BatchRunRequest { FilePath = file });
         watch.Stop();
@@ -127,6 +130,7 @@ public static class BatchBench
         {
             Console.WriteLine($"  repository lock (in process): {waits.Count} acquisitions, waited {waits.Sum():0} ms in all " +
                 $"({(waits.Count == 0 ? 0 : waits.Sum() / size):0.0} ms per item, max {(waits.Count == 0 ? 0 : waits.Max()):0} ms) over {watch.Elapsed.TotalMilliseconds:0} ms");
+            Console.WriteLine($"  containment sweeps read the environment of {(double)Interlocked.Read(ref examined) / size:0.0} processes per item");
         }
         if (result.Passed != result.Total || result.Total != size)
         {

@@ -10,16 +10,20 @@ internal sealed class ContainedRun
 {
     private readonly WindowsJobObject? job;
 
-    private ContainedRun(ContainmentScope scope, WindowsJobObject? job)
+    // Opened before the first process of the scope starts: the sweeps read only processes started since.
+    private readonly PidWindow? window;
+
+    private ContainedRun(ContainmentScope scope, WindowsJobObject? job, PidWindow? window)
     {
         Scope = scope;
         this.job = job;
+        this.window = window;
     }
 
     public ContainmentScope Scope { get; }
 
     public static ContainedRun Create(ContainmentScope scope) =>
-        new(scope, OperatingSystem.IsWindows() ? WindowsJobObject.TryCreate() : null);
+        new(scope, OperatingSystem.IsWindows() ? WindowsJobObject.TryCreate() : null, PidWindow.Open());
 
     /// <summary>Called as soon as the process has started.</summary>
     public void Adopt(Process process)
@@ -51,7 +55,7 @@ internal sealed class ContainedRun
         }
         try
         {
-            await ProcessContainment.ReapAsync(Scope.Marker).ConfigureAwait(false);
+            await ProcessContainment.ReapAsync(Scope.Marker, window).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or AmpSessions.Core.Errors.AmpSessionsException)
         {

@@ -55,12 +55,19 @@ public static partial class ProcessContainment
     private const int MaxRounds = 20;
 
     /// <summary>Ids of the live processes whose marker starts with <paramref name="markerPrefix"/> (this process excluded).</summary>
-    public static async Task<IReadOnlyList<int>> FindAsync(string markerPrefix, CancellationToken cancellationToken = default)
+    public static Task<IReadOnlyList<int>> FindAsync(string markerPrefix, CancellationToken cancellationToken = default) =>
+        FindAsync(markerPrefix, window: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="FindAsync(string, CancellationToken)"/>; with a <paramref name="window"/> opened before the
+    /// scope's first process started, Linux reads only the processes started since (all of them once the window is stale).
+    /// </summary>
+    internal static async Task<IReadOnlyList<int>> FindAsync(string markerPrefix, PidWindow? window, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(markerPrefix);
         if (OperatingSystem.IsLinux())
         {
-            return FindOnLinux(markerPrefix);
+            return FindOnLinux(markerPrefix, window?.Since());
         }
         if (OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
         {
@@ -74,12 +81,16 @@ public static partial class ProcessContainment
     /// Kills every live process whose marker starts with <paramref name="markerPrefix"/>, scanning
     /// again until none is left (a dying process may have forked). Returns how many were killed.
     /// </summary>
-    public static async Task<int> ReapAsync(string markerPrefix, CancellationToken cancellationToken = default)
+    public static Task<int> ReapAsync(string markerPrefix, CancellationToken cancellationToken = default) =>
+        ReapAsync(markerPrefix, window: null, cancellationToken);
+
+    /// <summary>As <see cref="ReapAsync(string, CancellationToken)"/>, each scan limited to the processes started since <paramref name="window"/> opened while it can be trusted.</summary>
+    internal static async Task<int> ReapAsync(string markerPrefix, PidWindow? window, CancellationToken cancellationToken = default)
     {
         var killed = new HashSet<int>();
         for (var round = 0; round < MaxRounds; round++)
         {
-            var found = await FindAsync(markerPrefix, cancellationToken).ConfigureAwait(false);
+            var found = await FindAsync(markerPrefix, window, cancellationToken).ConfigureAwait(false);
             if (found.Count == 0)
             {
                 break;
@@ -120,17 +131,20 @@ public static partial class ProcessContainment
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int NativeKill(int pid, int signal);
 
-    private static List<int> FindOnLinux(string markerPrefix)
+    private static List<int> FindOnLinux(string markerPrefix, Func<int, bool>? startedSince)
     {
         var needle = Encoding.UTF8.GetBytes(VariableName + "=" + markerPrefix);
         var self = Environment.ProcessId;
         var found = new List<int>();
+        var examined = 0;
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == self)
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == self
+                || (startedSince is not null && !startedSince(pid)))
             {
                 continue;
             }
+            examined++;
             byte[] environment;
             try
             {
@@ -146,8 +160,13 @@ public static partial class ProcessContainment
                 found.Add(pid);
             }
         }
+        Examined.Add(examined);
         return found;
     }
+
+    /// <summary>Processes whose environment a sweep read (bench/ reports it per batch item).</summary>
+    private static readonly System.Diagnostics.Metrics.Counter<long> Examined =
+        Telemetry.Meter.CreateCounter<long>("amp_sessions.containment.examined", unit: "{process}", description: "Processes whose environment a containment sweep read");
 
     /// <summary>Whether one NUL-separated entry of <paramref name="environment"/> starts with <paramref name="needle"/>.</summary>
     internal static bool HasEntry(ReadOnlySpan<byte> environment, ReadOnlySpan<byte> needle)

@@ -138,6 +138,63 @@ public sealed class ProcessContainmentTests : IDisposable
         Assert.Empty(await ProcessContainment.FindAsync(ContainmentScope.SessionPrefix(session)));
     }
 
+    [Fact]
+    public async Task A_sweep_within_its_window_reaps_detached_processes_and_reads_none_started_before_it()
+    {
+        // A process carrying the scope's marker that started before the window opened stands for every
+        // unrelated process on the machine: a windowed sweep does not read it (a full sweep does).
+        var scope = ContainmentScope.ForSession("win00001", "test");
+        var before = StartMarkedSleep(scope.Marker, "before.pid");
+        var window = PidWindow.Open(trustedFor: TimeSpan.FromMinutes(5));
+        Assert.NotNull(window);
+
+        var run = await ProcessRunner.RunAsync(new ProcessSpec("sh", ["-c", Spawner("exit 0")])
+        {
+            Timeout = Limit,
+            Environment = new Dictionary<string, string?> { [ProcessContainment.VariableName] = scope.Marker },
+        }, (Action<OutputLine>?)null);
+        Assert.True(run.Succeeded, run.StandardError);
+        var spawned = SpawnedPids();
+        Assert.All(spawned, pid => Assert.True(ProcessProbe.IsRunning(pid), $"process {pid} ended before the sweep"));
+
+        Assert.Equal(spawned.Order(), (await ProcessContainment.FindAsync(scope.Marker, window)).Order());
+        Assert.Equal(3, await ProcessContainment.ReapAsync(scope.Marker, window));
+        await AssertAllGoneAsync(spawned, "the windowed sweep");
+        Assert.True(ProcessProbe.IsRunning(before), "the windowed sweep read a process started before its window");
+        Assert.Equal(new[] { before }, await ProcessContainment.FindAsync(scope.Marker));
+    }
+
+    [Fact]
+    public async Task A_stale_window_sweeps_every_process()
+    {
+        var scope = ContainmentScope.ForSession("win00002", "test");
+        var before = StartMarkedSleep(scope.Marker, "stale.pid");
+        var stale = PidWindow.Open(trustedFor: TimeSpan.Zero);
+        Assert.NotNull(stale);
+        await Task.Delay(10);
+
+        Assert.Equal(1, await ProcessContainment.ReapAsync(scope.Marker, stale));
+        await AssertAllGoneAsync([before], "a sweep whose window was stale");
+    }
+
+    private int StartMarkedSleep(string marker, string pidFile)
+    {
+        var info = new ProcessStartInfo("setsid", ["sh", "-c", $"echo $$ > '{temp.Combine(pidFile)}'; exec sleep 305"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { [ProcessContainment.VariableName] = marker },
+        };
+        using (Process.Start(info))
+        {
+        }
+        var path = temp.Combine(pidFile);
+        SpinWait.SpinUntil(() => File.Exists(path) && File.ReadAllText(path).Trim().Length > 0, TimeSpan.FromSeconds(10));
+        var pid = int.Parse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture);
+        started.Add(pid);
+        return pid;
+    }
+
     [Theory]
     [InlineData("A=1\0AMP_SESSIONS_SCOPE=abc/agent/1\0B=2\0", "AMP_SESSIONS_SCOPE=abc/", true)]
     [InlineData("AMP_SESSIONS_SCOPE=abc/agent/1", "AMP_SESSIONS_SCOPE=abc/", true)]
