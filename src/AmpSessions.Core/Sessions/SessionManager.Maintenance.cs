@@ -40,58 +40,25 @@ public sealed partial class SessionManager
         var worktreeRemoved = false;
         var branchDeleted = false;
         int purged;
+        // The worktree's own state is read before the repository lock (the session lock keeps it still), and a cleanup
+        // that would lose work refuses without queueing for the lock; see CleanupJudgement.
+        var worktree = Git(session.WorktreePath);
+        var state = await CleanupJudgement.ReadWorktreeAsync(this, session, worktree, context.Options.GitExecutable, cancellationToken).ConfigureAwait(false);
+        if (!force)
+        {
+            RefuseLosses(session, await CleanupJudgement.JudgeAsync(session, repo, worktree, state, keepBranch, cancellationToken).ConfigureAwait(false));
+        }
         using (await RepositoryLock.AcquireAsync(commonDir, "cleanup " + session.Id, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            // What would be lost is judged under the repository lock, so no merge or commit can change it before the removal.
-            var worktreePresent = await IsWorktreePresentAsync(session, cancellationToken).ConfigureAwait(false);
-            var branchTip = await repo.ResolveCommitAsync("refs/heads/" + session.BranchName, cancellationToken).ConfigureAwait(false);
-            var baseTip = await repo.ResolveCommitAsync("refs/heads/" + session.BaseBranch, cancellationToken).ConfigureAwait(false);
-            var losses = new List<string>();
-            string? strayHead = null;
-            if (worktreePresent)
+            // What other sessions' git work moves (the base, the refs that reach a detached HEAD) is judged under the
+            // repository lock, so no merge or ref deletion can change it before the removal.
+            var judged = await CleanupJudgement.JudgeAsync(session, repo, worktree, state, keepBranch, cancellationToken).ConfigureAwait(false);
+            if (!force)
             {
-                var status = await Git(session.WorktreePath).GetStatusAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-                var changed = status.Changes.Count();
-                if (changed > 0)
-                {
-                    losses.Add($"{changed} uncommitted change{(changed == 1 ? "" : "s")} in {session.WorktreePath}");
-                }
-                // Commits made on a detached HEAD that no branch, tag or backup reaches die with the worktree
-                // (a HEAD on a branch has its commits on that branch: nothing to count).
-                var stray = status.Branch is null ? await CountCommitsOnlyHeadReachesAsync(Git(session.WorktreePath), cancellationToken).ConfigureAwait(false) : 0;
-                if (stray > 0)
-                {
-                    strayHead = status.HeadCommit;
-                    losses.Add($"{stray} commit{(stray == 1 ? "" : "s")} on the worktree's HEAD that no branch reaches");
-                }
+                RefuseLosses(session, judged);
             }
-            // A submodule's git directory lives under the worktree's: its commits no remote has die with it.
-            var submodules = worktreePresent
-                ? await SubmoduleWork.InitializedAsync(Git(session.WorktreePath), session.WorktreePath, context.Options.GitExecutable, cancellationToken).ConfigureAwait(false)
-                : [];
-            foreach (var submodule in submodules.Where(s => s.UnpublishedCommits > 0))
-            {
-                losses.Add($"{submodule.UnpublishedCommits} commit{(submodule.UnpublishedCommits == 1 ? "" : "s")} in the submodule {submodule.Path} that no remote has");
-            }
-            var unmergedCount = 0;
-            if (branchTip is not null && !keepBranch)
-            {
-                unmergedCount = baseTip is null
-                    ? 1
-                    : (await repo.CountAheadBehindAsync(baseTip, branchTip, cancellationToken).ConfigureAwait(false)).Ahead;
-                if (unmergedCount > 0)
-                {
-                    losses.Add(baseTip is null
-                        ? $"the branch {session.BranchName} (its base {session.BaseBranch} no longer exists)"
-                        : $"{unmergedCount} commit{(unmergedCount == 1 ? "" : "s")} on {session.BranchName} not in {session.BaseBranch}");
-                }
-            }
-            if (losses.Count > 0 && !force)
-            {
-                throw new AmpSessionsException("AmpCleanupWouldLoseWork", ErrorKind.InvalidOperation,
-                    $"Cleanup of session {session.Id} would lose {string.Join(" and ", losses)}", session.Id,
-                    remedy: $"commit and merge them first, or run {Invocation.Of(Operation.Cleanup, session.Id, Parameter.Force)} (a backup ref is kept)");
-            }
+            var (branchTip, unmergedCount, strayHead, losses, submodules, worktreePresent) =
+                (judged.BranchTip, judged.UnmergedCount, judged.StrayHead, judged.Losses, state.Submodules, state.Present);
             if (losses.Count > 0 && branchTip is not null)
             {
                 backupRef = (await BackupService.CreateAsync(session, "cleanup", context.Now, cancellationToken).ConfigureAwait(false)).Ref;
@@ -139,10 +106,14 @@ public sealed partial class SessionManager
         return new CleanupResult { Session = session, WorktreeRemoved = worktreeRemoved, BranchDeleted = branchDeleted, BackupRef = backupRef, PurgedRefCount = purged };
     }
 
-    private static async Task<int> CountCommitsOnlyHeadReachesAsync(GitClient worktree, CancellationToken cancellationToken)
+    private static void RefuseLosses(Session session, CleanupJudgement judged)
     {
-        var text = await worktree.TryReadAsync(["rev-list", "--count", "HEAD", "--not", "--branches", "--tags", "--remotes", "--glob=refs/amp-sessions/*"], cancellationToken).ConfigureAwait(false);
-        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) ? count : 0;
+        if (judged.Losses.Count > 0)
+        {
+            throw new AmpSessionsException("AmpCleanupWouldLoseWork", ErrorKind.InvalidOperation,
+                $"Cleanup of session {session.Id} would lose {string.Join(" and ", judged.Losses)}", session.Id,
+                remedy: $"commit and merge them first, or run {Invocation.Of(Operation.Cleanup, session.Id, Parameter.Force)} (a backup ref is kept)");
+        }
     }
 
     // ---- repair ----

@@ -1,5 +1,6 @@
 using AmpSessions.Core.Backups;
 using AmpSessions.Core.Errors;
+using AmpSessions.Core.Git;
 using AmpSessions.Core.Sessions;
 using AmpSessions.Testing;
 
@@ -68,6 +69,26 @@ public sealed class SessionCleanupTests : IDisposable
         await bed.AssertNothingLeftBehindAsync(before, rows: 1);
         Assert.Equal(SessionStatus.Idle, bed.Manager.Resolve(session.Id).Status);
         Assert.Equal("unsaved work\n", File.ReadAllText(Path.Combine(session.WorktreePath, "README.md")));
+    }
+
+    [Fact]
+    public async Task A_cleanup_that_would_lose_work_refuses_without_waiting_for_the_repository_lock()
+    {
+        // Another session's git work holds the repository lock (a batch's `new` or cleanup on the same repository):
+        // the worktree's own state decides the refusal, so it comes at once instead of after the lock.
+        var session = await bed.NewAsync();
+        SessionTestBed.WriteIn(session, "README.md", "unsaved work\n");
+        using var held = await RepositoryLock.AcquireAsync(bed.Repo.Path(".git"), "another session's git work");
+
+        var cleanup = bed.Manager.CleanupAsync(session.Id);
+        var finished = await Task.WhenAny(cleanup, Task.Delay(TimeSpan.FromSeconds(20)));
+
+        Assert.Same(cleanup, finished);
+        var ex = await Assert.ThrowsAsync<AmpSessionsException>(() => cleanup);
+        Assert.Equal("AmpCleanupWouldLoseWork", ex.ErrorId);
+        Assert.Contains($"1 uncommitted change in {session.WorktreePath}", ex.Message);
+        Assert.Equal(SessionStatus.Idle, bed.Manager.Resolve(session.Id).Status);
+        Assert.True(Directory.Exists(session.WorktreePath));
     }
 
     [Fact]
