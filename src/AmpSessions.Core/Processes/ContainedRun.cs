@@ -67,6 +67,7 @@ internal sealed class ContainedRun
     public async Task EndAsync()
     {
         await KillAllAsync().ConfigureAwait(false);
+        window?.Dispose();
         if (OperatingSystem.IsWindows())
         {
             job?.Dispose();

@@ -9,74 +9,178 @@ namespace AmpSessions.Core.Processes;
 /// needs to read the environment of those processes only, not of every process on the machine
 /// (reading /proc/&lt;pid&gt;/environ of hundreds of unrelated processes cost more than the rest of a
 /// short turn's containment). Ids are handed out in increasing order and wrap at
-/// <c>kernel.pid_max</c>; a window is trusted only while even <see cref="ClonesPerSecondPerCore"/>
-/// new processes or threads a second on every core could not have gone half way round the id space
-/// since it opened. Past that (a long turn), or where the kernel does not say its last id, the sweep
-/// reads every process as before.
+/// <c>kernel.pid_max</c>; how far the allocator moved since the window opened is followed by
+/// <see cref="PidCursor"/>. Where it cannot be followed (no <c>ns_last_pid</c>, a sample came too
+/// late, or the allocator went almost all the way round), the sweep reads every process as before.
 /// </summary>
-internal sealed class PidWindow
+internal sealed class PidWindow : IDisposable
+{
+    private readonly PidCursor? cursor;
+    private readonly PidCursor.Mark mark;
+    private int disposed;
+
+    internal PidWindow(PidCursor? cursor, PidCursor.Mark mark)
+    {
+        this.cursor = cursor;
+        this.mark = mark;
+    }
+
+    /// <summary>A window opened now, or null where the kernel does not tell (not Linux, no such file).</summary>
+    public static PidWindow? Open() => PidCursor.Shared?.Open();
+
+    /// <summary>
+    /// A test for "handed out since the window opened", valid for one scan starting now; null when
+    /// that cannot be known (every process must be examined).
+    /// </summary>
+    public Func<int, bool>? Since() => cursor?.HandedOutSince(mark) is { } handedOut ? Contains(mark.LastPid, mark.PidMax, handedOut) : null;
+
+    /// <summary>Ids after <paramref name="lastAtStart"/>, <paramref name="handedOut"/> places on in the allocator's cycle.</summary>
+    internal static Func<int, bool> Contains(int lastAtStart, int pidMax, long handedOut) =>
+        // The kernel restarts above its reserved low ids after a wrap; those few are examined too, which costs nothing.
+        pid => ((long)pid - lastAtStart + pidMax) % pidMax is var distance && distance > 0 && distance <= handedOut;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 0)
+        {
+            cursor?.Close();
+        }
+    }
+}
+
+/// <summary>
+/// Follows the kernel's last handed-out process id (<c>/proc/sys/kernel/ns_last_pid</c>) while any
+/// window is open, sampling it often enough that it cannot have gone half way round <c>pid_max</c>
+/// between two samples even at <see cref="ClonesPerSecondPerCore"/> new processes or threads a second
+/// on every core; so the sum of the moves between samples is exact, and a window knows how many ids
+/// were handed out since it opened. A sample that came too late (a stalled machine) ends what is known:
+/// windows opened before it read every process.
+/// </summary>
+internal sealed class PidCursor
 {
     /// <summary>More process or thread creations a second than any core manages (a clone takes well over 4 µs).</summary>
     internal const long ClonesPerSecondPerCore = 250_000;
 
+    /// <summary>Ids below this are never handed out again after a wrap (the kernel's RESERVED_PIDS).</summary>
+    private const int ReservedIds = 300;
+
     private const string LastPidFile = "/proc/sys/kernel/ns_last_pid";
     private const string PidMaxFile = "/proc/sys/kernel/pid_max";
 
-    private readonly int lastAtStart;
-    private readonly int pidMax;
-    private readonly long openedAt;
-    private readonly TimeSpan trustedFor;
+    private static readonly Lazy<PidCursor?> shared = new(Create);
 
-    internal PidWindow(int lastAtStart, int pidMax, long openedAt, TimeSpan trustedFor)
+    private readonly object gate = new();
+    private readonly Func<int?> readLastPid;
+    private readonly Func<long> clock;
+    private readonly Timer? timer;
+    private int last;
+    private long lastSampleAt;
+    private long moved;
+    private int epoch;
+    private int open;
+
+    internal PidCursor(int pidMax, TimeSpan trustedFor, Func<int?> readLastPid, Func<long> clock, bool sampleByTimer)
     {
-        this.lastAtStart = lastAtStart;
-        this.pidMax = pidMax;
-        this.openedAt = openedAt;
-        this.trustedFor = trustedFor;
+        PidMax = pidMax;
+        TrustedFor = trustedFor;
+        this.readLastPid = readLastPid;
+        this.clock = clock;
+        last = readLastPid() ?? 0;
+        lastSampleAt = clock();
+        if (sampleByTimer)
+        {
+            timer = new Timer(_ => Sample(), null, Timeout.Infinite, Timeout.Infinite);
+        }
     }
 
-    /// <summary>How long a window over <paramref name="pidMax"/> ids stays trusted on <paramref name="cores"/> cores.</summary>
+    /// <summary>The cursor of this process's pid namespace, or null where the kernel does not tell.</summary>
+    public static PidCursor? Shared => shared.Value;
+
+    public int PidMax { get; }
+
+    /// <summary>The longest gap between two samples after which the moves between them are still exact.</summary>
+    public TimeSpan TrustedFor { get; }
+
+    /// <summary>How long the allocator's cycle may be followed with <paramref name="cores"/> cores: half of it at the highest clone rate.</summary>
     internal static TimeSpan TrustFor(int pidMax, int cores) =>
         TimeSpan.FromSeconds(pidMax / 2.0 / (ClonesPerSecondPerCore * Math.Max(1, cores)));
 
-    /// <summary>How long after opening the window still names every id handed out since.</summary>
-    internal TimeSpan TrustedFor => trustedFor;
+    /// <summary>Where the allocator stood, and what was known, when a window opened.</summary>
+    internal readonly record struct Mark(int LastPid, int PidMax, long Moved, int Epoch);
 
-    /// <summary>A window opened now, or null where the kernel does not tell (not Linux, no such file).</summary>
-    public static PidWindow? Open() => Open(trustedFor: null);
-
-    /// <summary>As <see cref="Open()"/>, trusted for <paramref name="trustedFor"/> instead of what this machine's id space and cores allow (tests).</summary>
-    internal static PidWindow? Open(TimeSpan? trustedFor)
+    public PidWindow Open()
     {
-        if (!OperatingSystem.IsLinux() || ReadNumber(PidMaxFile) is not { } max || ReadNumber(LastPidFile) is not { } last)
+        lock (gate)
         {
-            return null;
+            if (open++ == 0)
+            {
+                // Nothing was followed while no window was open: start afresh.
+                epoch++;
+                timer?.Change(SamplePeriod, SamplePeriod);
+            }
         }
-        return new PidWindow(last, max, Stopwatch.GetTimestamp(), trustedFor ?? TrustFor(max, Environment.ProcessorCount));
+        var mark = Sample();
+        return new PidWindow(this, mark);
     }
 
-    /// <summary>
-    /// A test for "handed out since the window opened", valid for one scan starting now; null when the
-    /// window can no longer be trusted (every process must be examined).
-    /// </summary>
-    public Func<int, bool>? Since() => Since(ReadNumber(LastPidFile), Stopwatch.GetTimestamp());
-
-    internal Func<int, bool>? Since(int? lastNow, long now)
+    internal void Close()
     {
-        if (lastNow is not { } last || Stopwatch.GetElapsedTime(openedAt, now) > trustedFor)
+        lock (gate)
         {
-            return null;
+            if (--open == 0)
+            {
+                timer?.Change(Timeout.Infinite, Timeout.Infinite);
+            }
         }
-        var handedOut = Distance(last);
-        if (handedOut > pidMax / 2)
-        {
-            return null;
-        }
-        // The kernel restarts above its reserved low ids after a wrap; those few are examined too, which costs nothing.
-        return pid => Distance(pid) is var d && d > 0 && d <= handedOut;
     }
 
-    private int Distance(int pid) => (int)(((long)pid - lastAtStart + pidMax) % pidMax);
+    /// <summary>Ids handed out since <paramref name="mark"/>, or null when that is not known.</summary>
+    public long? HandedOutSince(Mark mark)
+    {
+        var now = Sample();
+        var handedOut = now.Moved - mark.Moved;
+        return now.Epoch == mark.Epoch && handedOut < PidMax - ReservedIds ? handedOut : null;
+    }
+
+    /// <summary>Reads the last handed-out id now and adds the move since the previous sample.</summary>
+    internal Mark Sample()
+    {
+        lock (gate)
+        {
+            // Read under the lock: two samples must add their moves in the order they were read.
+            var current = readLastPid();
+            var now = clock();
+            if (current is not { } value || Stopwatch.GetElapsedTime(lastSampleAt, now) > TrustedFor)
+            {
+                // Too late (or unreadable): the allocator may have gone round since the last sample.
+                epoch++;
+            }
+            else
+            {
+                moved += ((long)value - last + PidMax) % PidMax;
+            }
+            if (current is { } known)
+            {
+                last = known;
+            }
+            lastSampleAt = now;
+            return new Mark(last, PidMax, moved, epoch);
+        }
+    }
+
+    // Twice per trusted gap, so a sample delayed by up to half of it still counts.
+    private TimeSpan SamplePeriod => TrustedFor / 2;
+
+    private static PidCursor? Create()
+    {
+        if (!OperatingSystem.IsLinux() || ReadNumber(PidMaxFile) is not { } pidMax || ReadNumber(LastPidFile) is null)
+        {
+            return null;
+        }
+        var trust = TrustFor(pidMax, Environment.ProcessorCount);
+        // A machine with so few ids per core that the cursor would have to be read every few milliseconds: not worth it.
+        return trust < TimeSpan.FromMilliseconds(10) ? null : new PidCursor(pidMax, trust, () => ReadNumber(LastPidFile), Stopwatch.GetTimestamp, sampleByTimer: true);
+    }
 
     private static int? ReadNumber(string path)
     {

@@ -3,54 +3,105 @@ using AmpSessions.Core.Processes;
 
 namespace AmpSessions.Core.Tests.Processes;
 
-/// <summary>Which process ids a containment sweep reads: those handed out since its window opened, while the window can be trusted.</summary>
+/// <summary>Which process ids a containment sweep reads: those handed out since its window opened, while the allocator's moves are known.</summary>
 public sealed class PidWindowTests
 {
-    private static readonly long Opened = Stopwatch.GetTimestamp();
-
-    private static PidWindow Window(int lastAtStart, int pidMax = 32768, double trustedSeconds = 60) =>
-        new(lastAtStart, pidMax, Opened, TimeSpan.FromSeconds(trustedSeconds));
-
     [Theory]
     // 40 ids handed out since 5000: 5001..5040 are in the window, everything else existed before it or comes after this scan.
-    [InlineData(5000, 5040, 5001, true)]
-    [InlineData(5000, 5040, 5040, true)]
-    [InlineData(5000, 5040, 5000, false)]
-    [InlineData(5000, 5040, 4999, false)]
-    [InlineData(5000, 5040, 5041, false)]
-    [InlineData(5000, 5040, 1, false)]
+    [InlineData(5000, 40, 5001, true)]
+    [InlineData(5000, 40, 5040, true)]
+    [InlineData(5000, 40, 5000, false)]
+    [InlineData(5000, 40, 4999, false)]
+    [InlineData(5000, 40, 5041, false)]
+    [InlineData(5000, 40, 1, false)]
     // After the ids wrap at pid_max (32768) the window goes on from the bottom.
-    [InlineData(32700, 400, 32701, true)]
-    [InlineData(32700, 400, 32767, true)]
-    [InlineData(32700, 400, 300, true)]
-    [InlineData(32700, 400, 400, true)]
-    [InlineData(32700, 400, 401, false)]
-    [InlineData(32700, 400, 32700, false)]
-    [InlineData(32700, 400, 20000, false)]
-    public void A_window_holds_the_ids_handed_out_since_it_opened(int lastAtStart, int lastNow, int pid, bool expected)
+    [InlineData(32700, 468, 32701, true)]
+    [InlineData(32700, 468, 32767, true)]
+    [InlineData(32700, 468, 300, true)]
+    [InlineData(32700, 468, 400, true)]
+    [InlineData(32700, 468, 401, false)]
+    [InlineData(32700, 468, 32700, false)]
+    [InlineData(32700, 468, 20000, false)]
+    public void A_window_holds_the_ids_handed_out_since_it_opened(int lastAtStart, long handedOut, int pid, bool expected)
     {
-        var since = Window(lastAtStart).Since(lastNow, Opened);
+        Assert.Equal(expected, PidWindow.Contains(lastAtStart, 32768, handedOut)(pid));
+    }
 
-        Assert.NotNull(since);
-        Assert.Equal(expected, since(pid));
+    /// <summary>A cursor fed by hand: the kernel's last id and the clock are whatever the test says.</summary>
+    private sealed class Feed
+    {
+        public int? LastPid = 5000;
+        public long Now = Stopwatch.GetTimestamp();
+        public PidCursor Cursor(TimeSpan trust) => new(32768, trust, () => LastPid, () => Now, sampleByTimer: false);
+        public void Advance(int to, TimeSpan after)
+        {
+            LastPid = to;
+            Now += (long)(after.TotalSeconds * Stopwatch.Frequency);
+        }
     }
 
     [Fact]
-    public void A_window_older_than_its_trust_or_half_way_round_the_ids_is_not_used()
+    public void Moves_sampled_in_time_add_up_across_a_wrap()
     {
-        var window = Window(lastAtStart: 5000, trustedSeconds: 1);
-        Assert.Null(window.Since(lastNow: 5040, Opened + Stopwatch.Frequency * 2));
-        Assert.NotNull(window.Since(lastNow: 5040, Opened + Stopwatch.Frequency / 2));
-        Assert.Null(Window(lastAtStart: 5000).Since(lastNow: 5000 + 16385, Opened));
-        Assert.Null(Window(lastAtStart: 5000).Since(lastNow: null, Opened));
+        var feed = new Feed();
+        var cursor = feed.Cursor(TimeSpan.FromSeconds(1));
+        using var window = cursor.Open();
+        feed.Advance(20000, TimeSpan.FromMilliseconds(500));
+        cursor.Sample();
+        feed.Advance(32000, TimeSpan.FromMilliseconds(500));
+        cursor.Sample();
+        feed.Advance(4000, TimeSpan.FromMilliseconds(500));
+
+        // 5000 -> 20000 -> 32000 -> (wrap) 4000: 31,768 ids handed out, so 32001..32767 and 300..4000 are in the window.
+        var since = window.Since();
+        Assert.NotNull(since);
+        Assert.True(since(32767));
+        Assert.True(since(4000));
+        Assert.True(since(5001));
+        Assert.False(since(4001));
+        Assert.False(since(5000));
+
+        // On to 4800: the allocator came round to ids it handed out after the window opened; the ids no longer tell.
+        feed.Advance(4800, TimeSpan.FromMilliseconds(500));
+        Assert.Null(window.Since());
+    }
+
+    [Fact]
+    public void A_sample_that_comes_too_late_ends_what_the_windows_opened_before_it_know()
+    {
+        var feed = new Feed();
+        var cursor = feed.Cursor(TimeSpan.FromSeconds(1));
+        using var window = cursor.Open();
+        feed.Advance(5040, TimeSpan.FromMilliseconds(900));
+        var since = window.Since();
+        Assert.NotNull(since);
+        Assert.True(since(5040));
+        Assert.False(since(5000));
+
+        feed.Advance(5050, TimeSpan.FromSeconds(2));
+        Assert.Null(window.Since());
+        // A window opened after the late sample is good again.
+        using var fresh = cursor.Open();
+        feed.Advance(5060, TimeSpan.FromMilliseconds(10));
+        Assert.NotNull(fresh.Since());
+    }
+
+    [Fact]
+    public void Without_the_kernel_s_last_id_every_process_is_read()
+    {
+        var feed = new Feed();
+        var cursor = feed.Cursor(TimeSpan.FromSeconds(1));
+        using var window = cursor.Open();
+        feed.LastPid = null;
+        Assert.Null(window.Since());
     }
 
     [Fact]
     public void The_trust_shrinks_with_a_smaller_id_space_and_more_cores()
     {
         // 32,768 ids on 2 cores: 16,384 clones at 250,000 a second a core take 33 ms; 4,194,304 ids on 64 cores: 131 ms.
-        Assert.Equal(32.768, PidWindow.TrustFor(32768, 2).TotalMilliseconds, 3);
-        Assert.Equal(131.072, PidWindow.TrustFor(4194304, 64).TotalMilliseconds, 3);
-        Assert.True(PidWindow.TrustFor(4194304, 2) > TimeSpan.FromSeconds(4));
+        Assert.Equal(32.768, PidCursor.TrustFor(32768, 2).TotalMilliseconds, 3);
+        Assert.Equal(131.072, PidCursor.TrustFor(4194304, 64).TotalMilliseconds, 3);
+        Assert.True(PidCursor.TrustFor(4194304, 2) > TimeSpan.FromSeconds(4));
     }
 }

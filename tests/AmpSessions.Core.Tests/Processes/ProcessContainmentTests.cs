@@ -145,8 +145,8 @@ public sealed class ProcessContainmentTests : IDisposable
         // unrelated process on the machine: a windowed sweep does not read it (a full sweep does).
         var scope = ContainmentScope.ForSession("win00001", "test");
         var before = StartMarkedSleep(scope.Marker, "before.pid");
-        var window = PidWindow.Open(trustedFor: TimeSpan.FromMinutes(5));
-        Assert.NotNull(window);
+        // Sampled by hand and trusted for minutes, so a slow test machine does not turn this into a full sweep.
+        using var window = TrustedCursor(TimeSpan.FromMinutes(5)).Open();
 
         var run = await ProcessRunner.RunAsync(new ProcessSpec("sh", ["-c", Spawner("exit 0")])
         {
@@ -169,13 +169,16 @@ public sealed class ProcessContainmentTests : IDisposable
     {
         var scope = ContainmentScope.ForSession("win00002", "test");
         var before = StartMarkedSleep(scope.Marker, "stale.pid");
-        var stale = PidWindow.Open(trustedFor: TimeSpan.Zero);
-        Assert.NotNull(stale);
+        using var stale = TrustedCursor(TimeSpan.Zero).Open();
         await Task.Delay(10);
 
         Assert.Equal(1, await ProcessContainment.ReapAsync(scope.Marker, stale));
         await AssertAllGoneAsync([before], "a sweep whose window was stale");
     }
+
+    private static PidCursor TrustedCursor(TimeSpan trust) =>
+        new(int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim(), CultureInfo.InvariantCulture), trust,
+            () => int.Parse(File.ReadAllText("/proc/sys/kernel/ns_last_pid").Trim(), CultureInfo.InvariantCulture), Stopwatch.GetTimestamp, sampleByTimer: false);
 
     private int StartMarkedSleep(string marker, string pidFile)
     {
