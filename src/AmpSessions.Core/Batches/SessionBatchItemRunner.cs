@@ -21,6 +21,10 @@ public sealed class SessionBatchItemRunner : IBatchItemRunner
 
     public async Task<BatchItemOutcome> RunAsync(BatchItem item, BatchItemContext itemContext, CancellationToken cancellationToken)
     {
+        // One open repository per repository for all of the item's in-process reads (creation, turns, diff, cleanup),
+        // where each of ~30 reads opened it afresh. Per item rather than per batch: each item's worktree is a repository
+        // of its own, and a batch-wide cache would keep one for every worktree the batch ever made.
+        using var handles = Git.RepositoryHandles.Share();
         var sessions = new SessionManager(context);
         using var log = new StreamWriter(new FileStream(itemContext.LogPath, Storage.PrivateFiles.CreateOptions()), new UTF8Encoding(false)) { AutoFlush = true };
         log.WriteLine($"# {item.Label}, attempt {itemContext.Attempt}");

@@ -1,4 +1,5 @@
 using AmpSessions.Core.Batches;
+using AmpSessions.Core.Git;
 using AmpSessions.Core.Sessions;
 using AmpSessions.Testing;
 
@@ -13,6 +14,10 @@ namespace AmpSessions.Core.Tests.Batches;
 public sealed class BatchAtScaleTests : IDisposable
 {
     private const int PromptsPerRepository = 8;
+
+    // An item reads its repository in process some 30 times (creation, the turn's checks, diff, cleanup); with one open
+    // repository per item they reuse it.
+    private const int MaxOpensPerItem = 4;
     private readonly TempDirectory temp = new("amp-batch-scale");
     private readonly AmpContext context;
     private readonly string[] repositories;
@@ -84,6 +89,9 @@ public sealed class BatchAtScaleTests : IDisposable
             Assert.DoesNotContain(".worktrees/", TestRepository.GitIn(root, "worktree", "list", "--porcelain"));
             Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(root, SessionManager.WorktreesFolder)));
             Assert.Equal(PromptsPerRepository, sessions.Count(s => s.RepoRoot == root));
+            var handles = RepositoryHandles.CountsFor(root);
+            Assert.Equal(0, handles.Open);
+            Assert.True(handles.Opened <= PromptsPerRepository * MaxOpensPerItem, $"{root} was opened {handles.Opened} times for {PromptsPerRepository} items");
         }
     }
 }
