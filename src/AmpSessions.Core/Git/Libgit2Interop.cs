@@ -6,9 +6,9 @@ namespace AmpSessions.Core.Git;
 
 /// <summary>
 /// The libgit2 calls whose LibGit2Sharp 0.32 bindings do not survive Native AOT, bound here with source-generated
-/// interop (blittable structs, pointers, UTF-8 strings marshalled by the generator) against the same native library
-/// LibGit2Sharp loads: the same name, so each host (the JIT CLI's deps.json, the native CLI's own folder, the module's
-/// resolver) finds the same file, loaded once. Under Native AOT, LibGit2Sharp hands libgit2 a <c>git_buf</c> as a
+/// interop (blittable structs, pointers, UTF-8 strings marshalled by the generator) against the native library
+/// LibGit2Sharp loads, found through LibGit2Sharp's own assembly (<see cref="ResolveAsLibGit2Sharp"/>): one file, loaded
+/// once, in every host (the JIT CLI's deps.json, the native CLI's folder, the module's load context). Under Native AOT, LibGit2Sharp hands libgit2 a <c>git_buf</c> as a
 /// formatted class by value, which the AOT marshaller copies in and never back: <c>Repository.Discover</c> answers
 /// null and the global, XDG and system configuration files are never found, so <c>Repository.Config</c> misses the
 /// user's settings (and, once built, replaces the repository's own complete configuration). Its patch builder reads
@@ -147,6 +147,18 @@ internal static unsafe partial class Libgit2Interop
     private static partial void git_patch_free(IntPtr patch);
 
     private static readonly Lazy<int> Initialized = new(git_libgit2_init);
+
+    static Libgit2Interop() =>
+        // The core's only import resolver; its other imports (libc, kernel32) resolve as before.
+        NativeLibrary.SetDllImportResolver(typeof(Libgit2Interop).Assembly, ResolveAsLibGit2Sharp);
+
+    /// <summary>
+    /// libgit2 as LibGit2Sharp's assembly finds it (its load context, its folder, the runtime's probing for it): the module
+    /// loads the core and LibGit2Sharp into different load contexts, and only LibGit2Sharp's knows the module's
+    /// runtimes folder. Anything else, or nothing found, goes on to the usual search.
+    /// </summary>
+    private static IntPtr ResolveAsLibGit2Sharp(string libraryName, System.Reflection.Assembly assembly, DllImportSearchPath? searchPath) =>
+        libraryName == LibraryName && NativeLibrary.TryLoad(libraryName, typeof(Repository).Assembly, searchPath, out var handle) ? handle : IntPtr.Zero;
 
     /// <summary>libgit2 must be initialised before any call (it counts initialisations; LibGit2Sharp's own is one more).</summary>
     private static void EnsureInitialized()
