@@ -177,7 +177,14 @@ internal static unsafe partial class Libgit2Interop
         try
         {
             var result = git_repository_discover(&buffer, startPath, 0, null);
-            return result == NotFound ? null : Check(result) == 0 ? Marshal.PtrToStringUTF8((IntPtr)buffer.Pointer, checked((int)buffer.Size)) : null;
+            if (result == NotFound)
+            {
+                return null;
+            }
+            Check(result);
+            var path = Marshal.PtrToStringUTF8((IntPtr)buffer.Pointer, checked((int)buffer.Size));
+            // libgit2 writes '/'; LibGit2Sharp hands out the platform's separator.
+            return Path.DirectorySeparatorChar == '/' ? path : path.Replace('/', Path.DirectorySeparatorChar);
         }
         finally
         {
