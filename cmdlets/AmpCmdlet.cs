@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using AmpSessions.Core;
 using AmpSessions.Core.Errors;
+using AmpSessions.Core.Git;
 using AmpSessions.Core.Jobs;
 using AmpSessions.Core.Sessions;
 using AmpSessions.Module.Infrastructure;
@@ -8,7 +9,8 @@ using AmpSessions.Module.Infrastructure;
 namespace AmpSessions.Module;
 
 /// <summary>
-/// The base of every AmpSessions cmdlet: the data directory and store, opened once per pipeline;
+/// The base of every AmpSessions cmdlet: the data directory and store, opened once per pipeline, and
+/// one set of open repositories for the pipeline's in-process git reads (closed when it ends or stops);
 /// a cancellation token that Ctrl+C (StopProcessing) cancels; core errors mapped to ErrorRecords;
 /// and core calls run off the pipeline thread with their events written back on it.
 /// </summary>
@@ -17,6 +19,7 @@ public abstract class AmpCmdlet : PSCmdlet, IDisposable
     private readonly CancellationTokenSource cancellation = new();
     private AmpContext? context;
     private IDisposable? sharedConnection;
+    private RepositoryHandleScope? repositories;
     private SessionManager? sessions;
     private readonly ProgressActivityIds progressActivityIds = new();
 
@@ -44,6 +47,8 @@ public abstract class AmpCmdlet : PSCmdlet, IDisposable
             context = AmpContext.Open(dataPath);
             // One database connection for the whole pipeline, not one per query of each record.
             sharedConnection = context.Database.ShareConnection();
+            // One open repository per repository for the whole pipeline, not one per read of each record.
+            repositories = RepositoryHandles.Open();
         }
         catch (AmpSessionsException ex)
         {
@@ -51,14 +56,16 @@ public abstract class AmpCmdlet : PSCmdlet, IDisposable
         }
     }
 
-    protected override void EndProcessing() => ReleaseConnection();
+    protected override void EndProcessing() => ReleasePipelineResources();
 
     protected override void StopProcessing() => cancellation.Cancel();
 
-    private void ReleaseConnection()
+    private void ReleasePipelineResources()
     {
         sharedConnection?.Dispose();
         sharedConnection = null;
+        // A read still running (a stopped pipeline) closes its repository when it returns.
+        repositories?.Dispose();
     }
 
     /// <summary>A path the user typed, resolved against PowerShell's current location (not the process's).</summary>
@@ -76,7 +83,11 @@ public abstract class AmpCmdlet : PSCmdlet, IDisposable
     protected T RunOnPipeline<T>(Func<RunEventWriter, CancellationToken, Task<T>> call)
     {
         var run = new BackgroundRun<T>(MyInvocation.MyCommand.Name, call, CancellationToken);
-        run.StartHere();
+        // The call, and everything it awaits or starts, reads git through this pipeline's repositories.
+        using (repositories?.Enter())
+        {
+            run.StartHere();
+        }
         var events = run.Events;
         try
         {
@@ -137,7 +148,7 @@ public abstract class AmpCmdlet : PSCmdlet, IDisposable
     public void Dispose()
     {
         // A pipeline that stopped or failed never reaches EndProcessing.
-        ReleaseConnection();
+        ReleasePipelineResources();
         cancellation.Dispose();
         GC.SuppressFinalize(this);
     }

@@ -215,13 +215,17 @@ internal static class InProcessGit
     /// </summary>
     public static IReadOnlyList<string>? StatusRecords(string directory, bool includeUntracked) => Read(directory, discover: true, (repo, native) =>
     {
-        if (repo.Info.IsBare || repo.Info.WorkingDirectory is not { } top || repo.Head.Tip is not { } tip || !StatusIsLibgit2s(repo, native, top))
+        if (repo.Info.IsBare || repo.Info.WorkingDirectory is not { } top || repo.Head.Tip is not { } tip
+            || GitIndexFile.Read(Path.Combine(repo.Info.Path, "index")) is not { } index || !StatusIsLibgit2s(repo, native, top, index))
         {
             return null;
         }
+        // An index whose cache-tree is HEAD's tree holds exactly HEAD (git's own status trusts the cache-tree
+        // the same way): nothing is staged, so only the working tree is compared, without reading HEAD's trees.
+        var indexIsHead = index.Tree == tip.Tree.Sha;
         var status = repo.RetrieveStatus(new StatusOptions
         {
-            Show = StatusShowOption.IndexAndWorkDir,
+            Show = indexIsHead ? StatusShowOption.WorkDirOnly : StatusShowOption.IndexAndWorkDir,
             IncludeUntracked = includeUntracked,
             RecurseUntrackedDirs = includeUntracked,
             IncludeIgnored = false,
@@ -322,20 +326,19 @@ internal static class InProcessGit
     }
 
     /// <summary>Whether libgit2's status of this repository means what git's does (see <see cref="StatusRecords"/>).</summary>
-    private static bool StatusIsLibgit2s(Repository repo, Libgit2Interop.NativeRepository config, string top)
+    private static bool StatusIsLibgit2s(Repository repo, Libgit2Interop.NativeRepository config, string top, GitIndexFile index)
     {
-        if (config.GetBool("core.sparsecheckout") is true || config.GetBool("core.symlinks") is false
-            || IndexVersion(Path.Combine(repo.Info.Path, "index")) != 2)
+        if (config.GetBool("core.sparsecheckout") is true || config.GetBool("core.symlinks") is false)
         {
             return false;
         }
-        if (repo.Index.Any(e => e.Mode == Mode.GitLink) || File.Exists(Path.Combine(top, ".gitmodules")))
+        if (index.HasGitLink || File.Exists(Path.Combine(top, ".gitmodules")))
         {
             return false;
         }
         // Attributes that make git run a program (filter) or re-encode (working-tree-encoding) when it compares content.
-        var attributeFiles = repo.Index.Where(e => e.Path == ".gitattributes" || e.Path.EndsWith("/.gitattributes", StringComparison.Ordinal))
-            .Select(e => Path.Combine(top, e.Path))
+        var attributeFiles = index.AttributeFiles
+            .Select(path => Path.Combine(top, path))
             .Append(Path.Combine(CommonDir(Trim(repo.Info.Path)), "info", "attributes"))
             .Append(config.GetString("core.attributesfile") is { } own ? ExpandHome(own) : DefaultUserAttributes());
         foreach (var file in attributeFiles)
@@ -361,23 +364,6 @@ internal static class InProcessGit
 
     private static string ExpandHome(string path) =>
         path.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[2..]) : path;
-
-    /// <summary>The version in the index file's header (DIRC, then a 4-byte big-endian version); 0 when there is none or it cannot be read.</summary>
-    private static int IndexVersion(string indexFile)
-    {
-        try
-        {
-            using var stream = new FileStream(indexFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            Span<byte> header = stackalloc byte[8];
-            return stream.ReadAtLeast(header, 8, throwOnEndOfStream: false) == 8 && header[..4].SequenceEqual("DIRC"u8)
-                ? System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header[4..])
-                : 0;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return 0;
-        }
-    }
 
     /// <summary>
     /// The lines <c>git diff --cached --no-renames -U0 --ignore-submodules=all</c> shows as added (path,
@@ -550,7 +536,7 @@ internal static class InProcessGit
         text.Length == 40 && text.All(char.IsAsciiHexDigitLower);
 
     /// <summary>The common git directory: for a linked worktree, what its <c>commondir</c> file names (gitrepository-layout).</summary>
-    private static string CommonDir(string gitDir)
+    internal static string CommonDir(string gitDir)
     {
         var file = Path.Combine(gitDir, "commondir");
         return File.Exists(file) ? Trim(Path.GetFullPath(File.ReadAllText(file).Trim(), gitDir)) : gitDir;
@@ -572,13 +558,17 @@ internal static class InProcessGit
             {
                 return default;
             }
-            using var repo = new Repository(path);
+            // From the ambient RepositoryHandleScope when there is one (a pipeline, a batch), else opened for this read.
+            using var lease = RepositoryHandles.Rent(path);
+            var repo = lease.Repository;
             using var native = Libgit2Interop.NativeRepository.Open(repo.Info.Path);
             if (IsUnsupported(repo, native))
             {
                 return default;
             }
-            return read(repo, native);
+            var answer = read(repo, native);
+            lease.Succeeded();
+            return answer;
         }
         catch (LibGit2SharpException)
         {

@@ -323,47 +323,52 @@ public sealed partial class SessionManager
         var session = Resolve(reference);
         var repo = Git(session.RepoRoot);
         var repoPresent = Directory.Exists(session.RepoRoot);
-        var branchTip = repoPresent ? await repo.ResolveCommitAsync("refs/heads/" + session.BranchName, cancellationToken).ConfigureAwait(false) : null;
-        var baseTip = repoPresent ? await repo.ResolveCommitAsync("refs/heads/" + session.BaseBranch, cancellationToken).ConfigureAwait(false) : null;
         var worktreePresent = await IsWorktreePresentAsync(session, cancellationToken).ConfigureAwait(false);
-
-        int ahead = 0, behind = 0;
-        string? mergeBase = null;
-        if (branchTip is not null && baseTip is not null)
-        {
-            (ahead, behind) = await repo.CountAheadBehindAsync(baseTip, branchTip, cancellationToken).ConfigureAwait(false);
-            mergeBase = await repo.MergeBaseAsync(baseTip, branchTip, cancellationToken).ConfigureAwait(false);
-        }
-        IReadOnlyList<StatusEntry> changes = [];
-        string? currentBranch = null, head = branchTip;
-        var rebasing = false;
-        if (worktreePresent)
-        {
-            var worktree = Git(session.WorktreePath);
-            var status = await worktree.GetStatusAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            changes = status.Changes.ToArray();
-            currentBranch = status.Branch;
-            head = status.HeadCommit;
-            rebasing = await IsRebaseInProgressAsync(worktree, cancellationToken).ConfigureAwait(false);
-        }
+        // The worktree's status checks every file (most of the time this takes): it runs beside the branch reads of the main checkout.
+        var worktreeRead = worktreePresent
+            ? Task.Run(() => ReadWorktreeAsync(Git(session.WorktreePath)), cancellationToken)
+            : Task.FromResult<(IReadOnlyList<StatusEntry> Changes, string? Branch, string? Head, bool Rebasing)?>(null);
+        var branchRead = ReadBranchesAsync();
+        await Task.WhenAll(worktreeRead, branchRead).ConfigureAwait(false);
+        var (branchTip, baseTip, ahead, behind, mergeBase) = await branchRead.ConfigureAwait(false);
+        var worktree = await worktreeRead.ConfigureAwait(false);
+        IReadOnlyList<StatusEntry> changes = worktree?.Changes ?? [];
         var spent = Budgets.SessionPricing.Spending(context, session);
         return new SessionState
         {
             Session = session,
             WorktreePresent = worktreePresent,
             BranchPresent = branchTip is not null,
-            CurrentBranch = currentBranch,
-            Head = head,
+            CurrentBranch = worktree?.Branch,
+            Head = worktree is null ? branchTip : worktree.Value.Head,
             BaseHead = baseTip,
             MergeBase = mergeBase,
             Ahead = ahead,
             Behind = behind,
             ChangedFiles = changes,
-            RebaseInProgress = rebasing,
+            RebaseInProgress = worktree?.Rebasing ?? false,
             ConflictedPaths = changes.Where(c => c.Kind == StatusEntryKind.Unmerged).Select(c => c.Path).ToArray(),
             BudgetSpent = session.Budget.IsEmpty ? null : spent,
             CostUsd = spent.CostUsd,
         };
+
+        async Task<(string? BranchTip, string? BaseTip, int Ahead, int Behind, string? MergeBase)> ReadBranchesAsync()
+        {
+            var branchTip = repoPresent ? await repo.ResolveCommitAsync("refs/heads/" + session.BranchName, cancellationToken).ConfigureAwait(false) : null;
+            var baseTip = repoPresent ? await repo.ResolveCommitAsync("refs/heads/" + session.BaseBranch, cancellationToken).ConfigureAwait(false) : null;
+            if (branchTip is null || baseTip is null)
+            {
+                return (branchTip, baseTip, 0, 0, null);
+            }
+            var (ahead, behind) = await repo.CountAheadBehindAsync(baseTip, branchTip, cancellationToken).ConfigureAwait(false);
+            return (branchTip, baseTip, ahead, behind, await repo.MergeBaseAsync(baseTip, branchTip, cancellationToken).ConfigureAwait(false));
+        }
+
+        async Task<(IReadOnlyList<StatusEntry> Changes, string? Branch, string? Head, bool Rebasing)?> ReadWorktreeAsync(GitClient worktree)
+        {
+            var status = await worktree.GetStatusAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            return (status.Changes.ToArray(), status.Branch, status.HeadCommit, await IsRebaseInProgressAsync(worktree, cancellationToken).ConfigureAwait(false));
+        }
     }
 
     internal static async Task<bool> IsRebaseInProgressAsync(GitClient worktree, CancellationToken cancellationToken)

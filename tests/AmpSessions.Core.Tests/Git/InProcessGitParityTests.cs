@@ -337,6 +337,32 @@ public sealed class InProcessGitParityTests : IDisposable
         Assert.Equal(before, File.ReadAllBytes(index));
     }
 
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Status_of_an_index_that_holds_HEAD_compares_the_working_tree_alone_and_matches_the_git_cli(string kind)
+    {
+        var root = Build(kind);
+        ChangeWorkingTree(root);
+        // Commit what is staged: the index is HEAD again (its cache-tree says so), the working tree changes stay.
+        Git(root, "commit", "-qm", "everything staged");
+        var gitDir = Git(root, "rev-parse", "--path-format=absolute", "--git-dir");
+
+        foreach (var includeUntracked in new[] { true, false })
+        {
+            var records = InProcessGit.StatusRecords(root, includeUntracked);
+            if (kind is "lfs" or "submodule" or "sparse")
+            {
+                Assert.Null(records);
+                continue;
+            }
+            // The in-process status takes the working-tree-only path here, and still says what git says.
+            Assert.Equal(Git(root, "rev-parse", "HEAD^{tree}"), GitIndexFile.Read(Path.Combine(gitDir, "index"))?.Tree);
+            Assert.NotNull(records);
+            Assert.Contains(records, r => r.StartsWith("1 .", StringComparison.Ordinal));
+            Assert.Equal(CliStatusRecords(root, includeUntracked), records);
+        }
+    }
+
     [Fact]
     public void Status_from_a_linked_worktree_and_a_clean_tree_matches_the_git_cli()
     {

@@ -1,0 +1,275 @@
+using LibGit2Sharp;
+
+namespace AmpSessions.Core.Git;
+
+/// <summary>
+/// Open LibGit2Sharp repositories kept for a while (a PowerShell pipeline, a batch) instead of one
+/// opened and closed for every in-process read. <see cref="InProcessGit"/> rents a handle from the
+/// ambient <see cref="RepositoryHandleScope"/> when there is one, and opens one for the read alone
+/// when there is none. Diagnostics count what was opened, so tests can prove the reuse.
+/// </summary>
+public static class RepositoryHandles
+{
+    private static readonly AsyncLocal<RepositoryHandleScope?> ambient = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, RepositoryCounter> counters = new(StringComparer.Ordinal);
+    private static long opened;
+    private static int live;
+
+    /// <summary>A new, empty cache of handles, not yet ambient: <see cref="RepositoryHandleScope.Enter"/> it around the work that should use it.</summary>
+    public static RepositoryHandleScope Open() => new();
+
+    /// <summary>
+    /// A new cache, ambient at once for the calling flow and what it starts (for an async method that
+    /// owns it: <c>using var handles = RepositoryHandles.Share();</c>); disposing it makes the previous one ambient again.
+    /// </summary>
+    public static RepositoryHandleScope Share()
+    {
+        var scope = new RepositoryHandleScope();
+        scope.EnterAsOwner();
+        return scope;
+    }
+
+    /// <summary>Repositories opened by in-process reads in this process so far (diagnostics).</summary>
+    public static long Opened => Interlocked.Read(ref opened);
+
+    /// <summary>Repositories open right now, cached or in use (diagnostics: zero once every scope has ended and no read runs).</summary>
+    public static int Live => Volatile.Read(ref live);
+
+    /// <summary>
+    /// How often the repository containing <paramref name="directory"/> (a working tree or a git
+    /// directory) was opened by in-process reads in this process, and how many of its handles are open now (diagnostics).
+    /// </summary>
+    public static RepositoryHandleCounts CountsFor(string directory)
+    {
+        // Discovered as InProcessGit.Read discovers (LibGit2Sharp's Discover answers null under Native AOT).
+        var path = Libgit2Interop.Discover(directory);
+        return path is not null && counters.TryGetValue(path, out var counter)
+            ? new RepositoryHandleCounts(Interlocked.Read(ref counter.Opened), Volatile.Read(ref counter.Open))
+            : new RepositoryHandleCounts(0, 0);
+    }
+
+    internal static RepositoryHandleScope? Current
+    {
+        get => ambient.Value;
+        set => ambient.Value = value;
+    }
+
+    /// <summary>A repository for one read: from the ambient scope when there is one, else opened for this read alone.</summary>
+    internal static RepositoryLease Rent(string path) =>
+        Current is { } scope && scope.TryRent(path) is { } lease ? lease : new RepositoryLease(null, RepositoryHandle.Open(path));
+
+    internal static void CountOpened(string path)
+    {
+        var counter = counters.GetOrAdd(path, _ => new RepositoryCounter());
+        Interlocked.Increment(ref counter.Opened);
+        Interlocked.Increment(ref counter.Open);
+        Interlocked.Increment(ref opened);
+        Interlocked.Increment(ref live);
+    }
+
+    internal static void CountClosed(string path)
+    {
+        if (counters.TryGetValue(path, out var counter))
+        {
+            Interlocked.Decrement(ref counter.Open);
+        }
+        Interlocked.Decrement(ref live);
+    }
+
+    private sealed class RepositoryCounter
+    {
+        public long Opened;
+        public int Open;
+    }
+}
+
+/// <summary>How often one repository was opened for in-process reads, and how many of its handles are open now.</summary>
+public sealed record RepositoryHandleCounts(long Opened, int Open);
+
+/// <summary>
+/// A cache of open repositories keyed by git directory, owned by whoever opened it (a cmdlet from
+/// BeginProcessing to EndProcessing or StopProcessing, a batch for its run). A handle serves one read
+/// at a time; concurrent reads of one repository get one handle each. A handle whose index or
+/// repository configuration file changed since it was opened is closed and opened again, so a read
+/// after a change sees it (libgit2 re-reads refs, HEAD and objects itself, but keeps the index and
+/// the repository's own configuration it loaded). Disposing closes every idle handle at once and each
+/// rented one when its read returns; reads after that open per read, as without a scope.
+/// </summary>
+public sealed class RepositoryHandleScope : IDisposable
+{
+    private readonly object gate = new();
+    private readonly Dictionary<string, Stack<RepositoryHandle>> idle = new(StringComparer.Ordinal);
+    private bool disposed;
+    private long opened;
+    private RepositoryHandleScope? previousAsOwner;
+    private bool enteredAsOwner;
+
+    internal RepositoryHandleScope()
+    {
+    }
+
+    /// <summary>Repositories this scope opened (diagnostics).</summary>
+    public long Opened => Interlocked.Read(ref opened);
+
+    /// <summary>Makes this scope the ambient one for the calling flow and what it starts; disposing the result restores the previous one.</summary>
+    public IDisposable Enter()
+    {
+        var previous = RepositoryHandles.Current;
+        RepositoryHandles.Current = this;
+        return new Entered(previous);
+    }
+
+    internal void EnterAsOwner()
+    {
+        previousAsOwner = RepositoryHandles.Current;
+        enteredAsOwner = true;
+        RepositoryHandles.Current = this;
+    }
+
+    internal RepositoryLease? TryRent(string path)
+    {
+        RepositoryHandle? handle = null;
+        lock (gate)
+        {
+            if (disposed)
+            {
+                return null;
+            }
+            if (idle.TryGetValue(path, out var stack))
+            {
+                stack.TryPop(out handle);
+            }
+        }
+        if (handle is not null && !handle.IsCurrent())
+        {
+            handle.Dispose();
+            handle = null;
+        }
+        if (handle is null)
+        {
+            handle = RepositoryHandle.Open(path);
+            Interlocked.Increment(ref opened);
+        }
+        return new RepositoryLease(this, handle);
+    }
+
+    internal void Return(RepositoryHandle handle)
+    {
+        lock (gate)
+        {
+            if (!disposed)
+            {
+                if (!idle.TryGetValue(handle.Path, out var stack))
+                {
+                    idle[handle.Path] = stack = new Stack<RepositoryHandle>();
+                }
+                stack.Push(handle);
+                return;
+            }
+        }
+        handle.Dispose();
+    }
+
+    public void Dispose()
+    {
+        List<RepositoryHandle> closing;
+        lock (gate)
+        {
+            if (disposed)
+            {
+                return;
+            }
+            disposed = true;
+            closing = idle.Values.SelectMany(s => s).ToList();
+            idle.Clear();
+        }
+        foreach (var handle in closing)
+        {
+            handle.Dispose();
+        }
+        if (enteredAsOwner && ReferenceEquals(RepositoryHandles.Current, this))
+        {
+            RepositoryHandles.Current = previousAsOwner;
+        }
+    }
+
+    private sealed class Entered(RepositoryHandleScope? previous) : IDisposable
+    {
+        public void Dispose() => RepositoryHandles.Current = previous;
+    }
+}
+
+/// <summary>One open repository and the stamps of the files whose contents libgit2 keeps once loaded.</summary>
+internal sealed class RepositoryHandle : IDisposable
+{
+    private readonly (string File, long Ticks, long Length)[] stamps;
+    private int disposed;
+
+    private RepositoryHandle(string path, Repository repository, (string, long, long)[] stamps)
+    {
+        Path = path;
+        Repository = repository;
+        this.stamps = stamps;
+    }
+
+    public string Path { get; }
+
+    public Repository Repository { get; }
+
+    public static RepositoryHandle Open(string path)
+    {
+        // Stamped before opening: a change after this, even one made before libgit2 loads the file, reopens next time.
+        var gitDir = System.IO.Path.GetFullPath(path);
+        var files = new[]
+        {
+            System.IO.Path.Combine(gitDir, "index"),
+            System.IO.Path.Combine(gitDir, "config.worktree"),
+            System.IO.Path.Combine(InProcessGit.CommonDir(System.IO.Path.TrimEndingDirectorySeparator(gitDir)), "config"),
+        };
+        var stamps = files.Select(Stamp).ToArray();
+        var repository = new Repository(path);
+        RepositoryHandles.CountOpened(path);
+        return new RepositoryHandle(path, repository, stamps);
+    }
+
+    /// <summary>Whether the index and configuration files are as they were when this was opened.</summary>
+    public bool IsCurrent() => stamps.All(s => Stamp(s.File) == s);
+
+    private static (string File, long Ticks, long Length) Stamp(string file)
+    {
+        var info = new FileInfo(file);
+        return info.Exists ? (file, info.LastWriteTimeUtc.Ticks, info.Length) : (file, 0, -1);
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 0)
+        {
+            Repository.Dispose();
+            RepositoryHandles.CountClosed(Path);
+        }
+    }
+}
+
+/// <summary>A handle lent to one read: returned to its scope when the read succeeded, closed otherwise (or when there is no scope).</summary>
+internal sealed class RepositoryLease(RepositoryHandleScope? scope, RepositoryHandle handle) : IDisposable
+{
+    private bool succeeded;
+
+    public Repository Repository => handle.Repository;
+
+    /// <summary>The read finished without an error: the handle may serve the next one.</summary>
+    public void Succeeded() => succeeded = true;
+
+    public void Dispose()
+    {
+        if (scope is not null && succeeded)
+        {
+            scope.Return(handle);
+        }
+        else
+        {
+            handle.Dispose();
+        }
+    }
+}

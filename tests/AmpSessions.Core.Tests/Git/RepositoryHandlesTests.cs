@@ -1,0 +1,124 @@
+using AmpSessions.Core.Git;
+using AmpSessions.Testing;
+
+namespace AmpSessions.Core.Tests.Git;
+
+/// <summary>
+/// The repositories in-process reads open: one per read without a scope; inside one, one per
+/// repository reused by every read (one per concurrent read), opened again when the index or the
+/// repository's configuration changed, all closed when the scope ends. Counted per repository by
+/// <see cref="RepositoryHandles.CountsFor"/>, so tests running beside these do not disturb the counts.
+/// </summary>
+public sealed class RepositoryHandlesTests : IDisposable
+{
+    private readonly TempDirectory temp = new("amp-handles");
+    private readonly string root;
+    private readonly GitClient git;
+
+    public RepositoryHandlesTests()
+    {
+        root = TestRepository.CreateGreetRepository(temp.Combine("repo"));
+        git = new GitClient(root, inProcessReads: true);
+    }
+
+    public void Dispose() => temp.Dispose();
+
+    private RepositoryHandleCounts Counts() => RepositoryHandles.CountsFor(root);
+
+    [Fact]
+    public async Task Without_a_scope_every_read_opens_the_repository_and_closes_it()
+    {
+        var before = Counts();
+
+        await git.ResolveCommitAsync("HEAD");
+        await git.GetCurrentBranchAsync();
+        await git.GetStatusAsync();
+
+        Assert.Equal(new RepositoryHandleCounts(before.Opened + 3, 0), Counts());
+    }
+
+    [Fact]
+    public async Task Inside_a_scope_every_read_shares_one_handle_until_the_scope_ends()
+    {
+        var before = Counts();
+        using (var scope = RepositoryHandles.Share())
+        {
+            await git.ResolveCommitAsync("HEAD");
+            await git.GetCurrentBranchAsync();
+            // Reads started from inside the scope use it too.
+            await Task.Run(() => git.GetStatusAsync());
+
+            Assert.Equal(new RepositoryHandleCounts(before.Opened + 1, 1), Counts());
+            Assert.Equal(1, scope.Opened);
+        }
+        Assert.Equal(new RepositoryHandleCounts(before.Opened + 1, 0), Counts());
+
+        // After the scope, reads open per read again.
+        await git.ResolveCommitAsync("HEAD");
+        Assert.Equal(new RepositoryHandleCounts(before.Opened + 2, 0), Counts());
+    }
+
+    [Fact]
+    public void Concurrent_reads_of_one_repository_get_a_handle_each_and_both_are_kept_for_later_reads()
+    {
+        var path = LibGit2Sharp.Repository.Discover(root);
+        var before = Counts();
+        using var scope = RepositoryHandles.Share();
+
+        var first = RepositoryHandles.Rent(path);
+        var second = RepositoryHandles.Rent(path);
+        Assert.NotSame(first.Repository, second.Repository);
+        first.Succeeded();
+        first.Dispose();
+        second.Succeeded();
+        second.Dispose();
+        using (var third = RepositoryHandles.Rent(path))
+        {
+            third.Succeeded();
+        }
+
+        Assert.Equal(new RepositoryHandleCounts(before.Opened + 2, 2), Counts());
+    }
+
+    [Fact]
+    public void A_read_that_failed_does_not_give_its_handle_back()
+    {
+        var path = LibGit2Sharp.Repository.Discover(root);
+        var before = Counts();
+        using var scope = RepositoryHandles.Share();
+
+        using (RepositoryHandles.Rent(path))
+        {
+            // No Succeeded(): the read threw.
+        }
+
+        Assert.Equal(new RepositoryHandleCounts(before.Opened + 1, 0), Counts());
+    }
+
+    [Fact]
+    public async Task Inside_a_scope_a_read_after_a_change_sees_it()
+    {
+        var before = Counts();
+        using var scope = RepositoryHandles.Share();
+        Assert.Empty((await git.GetStatusAsync()).Entries);
+
+        // A new ref and a new commit: libgit2 reads refs and objects again itself; the handle is kept.
+        TestRepository.GitIn(root, "branch", "side");
+        File.WriteAllText(Path.Combine(root, "src", "greet.ts"), "changed\n");
+        Assert.True(await git.BranchExistsAsync("side"));
+        Assert.Equal([".M src/greet.ts"], (await git.GetStatusAsync()).Entries.Select(e => $"{e.IndexStatus}{e.WorkTreeStatus} {e.Path}"));
+        Assert.Equal(before.Opened + 1, Counts().Opened);
+
+        // Staging rewrites the index: the handle is opened again and sees it.
+        TestRepository.GitIn(root, "add", "-A");
+        Assert.True(await git.HasStagedChangesAsync());
+        Assert.True(await git.TracksAnythingUnderAsync("src"));
+        Assert.Equal(["M. src/greet.ts"], (await git.GetStatusAsync()).Entries.Select(e => $"{e.IndexStatus}{e.WorkTreeStatus} {e.Path}"));
+        Assert.Equal(before.Opened + 2, Counts().Opened);
+
+        // So does a change of the repository's configuration.
+        TestRepository.GitIn(root, "config", "amp.handles", "seen");
+        Assert.Equal("seen", await git.GetConfigAsync("amp.handles"));
+        Assert.Equal(new RepositoryHandleCounts(before.Opened + 3, 1), Counts());
+    }
+}
