@@ -191,10 +191,10 @@ Describe 'A session life cycle' -Tag CI {
         $null = Get-AmpSession -DataPath $Data
         $core = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'AmpSessions.Core' } | Select-Object -First 1
         $inProcess = $core.GetType('AmpSessions.Core.Git.InProcessGit', $true)
-        $facts = $inProcess.GetMethod('TryGetWorkingTreeFacts').Invoke($null, @($Repo))
+        $facts = $inProcess.GetMethod('TryGetWorkingTreeFacts').Invoke($null, @([string]$Repo))
         $facts | Should -Not -BeNullOrEmpty
         $facts.HeadCommit | Should -Be (Invoke-Git $Repo rev-parse HEAD)
-        $inProcess.GetMethod('ConfigValue').Invoke($null, @($Repo, 'core.bare')).Value | Should -Be (Invoke-Git $Repo config --get core.bare)
+        $inProcess.GetMethod('ConfigValue').Invoke($null, @([string]$Repo, 'core.bare')).Value | Should -Be (Invoke-Git $Repo config --get core.bare)
     }
 }
 
