@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Counts the processes `new`, `iterate` and `merge` start, by tracing every execve of the CLI and its
-# descendants (strace -f), not by estimate. Prints each process started (the CLI's own dotnet
+# descendants (strace -f), not by estimate. Prints each process started (the CLI's own dotnet or native
 # start-up left out) and the count beyond what raw git needs:
 #   new:     beyond `git worktree add` (and the two helpers worktree add runs itself)
 #   iterate: beyond the agent (and the `cat` the instant agent runs)
 #   merge:   all of them
-# Usage: bench/count-processes.sh [path/to/amp-sessions.dll]   (needs strace; builds the CLI if no path)
+# Usage: bench/count-processes.sh [path/to/amp-sessions.dll | path/to/native/amp-sessions]   (needs strace; builds the CLI
+# if no path; a path not ending in .dll is run as an executable, as `bench batch --cli` does)
 set -euo pipefail
 repo_root="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cli="${1:-}"
@@ -14,6 +15,8 @@ if [[ -z "$cli" ]]; then
   cli="$repo_root/src/AmpSessions.Cli/bin/Release/net8.0/amp-sessions.dll"
 fi
 command -v strace >/dev/null || { echo "count-processes: strace is needed (apt-get install strace)" >&2; exit 1; }
+run_cli=(dotnet "$cli")
+[[ "$cli" == *.dll ]] || run_cli=("$cli")
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -24,14 +27,14 @@ instant_repository "$work"
 
 trace() { # name, cli arguments...
   local name="$1"; shift
-  strace -f -qq -e trace=execve -e signal=none -o "$work/$name.trace" dotnet "$cli" "$@" >/dev/null
-  grep -o 'execve("[^"]*", \[[^]]*' "$work/$name.trace" | grep -v '/dotnet"' | sed 's/^execve("\([^"]*\)", \[/\1 /' | cut -c1-160
+  strace -f -qq -e trace=execve -e signal=none -o "$work/$name.trace" "${run_cli[@]}" "$@" >/dev/null
+  grep -o 'execve("[^"]*", \[[^]]*' "$work/$name.trace" | grep -v -e '/dotnet"' -e "execve(\"${run_cli[0]}\"" | sed 's/^execve("\([^"]*\)", \[/\1 /' | cut -c1-160
 }
 
 echo "== new"
 new_lines="$(trace new new --repo "$work/repo" --name bench --prompt "edit a file" --agent "amp:$work/agent.sh")"
 echo "$new_lines"
-id="$(dotnet "$cli" list --json | sed -n 's/.*"id": *"\([a-z0-9]*\)".*/\1/p' | head -n 1)"
+id="$("${run_cli[@]}" list --json | sed -n 's/.*"id": *"\([a-z0-9]*\)".*/\1/p' | head -n 1)"
 beyond_new=$(echo "$new_lines" | grep -v -e ' "worktree", "add"' -e '"symbolic-ref", "HEAD"' -e '"reset", "--hard"' | grep -c . || true)
 
 echo "== iterate"

@@ -184,6 +184,18 @@ Describe 'A session life cycle' -Tag CI {
         $failures.Count | Should -Be 1
         $failures[0].FullyQualifiedErrorId | Should -BeLike 'AmpSessionNotFound,*'
     }
+
+    It 'reads git in process, with libgit2 found through the module''s load context' {
+        # The core's own libgit2 imports (discovery, configuration, staged patches) resolve the library LibGit2Sharp
+        # loads; where they could not, every read would quietly go to the git CLI. Asked directly, so a fallback shows.
+        $null = Get-AmpSession -DataPath $Data
+        $core = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'AmpSessions.Core' } | Select-Object -First 1
+        $inProcess = $core.GetType('AmpSessions.Core.Git.InProcessGit', $true)
+        $facts = $inProcess.GetMethod('TryGetWorkingTreeFacts').Invoke($null, @([string]$Repo))
+        $facts | Should -Not -BeNullOrEmpty
+        $facts.HeadCommit | Should -Be (Invoke-Git $Repo rev-parse HEAD)
+        $inProcess.GetMethod('ConfigValue').Invoke($null, @([string]$Repo, 'core.bare')).Value | Should -Be (Invoke-Git $Repo config --get core.bare)
+    }
 }
 
 Describe 'Iterations, integration and templates' -Tag CI {

@@ -17,10 +17,10 @@ internal static class InProcessGit
     private static volatile bool nativeLibraryMissing;
 
     /// <summary>
-    /// Whether in-process reads may be tried at all in this process. (A native AOT build gets no
-    /// answer from here either: under NativeAOT LibGit2Sharp 0.32's Repository.Discover returns
-    /// null, so every read goes to the CLI; its configuration reads come back empty and a patch's
-    /// line callback ends the process there, so discovery must stay the first step of every read.)
+    /// Whether in-process reads may be tried at all in this process. The same reads run in the native AOT
+    /// CLI: discovery, configuration and patches go through <see cref="Libgit2Interop"/> (LibGit2Sharp's own
+    /// bindings of those do not survive Native AOT), and LibGit2Sharp's <c>Repository.Config</c> is never
+    /// touched, so libgit2 keeps the repository's complete configuration for status and diffs.
     /// </summary>
     public static bool Enabled =>
         !nativeLibraryMissing && Environment.GetEnvironmentVariable("AMP_SESSIONS_GIT_IN_PROCESS") is not ("0" or "false");
@@ -99,13 +99,13 @@ internal static class InProcessGit
                 return null;
             }
         }
-        return Read(directory, discover: true, repo =>
+        return Read(directory, discover: true, (repo, native) =>
         {
-            if (repo.Config.Any(e => e.Key.StartsWith("includeif.", StringComparison.OrdinalIgnoreCase) && e.Key.Contains("hasconfig:", StringComparison.OrdinalIgnoreCase)))
+            if (native.Names().Any(name => name.StartsWith("includeif.", StringComparison.OrdinalIgnoreCase) && name.Contains("hasconfig:", StringComparison.OrdinalIgnoreCase)))
             {
                 return null;
             }
-            return new Answer<string>(repo.Config.Get<string>(key)?.Value);
+            return new Answer<string>(native.GetString(key));
         });
     }
 
@@ -213,10 +213,10 @@ internal static class InProcessGit
     /// name a filter or a working-tree encoding (git runs those programs; libgit2 does not), symlinks
     /// without core.symlinks, an unborn branch, an unreadable file.
     /// </summary>
-    public static IReadOnlyList<string>? StatusRecords(string directory, bool includeUntracked) => Read(directory, discover: true, repo =>
+    public static IReadOnlyList<string>? StatusRecords(string directory, bool includeUntracked) => Read(directory, discover: true, (repo, native) =>
     {
         if (repo.Info.IsBare || repo.Info.WorkingDirectory is not { } top || repo.Head.Tip is not { } tip
-            || GitIndexFile.Read(Path.Combine(repo.Info.Path, "index")) is not { } index || !StatusIsLibgit2s(repo, top, index))
+            || GitIndexFile.Read(Path.Combine(repo.Info.Path, "index")) is not { } index || !StatusIsLibgit2s(repo, native, top, index))
         {
             return null;
         }
@@ -233,7 +233,7 @@ internal static class InProcessGit
             DetectRenamesInIndex = false,
             DetectRenamesInWorkDir = false,
         });
-        var fileMode = repo.Config.Get<bool>("core.filemode")?.Value ?? true;
+        var fileMode = native.GetBool("core.filemode") ?? true;
         var changed = new List<(string Path, string Record)>();
         var untracked = new List<string>();
         bool addedInIndex = false, deletedFromIndex = false;
@@ -326,10 +326,9 @@ internal static class InProcessGit
     }
 
     /// <summary>Whether libgit2's status of this repository means what git's does (see <see cref="StatusRecords"/>).</summary>
-    private static bool StatusIsLibgit2s(Repository repo, string top, GitIndexFile index)
+    private static bool StatusIsLibgit2s(Repository repo, Libgit2Interop.NativeRepository config, string top, GitIndexFile index)
     {
-        var config = repo.Config;
-        if (config.Get<bool>("core.sparsecheckout") is { Value: true } || config.Get<bool>("core.symlinks") is { Value: false })
+        if (config.GetBool("core.sparsecheckout") is true || config.GetBool("core.symlinks") is false)
         {
             return false;
         }
@@ -341,7 +340,7 @@ internal static class InProcessGit
         var attributeFiles = index.AttributeFiles
             .Select(path => Path.Combine(top, path))
             .Append(Path.Combine(CommonDir(Trim(repo.Info.Path)), "info", "attributes"))
-            .Append(config.Get<string>("core.attributesfile")?.Value is { } own ? ExpandHome(own) : DefaultUserAttributes());
+            .Append(config.GetString("core.attributesfile") is { } own ? ExpandHome(own) : DefaultUserAttributes());
         foreach (var file in attributeFiles)
         {
             if (file is not null && File.Exists(file))
@@ -373,38 +372,33 @@ internal static class InProcessGit
     /// would show as text (git looks for a NUL in the first 8,000 bytes), a configured textconv (git shows
     /// the converted text), no HEAD yet.
     /// </summary>
-    public static IReadOnlyList<(string Path, int Line, string Text)>? StagedAddedLines(string directory) => Read(directory, discover: true, repo =>
+    public static IReadOnlyList<(string Path, int Line, string Text)>? StagedAddedLines(string directory) => Read(directory, discover: true, (repo, native) =>
     {
-        if (repo.Head.Tip is not { } tip || repo.Config.Any(e => e.Key.StartsWith("diff.", StringComparison.OrdinalIgnoreCase) && e.Key.EndsWith(".textconv", StringComparison.OrdinalIgnoreCase)))
+        if (repo.Head.Tip is not { } tip || native.Names().Any(name => name.StartsWith("diff.", StringComparison.OrdinalIgnoreCase) && name.EndsWith(".textconv", StringComparison.OrdinalIgnoreCase)))
         {
             return null;
         }
         var changes = repo.Diff.Compare<TreeChanges>(tip.Tree, DiffTargets.Index, null, null, new CompareOptions { Similarity = SimilarityOptions.None });
-        var paths = changes.Where(c => c.Mode != Mode.GitLink && c.OldMode != Mode.GitLink && c.Status != ChangeKind.Deleted).Select(c => c.Path).ToArray();
         var added = new List<(string, int, string)>();
-        if (paths.Length == 0)
+        // Each staged file's patch from its blob in HEAD (none when it is new) to its staged blob, in the diff's (path) order.
+        foreach (var change in changes)
         {
-            return (IReadOnlyList<(string, int, string)>)added;
-        }
-        var patch = repo.Diff.Compare<Patch>(tip.Tree, DiffTargets.Index, paths, null,
-            new CompareOptions { ContextLines = 0, InterhunkLines = 0, Similarity = SimilarityOptions.None });
-        foreach (var entry in patch)
-        {
-            if (entry.Mode == Mode.GitLink || entry.OldMode == Mode.GitLink)
+            if (change.Mode == Mode.GitLink || change.OldMode == Mode.GitLink || change.Status == ChangeKind.Deleted)
             {
                 continue;
             }
-            if (entry.IsBinaryComparison)
+            var lines = native.AddedLines(change.Status == ChangeKind.Added ? null : change.OldOid, change.Path, change.Oid, out var binary);
+            if (binary)
             {
-                if (repo.Lookup<Blob>(entry.Oid) is { } blob && !LooksBinaryToGit(blob))
+                if (repo.Lookup<Blob>(change.Oid) is { } blob && !LooksBinaryToGit(blob))
                 {
                     return null;
                 }
                 continue;
             }
-            foreach (var line in entry.AddedLines)
+            foreach (var (line, text) in lines)
             {
-                added.Add((entry.Path, line.LineNumber, line.Content.EndsWith('\n') ? line.Content[..^1] : line.Content));
+                added.Add((change.Path, line, text));
             }
         }
         return (IReadOnlyList<(string, int, string)>)added;
@@ -548,7 +542,10 @@ internal static class InProcessGit
         return File.Exists(file) ? Trim(Path.GetFullPath(File.ReadAllText(file).Trim(), gitDir)) : gitDir;
     }
 
-    private static T? Read<T>(string directory, bool discover, Func<Repository, T?> read)
+    private static T? Read<T>(string directory, bool discover, Func<Repository, T?> read) =>
+        Read(directory, discover, (repo, _) => read(repo));
+
+    private static T? Read<T>(string directory, bool discover, Func<Repository, Libgit2Interop.NativeRepository, T?> read)
     {
         if (!Enabled || !Directory.Exists(directory) || HasSymlinkComponent(directory))
         {
@@ -556,7 +553,7 @@ internal static class InProcessGit
         }
         try
         {
-            var path = discover ? Repository.Discover(directory) : directory;
+            var path = discover ? Libgit2Interop.Discover(directory) : directory;
             if (path is null)
             {
                 return default;
@@ -564,11 +561,12 @@ internal static class InProcessGit
             // From the ambient RepositoryHandleScope when there is one (a pipeline, a batch), else opened for this read.
             using var lease = RepositoryHandles.Rent(path);
             var repo = lease.Repository;
-            if (IsUnsupported(repo))
+            using var native = Libgit2Interop.NativeRepository.Open(repo.Info.Path);
+            if (IsUnsupported(repo, native))
             {
                 return default;
             }
-            var answer = read(repo);
+            var answer = read(repo, native);
             lease.Succeeded();
             return answer;
         }
@@ -586,28 +584,26 @@ internal static class InProcessGit
     }
 
     // Repositories whose index or objects libgit2 may read differently from git: leave them to git.
-    private static bool IsUnsupported(Repository repo)
+    private static bool IsUnsupported(Repository repo, Libgit2Interop.NativeRepository config)
     {
-        var config = repo.Config;
-        if (config.Get<string>("extensions.objectformat") is { Value: not null and not "sha1" }
-            || config.Get<string>("extensions.refstorage") is { Value: not null and not "files" }
-            || IndexNeedsGit(config))
+        if (config.GetString("extensions.objectformat") is not (null or "sha1")
+            || config.GetString("extensions.refstorage") is not (null or "files")
+            || IndexNeedsGit(config.GetBool))
         {
             return true;
         }
         // sparse-checkout keeps index.sparse in the worktree's own config file (extensions.worktreeConfig).
         var worktreeConfig = Path.Combine(repo.Info.Path, "config.worktree");
-        if (config.Get<bool>("extensions.worktreeConfig") is { Value: true } && File.Exists(worktreeConfig))
+        if (config.GetBool("extensions.worktreeConfig") is true && File.Exists(worktreeConfig))
         {
-            using var own = LibGit2Sharp.Configuration.BuildFrom(worktreeConfig);
-            return IndexNeedsGit(own);
+            return IndexNeedsGit(key => Libgit2Interop.NativeRepository.GetBoolFromFile(worktreeConfig, key));
         }
         return false;
     }
 
     // A sparse or split index is one libgit2 cannot read as git does.
-    private static bool IndexNeedsGit(LibGit2Sharp.Configuration config) =>
-        config.Get<bool>("index.sparse") is { Value: true } || config.Get<bool>("core.splitindex") is { Value: true };
+    private static bool IndexNeedsGit(Func<string, bool?> setting) =>
+        setting("index.sparse") is true || setting("core.splitindex") is true;
 
     /// <summary>
     /// git reports physical paths (symlinks resolved); libgit2 keeps the path it was given. Rather

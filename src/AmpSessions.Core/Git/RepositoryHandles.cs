@@ -41,7 +41,8 @@ public static class RepositoryHandles
     /// </summary>
     public static RepositoryHandleCounts CountsFor(string directory)
     {
-        var path = Repository.Discover(directory);
+        // Discovered as InProcessGit.Read discovers (LibGit2Sharp's Discover answers null under Native AOT).
+        var path = Libgit2Interop.Discover(directory);
         return path is not null && counters.TryGetValue(path, out var counter)
             ? new RepositoryHandleCounts(Interlocked.Read(ref counter.Opened), Volatile.Read(ref counter.Open))
             : new RepositoryHandleCounts(0, 0);
