@@ -564,7 +564,8 @@ internal static class InProcessGit
             // From the ambient RepositoryHandleScope when there is one (a pipeline, a batch), else opened for this read.
             using var lease = RepositoryHandles.Rent(path);
             var repo = lease.Repository;
-            if (IsUnsupported(repo))
+            // Judged once per open repository: it depends on configuration files the handle is reopened for.
+            if (lease.IsUnsupported(IsUnsupported))
             {
                 return default;
             }
