@@ -97,8 +97,15 @@ public sealed record RepositoryHandleCounts(long Opened, int Open);
 /// </summary>
 public sealed class RepositoryHandleScope : IDisposable
 {
+    /// <summary>
+    /// The most handles kept idle; past it the least recently used is closed. Each holds libgit2's caches (a loaded index is
+    /// about 1 MB at 5,000 files): a batch of 1,000 items, each with its own worktree, must not keep 1,000 of them.
+    /// </summary>
+    internal const int MaxIdleHandles = 16;
+
     private readonly object gate = new();
-    private readonly Dictionary<string, Stack<RepositoryHandle>> idle = new(StringComparer.Ordinal);
+    // Least recently returned first.
+    private readonly LinkedList<RepositoryHandle> idle = new();
     private bool disposed;
     private long opened;
     private RepositoryHandleScope? previousAsOwner;
@@ -135,9 +142,14 @@ public sealed class RepositoryHandleScope : IDisposable
             {
                 return null;
             }
-            if (idle.TryGetValue(path, out var stack))
+            for (var node = idle.Last; node is not null; node = node.Previous)
             {
-                stack.TryPop(out handle);
+                if (node.Value.Path == path)
+                {
+                    handle = node.Value;
+                    idle.Remove(node);
+                    break;
+                }
             }
         }
         if (handle is not null && !handle.IsCurrent())
@@ -155,19 +167,21 @@ public sealed class RepositoryHandleScope : IDisposable
 
     internal void Return(RepositoryHandle handle)
     {
+        RepositoryHandle? closing = handle;
         lock (gate)
         {
             if (!disposed)
             {
-                if (!idle.TryGetValue(handle.Path, out var stack))
+                idle.AddLast(handle);
+                closing = null;
+                if (idle.Count > MaxIdleHandles)
                 {
-                    idle[handle.Path] = stack = new Stack<RepositoryHandle>();
+                    closing = idle.First!.Value;
+                    idle.RemoveFirst();
                 }
-                stack.Push(handle);
-                return;
             }
         }
-        handle.Dispose();
+        closing?.Dispose();
     }
 
     public void Dispose()
@@ -180,7 +194,7 @@ public sealed class RepositoryHandleScope : IDisposable
                 return;
             }
             disposed = true;
-            closing = idle.Values.SelectMany(s => s).ToList();
+            closing = idle.ToList();
             idle.Clear();
         }
         foreach (var handle in closing)
