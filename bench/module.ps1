@@ -134,7 +134,14 @@ try {
 
     $some = @(Get-AmpSession -DataPath $bigData | Select-Object -First 20)
     $state = Measure-Median { $some | Get-AmpSessionState -DataPath $bigData }
-    Write-Row 'state' ($state / $some.Count) '<= 30' ("per session, {0} sessions on {1} files" -f $some.Count, $Files)
+    # How often one pipeline opened the main checkout and the worktrees for its in-process reads (the core's own counts).
+    $handles = [AmpSessions.Core.Git.RepositoryHandles]
+    $opened = { @($some.WorktreePath | ForEach-Object { $handles::CountsFor($_).Opened }) + $handles::CountsFor($repo).Opened }
+    $before = & $opened
+    $some | Get-AmpSessionState -DataPath $bigData | Out-Null
+    $after = & $opened
+    $worktreeOpens = ($after[0..($some.Count - 1)] | Measure-Object -Sum).Sum - ($before[0..($some.Count - 1)] | Measure-Object -Sum).Sum
+    Write-Row 'state' ($state / $some.Count) '<= 30' ("per session, {0} sessions on {1} files; one pipeline opened the main checkout {2}x and the {0} worktrees {3}x" -f $some.Count, $Files, ($after[-1] - $before[-1]), $worktreeOpens)
 }
 finally {
     if (-not $Keep) {

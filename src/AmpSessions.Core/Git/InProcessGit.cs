@@ -562,7 +562,8 @@ internal static class InProcessGit
             using var lease = RepositoryHandles.Rent(path);
             var repo = lease.Repository;
             using var native = Libgit2Interop.NativeRepository.Open(repo.Info.Path);
-            if (IsUnsupported(repo, native))
+            // Judged once per open repository: it depends on configuration files the handle is reopened for.
+            if (lease.IsUnsupported(r => IsUnsupported(r, native)))
             {
                 return default;
             }

@@ -90,15 +90,23 @@ public sealed record RepositoryHandleCounts(long Opened, int Open);
 /// A cache of open repositories keyed by git directory, owned by whoever opened it (a cmdlet from
 /// BeginProcessing to EndProcessing or StopProcessing, a batch for its run). A handle serves one read
 /// at a time; concurrent reads of one repository get one handle each. A handle whose index or
-/// repository configuration file changed since it was opened is closed and opened again, so a read
-/// after a change sees it (libgit2 re-reads refs, HEAD and objects itself, but keeps the index and
-/// the repository's own configuration it loaded). Disposing closes every idle handle at once and each
+/// configuration file (the repository's, the worktree's, the user's or the system's) changed since it
+/// was opened is closed and opened again, so a read after a change sees it (libgit2 re-reads refs,
+/// HEAD and objects itself, but keeps the index it loaded, and the support check is judged once per
+/// handle from the configuration). Disposing closes every idle handle at once and each
 /// rented one when its read returns; reads after that open per read, as without a scope.
 /// </summary>
 public sealed class RepositoryHandleScope : IDisposable
 {
+    /// <summary>
+    /// The most handles kept idle; past it the least recently used is closed. Each holds libgit2's caches (a loaded index is
+    /// about 1 MB at 5,000 files): a batch of 1,000 items, each with its own worktree, must not keep 1,000 of them.
+    /// </summary>
+    internal const int MaxIdleHandles = 16;
+
     private readonly object gate = new();
-    private readonly Dictionary<string, Stack<RepositoryHandle>> idle = new(StringComparer.Ordinal);
+    // Least recently returned first.
+    private readonly LinkedList<RepositoryHandle> idle = new();
     private bool disposed;
     private long opened;
     private RepositoryHandleScope? previousAsOwner;
@@ -135,9 +143,14 @@ public sealed class RepositoryHandleScope : IDisposable
             {
                 return null;
             }
-            if (idle.TryGetValue(path, out var stack))
+            for (var node = idle.Last; node is not null; node = node.Previous)
             {
-                stack.TryPop(out handle);
+                if (node.Value.Path == path)
+                {
+                    handle = node.Value;
+                    idle.Remove(node);
+                    break;
+                }
             }
         }
         if (handle is not null && !handle.IsCurrent())
@@ -155,19 +168,21 @@ public sealed class RepositoryHandleScope : IDisposable
 
     internal void Return(RepositoryHandle handle)
     {
+        RepositoryHandle? closing = handle;
         lock (gate)
         {
             if (!disposed)
             {
-                if (!idle.TryGetValue(handle.Path, out var stack))
+                idle.AddLast(handle);
+                closing = null;
+                if (idle.Count > MaxIdleHandles)
                 {
-                    idle[handle.Path] = stack = new Stack<RepositoryHandle>();
+                    closing = idle.First!.Value;
+                    idle.RemoveFirst();
                 }
-                stack.Push(handle);
-                return;
             }
         }
-        handle.Dispose();
+        closing?.Dispose();
     }
 
     public void Dispose()
@@ -180,7 +195,7 @@ public sealed class RepositoryHandleScope : IDisposable
                 return;
             }
             disposed = true;
-            closing = idle.Values.SelectMany(s => s).ToList();
+            closing = idle.ToList();
             idle.Clear();
         }
         foreach (var handle in closing)
@@ -202,8 +217,17 @@ public sealed class RepositoryHandleScope : IDisposable
 /// <summary>One open repository and the stamps of the files whose contents libgit2 keeps once loaded.</summary>
 internal sealed class RepositoryHandle : IDisposable
 {
+    // The user's and the system's configuration files (libgit2's global, XDG and system levels), found once per process.
+    private static readonly Lazy<string[]> SharedConfigurationFiles = new(() =>
+    [
+        .. GlobalSettings.GetConfigSearchPaths(ConfigurationLevel.Global).Select(d => System.IO.Path.Combine(d, ".gitconfig")),
+        .. GlobalSettings.GetConfigSearchPaths(ConfigurationLevel.Xdg).Select(d => System.IO.Path.Combine(d, "config")),
+        .. GlobalSettings.GetConfigSearchPaths(ConfigurationLevel.System).Select(d => System.IO.Path.Combine(d, "gitconfig")),
+    ]);
+
     private readonly (string File, long Ticks, long Length)[] stamps;
     private int disposed;
+    private bool? unsupported;
 
     private RepositoryHandle(string path, Repository repository, (string, long, long)[] stamps)
     {
@@ -220,17 +244,21 @@ internal sealed class RepositoryHandle : IDisposable
     {
         // Stamped before opening: a change after this, even one made before libgit2 loads the file, reopens next time.
         var gitDir = System.IO.Path.GetFullPath(path);
-        var files = new[]
-        {
+        string[] files =
+        [
             System.IO.Path.Combine(gitDir, "index"),
             System.IO.Path.Combine(gitDir, "config.worktree"),
             System.IO.Path.Combine(InProcessGit.CommonDir(System.IO.Path.TrimEndingDirectorySeparator(gitDir)), "config"),
-        };
+            .. SharedConfigurationFiles.Value,
+        ];
         var stamps = files.Select(Stamp).ToArray();
         var repository = new Repository(path);
         RepositoryHandles.CountOpened(path);
         return new RepositoryHandle(path, repository, stamps);
     }
+
+    /// <summary>Whether libgit2 should leave this repository to git (judged once: it depends only on the configuration this handle was opened with).</summary>
+    public bool IsUnsupported(Func<Repository, bool> judge) => unsupported ??= judge(Repository);
 
     /// <summary>Whether the index and configuration files are as they were when this was opened.</summary>
     public bool IsCurrent() => stamps.All(s => Stamp(s.File) == s);
@@ -257,6 +285,9 @@ internal sealed class RepositoryLease(RepositoryHandleScope? scope, RepositoryHa
     private bool succeeded;
 
     public Repository Repository => handle.Repository;
+
+    /// <summary>Whether libgit2 should leave this repository to git, judged once per open handle.</summary>
+    public bool IsUnsupported(Func<Repository, bool> judge) => handle.IsUnsupported(judge);
 
     /// <summary>The read finished without an error: the handle may serve the next one.</summary>
     public void Succeeded() => succeeded = true;

@@ -81,6 +81,30 @@ public sealed class RepositoryHandlesTests : IDisposable
     }
 
     [Fact]
+    public void At_most_a_bounded_number_of_handles_is_kept_idle_and_the_least_recently_used_is_closed_first()
+    {
+        var path = LibGit2Sharp.Repository.Discover(root);
+        var before = Counts();
+        using var scope = RepositoryHandles.Share();
+
+        var leases = Enumerable.Range(0, RepositoryHandleScope.MaxIdleHandles + 3).Select(_ => RepositoryHandles.Rent(path)).ToArray();
+        foreach (var lease in leases)
+        {
+            lease.Succeeded();
+            lease.Dispose();
+        }
+        Assert.Equal(new RepositoryHandleCounts(before.Opened + leases.Length, RepositoryHandleScope.MaxIdleHandles), Counts());
+
+        // The next read takes the most recently returned handle, which was kept.
+        using (var again = RepositoryHandles.Rent(path))
+        {
+            Assert.Same(leases[^1].Repository, again.Repository);
+            again.Succeeded();
+        }
+        Assert.Equal(before.Opened + leases.Length, Counts().Opened);
+    }
+
+    [Fact]
     public void A_read_that_failed_does_not_give_its_handle_back()
     {
         var path = LibGit2Sharp.Repository.Discover(root);
