@@ -561,7 +561,7 @@ internal static class InProcessGit
             // From the ambient RepositoryHandleScope when there is one (a pipeline, a batch), else opened for this read.
             using var lease = RepositoryHandles.Rent(path);
             var repo = lease.Repository;
-            using var native = Libgit2Interop.NativeRepository.Open(repo.Info.Path);
+            var native = lease.Native;
             // Judged once per open repository: it depends on configuration files the handle is reopened for.
             if (lease.IsUnsupported(r => IsUnsupported(r, native)))
             {

@@ -228,6 +228,7 @@ internal sealed class RepositoryHandle : IDisposable
     private readonly (string File, long Ticks, long Length)[] stamps;
     private int disposed;
     private bool? unsupported;
+    private Libgit2Interop.NativeRepository? native;
 
     private RepositoryHandle(string path, Repository repository, (string, long, long)[] stamps)
     {
@@ -239,6 +240,12 @@ internal sealed class RepositoryHandle : IDisposable
     public string Path { get; }
 
     public Repository Repository { get; }
+
+    /// <summary>
+    /// The same repository opened through <see cref="Libgit2Interop"/> for its configuration reads, on first use, and kept
+    /// as long as this handle: its configuration snapshot stays right for as long as the stamps say the files are unchanged.
+    /// </summary>
+    public Libgit2Interop.NativeRepository Native => native ??= Libgit2Interop.NativeRepository.Open(Repository.Info.Path);
 
     public static RepositoryHandle Open(string path)
     {
@@ -273,6 +280,7 @@ internal sealed class RepositoryHandle : IDisposable
     {
         if (Interlocked.Exchange(ref disposed, 1) == 0)
         {
+            native?.Dispose();
             Repository.Dispose();
             RepositoryHandles.CountClosed(Path);
         }
@@ -285,6 +293,8 @@ internal sealed class RepositoryLease(RepositoryHandleScope? scope, RepositoryHa
     private bool succeeded;
 
     public Repository Repository => handle.Repository;
+
+    public Libgit2Interop.NativeRepository Native => handle.Native;
 
     /// <summary>Whether libgit2 should leave this repository to git, judged once per open handle.</summary>
     public bool IsUnsupported(Func<Repository, bool> judge) => handle.IsUnsupported(judge);
