@@ -48,6 +48,15 @@ public static class RepositoryHandles
             : new RepositoryHandleCounts(0, 0);
     }
 
+    /// <summary>
+    /// Every repository in-process reads opened in this process so far, by git directory, with how often and how many are
+    /// open now (diagnostics: the CLI prints them under AMP_SESSIONS_DEBUG=1).
+    /// </summary>
+    public static IReadOnlyList<(string GitDir, RepositoryHandleCounts Counts)> CountsByRepository() =>
+        [.. counters
+            .Select(pair => (pair.Key, new RepositoryHandleCounts(Interlocked.Read(ref pair.Value.Opened), Volatile.Read(ref pair.Value.Open))))
+            .OrderBy(entry => entry.Key, StringComparer.Ordinal)];
+
     internal static RepositoryHandleScope? Current
     {
         get => ambient.Value;
