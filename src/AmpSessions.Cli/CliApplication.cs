@@ -72,7 +72,20 @@ public static class CliApplication
         var exitCode = await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
         // Events this command recorded reach the webhook before the process ends, if it answers soon; the rest go with a later command.
         await Core.Events.WebhookDelivery.DrainAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        if (Environment.GetEnvironmentVariable("AMP_SESSIONS_DEBUG") == "1")
+        {
+            WriteRepositoryOpens();
+        }
         return exitCode;
+    }
+
+    /// <summary>Under AMP_SESSIONS_DEBUG=1: how often each repository was opened for in-process reads (a short read command opens each once).</summary>
+    private static void WriteRepositoryOpens()
+    {
+        foreach (var (gitDir, counts) in Core.Git.RepositoryHandles.CountsByRepository())
+        {
+            Console.Error.WriteLine($"amp-sessions: debug: repository opened for in-process reads {counts.Opened} time{(counts.Opened == 1 ? "" : "s")}: {gitDir}");
+        }
     }
 
     private static string CommandPath(ParseResult parseResult)

@@ -125,6 +125,41 @@ public sealed class SessionCommandTests : IDisposable
         Assert.Equal("Modified", Text(unstaged.GetProperty("files").EnumerateArray().Single(), "change"));
     }
 
+    /// <summary>
+    /// A short read command keeps each repository it reads open for its whole run (a repository handle scope): the main
+    /// checkout and the session's worktree are opened once each, not once per in-process read (status: 6 + 3 before).
+    /// Counted by the CLI itself under AMP_SESSIONS_DEBUG=1.
+    /// </summary>
+    [Theory]
+    [InlineData("status")]
+    [InlineData("diff")]
+    [InlineData("timeline")]
+    public async Task A_short_read_command_opens_each_repository_once(string command)
+    {
+        var session = await bed.NewAsync();
+        var worktree = Text(session, "worktreePath");
+        TestRepository.GitIn(worktree, "commit", "--quiet", "--allow-empty", "-m", "ahead by one");
+        File.WriteAllText(Path.Combine(worktree, "README.md"), "changed\n");
+        bed.Cli.Environment["AMP_SESSIONS_DEBUG"] = "1";
+
+        var result = await bed.RunAsync(command, Text(session, "id"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var opens = new Dictionary<string, int>();
+        foreach (var line in result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(line, @"^amp-sessions: debug: repository opened for in-process reads (\d+) times?: (.+)$");
+            Assert.True(match.Success, $"not a count of repository opens: {line}");
+            opens.Add(Path.TrimEndingDirectorySeparator(match.Groups[2].Value), int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        var expected = command == "timeline" ? new[] { GitDirectory(bed.Repo.Root) } : [GitDirectory(bed.Repo.Root), GitDirectory(worktree)];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), opens.Keys.Order(StringComparer.Ordinal));
+        Assert.All(opens, open => Assert.True(open.Value == 1, $"{open.Key} was opened {open.Value} times"));
+    }
+
+    private static string GitDirectory(string workingTree) =>
+        Path.TrimEndingDirectorySeparator(TestRepository.GitIn(workingTree, "rev-parse", "--absolute-git-dir").Trim());
+
     [Fact]
     public async Task Commit_commits_manual_changes_and_reports_them()
     {

@@ -16,6 +16,7 @@ namespace AmpSessions.NativeParity;
 public static class Program
 {
     private const string UserConfigurationCase = "--user-configuration-case";
+    private const string UserConfigurationEditCase = "--user-configuration-edit-case";
 
     [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods | DynamicallyAccessedMemberTypes.PublicProperties)]
     private static readonly Type Cases = typeof(InProcessGitParityTests);
@@ -28,6 +29,11 @@ public static class Program
         if (args is [UserConfigurationCase, var repository])
         {
             await UserConfigurationIsRead(repository);
+            return 0;
+        }
+        if (args is [UserConfigurationEditCase, var edited])
+        {
+            AnEditOfTheUserConfigurationIsSeenInsideAScope(edited);
             return 0;
         }
         RootAssertInstantiations();
@@ -61,7 +67,9 @@ public static class Program
                 }));
             }
         }
-        Record("The_user_configuration_files_are_read (own process, HOME set)", await Failure(RunUserConfigurationCase));
+        Record("The_user_configuration_files_are_read (own process, HOME set)", await Failure(() => RunWithHome(UserConfigurationCase)));
+        Record("An_edit_of_the_user_configuration_is_seen_inside_a_handle_scope (own process, HOME set)",
+            await Failure(() => RunWithHome(UserConfigurationEditCase)));
         Record("One_libgit2_is_loaded", await Failure(() =>
         {
             OneLibgit2IsLoaded();
@@ -85,17 +93,17 @@ public static class Program
     }
 
     /// <summary>
-    /// This program again with HOME at a folder whose .gitconfig sets a value and a global excludes file, and no other
-    /// configuration source; it fails unless the in-process answers (a value, status) are git's.
+    /// This program again, running <paramref name="userCase"/>, with HOME at a folder whose .gitconfig sets a value and a
+    /// global excludes file, and no other configuration source; it fails unless the case's assertions hold there.
     /// </summary>
-    private static async Task RunUserConfigurationCase()
+    private static async Task RunWithHome(string userCase)
     {
         using var temp = new TempDirectory("amp-native-parity");
         var home = temp.Combine("home");
         Directory.CreateDirectory(home);
         File.WriteAllText(Path.Combine(home, ".gitconfig"), $"[amp-parity]\n\tfromHome = the user's value\n[core]\n\texcludesFile = {Path.Combine(home, "ignored-everywhere")}\n");
         File.WriteAllText(Path.Combine(home, "ignored-everywhere"), "*.secret\n");
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { ArgumentList = { UserConfigurationCase, temp.Combine("repository") } };
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { ArgumentList = { userCase, temp.Combine("repository") } };
         if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
         {
             // Run under JIT as `dotnet AmpSessions.NativeParity.dll`: the same again.
@@ -135,6 +143,23 @@ public static class Program
         var expected = await cli.GetStatusAsync();
         var actual = await library.GetStatusAsync();
         Assert.True(expected.Entries.SequenceEqual(actual.Entries), "git status and the in-process status differ");
+    }
+
+    /// <summary>
+    /// Inside one repository handle scope, a read after an edit of ~/.gitconfig sees the edit: the scope reopens a handle
+    /// when the user's configuration file changed, which it can only notice when it knows where that file is (LibGit2Sharp's
+    /// GlobalSettings answers no folder under Native AOT; the search path comes through Libgit2Interop).
+    /// </summary>
+    private static void AnEditOfTheUserConfigurationIsSeenInsideAScope(string root)
+    {
+        Directory.CreateDirectory(root);
+        TestRepository.GitIn(root, "init", "-q", "-b", "main");
+        var gitconfig = Path.Combine(Environment.GetEnvironmentVariable("HOME")!, ".gitconfig");
+        using var scope = RepositoryHandles.Share();
+        Assert.Equal("the user's value", InProcessGit.ConfigValue(root, "amp-parity.fromHome")?.Value);
+        File.WriteAllText(gitconfig, File.ReadAllText(gitconfig).Replace("the user's value", "the user's value, edited during the scope"));
+        Assert.Equal("the user's value, edited during the scope", InProcessGit.ConfigValue(root, "amp-parity.fromHome")?.Value);
+        Assert.Equal(2, scope.Opened);
     }
 
     /// <summary>The interop binds the library LibGit2Sharp loaded: one libgit2 file mapped into this process.</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AmpSessions.Core;
+using AmpSessions.Core.Git;
 using AmpSessions.Core.Sessions;
 
 namespace AmpSessions.Cli.Commands;
@@ -33,6 +34,19 @@ internal static class CommandContext
         parent.Subcommands.Add(command);
         return command;
     }
+
+    /// <summary>
+    /// Adds a short read-only command (status, diff, timeline): its in-process git reads share one open repository per
+    /// repository (a <see cref="RepositoryHandles"/> scope) for the command's life instead of opening it for every read.
+    /// Not for commands that run agents, scripts or other long work (iterate, run, batch, merge, watch): they would keep
+    /// repositories open meanwhile, and on Windows an open repository can keep its worktree from being removed.
+    /// </summary>
+    public static Command AddShortRead(this Command parent, string name, string description, Func<ParseResult, Output, CancellationToken, Task<int>> body, params Symbol[] symbols) =>
+        parent.Add(name, description, async (parseResult, output, cancellationToken) =>
+        {
+            using var repositories = RepositoryHandles.Share();
+            return await body(parseResult, output, cancellationToken).ConfigureAwait(false);
+        }, symbols);
 
     public static string Short(string? sha) => sha is { Length: >= 7 } ? sha[..7] : sha ?? "-";
 }

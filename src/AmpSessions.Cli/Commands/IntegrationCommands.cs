@@ -156,7 +156,7 @@ internal static class IntegrationCommands
         var session = SessionArgument();
         var outputPath = new Option<string?>("--output", "-o") { Description = "The patch file, or a folder for it (default: <id>-<name>.patch here).", HelpName = "file" };
         var allCommits = new Option<bool>("--all-commits") { Description = "One patch per session commit instead of one patch of the whole change." };
-        root.Add("export", "Write the session's committed change as a patch file that `git am` applies on the base.", async (p, output, ct) =>
+        root.AddShortRead("export", "Write the session's committed change as a patch file that `git am` applies on the base.", async (p, output, ct) =>
         {
             var result = await Integration(p).ExportPatchAsync(p.GetValue(session)!, p.GetValue(outputPath), squashed: !p.GetValue(allCommits), ct);
             output.Result(result, r =>

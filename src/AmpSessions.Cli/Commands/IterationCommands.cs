@@ -144,7 +144,7 @@ internal static class IterationCommands
     private static void AddTimeline(RootCommand root)
     {
         var session = SessionArgument();
-        root.Add("timeline", "Show a session's history: each commit with its iteration, tokens, duration and test result.", async (p, output, ct) =>
+        root.AddShortRead("timeline", "Show a session's history: each commit with its iteration, tokens, duration and test result.", async (p, output, ct) =>
         {
             var entries = await new TimelineBuilder(OpenContext(p)).BuildAsync(p.GetValue(session)!, ct);
             output.Result(entries, list =>

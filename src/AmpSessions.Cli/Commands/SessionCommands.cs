@@ -324,7 +324,7 @@ internal static class SessionCommands
     private static void AddStatus(RootCommand root)
     {
         var session = SessionArgument();
-        root.Add("status", "Show a session with the live state of its branch and worktree.", async (p, output, ct) =>
+        root.AddShortRead("status", "Show a session with the live state of its branch and worktree.", async (p, output, ct) =>
         {
             var state = await Sessions(p).GetStateAsync(p.GetValue(session)!, ct);
             output.Result(StatusView.From(state), _ => StatusView.Render(state, output));
@@ -338,7 +338,7 @@ internal static class SessionCommands
         var staged = new Option<bool>("--staged") { Description = "Only what is staged (the index against HEAD)." };
         var unstaged = new Option<bool>("--unstaged") { Description = "Only what is not staged (the working tree, untracked files included, against the index)." };
         var nameOnly = new Option<bool>("--name-only") { Description = "Only the names of changed files." };
-        root.Add("diff", "Show the session's changes (default: everything since it left the base, uncommitted and untracked included).", async (p, output, ct) =>
+        root.AddShortRead("diff", "Show the session's changes (default: everything since it left the base, uncommitted and untracked included).", async (p, output, ct) =>
         {
             var scope = DiffScopes.FromSwitches(p.GetValue(staged), p.GetValue(unstaged));
             var diff = await Sessions(p).DiffAsync(p.GetValue(session)!, scope, p.GetValue(nameOnly), ct);

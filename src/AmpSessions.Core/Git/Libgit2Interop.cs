@@ -24,6 +24,9 @@ internal static unsafe partial class Libgit2Interop
     private const int NotFound = -3;
     private const int IterationOver = -31;
 
+    /// <summary>git_libgit2_opt_t's GIT_OPT_GET_SEARCH_PATH (the fifth option, after the memory-window ones; include/git2/common.h).</summary>
+    private const int OptionGetSearchPath = 4;
+
     [StructLayout(LayoutKind.Sequential)]
     private struct GitBuffer
     {
@@ -85,6 +88,16 @@ internal static unsafe partial class Libgit2Interop
 
     [LibraryImport(LibraryName)]
     private static partial void git_buf_dispose(GitBuffer* buffer);
+
+    // git_libgit2_opts(int option, ...) is variadic, which source-generated interop cannot declare. For integer and pointer
+    // arguments a fixed prototype passes them where a variadic call does on x64 (System V and Windows) and on arm64 Linux and
+    // Windows. Apple's arm64 passes every variadic argument on the stack: there the first eight (register) arguments are
+    // filled with padding so the level and the buffer land on the stack, in 8-byte slots.
+    [LibraryImport(LibraryName)]
+    private static partial int git_libgit2_opts(int option, int level, GitBuffer* buffer);
+
+    [LibraryImport(LibraryName, EntryPoint = "git_libgit2_opts")]
+    private static partial int git_libgit2_opts_apple_arm64(int option, nint pad1, nint pad2, nint pad3, nint pad4, nint pad5, nint pad6, nint pad7, nint level, GitBuffer* buffer);
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int git_repository_open(IntPtr* repository, string path);
@@ -185,6 +198,30 @@ internal static unsafe partial class Libgit2Interop
             var path = Marshal.PtrToStringUTF8((IntPtr)buffer.Pointer, checked((int)buffer.Size));
             // libgit2 writes '/'; LibGit2Sharp hands out the platform's separator.
             return Path.DirectorySeparatorChar == '/' ? path : path.Replace('/', Path.DirectorySeparatorChar);
+        }
+        finally
+        {
+            git_buf_dispose(&buffer);
+        }
+    }
+
+    /// <summary>
+    /// GlobalSettings.GetConfigSearchPaths: the folders libgit2 looks in for the configuration files of one level (the
+    /// user's: HOME for Global, XDG_CONFIG_HOME/git or ~/.config/git for Xdg; the system's, ProgramData's), as it has them now,
+    /// whether or not a file is there yet. LibGit2Sharp's own answers "" under Native AOT (its git_buf is a class).
+    /// </summary>
+    public static IReadOnlyList<string> ConfigSearchPath(ConfigurationLevel level)
+    {
+        EnsureInitialized();
+        var buffer = default(GitBuffer);
+        try
+        {
+            Check(OperatingSystem.IsMacOS() && RuntimeInformation.ProcessArchitecture == Architecture.Arm64
+                ? git_libgit2_opts_apple_arm64(OptionGetSearchPath, 0, 0, 0, 0, 0, 0, 0, (int)level, &buffer)
+                : git_libgit2_opts(OptionGetSearchPath, (int)level, &buffer));
+            var joined = buffer.Pointer is null ? "" : Marshal.PtrToStringUTF8((IntPtr)buffer.Pointer, checked((int)buffer.Size));
+            // libgit2 joins the folders with the platform's list separator (GIT_PATH_LIST_SEPARATOR).
+            return joined.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
         }
         finally
         {

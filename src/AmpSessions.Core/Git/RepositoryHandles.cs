@@ -48,6 +48,15 @@ public static class RepositoryHandles
             : new RepositoryHandleCounts(0, 0);
     }
 
+    /// <summary>
+    /// Every repository in-process reads opened in this process so far, by git directory, with how often and how many are
+    /// open now (diagnostics: the CLI prints them under AMP_SESSIONS_DEBUG=1).
+    /// </summary>
+    public static IReadOnlyList<(string GitDir, RepositoryHandleCounts Counts)> CountsByRepository() =>
+        [.. counters
+            .Select(pair => (pair.Key, new RepositoryHandleCounts(Interlocked.Read(ref pair.Value.Opened), Volatile.Read(ref pair.Value.Open))))
+            .OrderBy(entry => entry.Key, StringComparer.Ordinal)];
+
     internal static RepositoryHandleScope? Current
     {
         get => ambient.Value;
@@ -217,13 +226,25 @@ public sealed class RepositoryHandleScope : IDisposable
 /// <summary>One open repository and the stamps of the files whose contents libgit2 keeps once loaded.</summary>
 internal sealed class RepositoryHandle : IDisposable
 {
-    // The user's and the system's configuration files (libgit2's global, XDG and system levels), found once per process.
-    private static readonly Lazy<string[]> SharedConfigurationFiles = new(() =>
+    /// <summary>
+    /// The user's and the system's configuration files where libgit2 looks for them (its global, XDG, system and ProgramData
+    /// levels), there yet or not: a file created during a scope counts as a change too. Asked of libgit2 through
+    /// <see cref="Libgit2Interop"/> (LibGit2Sharp's GlobalSettings answers nothing under Native AOT) on every open, a few
+    /// microseconds, so a host that moves them (GlobalSettings.SetConfigSearchPaths) is followed too.
+    /// </summary>
+    private static IEnumerable<string> SharedConfigurationFiles() =>
+        from level in SharedConfigurationLevels
+        from folder in Libgit2Interop.ConfigSearchPath(level.Level)
+        select System.IO.Path.Combine(folder, level.FileName);
+
+    // The file name libgit2 reads at each level (GIT_CONFIG_FILENAME_GLOBAL, _XDG, _SYSTEM, _PROGRAMDATA).
+    private static readonly (ConfigurationLevel Level, string FileName)[] SharedConfigurationLevels =
     [
-        .. GlobalSettings.GetConfigSearchPaths(ConfigurationLevel.Global).Select(d => System.IO.Path.Combine(d, ".gitconfig")),
-        .. GlobalSettings.GetConfigSearchPaths(ConfigurationLevel.Xdg).Select(d => System.IO.Path.Combine(d, "config")),
-        .. GlobalSettings.GetConfigSearchPaths(ConfigurationLevel.System).Select(d => System.IO.Path.Combine(d, "gitconfig")),
-    ]);
+        (ConfigurationLevel.Global, ".gitconfig"),
+        (ConfigurationLevel.Xdg, "config"),
+        (ConfigurationLevel.System, "gitconfig"),
+        (ConfigurationLevel.ProgramData, "config"),
+    ];
 
     private readonly (string File, long Ticks, long Length)[] stamps;
     private int disposed;
@@ -256,7 +277,7 @@ internal sealed class RepositoryHandle : IDisposable
             System.IO.Path.Combine(gitDir, "index"),
             System.IO.Path.Combine(gitDir, "config.worktree"),
             System.IO.Path.Combine(InProcessGit.CommonDir(System.IO.Path.TrimEndingDirectorySeparator(gitDir)), "config"),
-            .. SharedConfigurationFiles.Value,
+            .. SharedConfigurationFiles(),
         ];
         var stamps = files.Select(Stamp).ToArray();
         var repository = new Repository(path);

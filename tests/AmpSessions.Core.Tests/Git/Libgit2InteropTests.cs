@@ -57,4 +57,18 @@ public sealed class Libgit2InteropTests : IDisposable
         Assert.Contains("amp.text", native.Names());
         Assert.Equal(2, native.Names().Count(n => n == "amp.multi"));
     }
+
+    [Fact]
+    public void The_configuration_search_paths_are_LibGit2Sharps()
+    {
+        foreach (var level in new[] { LibGit2Sharp.ConfigurationLevel.Global, LibGit2Sharp.ConfigurationLevel.Xdg, LibGit2Sharp.ConfigurationLevel.System, LibGit2Sharp.ConfigurationLevel.ProgramData })
+        {
+            Assert.Equal(LibGit2Sharp.GlobalSettings.GetConfigSearchPaths(level).Where(folder => folder.Length > 0), Libgit2Interop.ConfigSearchPath(level));
+        }
+        // The user's level is where HOME is (libgit2 reads it once, when it starts).
+        if (!OperatingSystem.IsWindows() && Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home)
+        {
+            Assert.Contains(Path.TrimEndingDirectorySeparator(home), Libgit2Interop.ConfigSearchPath(LibGit2Sharp.ConfigurationLevel.Global).Select(Path.TrimEndingDirectorySeparator));
+        }
+    }
 }
