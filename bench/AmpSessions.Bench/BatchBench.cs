@@ -68,6 +68,15 @@ public static class BatchBench
             if (rounds > 1)
             {
                 Console.WriteLine($"  rounds, ms per item (raw / batch): {string.Join(", ", raw.Zip(batch, (r, b) => $"{r / size:0.0}/{b / size:0.0}"))}");
+                // The row's ratio sets the median batch against the median raw run, which with an even count of
+                // rounds are the larger of each and may come from different rounds; each round's raw and batch
+                // runs sit next to each other, so their ratio shows how much of a difference between rows is noise.
+                if (!noRaw)
+                {
+                    var paired = raw.Zip(batch, (r, b) => b / r).ToList();
+                    Console.WriteLine($"  ratio per round (batch / raw of the same round): {string.Join(", ", paired.Select(p => $"{p:0.00}"))}; " +
+                        $"mean {paired.Average():0.00}");
+                }
             }
         }
         if (perItem.Count > 1)
