@@ -37,7 +37,7 @@ if ((quick)); then
   module_pipeline=10 module_files=300 module_runs=1
 else
   startup_runs=11 sessions=10000 new_files=5000 new_runs=5 new_warmup=1 life_runs=9
-  batch_small=50 batch_large=500 batch_rounds=2 big_items=1000 big_rounds=2 iter_seconds=2 iter_rounds=3 iter_warmup=1
+  batch_small=50 batch_large=500 batch_rounds=3 big_items=1000 big_rounds=3 iter_seconds=2 iter_rounds=3 iter_warmup=1
   module_pipeline=200 module_files=5000 module_runs=3
 fi
 
@@ -122,7 +122,7 @@ fi
 
 # ---- git processes (traced) ----
 l0=$(load)
-if step "git processes (strace -f)" "$root/bench/count-processes.sh" "$jit_dll"; then
+if step "git processes (strace -f)" "$root/bench/count-processes.sh" "$aot"; then
   counts="$(grep '^processes beyond raw git:' "$log" | tail -n 1)"
   n() { printf '%s\n' "$counts" | sed -n "s/.*$1 \([0-9]*\).*/\1/p"; }
   l="$l0-$(load)"
