@@ -70,7 +70,6 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 AMP_SESSIONS_NOTIFICATIONS=
 } >>"$log" 2>&1 || { echo "build failed: see $log" >&2; exit 1; }
 ln -s "$root/src/AmpSessions.Cli/bin/Release/net8.0" "$work/jit"
 aot="$work/aot/amp-sessions"
-jit_dll="$work/jit/amp-sessions.dll"
 bench() { dotnet "$root/bench/AmpSessions.Bench/bin/Release/net10.0/AmpSessions.Bench.dll" "$@"; }
 # The batch bench starts the CLI through this wrapper, which records each batch process's peak RSS.
 cat >"$work/aot-rss" <<EOF
