@@ -86,6 +86,8 @@ public sealed class BatchRunner
         });
         var run = new Run(this, plan, progress, pool);
         using var keepOpen = store.KeepOpen();
+        // Each main checkout stays open for the whole run (every item reads it); items open and close their own worktrees.
+        using var mainRepositories = Git.RepositoryHandles.KeepMainRepositories();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var pollEnd = new CancellationTokenSource();
         var poll = PollForStopAsync(plan.Batch.Id, stop, pollEnd.Token);

@@ -23,7 +23,8 @@ public sealed class SessionBatchItemRunner : IBatchItemRunner
     {
         // One open repository per repository for all of the item's in-process reads (creation, turns, diff, cleanup),
         // where each of ~30 reads opened it afresh. Per item rather than per batch: each item's worktree is a repository
-        // of its own, and a batch-wide cache would keep one for every worktree the batch ever made.
+        // of its own, and a batch-wide cache would keep one for every worktree the batch ever made; the main checkouts'
+        // handles go back to the batch's keeper (BatchRunner) and serve the next items.
         using var handles = Git.RepositoryHandles.Share();
         var sessions = new SessionManager(context);
         using var log = new StreamWriter(new FileStream(itemContext.LogPath, Storage.PrivateFiles.CreateOptions()), new UTF8Encoding(false)) { AutoFlush = true };

@@ -444,12 +444,15 @@ internal static class InProcessGit
     /// <summary>Whether the main checkout at <paramref name="repoRoot"/> lists <paramref name="worktreePath"/> as a worktree that is not prunable.</summary>
     public static bool? IsRegisteredWorktree(string repoRoot, string worktreePath)
     {
-        var commonDir = GetCommonDir(repoRoot);
+        // One read of the main checkout answers both its common directory and whether it is the main working tree; the
+        // common directory alone only where those facts are not known (a bare repository, an unborn branch).
+        var main = TryGetWorkingTreeFacts(repoRoot);
+        var commonDir = main?.CommonDir ?? GetCommonDir(repoRoot);
         if (commonDir is null || HasSymlinkComponent(worktreePath))
         {
             return null;
         }
-        if (TryGetWorkingTreeFacts(repoRoot) is { } main && main.IsMainWorktree && SamePath(main.TopLevel, worktreePath))
+        if (main is { IsMainWorktree: true } && SamePath(main.TopLevel, worktreePath))
         {
             // The main working tree heads git's list.
             return true;
@@ -547,7 +550,7 @@ internal static class InProcessGit
 
     private static T? Read<T>(string directory, bool discover, Func<Repository, Libgit2Interop.NativeRepository, T?> read)
     {
-        if (!Enabled || !Directory.Exists(directory) || HasSymlinkComponent(directory))
+        if (!Enabled || !IsDirectoryWithoutLinks(directory))
         {
             return default;
         }
@@ -614,19 +617,43 @@ internal static class InProcessGit
     {
         try
         {
-            for (var current = new DirectoryInfo(Path.GetFullPath(path)); current is not null; current = current.Parent)
-            {
-                if (current.Exists && current.LinkTarget is not null)
-                {
-                    return true;
-                }
-            }
-            return false;
+            return HasSymlinkComponent(new DirectoryInfo(Path.GetFullPath(path)));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return true;
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is a directory that no symlink leads to (<see cref="HasSymlinkComponent(string)"/>), with the
+    /// folder's existence taken from the same lstat/stat as its own link check rather than a stat of its own.
+    /// </summary>
+    private static bool IsDirectoryWithoutLinks(string path)
+    {
+        try
+        {
+            var folder = new DirectoryInfo(Path.GetFullPath(path));
+            return folder.Exists && !HasSymlinkComponent(folder);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static bool HasSymlinkComponent(DirectoryInfo folder)
+    {
+        for (var current = folder; current is not null; current = current.Parent)
+        {
+            // The link bit comes from the lstat that Exists already made (ReparsePoint: a symlink on Unix, a symlink or junction
+            // on Windows, where other reparse points also count and go to the CLI): no readlink per folder.
+            if (current.Exists && (current.Attributes & FileAttributes.ReparsePoint) != 0)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static StringComparison PathComparison =>

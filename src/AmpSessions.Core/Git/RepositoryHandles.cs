@@ -11,12 +11,13 @@ namespace AmpSessions.Core.Git;
 public static class RepositoryHandles
 {
     private static readonly AsyncLocal<RepositoryHandleScope?> ambient = new();
+    private static readonly AsyncLocal<RepositoryHandleScope?> mainRepositoryKeeper = new();
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, RepositoryCounter> counters = new(StringComparer.Ordinal);
     private static long opened;
     private static int live;
 
     /// <summary>A new, empty cache of handles, not yet ambient: <see cref="RepositoryHandleScope.Enter"/> it around the work that should use it.</summary>
-    public static RepositoryHandleScope Open() => new();
+    public static RepositoryHandleScope Open() => new(mainRepositoryKeeper.Value);
 
     /// <summary>
     /// A new cache, ambient at once for the calling flow and what it starts (for an async method that
@@ -24,9 +25,24 @@ public static class RepositoryHandles
     /// </summary>
     public static RepositoryHandleScope Share()
     {
-        var scope = new RepositoryHandleScope();
+        var scope = new RepositoryHandleScope(mainRepositoryKeeper.Value);
         scope.EnterAsOwner();
         return scope;
+    }
+
+    /// <summary>
+    /// Keeps the handles of main repositories (not linked worktrees) that scopes made from now on in the calling flow
+    /// (<see cref="Share"/>, <see cref="Open"/>) give back, for the next such scope: a batch keeps each main checkout open for
+    /// its whole run while every item's scope still opens and closes its own worktree. A kept handle is checked at every rent
+    /// as any handle is (reopened when the index or a configuration file changed), so it sees the same as one kept for a
+    /// single item across the agent's turns. Disposing closes the idle ones and stops keeping.
+    /// </summary>
+    public static IDisposable KeepMainRepositories()
+    {
+        var previous = mainRepositoryKeeper.Value;
+        var keeper = new RepositoryHandleScope(null);
+        mainRepositoryKeeper.Value = keeper;
+        return new MainRepositoryKeeping(keeper, previous);
     }
 
     /// <summary>Repositories opened by in-process reads in this process so far (diagnostics).</summary>
@@ -85,6 +101,18 @@ public static class RepositoryHandles
         Interlocked.Decrement(ref live);
     }
 
+    private sealed class MainRepositoryKeeping(RepositoryHandleScope keeper, RepositoryHandleScope? previous) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (ReferenceEquals(mainRepositoryKeeper.Value, keeper))
+            {
+                mainRepositoryKeeper.Value = previous;
+            }
+            keeper.Dispose();
+        }
+    }
+
     private sealed class RepositoryCounter
     {
         public long Opened;
@@ -103,7 +131,8 @@ public sealed record RepositoryHandleCounts(long Opened, int Open);
 /// was opened is closed and opened again, so a read after a change sees it (libgit2 re-reads refs,
 /// HEAD and objects itself, but keeps the index it loaded, and the support check is judged once per
 /// handle from the configuration). Disposing closes every idle handle at once and each
-/// rented one when its read returns; reads after that open per read, as without a scope.
+/// rented one when its read returns; reads after that open per read, as without a scope. Made under
+/// <see cref="RepositoryHandles.KeepMainRepositories"/>, it gives main repositories' handles back to that keeper instead.
 /// </summary>
 public sealed class RepositoryHandleScope : IDisposable
 {
@@ -114,6 +143,8 @@ public sealed class RepositoryHandleScope : IDisposable
     internal const int MaxIdleHandles = 16;
 
     private readonly object gate = new();
+    // Where handles of main repositories go back to, when a batch keeps them beyond this scope (RepositoryHandles.KeepMainRepositories).
+    private readonly RepositoryHandleScope? mainRepositories;
     // Least recently returned first.
     private readonly LinkedList<RepositoryHandle> idle = new();
     private bool disposed;
@@ -121,9 +152,7 @@ public sealed class RepositoryHandleScope : IDisposable
     private RepositoryHandleScope? previousAsOwner;
     private bool enteredAsOwner;
 
-    internal RepositoryHandleScope()
-    {
-    }
+    internal RepositoryHandleScope(RepositoryHandleScope? mainRepositories) => this.mainRepositories = mainRepositories;
 
     /// <summary>Repositories this scope opened (diagnostics).</summary>
     public long Opened => Interlocked.Read(ref opened);
@@ -145,21 +174,20 @@ public sealed class RepositoryHandleScope : IDisposable
 
     internal RepositoryLease? TryRent(string path)
     {
-        RepositoryHandle? handle = null;
+        RepositoryHandle? handle;
         lock (gate)
         {
             if (disposed)
             {
                 return null;
             }
-            for (var node = idle.Last; node is not null; node = node.Previous)
+            handle = TakeIdle(path);
+        }
+        if (handle is null && mainRepositories is not null)
+        {
+            lock (mainRepositories.gate)
             {
-                if (node.Value.Path == path)
-                {
-                    handle = node.Value;
-                    idle.Remove(node);
-                    break;
-                }
+                handle = mainRepositories.disposed ? null : mainRepositories.TakeIdle(path);
             }
         }
         if (handle is not null && !handle.IsCurrent())
@@ -175,8 +203,27 @@ public sealed class RepositoryHandleScope : IDisposable
         return new RepositoryLease(this, handle);
     }
 
+    // Under gate.
+    private RepositoryHandle? TakeIdle(string path)
+    {
+        for (var node = idle.Last; node is not null; node = node.Previous)
+        {
+            if (node.Value.Path == path)
+            {
+                idle.Remove(node);
+                return node.Value;
+            }
+        }
+        return null;
+    }
+
     internal void Return(RepositoryHandle handle)
     {
+        if (mainRepositories is not null && handle.IsMainRepository)
+        {
+            mainRepositories.Return(handle);
+            return;
+        }
         RepositoryHandle? closing = handle;
         lock (gate)
         {
@@ -251,14 +298,18 @@ internal sealed class RepositoryHandle : IDisposable
     private bool? unsupported;
     private Libgit2Interop.NativeRepository? native;
 
-    private RepositoryHandle(string path, Repository repository, (string, long, long)[] stamps)
+    private RepositoryHandle(string path, Repository repository, (string, long, long)[] stamps, bool isMainRepository)
     {
         Path = path;
         Repository = repository;
         this.stamps = stamps;
+        IsMainRepository = isMainRepository;
     }
 
     public string Path { get; }
+
+    /// <summary>A repository's own git directory rather than a linked worktree's (no commondir file).</summary>
+    public bool IsMainRepository { get; }
 
     public Repository Repository { get; }
 
@@ -272,17 +323,19 @@ internal sealed class RepositoryHandle : IDisposable
     {
         // Stamped before opening: a change after this, even one made before libgit2 loads the file, reopens next time.
         var gitDir = System.IO.Path.GetFullPath(path);
+        var ownDir = System.IO.Path.TrimEndingDirectorySeparator(gitDir);
+        var commonDir = InProcessGit.CommonDir(ownDir);
         string[] files =
         [
             System.IO.Path.Combine(gitDir, "index"),
             System.IO.Path.Combine(gitDir, "config.worktree"),
-            System.IO.Path.Combine(InProcessGit.CommonDir(System.IO.Path.TrimEndingDirectorySeparator(gitDir)), "config"),
+            System.IO.Path.Combine(commonDir, "config"),
             .. SharedConfigurationFiles(),
         ];
         var stamps = files.Select(Stamp).ToArray();
         var repository = new Repository(path);
         RepositoryHandles.CountOpened(path);
-        return new RepositoryHandle(path, repository, stamps);
+        return new RepositoryHandle(path, repository, stamps, isMainRepository: commonDir == ownDir);
     }
 
     /// <summary>Whether libgit2 should leave this repository to git (judged once: it depends only on the configuration this handle was opened with).</summary>

@@ -588,4 +588,21 @@ public sealed class InProcessGitParityTests : IDisposable
         Assert.Equal(await new GitClient(link, inProcessReads: false).TryGetWorkingTreeFactsAsync(), facts);
         Assert.Equal(root, facts!.TopLevel);
     }
+
+    [Fact]
+    public async Task A_path_whose_parent_folder_is_a_symlink_is_left_to_the_cli()
+    {
+        var root = Ordinary();
+        var linkedParent = Path.Combine(temp.Path, "link-to-parent");
+        Directory.CreateSymbolicLink(linkedParent, Path.GetDirectoryName(root)!);
+        var inside = Path.Combine(linkedParent, Path.GetFileName(root), "src");
+        Directory.CreateDirectory(Path.Combine(root, "src"));
+
+        Assert.Null(InProcessGit.TryGetWorkingTreeFacts(inside));
+        Assert.Null(InProcessGit.IsRegisteredWorktree(root, Path.Combine(linkedParent, Path.GetFileName(root))));
+        var facts = await new GitClient(inside, inProcessReads: true).TryGetWorkingTreeFactsAsync();
+        Assert.Equal(root, facts!.TopLevel);
+        // The same folder reached without the link is read in process.
+        Assert.Equal(root, InProcessGit.TryGetWorkingTreeFacts(Path.Combine(root, "src"))!.TopLevel);
+    }
 }

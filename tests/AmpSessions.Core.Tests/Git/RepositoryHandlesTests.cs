@@ -145,4 +145,60 @@ public sealed class RepositoryHandlesTests : IDisposable
         Assert.Equal("seen", await git.GetConfigAsync("amp.handles"));
         Assert.Equal(new RepositoryHandleCounts(before.Opened + 3, 1), Counts());
     }
+
+    [Fact]
+    public async Task A_kept_main_repository_serves_the_next_scope_while_each_scope_opens_its_own_worktree()
+    {
+        var worktree = temp.Combine("worktree");
+        TestRepository.GitIn(root, "worktree", "add", "--quiet", "-b", "side", worktree);
+        var inWorktree = new GitClient(worktree, inProcessReads: true);
+        var before = Counts();
+        var worktreeBefore = RepositoryHandles.CountsFor(worktree);
+
+        using (RepositoryHandles.KeepMainRepositories())
+        {
+            // Two batch items: each its own scope, reading the main checkout and the worktree.
+            for (var item = 0; item < 2; item++)
+            {
+                using (RepositoryHandles.Share())
+                {
+                    Assert.NotNull(await git.ResolveCommitAsync("HEAD"));
+                    Assert.NotNull(await inWorktree.ResolveCommitAsync("HEAD"));
+                }
+                Assert.Equal(new RepositoryHandleCounts(worktreeBefore.Opened + item + 1, 0), RepositoryHandles.CountsFor(worktree));
+            }
+            Assert.Equal(new RepositoryHandleCounts(before.Opened + 1, 1), Counts());
+
+            // Outside any scope, reads still open per read.
+            await git.GetCurrentBranchAsync();
+            Assert.Equal(new RepositoryHandleCounts(before.Opened + 2, 1), Counts());
+        }
+        Assert.Equal(new RepositoryHandleCounts(before.Opened + 2, 0), Counts());
+    }
+
+    [Fact]
+    public async Task A_kept_main_repository_sees_what_changed_between_two_scopes()
+    {
+        using var kept = RepositoryHandles.KeepMainRepositories();
+        using (RepositoryHandles.Share())
+        {
+            Assert.Empty((await git.GetStatusAsync()).Entries);
+            Assert.False(await git.HasStagedChangesAsync());
+            Assert.Null(await git.GetConfigAsync("amp.kept"));
+        }
+
+        // Between two items: a new file staged (the index), a configuration value, a branch.
+        File.WriteAllText(Path.Combine(root, "added.txt"), "new\n");
+        TestRepository.GitIn(root, "add", "added.txt");
+        TestRepository.GitIn(root, "config", "amp.kept", "seen");
+        TestRepository.GitIn(root, "branch", "between");
+
+        using (RepositoryHandles.Share())
+        {
+            Assert.True(await git.HasStagedChangesAsync());
+            Assert.Equal(["A. added.txt"], (await git.GetStatusAsync()).Entries.Select(e => $"{e.IndexStatus}{e.WorkTreeStatus} {e.Path}"));
+            Assert.Equal("seen", await git.GetConfigAsync("amp.kept"));
+            Assert.True(await git.BranchExistsAsync("between"));
+        }
+    }
 }
