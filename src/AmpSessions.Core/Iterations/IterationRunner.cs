@@ -64,6 +64,7 @@ public sealed partial class IterationRunner
     /// </summary>
     public async Task<IterationRecord> RunAsync(IterateRequest request, Action<IterationEvent>? onEvent = null, CancellationToken cancellationToken = default)
     {
+        using var resources = IterationResources.Hold(context);
         var iteration = await RunTurnAsync(request, onEvent, cancellationToken).ConfigureAwait(false);
         return new Evaluation.TestBaselines(context).WithTestChanges(iteration.SessionId, [iteration])[0];
     }
