@@ -94,7 +94,7 @@ public sealed partial class IterationRunner
         await WorktreeChecks.RequireCommittableAsync(session, worktree, cancellationToken).ConfigureAwait(false);
         var commonDir = await worktree.GetCommonDirAsync(cancellationToken).ConfigureAwait(false);
         var baseCommit = await sessions.SessionBaseAsync(session, worktree, cancellationToken).ConfigureAwait(false);
-        var lastScript = context.Iterations.ListScriptRuns(session.Id).LastOrDefault();
+        var lastScript = context.Iterations.LastScriptRun(session.Id);
         var contextText = await SessionContextFile.WriteAsync(session, worktree, commonDir, baseCommit, request.Notes, lastScript, cancellationToken).ConfigureAwait(false);
         var userPrompt = followUp ?? session.Prompt;
 
@@ -233,7 +233,7 @@ public sealed partial class IterationRunner
         (sessionStatus, message) = budget.Verdict(iteration, sessionStatus, message, notifier);
         Finish(ref session, iteration, sessionStatus, message);
         NotifyOutcome(session with { NotificationsEnabled = run.Notifications }, iteration, turn);
-        return context.Iterations.List(session.Id).Single(i => i.Id == iteration.Id);
+        return context.Iterations.Get(iteration.Id) ?? throw new InvalidOperationException($"iteration {iteration.Id} of session {session.Id} vanished from the store");
     }
 
     private void Finish(ref Session session, IterationRecord iteration, SessionStatus status, string? message)

@@ -67,6 +67,16 @@ public sealed class IterationStore
         return list;
     });
 
+    /// <summary>One iteration by id, or null (one row read, however many iterations the session has).</summary>
+    public IterationRecord? Get(long id) => database.Execute(connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {IterationColumns} FROM iterations WHERE id=$id";
+        command.Parameters.AddWithValue("$id", id);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadIteration(reader) : null;
+    });
+
     public ScriptRun InsertScriptRun(ScriptRun run) => database.Execute(connection =>
     {
         using var command = connection.CreateCommand();
@@ -87,10 +97,15 @@ public sealed class IterationStore
     });
 
     /// <summary>The session's script runs, oldest first.</summary>
-    public IReadOnlyList<ScriptRun> ListScriptRuns(string sessionId) => database.Execute(connection =>
+    public IReadOnlyList<ScriptRun> ListScriptRuns(string sessionId) => ReadScriptRuns(sessionId, "ORDER BY id");
+
+    /// <summary>The session's latest script run, or null (one row read).</summary>
+    public ScriptRun? LastScriptRun(string sessionId) => ReadScriptRuns(sessionId, "ORDER BY id DESC LIMIT 1").FirstOrDefault();
+
+    private IReadOnlyList<ScriptRun> ReadScriptRuns(string sessionId, string order) => database.Execute(connection =>
     {
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {ScriptColumns} FROM script_runs WHERE session_id=$s ORDER BY id";
+        command.CommandText = $"SELECT {ScriptColumns} FROM script_runs WHERE session_id=$s {order}";
         command.Parameters.AddWithValue("$s", sessionId);
         var list = new List<ScriptRun>();
         using var reader = command.ExecuteReader();

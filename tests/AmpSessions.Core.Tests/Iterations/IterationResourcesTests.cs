@@ -58,4 +58,29 @@ public sealed class IterationResourcesTests : IDisposable
         Assert.Equal(0, RepositoryHandles.CountsFor(session.WorktreePath).Open);
         Assert.True(RepositoryHandles.CountsFor(session.WorktreePath).Opened > before.Opened);
     }
+
+    [Fact]
+    public async Task An_iteration_and_the_latest_script_run_are_read_as_single_rows_matching_the_full_lists()
+    {
+        var session = await bed.NewSessionAsync("success-edit", script: "echo checked");
+        var other = await bed.NewSessionAsync("success-edit", script: "echo other");
+        Assert.Null(bed.Context.Iterations.LastScriptRun(session.Id));
+
+        var first = await bed.IterateAsync(session);
+        await bed.IterateAsync(other);
+        await bed.UseScenarioAsync(session, "success-edit");
+        var second = await bed.IterateAsync(session);
+
+        var listed = bed.Context.Iterations.List(session.Id);
+        Assert.Equal(2, listed.Count);
+        // The records returned by the iterations are the stored rows, as the full list has them.
+        Assert.Equivalent(listed[0], bed.Context.Iterations.Get(first.Id), strict: true);
+        Assert.Equivalent(listed[1], bed.Context.Iterations.Get(second.Id), strict: true);
+        Assert.Equal(listed[1].CommitSha, second.CommitSha);
+        Assert.Null(bed.Context.Iterations.Get(listed.Max(i => i.Id) + 1000));
+        var runs = bed.Context.Iterations.ListScriptRuns(session.Id);
+        Assert.Equal(2, runs.Count);
+        Assert.Equivalent(runs[^1], bed.Context.Iterations.LastScriptRun(session.Id), strict: true);
+        Assert.Equal(second.ScriptRunId, runs[^1].Id);
+    }
 }
