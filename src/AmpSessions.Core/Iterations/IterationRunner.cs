@@ -113,10 +113,8 @@ public sealed partial class IterationRunner
             Permissions = run.PermissionRules,
             StartedAt = context.Now,
             Status = IterationStatus.Running,
-        });
-        var transcript = Path.Combine(context.Data.SessionLogs(session.Id), $"iteration-{iteration.Number}.jsonl");
-        iteration = iteration with { TranscriptPath = transcript };
-        context.Iterations.Update(iteration);
+        }, numbered => numbered with { TranscriptPath = Path.Combine(context.Data.SessionLogs(session.Id), $"iteration-{numbered.Number}.jsonl") });
+        var transcript = iteration.TranscriptPath!;
         session = session with { Status = SessionStatus.Running, StatusMessage = null, LastRunAt = context.Now };
         sessions.Save(session);
         onEvent?.Invoke(new IterationStartedEvent(session.Id, iteration.Number, spec.ToString()));

@@ -20,14 +20,19 @@ public sealed class IterationStore
 
     public IterationStore(Database database) => this.database = database;
 
-    /// <summary>Inserts the iteration with the next number for its session (in one transaction) and returns it with id and number.</summary>
-    public IterationRecord InsertNext(IterationRecord iteration) => database.Transaction((connection, transaction) =>
+    /// <summary>
+    /// Inserts the iteration with the next number for its session (in one transaction) and returns it with id and number;
+    /// <paramref name="complete"/> fills in what depends on the number (the transcript's path) before the row is written,
+    /// so the row is whole from the start, in one write.
+    /// </summary>
+    public IterationRecord InsertNext(IterationRecord iteration, Func<IterationRecord, IterationRecord>? complete = null) => database.Transaction((connection, transaction) =>
     {
         using var next = connection.CreateCommand();
         next.Transaction = transaction;
         next.CommandText = "SELECT COALESCE(MAX(number), 0) + 1 FROM iterations WHERE session_id = $s";
         next.Parameters.AddWithValue("$s", iteration.SessionId);
         var numbered = iteration with { Number = Convert.ToInt32(next.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) };
+        numbered = complete?.Invoke(numbered) ?? numbered;
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = $"INSERT INTO iterations ({IterationColumns[4..]}) VALUES ($session_id, $number, $prompt, $notes, $agent, $model, $started_at, $ended_at, " +

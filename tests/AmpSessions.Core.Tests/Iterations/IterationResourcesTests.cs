@@ -83,4 +83,33 @@ public sealed class IterationResourcesTests : IDisposable
         Assert.Equivalent(runs[^1], bed.Context.Iterations.LastScriptRun(session.Id), strict: true);
         Assert.Equal(second.ScriptRunId, runs[^1].Id);
     }
+
+    [Fact]
+    [Trait("Platform", "Linux")]
+    public async Task A_running_iteration_s_row_names_its_transcript_while_the_agent_works()
+    {
+        var scenario = bed.WriteScenario("talk-then-hang", """
+            {"steps": [
+              {"text": "Working on it."},
+              {"hang": true}
+            ]}
+            """);
+        var session = await bed.NewSessionAsync(scenario);
+        using var cancel = new CancellationTokenSource();
+        var running = bed.IterateAsync(session, cancellationToken: cancel.Token);
+        try
+        {
+            await FakeAgentRecord.WaitForAsync(bed.RecordPath, 1, TimeSpan.FromSeconds(60));
+            var row = Assert.Single(bed.Context.Iterations.List(session.Id));
+            Assert.Equal(IterationStatus.Running, row.Status);
+            Assert.Equal(Path.Combine(bed.Context.Data.SessionLogs(session.Id), $"iteration-{row.Number}.jsonl"), row.TranscriptPath);
+        }
+        finally
+        {
+            cancel.Cancel();
+        }
+        var iteration = await running;
+        Assert.Equal(IterationStatus.Cancelled, iteration.Status);
+        Assert.True(File.Exists(iteration.TranscriptPath), "the transcript was not written where the row says");
+    }
 }
