@@ -20,6 +20,9 @@ public static class IterationBench
         var seconds = Option(args, "--seconds", 2);
         var rounds = Option(args, "--rounds", 3);
         var warmup = Math.Max(0, OptionOrZero(args, "--warmup", 1));
+        // Extra single iterations after the rounds, one after another: this process's CPU per iteration from many
+        // samples (the clock-tick resolution is 10 ms), and a window without JIT warm-up for a profiler.
+        var cpuIterations = OptionOrZero(args, "--cpu-iterations", 0);
         using var repo = new TestRepository();
         var context = AmpContext.Open(repo.Scratch("data"));
         var scenario = Path.Combine(repo.Scratch("scenario"), "edit.json");
@@ -149,6 +152,47 @@ public static class IterationBench
             $"{perIteration.Children.TotalMilliseconds:0} ms agent, git and shell) on {Environment.ProcessorCount} cores");
         Console.WriteLine($"  peak working set:     {Megabytes(Process.GetCurrentProcess().PeakWorkingSet64)} (this orchestrating process)");
         Console.WriteLine($"  children at peak:     {Megabytes(childPeak)} summed RSS over {childCount} processes (agents, git, sh), sampled every 20 ms");
+        if (cpuIterations > 0)
+        {
+            // CLOCK_MONOTONIC seconds (Stopwatch's clock on Linux): `perf record -k mono` then `perf report --time start,end`.
+            var windowStart = Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
+            var before = CpuTime.Now();
+            var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
+            // This process's CPU in each phase (the iterations run one at a time, so it is theirs).
+            var phaseCpu = new TimeSpan[4];
+            for (var i = 0; i < cpuIterations; i++)
+            {
+                var last = CpuTime.Now();
+                var phase = 0;
+                void Mark(int next)
+                {
+                    var now = CpuTime.Now();
+                    phaseCpu[phase] += now.Own - last.Own;
+                    (last, phase) = (now, next);
+                }
+                var result = await runner.RunAsync(new IterateRequest { Session = sessions[0].Id }, e =>
+                {
+                    switch (e)
+                    {
+                        case IterationStartedEvent: Mark(1); break;
+                        case IterationAgentEvent { Event: AmpSessions.Core.Agents.AgentInitEvent } when phase == 1: Mark(2); break;
+                        case IterationAgentEvent { Event: AmpSessions.Core.Agents.AgentResultEvent } when phase == 2: Mark(3); break;
+                    }
+                });
+                Mark(3);
+                if (result.Status != IterationStatus.Succeeded || result.CommitSha is null)
+                {
+                    throw new InvalidOperationException($"iteration {result.Number}: {result.Status} {result.Error}");
+                }
+            }
+            var spent = CpuTime.Now() - before;
+            var jit = System.Runtime.JitInfo.GetCompilationTime() - jitBefore;
+            var windowEnd = Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
+            string PerIteration(TimeSpan t) => $"{t.TotalMilliseconds / cpuIterations:0.0} ms";
+            Console.WriteLine($"  CPU per iteration, {cpuIterations} one after another: {PerIteration(spent.Own)} this process " +
+                $"(prepare {PerIteration(phaseCpu[0])}, agent start-up {PerIteration(phaseCpu[1])}, turn {PerIteration(phaseCpu[2])}, commit and records {PerIteration(phaseCpu[3])}; " +
+                $"JIT {PerIteration(jit)}), {PerIteration(spent.Children)} agent, git and shell (monotonic window {windowStart:0.000},{windowEnd:0.000})");
+        }
         return 0;
     }
 

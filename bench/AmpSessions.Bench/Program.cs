@@ -15,7 +15,7 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench/AmpSessions.Bench -- <mode> [options]");
     Console.Error.WriteLine("  " + BenchOptions.Usage.Replace("usage: ", ""));
-    Console.Error.WriteLine("  dotnet run -c Release --project bench/AmpSessions.Bench -- iterations [--agents 8] [--seconds 2] [--rounds 3] [--warmup 1]");
+    Console.Error.WriteLine("  dotnet run -c Release --project bench/AmpSessions.Bench -- iterations [--agents 8] [--seconds 2] [--rounds 3] [--warmup 1] [--cpu-iterations N]");
     Console.Error.WriteLine("  dotnet run -c Release --project bench/AmpSessions.Bench -- batch [--items 50,500] [--repos 10] [--concurrency 1] [--rounds 1] [--no-raw] [--cli default|path/to/amp-sessions.dll] [--limit-seconds S]");
     Console.Error.WriteLine("  dotnet run -c Release --project bench/AmpSessions.Bench -- seed-sessions --data <dir> [--count 10000]");
     Console.Error.WriteLine("  dotnet run -c Release --project bench/AmpSessions.Bench -- eval-resume [--instances 200] [--concurrency 4] [--raw-sample 40]");

@@ -64,6 +64,7 @@ public sealed partial class IterationRunner
     /// </summary>
     public async Task<IterationRecord> RunAsync(IterateRequest request, Action<IterationEvent>? onEvent = null, CancellationToken cancellationToken = default)
     {
+        using var resources = IterationResources.Hold(context);
         var iteration = await RunTurnAsync(request, onEvent, cancellationToken).ConfigureAwait(false);
         return new Evaluation.TestBaselines(context).WithTestChanges(iteration.SessionId, [iteration])[0];
     }
@@ -93,7 +94,7 @@ public sealed partial class IterationRunner
         await WorktreeChecks.RequireCommittableAsync(session, worktree, cancellationToken).ConfigureAwait(false);
         var commonDir = await worktree.GetCommonDirAsync(cancellationToken).ConfigureAwait(false);
         var baseCommit = await sessions.SessionBaseAsync(session, worktree, cancellationToken).ConfigureAwait(false);
-        var lastScript = context.Iterations.ListScriptRuns(session.Id).LastOrDefault();
+        var lastScript = context.Iterations.LastScriptRun(session.Id);
         var contextText = await SessionContextFile.WriteAsync(session, worktree, commonDir, baseCommit, request.Notes, lastScript, cancellationToken).ConfigureAwait(false);
         var userPrompt = followUp ?? session.Prompt;
 
@@ -112,10 +113,8 @@ public sealed partial class IterationRunner
             Permissions = run.PermissionRules,
             StartedAt = context.Now,
             Status = IterationStatus.Running,
-        });
-        var transcript = Path.Combine(context.Data.SessionLogs(session.Id), $"iteration-{iteration.Number}.jsonl");
-        iteration = iteration with { TranscriptPath = transcript };
-        context.Iterations.Update(iteration);
+        }, numbered => numbered with { TranscriptPath = Path.Combine(context.Data.SessionLogs(session.Id), $"iteration-{numbered.Number}.jsonl") });
+        var transcript = iteration.TranscriptPath!;
         session = session with { Status = SessionStatus.Running, StatusMessage = null, LastRunAt = context.Now };
         sessions.Save(session);
         onEvent?.Invoke(new IterationStartedEvent(session.Id, iteration.Number, spec.ToString()));
@@ -232,7 +231,7 @@ public sealed partial class IterationRunner
         (sessionStatus, message) = budget.Verdict(iteration, sessionStatus, message, notifier);
         Finish(ref session, iteration, sessionStatus, message);
         NotifyOutcome(session with { NotificationsEnabled = run.Notifications }, iteration, turn);
-        return context.Iterations.List(session.Id).Single(i => i.Id == iteration.Id);
+        return context.Iterations.Get(iteration.Id) ?? throw new InvalidOperationException($"iteration {iteration.Id} of session {session.Id} vanished from the store");
     }
 
     private void Finish(ref Session session, IterationRecord iteration, SessionStatus status, string? message)

@@ -33,6 +33,11 @@ public sealed class Database
 
     public TimeSpan BusyTimeout { get; }
 
+    private long connectionsOpened;
+
+    /// <summary>Connections this instance opened so far (diagnostics: tests prove reuse with it).</summary>
+    public long ConnectionsOpened => Interlocked.Read(ref connectionsOpened);
+
     /// <summary>Opens (creating if needed) and migrates the database at <paramref name="path"/>.</summary>
     public static Database Open(string path, TimeSpan? busyTimeout = null)
     {
@@ -168,6 +173,7 @@ public sealed class Database
     private SqliteConnection OpenConnection()
     {
         var connection = new SqliteConnection(connectionString);
+        Interlocked.Increment(ref connectionsOpened);
         try
         {
             connection.Open();

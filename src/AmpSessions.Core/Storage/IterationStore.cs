@@ -20,14 +20,19 @@ public sealed class IterationStore
 
     public IterationStore(Database database) => this.database = database;
 
-    /// <summary>Inserts the iteration with the next number for its session (in one transaction) and returns it with id and number.</summary>
-    public IterationRecord InsertNext(IterationRecord iteration) => database.Transaction((connection, transaction) =>
+    /// <summary>
+    /// Inserts the iteration with the next number for its session (in one transaction) and returns it with id and number;
+    /// <paramref name="complete"/> fills in what depends on the number (the transcript's path) before the row is written,
+    /// so the row is whole from the start, in one write.
+    /// </summary>
+    public IterationRecord InsertNext(IterationRecord iteration, Func<IterationRecord, IterationRecord>? complete = null) => database.Transaction((connection, transaction) =>
     {
         using var next = connection.CreateCommand();
         next.Transaction = transaction;
         next.CommandText = "SELECT COALESCE(MAX(number), 0) + 1 FROM iterations WHERE session_id = $s";
         next.Parameters.AddWithValue("$s", iteration.SessionId);
         var numbered = iteration with { Number = Convert.ToInt32(next.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) };
+        numbered = complete?.Invoke(numbered) ?? numbered;
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = $"INSERT INTO iterations ({IterationColumns[4..]}) VALUES ($session_id, $number, $prompt, $notes, $agent, $model, $started_at, $ended_at, " +
@@ -67,6 +72,16 @@ public sealed class IterationStore
         return list;
     });
 
+    /// <summary>One iteration by id, or null (one row read, however many iterations the session has).</summary>
+    public IterationRecord? Get(long id) => database.Execute(connection =>
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {IterationColumns} FROM iterations WHERE id=$id";
+        command.Parameters.AddWithValue("$id", id);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadIteration(reader) : null;
+    });
+
     public ScriptRun InsertScriptRun(ScriptRun run) => database.Execute(connection =>
     {
         using var command = connection.CreateCommand();
@@ -87,10 +102,15 @@ public sealed class IterationStore
     });
 
     /// <summary>The session's script runs, oldest first.</summary>
-    public IReadOnlyList<ScriptRun> ListScriptRuns(string sessionId) => database.Execute(connection =>
+    public IReadOnlyList<ScriptRun> ListScriptRuns(string sessionId) => ReadScriptRuns(sessionId, "ORDER BY id");
+
+    /// <summary>The session's latest script run, or null (one row read).</summary>
+    public ScriptRun? LastScriptRun(string sessionId) => ReadScriptRuns(sessionId, "ORDER BY id DESC LIMIT 1").FirstOrDefault();
+
+    private IReadOnlyList<ScriptRun> ReadScriptRuns(string sessionId, string order) => database.Execute(connection =>
     {
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {ScriptColumns} FROM script_runs WHERE session_id=$s ORDER BY id";
+        command.CommandText = $"SELECT {ScriptColumns} FROM script_runs WHERE session_id=$s {order}";
         command.Parameters.AddWithValue("$s", sessionId);
         var list = new List<ScriptRun>();
         using var reader = command.ExecuteReader();

@@ -32,7 +32,7 @@ public sealed class PidWindowTests
     {
         public int? LastPid = 5000;
         public long Now = Stopwatch.GetTimestamp();
-        public PidCursor Cursor(TimeSpan trust) => new(32768, trust, () => LastPid, () => Now, sampleByTimer: false);
+        public PidCursor Cursor(TimeSpan trust) => new(32768, trust, () => LastPid, () => Now, sampleInBackground: false);
         public void Advance(int to, TimeSpan after)
         {
             LastPid = to;
@@ -103,5 +103,50 @@ public sealed class PidWindowTests
         Assert.Equal(32.768, PidCursor.TrustFor(32768, 2).TotalMilliseconds, 3);
         Assert.Equal(131.072, PidCursor.TrustFor(4194304, 64).TotalMilliseconds, 3);
         Assert.True(PidCursor.TrustFor(4194304, 2) > TimeSpan.FromSeconds(4));
+    }
+
+    [Fact]
+    public async Task A_cursor_samples_on_its_own_thread_while_a_window_is_open_and_rests_when_none_is()
+    {
+        // A real clock: the samples must come by themselves, at least once per trusted gap, or the window goes stale.
+        var reads = 0;
+        var cursor = new PidCursor(32768, TimeSpan.FromMilliseconds(600), () => { Interlocked.Increment(ref reads); return 5000; }, Stopwatch.GetTimestamp, sampleInBackground: true);
+        var window = cursor.Open();
+        await Task.Delay(TimeSpan.FromMilliseconds(1500));
+        // Twice the trusted gap has passed: only samples in between keep the window's ids known.
+        Assert.NotNull(window.Since());
+        Assert.InRange(Volatile.Read(ref reads), 4, 40);
+
+        window.Dispose();
+        var atClose = Volatile.Read(ref reads);
+        await Task.Delay(TimeSpan.FromMilliseconds(800));
+        // At most the one sample that was already under way when the window closed.
+        Assert.InRange(Volatile.Read(ref reads), atClose, atClose + 1);
+
+        using var again = cursor.Open();
+        var atReopen = Volatile.Read(ref reads);
+        await Task.Delay(TimeSpan.FromMilliseconds(900));
+        Assert.True(Volatile.Read(ref reads) > atReopen, "the cursor did not sample again after a window reopened");
+    }
+
+    [Fact]
+    public void The_kernel_s_last_id_read_through_one_handle_follows_new_processes()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+        var lastPid = new KernelNumber("/proc/sys/kernel/ns_last_pid");
+        var pidMax = int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = 0; i < 3; i++)
+        {
+            using var started = Process.Start(new ProcessStartInfo("true"))!;
+            var read = lastPid.Read();
+            Assert.NotNull(read);
+            // The id just handed out, or one a little later (other processes and threads start meanwhile).
+            Assert.InRange(((long)read.Value - started.Id + pidMax) % pidMax, 0, 5000);
+            started.WaitForExit();
+        }
+        Assert.Null(new KernelNumber("/proc/sys/kernel/no_such_number").Read());
     }
 }

@@ -178,7 +178,7 @@ public sealed class ProcessContainmentTests : IDisposable
 
     private static PidCursor TrustedCursor(TimeSpan trust) =>
         new(int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim(), CultureInfo.InvariantCulture), trust,
-            () => int.Parse(File.ReadAllText("/proc/sys/kernel/ns_last_pid").Trim(), CultureInfo.InvariantCulture), Stopwatch.GetTimestamp, sampleByTimer: false);
+            () => int.Parse(File.ReadAllText("/proc/sys/kernel/ns_last_pid").Trim(), CultureInfo.InvariantCulture), Stopwatch.GetTimestamp, sampleInBackground: false);
 
     private int StartMarkedSleep(string marker, string pidFile)
     {
