@@ -224,6 +224,8 @@ internal static class Migrations
 
     public static int LatestVersion => Steps.Length;
 
+    private const int SqliteSchemaError = 1; // SQLITE_ERROR: what a step that does not fit the schema fails with
+
     public static void Apply(SqliteConnection connection)
     {
         var found = CurrentVersion(connection);
@@ -245,7 +247,20 @@ internal static class Migrations
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.CommandText = Steps[step] + $"\nPRAGMA user_version = {step + 1};";
-            command.ExecuteNonQuery();
+            try
+            {
+                command.ExecuteNonQuery();
+            }
+            catch (SqliteException error) when (error.SqliteErrorCode == SqliteSchemaError)
+            {
+                // A step that cannot apply ("duplicate column", "no such table") means the file's schema is not the one
+                // its version number promises: written by another build whose steps were numbered differently. The
+                // transaction rolls back as it is disposed, so the file is left exactly as it was found.
+                throw new Errors.AmpSessionsException("AmpDatabaseSchemaMismatch", Errors.ErrorKind.InvalidOperation,
+                    $"The database '{connection.DataSource}' does not match its schema version {version}: this AmpSessions' step {step + 1} cannot apply to it ({error.Message}); another build wrote it",
+                    connection.DataSource,
+                    remedy: $"move the database aside (it is left unchanged) or use another {Errors.Parameter.DataDirectory}");
+            }
         }
         transaction.Commit();
     }

@@ -231,6 +231,35 @@ public sealed class DatabaseTests : IDisposable
     }
 
     [Fact]
+    public void A_database_whose_schema_does_not_match_its_version_is_one_clear_error_and_is_left_unchanged()
+    {
+        // A file another build wrote: fully migrated, but numbered as if only step 1 had run (step 2 adds a column
+        // the file already has), as a pre-release build with differently numbered steps leaves it.
+        Database.Open(DatabasePath);
+        SqliteConnection.ClearAllPools();
+        using (var raw = RawConnection())
+        {
+            Scalar(raw, "PRAGMA user_version = 1");
+        }
+        var before = File.ReadAllBytes(DatabasePath);
+
+        var ex = Assert.Throws<AmpSessionsException>(() => AmpContext.Open(temp.Path));
+
+        Assert.Equal("AmpDatabaseSchemaMismatch", ex.ErrorId);
+        Assert.Equal(ErrorKind.InvalidOperation, ex.Kind);
+        Assert.Contains(DatabasePath, ex.Message);
+        Assert.Contains("does not match its schema version 1", ex.Message);
+        Assert.Contains("duplicate column", ex.Message);
+        Assert.Contains("--data-dir", ex.Message);
+        SqliteConnection.ClearAllPools();
+        using (var raw = RawConnection())
+        {
+            Assert.Equal(1L, Scalar(raw, "PRAGMA user_version"));
+        }
+        Assert.Equal(before, File.ReadAllBytes(DatabasePath));
+    }
+
+    [Fact]
     public void A_data_directory_that_cannot_be_created_is_a_clear_error()
     {
         var file = temp.Combine("a-regular-file");
