@@ -349,8 +349,19 @@ public sealed class GitClient
 
     // ---- Shared state: callers hold the RepositoryLock around these ----
 
-    public Task CreateBranchAsync(string branch, string startPoint, CancellationToken cancellationToken = default) =>
-        RunAsync(["branch", "--no-track", "--end-of-options", branch, startPoint], cancellationToken: cancellationToken);
+    /// <summary>
+    /// Makes <paramref name="branch"/> at <paramref name="startPoint"/> and checks it out in a new worktree at
+    /// <paramref name="path"/>, in one process (<c>git worktree add -b</c>: one process start fewer than
+    /// <c>git branch</c> + <c>git worktree add</c>). Git makes the branch first and leaves it behind when the path, the
+    /// checkout or a post-checkout hook then fails, or when it is killed: the caller undoes that
+    /// (<see cref="IsBranchAlreadyExistsFailure"/> tells apart the one failure where the branch is not its own).
+    /// </summary>
+    public Task AddWorktreeOnNewBranchAsync(string path, string branch, string startPoint, CancellationToken cancellationToken = default) =>
+        RunAsync(["worktree", "add", "--quiet", "--no-track", "-b", branch, "--end-of-options", path, startPoint], cancellationToken: cancellationToken);
+
+    /// <summary>Whether <c>worktree add -b</c> failed because the branch already existed (git's message; the locale is C).</summary>
+    public static bool IsBranchAlreadyExistsFailure(Exception failure, string branch) =>
+        failure is GitException git && git.StandardError.Contains($"a branch named '{branch}' already exists", StringComparison.Ordinal);
 
     public Task DeleteBranchAsync(string branch, bool force, CancellationToken cancellationToken = default) =>
         RunAsync(["branch", force ? "-D" : "-d", "--end-of-options", branch], cancellationToken: cancellationToken);

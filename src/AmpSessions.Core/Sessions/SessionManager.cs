@@ -110,7 +110,8 @@ public sealed partial class SessionManager
         session = Configuration.SessionConfiguration.Check(context, session, isNew: true);
         context.Sessions.Insert(session);
 
-        var branchCreated = false;
+        // Set once the branch is known not to exist (checked under the repository lock) and git was asked to make it.
+        var branchRequested = false;
         var worktreeCreated = false;
         try
         {
@@ -118,9 +119,8 @@ public sealed partial class SessionManager
             {
                 GitExcludes.Ensure(repo.CommonDir, WorktreesFolder + "/");
                 session = session with { BranchName = await ChooseBranchNameAsync(repo.Git, session.BranchName, request.BranchName is not null, cancellationToken).ConfigureAwait(false) };
-                await repo.Git.CreateBranchAsync(session.BranchName, baseCommit, cancellationToken).ConfigureAwait(false);
-                branchCreated = true;
-                await repo.Git.AddWorktreeAsync(worktreePath, session.BranchName, cancellationToken).ConfigureAwait(false);
+                branchRequested = true;
+                await repo.Git.AddWorktreeOnNewBranchAsync(worktreePath, session.BranchName, baseCommit, cancellationToken).ConfigureAwait(false);
                 worktreeCreated = true;
             }
             // Included files, ports and the setup command: Idle when it is ready, Error when its setup failed.
@@ -129,14 +129,14 @@ public sealed partial class SessionManager
             context.Events.SessionCreated(session);
             return session;
         }
-        catch
+        catch (Exception failure)
         {
-            await UndoCreateAsync(repo, session, branchCreated, worktreeCreated).ConfigureAwait(false);
+            await UndoCreateAsync(repo, session, branchRequested, worktreeCreated, failure).ConfigureAwait(false);
             throw;
         }
     }
 
-    private async Task UndoCreateAsync(RepositoryHandle repo, Session session, bool branchCreated, bool worktreeCreated)
+    private async Task UndoCreateAsync(RepositoryHandle repo, Session session, bool branchRequested, bool worktreeCreated, Exception failure)
     {
         // Best effort and never cancelled: the point is to leave nothing behind.
         try
@@ -145,10 +145,11 @@ public sealed partial class SessionManager
             {
                 if (worktreeCreated || Directory.Exists(session.WorktreePath))
                 {
+                    // Also a worktree git left half made when it was killed (its registration still locked "initializing").
                     await repo.Git.RunAsync(["worktree", "remove", "--force", "--force", session.WorktreePath], allowFailure: true).ConfigureAwait(false);
                     await repo.Git.PruneWorktreesAsync().ConfigureAwait(false);
                 }
-                if (branchCreated)
+                if (worktreeCreated || (branchRequested && await BranchMadeByFailedAddAsync(repo, session, failure).ConfigureAwait(false)))
                 {
                     await repo.Git.RunAsync(["branch", "-D", "--end-of-options", session.BranchName], allowFailure: true).ConfigureAwait(false);
                 }
@@ -166,6 +167,13 @@ public sealed partial class SessionManager
             }
         }
     }
+
+    // `worktree add -b` failed or was stopped part way. The branch did not exist when it was chosen (under the
+    // repository lock), so if it exists now at the base commit, git made it before the path, the checkout or a hook
+    // failed; unless git said it already existed (made by someone else in that moment), which is never deleted.
+    private static async Task<bool> BranchMadeByFailedAddAsync(RepositoryHandle repo, Session session, Exception failure) =>
+        !GitClient.IsBranchAlreadyExistsFailure(failure, session.BranchName)
+        && await repo.Git.ResolveCommitAsync("refs/heads/" + session.BranchName).ConfigureAwait(false) == session.BaseCommit;
 
     private static async Task<string> ChooseBranchNameAsync(GitClient git, string wanted, bool explicitlyNamed, CancellationToken cancellationToken)
     {

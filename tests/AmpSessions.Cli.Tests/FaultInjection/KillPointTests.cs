@@ -18,8 +18,9 @@ public sealed class NewAndIterateKillPointTests(ITestOutputHelper output) : IDis
     private string[] NewArguments(string name) =>
         ["new", "--repo", bed.Repo.Root, "--base", "main", "--name", name, "--prompt", "p", "--agent", $"amp:{TestPaths.FakeAgent}"];
 
+    // `new` makes its branch and worktree in one `git worktree add -b`: before it nothing exists, after it both do;
+    // the test below kills it in between.
     [Theory]
-    [InlineData("before", "branch --no-track")]
     [InlineData("before", "worktree add")]
     [InlineData("after", "worktree add")]
     public async Task New_killed_reads_interrupted_and_repair_removes_what_it_left(string when, string subcommand)
@@ -31,6 +32,35 @@ public sealed class NewAndIterateKillPointTests(ITestOutputHelper output) : IDis
         Assert.Equal(["InterruptedCreate"], outcome.RepairFindings);
         Assert.Empty(await bed.StatusesAsync());
         // The same name works again at once.
+        await bed.NewAsync("Killed new");
+    }
+
+    [Fact]
+    public async Task New_killed_inside_git_worktree_add_after_its_branch_reads_interrupted_and_repair_removes_what_it_left()
+    {
+        // A smudge filter that announces itself and waits: git has made the branch, registered the worktree (locked
+        // "initializing") and started filling its folder when the whole tree is killed.
+        var started = Path.Combine(bed.Signals, "checkout-started");
+        bed.Repo.WriteFile(".gitattributes", "*.dat filter=probe\n");
+        bed.Repo.WriteFile("data.dat", "payload\n");
+        bed.Repo.CommitAll("a filtered file");
+        bed.Repo.Git("config", "filter.probe.clean", "cat");
+        bed.Repo.Git("config", "filter.probe.smudge", $"touch '{started}'; sleep 300; cat");
+
+        var outcome = await bed.KillRepairAndCheckAsync("new, inside git worktree add -b (branch made, checkout under way)", async () =>
+        {
+            var killed = await bed.KillWhenAsync(() => File.Exists(started), "the checkout", NewArguments("Killed new"));
+            bed.Repo.Git("config", "filter.probe.smudge", "cat");
+            return killed;
+        });
+        output.WriteLine(outcome.ToString());
+
+        Assert.Equal(["Interrupted"], outcome.StatusesSeen);
+        Assert.Equal(["InterruptedCreate"], outcome.RepairFindings);
+        Assert.Empty(await bed.StatusesAsync());
+        Assert.Empty(bed.Repo.Git("for-each-ref", "refs/heads/amp/"));
+        Assert.False(Directory.Exists(bed.Repo.Path(".git", "worktrees")) && Directory.EnumerateFileSystemEntries(bed.Repo.Path(".git", "worktrees")).Any(),
+            "a worktree registration is left under .git/worktrees");
         await bed.NewAsync("Killed new");
     }
 

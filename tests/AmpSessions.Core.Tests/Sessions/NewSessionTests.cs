@@ -261,12 +261,15 @@ public sealed class NewSessionTests : IDisposable
     [Fact]
     public async Task A_git_failure_half_way_is_undone()
     {
-        // A ref file where the branch's folder must go: `git branch amp/<slug>/...` fails after the row is written.
+        // A ref file where the branch's folder must go: making the branch amp/<slug>/... (`git worktree add -b`, which
+        // makes it with its own `git branch`) fails after the row is written. The error names the git command that failed.
         bed.Repo.Git("branch", "amp/fix-login");
 
         var ex = await FailsLeavingNothingAsync(Request(name: "Fix login"), "AmpGitFailed");
 
-        Assert.Contains("git branch", ex.Message);
+        Assert.Contains("git worktree add", ex.Message);
+        Assert.Contains("-b amp/fix-login/", ex.Message);
+        Assert.Contains("cannot lock ref", ex.Message);
     }
 
     [Fact]
