@@ -66,9 +66,10 @@ YAML
 batch_lines="$(trace batch batch run "$work/batch.yaml")"
 batch_count=$(echo "$batch_lines" | grep -c . || true)
 echo "$batch_lines" | sed -E 's/^([^ ]*) .*"(core.quotePath=false|git)", "([a-z-]+)".*/\1 \3/' | sort | uniq -c | sort -rn
-# The raw lifecycle of an item: worktree add (and the symbolic-ref and reset it runs), the agent and its cat,
-# add, commit (and the maintenance it starts), worktree remove (and the status it runs): 9.
-echo "batch: $((batch_count / 4)) processes per item (the raw lifecycle needs 9)"
+# The raw lifecycle of an item, traced the same way (bench batch's raw side: `git worktree add -b`, the agent, add,
+# commit, worktree remove): worktree add and the branch, symbolic-ref and reset it runs itself, the agent's sh and its
+# cat, add, commit and the maintenance it starts, worktree remove and the status it runs: 11.
+echo "batch: $((batch_count / 4)) processes per item (the raw lifecycle runs 11)"
 
 echo
-echo "processes beyond raw git: new $beyond_new (target <= 2), iterate $beyond_iterate (target <= 4), merge $merge_count (target <= 6), batch item $((batch_count / 4)) in all (raw 9)"
+echo "processes beyond raw git: new $beyond_new (target <= 2), iterate $beyond_iterate (target <= 4), merge $merge_count (target <= 6), batch item $((batch_count / 4)) in all (raw 11)"
