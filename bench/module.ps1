@@ -11,13 +11,15 @@
       list         Get-AmpSession over -Sessions sessions (warm: the second call in the pipeline's process)
       iterations   -Pipeline sessions piped to Get-AmpIteration (one store for the pipeline)
       complete     tab completion of Get-AmpSession -Id over -Sessions sessions (CommandCompletion.CompleteInput)
-      state        Get-AmpSessionState per session, on a -Files file repository (ms per session)
+      state        Get-AmpSessionState per session over a pipeline of 20 sessions of a -Files file
+                   repository of its own (ms per session); timed before new, once the disk has written
+                   back what making its 20 worktrees left in memory (sync, then Dirty + Writeback in
+                   /proc/meminfo below 16 MB)
       new          New-AmpSession over a pipeline of -Pipeline, against the same number of raw
                    `git branch` + `git worktree add` processes (ratio)
     The store for list/iterations/complete is filled through the core (rows only, no worktrees); state
-    and new use real worktrees of a generated repository (without new, state makes its 20 sessions
-    itself). -Only runs just the measures named. Nothing here is asserted: the figures go to
-    bench/README.md.
+    and new use real worktrees of generated repositories. -Only runs just the measures named. Nothing
+    here is asserted: the figures go to bench/README.md.
 #>
 [CmdletBinding()]
 param(
@@ -47,6 +49,37 @@ function Measure-Median {
 
 function Write-Row([string] $Name, [double] $Milliseconds, [string] $Target, [string] $Note = '') {
     '{0,-12} {1,10:N1} ms   target {2,-10} {3}' -f $Name, $Milliseconds, $Target, $Note
+}
+
+# Waits until the disk has written back what earlier steps left dirty in memory: `sync` writes it (and returns when it is
+# written), then Dirty + Writeback in /proc/meminfo must stay below 16 MB (others may write meanwhile; at most 120 s).
+# Making 20 worktrees of 5,000 files leaves 100,000 new files to write back, the new row's 400 worktrees two million: a
+# row timed during that write-back measures the disk's flushing as much as its own reads.
+function Wait-DiskIdle {
+    $watch = [System.Diagnostics.Stopwatch]::StartNew()
+    if (Get-Command sync -CommandType Application -ErrorAction SilentlyContinue) { & sync }
+    $pending = $null
+    if (Test-Path /proc/meminfo) {
+        while ($true) {
+            $pending = (Get-Content /proc/meminfo | Where-Object { $_ -match '^(Dirty|Writeback):' } | ForEach-Object { [long](($_ -split '\s+')[1]) } | Measure-Object -Sum).Sum
+            if ($pending -lt 16384 -or $watch.Elapsed.TotalSeconds -gt 120) { break }
+            Start-Sleep -Milliseconds 250
+        }
+    }
+    'disk written back in {0:N1} s{1}' -f $watch.Elapsed.TotalSeconds, ($null -eq $pending ? '' : (', {0:N0} kB still pending' -f $pending))
+}
+
+# A git repository of $Files small files in 200 folders, one commit on main.
+function New-BenchRepository([string] $Path) {
+    New-Item -ItemType Directory -Path $Path | Out-Null
+    foreach ($i in 0..($Files - 1)) {
+        $folder = Join-Path $Path ('src/area{0:D2}/module{1:D2}' -f ($i % 40), ([int][Math]::Floor($i / 40) % 5))
+        if (-not (Test-Path $folder)) { New-Item -ItemType Directory -Path $folder | Out-Null }
+        [System.IO.File]::WriteAllText((Join-Path $folder "file$i.ts"), "export const value$i = $i;`n")
+    }
+    Invoke-Git $Path init --quiet --initial-branch=main
+    Invoke-Git $Path add --all
+    Invoke-Git $Path commit --quiet -m 'generated'
 }
 
 function Invoke-Git {
@@ -101,25 +134,32 @@ try {
         $complete = Measure-Median { [System.Management.Automation.CommandCompletion]::CompleteInput($line, $line.Length, $null) }
         Write-Row 'complete' $complete '<= 100' "$Sessions sessions, $(@([System.Management.Automation.CommandCompletion]::CompleteInput($line, $line.Length, $null).CompletionMatches).Count) matches"
     }
-    if (-not ('state' -in $Only -or 'new' -in $Only)) { return }
-
-    # ---- a -Files file repository for state and new ----
-    $repo = Join-Path $Temp 'big'
-    New-Item -ItemType Directory -Path $repo | Out-Null
-    foreach ($i in 0..($Files - 1)) {
-        $folder = Join-Path $repo ('src/area{0:D2}/module{1:D2}' -f ($i % 40), ([int][Math]::Floor($i / 40) % 5))
-        if (-not (Test-Path $folder)) { New-Item -ItemType Directory -Path $folder | Out-Null }
-        [System.IO.File]::WriteAllText((Join-Path $folder "file$i.ts"), "export const value$i = $i;`n")
+    # ---- state: 20 sessions of a repository of its own, timed before new and after the disk wrote back making them ----
+    if ('state' -in $Only) {
+        $stateRepo = Join-Path $Temp 'state'
+        New-BenchRepository $stateRepo
+        $stateData = Join-Path $Temp 'state-data'
+        1..20 | ForEach-Object { [pscustomobject]@{ Name = "state $_"; Prompt = 'p' } } | New-AmpSession -RepoPath $stateRepo -DataPath $stateData | Out-Null
+        $some = @(Get-AmpSession -DataPath $stateData)
+        $drained = Wait-DiskIdle
+        $state = Measure-Median { $some | Get-AmpSessionState -DataPath $stateData }
+        # How often one pipeline opened the main checkout and the worktrees for its in-process reads (the core's own counts).
+        $handles = [AmpSessions.Core.Git.RepositoryHandles]
+        $opened = { @($some.WorktreePath | ForEach-Object { $handles::CountsFor($_).Opened }) + $handles::CountsFor($stateRepo).Opened }
+        $before = & $opened
+        $some | Get-AmpSessionState -DataPath $stateData | Out-Null
+        $after = & $opened
+        $worktreeOpens = ($after[0..($some.Count - 1)] | Measure-Object -Sum).Sum - ($before[0..($some.Count - 1)] | Measure-Object -Sum).Sum
+        Write-Row 'state' ($state / $some.Count) '<= 30' ("per session, {0} sessions on {1} files; one pipeline opened the main checkout {2}x and the {0} worktrees {3}x; {4}" -f $some.Count, $Files, ($after[-1] - $before[-1]), $worktreeOpens, $drained)
     }
-    Invoke-Git $repo init --quiet --initial-branch=main
-    Invoke-Git $repo add --all
-    Invoke-Git $repo commit --quiet -m 'generated'
-    $bigData = Join-Path $Temp 'big-data'
 
-    # New-AmpSession over a pipeline, against raw git doing what it needs (branch + worktree add).
-    $names = 1..$(if ('new' -in $Only) { $Pipeline } else { 20 }) | ForEach-Object { "bench $_" }
-    $newTime = (Measure-Command { $names | ForEach-Object { [pscustomobject]@{ Name = $_; Prompt = 'p' } } | New-AmpSession -RepoPath $repo -DataPath $bigData | Out-Null }).TotalMilliseconds
+    # ---- new: New-AmpSession over a pipeline, against raw git doing what it needs (branch + worktree add) ----
     if ('new' -in $Only) {
+        $repo = Join-Path $Temp 'big'
+        New-BenchRepository $repo
+        $bigData = Join-Path $Temp 'big-data'
+        $names = 1..$Pipeline | ForEach-Object { "bench $_" }
+        $newTime = (Measure-Command { $names | ForEach-Object { [pscustomobject]@{ Name = $_; Prompt = 'p' } } | New-AmpSession -RepoPath $repo -DataPath $bigData | Out-Null }).TotalMilliseconds
         $rawRepo = Join-Path $Temp 'raw'
         Invoke-Git $repo clone --quiet --no-hardlinks $repo $rawRepo 2>$null
         $rawTime = (Measure-Command {
@@ -130,18 +170,6 @@ try {
         }).TotalMilliseconds
         Write-Row 'new' ($newTime / $Pipeline) '<= 1.2x raw' ("{0} sessions {1:N0} ms, raw git {2:N0} ms: {3:N2}x" -f $Pipeline, $newTime, $rawTime, ($newTime / $rawTime))
     }
-    if ('state' -notin $Only) { return }
-
-    $some = @(Get-AmpSession -DataPath $bigData | Select-Object -First 20)
-    $state = Measure-Median { $some | Get-AmpSessionState -DataPath $bigData }
-    # How often one pipeline opened the main checkout and the worktrees for its in-process reads (the core's own counts).
-    $handles = [AmpSessions.Core.Git.RepositoryHandles]
-    $opened = { @($some.WorktreePath | ForEach-Object { $handles::CountsFor($_).Opened }) + $handles::CountsFor($repo).Opened }
-    $before = & $opened
-    $some | Get-AmpSessionState -DataPath $bigData | Out-Null
-    $after = & $opened
-    $worktreeOpens = ($after[0..($some.Count - 1)] | Measure-Object -Sum).Sum - ($before[0..($some.Count - 1)] | Measure-Object -Sum).Sum
-    Write-Row 'state' ($state / $some.Count) '<= 30' ("per session, {0} sessions on {1} files; one pipeline opened the main checkout {2}x and the {0} worktrees {3}x" -f $some.Count, $Files, ($after[-1] - $before[-1]), $worktreeOpens)
 }
 finally {
     if (-not $Keep) {

@@ -8,5 +8,5 @@ namespace AmpSessions.Module.Commands;
 public sealed class GetAmpSessionStateCommand : AmpSessionCmdlet
 {
     protected override void ProcessRecord() =>
-        ForEachSession((session, events, ct) => Sessions.GetStateAsync(session.Id, ct));
+        ForEachSession((session, events, ct) => Sessions.GetStateAsync(session, ct));
 }

@@ -211,7 +211,7 @@ public sealed class GitClient
 
     /// <summary>
     /// <c>git status --porcelain=v2 --branch -z --untracked-files=all|no</c> read in process: the
-    /// headers and records git prints, NUL-terminated; null when only the CLI can tell (see <see cref="InProcessGit.StatusRecords"/>).
+    /// headers and records git prints, NUL-terminated; null when only the CLI can tell (see <see cref="InProcessGit.StatusRecords(string, bool)"/>).
     /// </summary>
     public string? StatusInProcess(bool includeUntracked) =>
         InProcess && InProcessGit.StatusRecords(WorkingDirectory, includeUntracked) is { } records

@@ -6,8 +6,9 @@ namespace AmpSessions.Core.Git;
 
 /// <summary>
 /// What the in-process status needs to know about a version 2 index file before it trusts libgit2:
-/// whether any entry is a gitlink, which tracked paths are .gitattributes files, and the tree the
-/// whole index would write (the cache-tree's root, when git or libgit2 left it valid).
+/// whether any entry is a gitlink, which tracked paths are .gitattributes files, the tree the
+/// whole index would write (the cache-tree's root, when git or libgit2 left it valid), and the paths
+/// it tracks (to split a large working tree into parts compared at once).
 /// Read by hand (gitformat-index, version 2 only) because libgit2 does not expose the cache-tree,
 /// and LibGit2Sharp builds an object per entry to walk the index (5 ms for 5,000 entries, twice).
 /// </summary>
@@ -19,11 +20,12 @@ internal sealed class GitIndexFile
     private const int HashLength = 20;
     private const int GitLinkMode = 0xE000;
 
-    private GitIndexFile(bool hasGitLink, IReadOnlyList<string> attributeFiles, string? tree)
+    private GitIndexFile(bool hasGitLink, IReadOnlyList<string> attributeFiles, string? tree, IReadOnlyList<string>? paths)
     {
         HasGitLink = hasGitLink;
         AttributeFiles = attributeFiles;
         Tree = tree;
+        Paths = paths;
     }
 
     /// <summary>Whether an entry is a gitlink (a submodule's commit).</summary>
@@ -34,6 +36,9 @@ internal sealed class GitIndexFile
 
     /// <summary>The object id of the tree the index holds, when the cache-tree's root is valid; else null.</summary>
     public string? Tree { get; }
+
+    /// <summary>Every tracked path, in the index's (byte) order; null when a name is not valid UTF-8 (it could not be named back to libgit2).</summary>
+    public IReadOnlyList<string>? Paths { get; }
 
     /// <summary>The index at <paramref name="file"/>; null when it is missing, unreadable, not version 2 or not as the format says.</summary>
     public static GitIndexFile? Read(string file)
@@ -78,6 +83,7 @@ internal sealed class GitIndexFile
         var offset = 12;
         var hasGitLink = false;
         var attributeFiles = new List<string>();
+        List<string>? paths = new(Math.Clamp(count, 0, bytes.Length / EntryFixedLength));
         for (var i = 0; i < count; i++)
         {
             var entry = bytes[offset..];
@@ -97,6 +103,12 @@ internal sealed class GitIndexFile
             }
             name = name[..nameLength];
             hasGitLink |= (mode & 0xF000) == GitLinkMode;
+            if (paths is not null)
+            {
+                var path = Encoding.UTF8.GetString(name);
+                paths = path.Contains('\uFFFD', StringComparison.Ordinal) ? null : paths;
+                paths?.Add(path);
+            }
             if (name.SequenceEqual(".gitattributes"u8) || name.EndsWith("/.gitattributes"u8))
             {
                 attributeFiles.Add(Encoding.UTF8.GetString(name));
@@ -104,7 +116,7 @@ internal sealed class GitIndexFile
             // The entry is padded with 1 to 8 NULs to a multiple of 8 bytes.
             offset += (EntryFixedLength + nameLength + 8) & ~7;
         }
-        return new GitIndexFile(hasGitLink, attributeFiles, RootTree(bytes[offset..^HashLength]));
+        return new GitIndexFile(hasGitLink, attributeFiles, RootTree(bytes[offset..^HashLength]), paths);
     }
 
     /// <summary>The root of the TREE extension: "" NUL, entry count (-1: invalid), space, subtree count, LF, then its object id.</summary>

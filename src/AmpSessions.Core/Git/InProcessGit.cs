@@ -213,7 +213,24 @@ internal static class InProcessGit
     /// name a filter or a working-tree encoding (git runs those programs; libgit2 does not), symlinks
     /// without core.symlinks, an unborn branch, an unreadable file.
     /// </summary>
-    public static IReadOnlyList<string>? StatusRecords(string directory, bool includeUntracked) => Read(directory, discover: true, (repo, native) =>
+    public static IReadOnlyList<string>? StatusRecords(string directory, bool includeUntracked) =>
+        StatusRecords(directory, includeUntracked, ParallelStatusFrom);
+
+    /// <summary>
+    /// The fewest index entries for which the working tree is compared in two parts at once (<see cref="WorkingTreeParts"/>):
+    /// below it a status takes a few milliseconds and a second open repository (its own index load) would cost more than it saves.
+    /// </summary>
+    internal const int ParallelStatusFrom = 2000;
+
+    // One status in parts at a time in this process: where many run at once (a batch) every core is busy already.
+    private static int statusInParts;
+    private static long statusesReadInParts;
+
+    /// <summary>Statuses answered in parts in this process so far (diagnostics: tests prove the parts were used).</summary>
+    internal static long StatusesReadInParts => Interlocked.Read(ref statusesReadInParts);
+
+    /// <summary><see cref="StatusRecords(string, bool)"/> with the working tree compared in parts from <paramref name="parallelFrom"/> index entries (tests lower it).</summary>
+    internal static IReadOnlyList<string>? StatusRecords(string directory, bool includeUntracked, int parallelFrom) => Read(directory, discover: true, (repo, native, handlePath) =>
     {
         if (repo.Info.IsBare || repo.Info.WorkingDirectory is not { } top || repo.Head.Tip is not { } tip
             || GitIndexFile.Read(Path.Combine(repo.Info.Path, "index")) is not { } index || !StatusIsLibgit2s(repo, native, top, index))
@@ -223,7 +240,7 @@ internal static class InProcessGit
         // An index whose cache-tree is HEAD's tree holds exactly HEAD (git's own status trusts the cache-tree
         // the same way): nothing is staged, so only the working tree is compared, without reading HEAD's trees.
         var indexIsHead = index.Tree == tip.Tree.Sha;
-        var status = repo.RetrieveStatus(new StatusOptions
+        StatusOptions Options(IReadOnlyList<string>? paths) => new()
         {
             Show = indexIsHead ? StatusShowOption.WorkDirOnly : StatusShowOption.IndexAndWorkDir,
             IncludeUntracked = includeUntracked,
@@ -232,12 +249,16 @@ internal static class InProcessGit
             ExcludeSubmodules = false,
             DetectRenamesInIndex = false,
             DetectRenamesInWorkDir = false,
-        });
+            PathSpec = paths?.ToArray(),
+            DisablePathSpecMatch = paths is not null,
+        };
+        // Only the working tree against the index is split: a file staged for deletion is in neither the working tree nor the index.
+        var statuses = (indexIsHead ? StatusInParts(repo, handlePath, top, index, native, parallelFrom, Options) : null) ?? [repo.RetrieveStatus(Options(null))];
         var fileMode = native.GetBool("core.filemode") ?? true;
         var changed = new List<(string Path, string Record)>();
         var untracked = new List<string>();
         bool addedInIndex = false, deletedFromIndex = false;
-        foreach (var entry in status)
+        foreach (var entry in statuses.SelectMany(status => status))
         {
             var state = entry.State;
             var path = entry.FilePath;
@@ -304,6 +325,57 @@ internal static class InProcessGit
         return (IReadOnlyList<string>)records;
     });
 
+    /// <summary>
+    /// libgit2's status of the working tree in two parts at once, each on its own open repository (one is not to be
+    /// used by two threads), as git's own status stats a large index on several threads; null where it is not worth it
+    /// or not safe (a small index, one core, another status in parts running, paths compared without case or Unicode
+    /// normalization, a working tree that cannot be split evenly or changed its folders meanwhile): one status answers.
+    /// </summary>
+    private static RepositoryStatus[]? StatusInParts(Repository repo, string path, string top, GitIndexFile index,
+        Libgit2Interop.NativeRepository config, int parallelFrom, Func<IReadOnlyList<string>?, StatusOptions> options)
+    {
+        if (index.Paths is not { } paths || paths.Count < parallelFrom || Environment.ProcessorCount < 2
+            || config.GetBool("core.ignorecase") is true || config.GetBool("core.precomposeunicode") is true)
+        {
+            return null;
+        }
+        if (Interlocked.Exchange(ref statusInParts, 1) == 1)
+        {
+            return null;
+        }
+        try
+        {
+            if (WorkingTreeParts.Split(top, paths) is not { } parts)
+            {
+                return null;
+            }
+            using var second = RepositoryHandles.Rent(path);
+            var statuses = new RepositoryStatus[2];
+            try
+            {
+                Parallel.Invoke(
+                    () => statuses[0] = repo.RetrieveStatus(options(parts.Paths[0])),
+                    () => statuses[1] = second.Repository.RetrieveStatus(options(parts.Paths[1])));
+            }
+            catch (AggregateException ex)
+            {
+                // A part libgit2 could not read fails the whole read as one status would.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
+            }
+            second.Succeeded();
+            if (!parts.StillCurrent())
+            {
+                return null;
+            }
+            Interlocked.Increment(ref statusesReadInParts);
+            return statuses;
+        }
+        finally
+        {
+            Volatile.Write(ref statusInParts, 0);
+        }
+    }
+
     private static string Octal(int mode) => Convert.ToString(mode, 8).PadLeft(6, '0');
 
     /// <summary>The mode git records for a working-tree file (ce_mode_from_stat): the executable bit only where core.filemode trusts it.</summary>
@@ -325,7 +397,7 @@ internal static class InProcessGit
         return OperatingSystem.IsWindows() || (info.UnixFileMode & UnixFileMode.UserExecute) == 0 ? (int)Mode.NonExecutableFile : (int)Mode.ExecutableFile;
     }
 
-    /// <summary>Whether libgit2's status of this repository means what git's does (see <see cref="StatusRecords"/>).</summary>
+    /// <summary>Whether libgit2's status of this repository means what git's does (see <see cref="StatusRecords(string, bool)"/>).</summary>
     private static bool StatusIsLibgit2s(Repository repo, Libgit2Interop.NativeRepository config, string top, GitIndexFile index)
     {
         if (config.GetBool("core.sparsecheckout") is true || config.GetBool("core.symlinks") is false)
@@ -548,7 +620,11 @@ internal static class InProcessGit
     private static T? Read<T>(string directory, bool discover, Func<Repository, T?> read) =>
         Read(directory, discover, (repo, _) => read(repo));
 
-    private static T? Read<T>(string directory, bool discover, Func<Repository, Libgit2Interop.NativeRepository, T?> read)
+    private static T? Read<T>(string directory, bool discover, Func<Repository, Libgit2Interop.NativeRepository, T?> read) =>
+        Read(directory, discover, (repo, native, _) => read(repo, native));
+
+    /// <summary>A read given the repository, its configuration and the path it was opened by (to rent a second handle of it).</summary>
+    private static T? Read<T>(string directory, bool discover, Func<Repository, Libgit2Interop.NativeRepository, string, T?> read)
     {
         if (!Enabled || !IsDirectoryWithoutLinks(directory))
         {
@@ -570,7 +646,7 @@ internal static class InProcessGit
             {
                 return default;
             }
-            var answer = read(repo, native);
+            var answer = read(repo, native, path);
             lease.Succeeded();
             return answer;
         }

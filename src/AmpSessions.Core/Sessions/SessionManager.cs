@@ -326,9 +326,13 @@ public sealed partial class SessionManager
     // ---- status ----
 
     /// <summary>The session's row with the live state of its branch and worktree.</summary>
-    public async Task<SessionState> GetStateAsync(string reference, CancellationToken cancellationToken = default)
+    public Task<SessionState> GetStateAsync(string reference, CancellationToken cancellationToken = default) =>
+        GetStateAsync(Resolve(reference), cancellationToken);
+
+    /// <summary>The live state of a session already resolved (a pipeline resolves each piped session once).</summary>
+    public async Task<SessionState> GetStateAsync(Session session, CancellationToken cancellationToken = default)
     {
-        var session = Resolve(reference);
+        ArgumentNullException.ThrowIfNull(session);
         var repo = Git(session.RepoRoot);
         var repoPresent = Directory.Exists(session.RepoRoot);
         var worktreePresent = await IsWorktreePresentAsync(session, cancellationToken).ConfigureAwait(false);

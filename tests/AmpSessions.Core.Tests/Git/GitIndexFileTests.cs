@@ -43,6 +43,7 @@ public sealed class GitIndexFileTests : IDisposable
         Assert.Equal(Git(root, "rev-parse", "HEAD^{tree}"), committed.Tree);
         Assert.Equal([".gitattributes", "nested/.gitattributes"], committed.AttributeFiles);
         Assert.False(committed.HasGitLink);
+        Assert.Equal(Git(root, "ls-files").Split('\n'), committed.Paths);
 
         File.WriteAllText(Path.Combine(root, "nested", "deeper", "file.txt"), "two\n");
         Git(root, "add", "-A");

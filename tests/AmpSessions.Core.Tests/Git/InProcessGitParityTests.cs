@@ -363,6 +363,88 @@ public sealed class InProcessGitParityTests : IDisposable
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Status_compared_in_two_parts_at_once_matches_the_git_cli(string kind)
+    {
+        var root = Build(kind);
+        ChangeWorkingTree(root);
+        // The index is HEAD again (only then is the working tree compared in parts); the working-tree changes stay.
+        Git(root, "commit", "-qm", "everything staged");
+
+        foreach (var includeUntracked in new[] { true, false })
+        {
+            var before = InProcessGit.StatusesReadInParts;
+            // From one index entry on, so these small repositories are split as a 5,000-file one is.
+            var records = InProcessGit.StatusRecords(root, includeUntracked, parallelFrom: 1);
+            if (kind is "lfs" or "submodule" or "sparse")
+            {
+                Assert.Null(records);
+                continue;
+            }
+            Assert.NotNull(records);
+            Assert.Equal(CliStatusRecords(root, includeUntracked), records);
+            // core.ignorecase (set where the file system ignores case) keeps one status: the parts name paths exactly.
+            var ignoresCase = Git(root, "config", "--bool", "--default", "false", "core.ignorecase") == "true";
+            Assert.Equal(ignoresCase ? before : before + 1, InProcessGit.StatusesReadInParts);
+        }
+    }
+
+    [Fact]
+    public void Status_in_parts_splits_a_folder_that_holds_most_files_and_still_sees_every_change_git_sees()
+    {
+        var root = NewRepository("one-folder");
+        foreach (var folder in new[] { "a", "b", "c" })
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                Write(root, $"src/{folder}/{i}.txt", $"{folder} {i}\n");
+            }
+        }
+        Write(root, "README", "readme\n");
+        Write(root, "src/b/script.sh", "#!/bin/sh\n");
+        Git(root, "add", "-A");
+        Git(root, "commit", "-qm", "files");
+        // Inside the folder that is split: a deletion, an edit, a new file, a new folder, a file that became a folder,
+        // a mode change, a file that is neither in the index nor next to one ("src/z"), and an ignored one.
+        File.Delete(Path.Combine(root, "src", "a", "3.txt"));
+        Write(root, "src/b/2.txt", "edited\n");
+        Write(root, "src/c/new.txt", "new\n");
+        Write(root, "src/d/e/f.txt", "deep\n");
+        File.Delete(Path.Combine(root, "src", "b", "5.txt"));
+        Write(root, "src/b/5.txt/inside.txt", "was a file\n");
+        MakeExecutable(Path.Combine(root, "src", "b", "script.sh"));
+        Write(root, "src/z", "z\n");
+        Write(root, ".gitignore", "*.log\n");
+        Write(root, "src/a/debug.log", "ignored\n");
+
+        var index = GitIndexFile.Read(Path.Combine(root, ".git", "index"))!;
+        var parts = WorkingTreeParts.Split(root, index.Paths!);
+        Assert.NotNull(parts);
+        // src held all but one file: it was split into its own entries.
+        Assert.Equal([".gitignore", "README", "src/a", "src/b", "src/c", "src/d", "src/z"], parts.Paths.SelectMany(p => p).Order(StringComparer.Ordinal));
+        // Every index entry and every file on disk lies under exactly one path of one part.
+        var onDisk = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
+            .Where(f => !f.StartsWith(".git/", StringComparison.Ordinal));
+        foreach (var path in onDisk.Concat(index.Paths!))
+        {
+            Assert.Single(parts.Paths.SelectMany(p => p), p => path == p || path.StartsWith(p + "/", StringComparison.Ordinal));
+        }
+
+        foreach (var includeUntracked in new[] { true, false })
+        {
+            var before = InProcessGit.StatusesReadInParts;
+            Assert.Equal(CliStatusRecords(root, includeUntracked), InProcessGit.StatusRecords(root, includeUntracked, parallelFrom: 1));
+            Assert.Equal(before + 1, InProcessGit.StatusesReadInParts);
+        }
+
+        // A file that appears in a folder the split read is in no part: the split says so, and the status is read whole.
+        Assert.True(parts.StillCurrent());
+        Write(root, "src/late.txt", "late\n");
+        Assert.False(parts.StillCurrent());
+    }
+
     [Fact]
     public void Status_from_a_linked_worktree_and_a_clean_tree_matches_the_git_cli()
     {
