@@ -102,7 +102,7 @@ public sealed partial class IterationRunner
         // The row and the Running status come first (one transaction), so a crash leaves a record repair can reconcile.
         var startedAt = context.Now;
         session = session with { Status = SessionStatus.Running, StatusMessage = null, LastRunAt = startedAt };
-        var iteration = TurnStartRecords.Write(context, new IterationRecord
+        var iteration = TurnRecords.Start(context, new IterationRecord
         {
             SessionId = session.Id,
             Number = 0,
@@ -239,9 +239,8 @@ public sealed partial class IterationRunner
         (status, message) = MainCheckoutWatch.Verdict(iteration, status, message);
         var ended = context.Now;
         iteration = iteration with { EndedAt = ended, Duration = ended - iteration.StartedAt };
-        context.Iterations.Update(iteration);
         session = session with { Status = status, StatusMessage = message };
-        sessions.Save(session);
+        TurnRecords.Finish(context, iteration, session);
         context.Events.IterationFinished(session, iteration);
     }
 

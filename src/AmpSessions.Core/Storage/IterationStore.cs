@@ -47,9 +47,13 @@ public sealed class IterationStore
         return numbered with { Id = Convert.ToInt64(insert.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) };
     }
 
-    public void Update(IterationRecord iteration) => database.Execute(connection =>
+    public void Update(IterationRecord iteration) => database.Execute(connection => UpdateWithin(connection, null, iteration));
+
+    /// <summary><see cref="Update"/> inside a caller's transaction, with rows that must be written with it or not at all.</summary>
+    internal static int UpdateWithin(SqliteConnection connection, SqliteTransaction? transaction, IterationRecord iteration)
     {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "UPDATE iterations SET prompt=$prompt, notes=$notes, agent=$agent, model=$model, started_at=$started_at, ended_at=$ended_at, " +
             "duration_ms=$duration_ms, status=$status, error=$error, summary=$summary, thread_id=$thread_id, input_tokens=$input_tokens, " +
             "output_tokens=$output_tokens, cache_creation_tokens=$cache_creation_tokens, cache_read_tokens=$cache_read_tokens, tool_calls=$tool_calls, " +
@@ -60,7 +64,7 @@ public sealed class IterationStore
         BindIteration(command, iteration);
         command.Parameters.AddWithValue("$id", iteration.Id);
         return command.ExecuteNonQuery();
-    });
+    }
 
     /// <summary>The session's iterations, oldest first.</summary>
     public IReadOnlyList<IterationRecord> List(string sessionId) => database.Execute(connection =>

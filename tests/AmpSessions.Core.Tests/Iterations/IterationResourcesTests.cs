@@ -169,4 +169,27 @@ public sealed class IterationResourcesTests : IDisposable
         Assert.Single(bed.Context.Events.After(0, new AmpSessions.Core.Events.EventFilter { SessionId = session.Id }),
             e => e.Type == AmpSessions.Core.Events.AmpEventTypes.StatusChanged && e.Message.Contains("is Running", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_turn_s_outcome_and_the_session_s_status_after_it_are_written_together_or_not_at_all()
+    {
+        var session = await bed.NewSessionAsync("success-edit");
+        // The session's write at the turn's end fails: the iteration's outcome must not be stored without it (written in two
+        // transactions, the row said Succeeded and ended while the session still said Running).
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={bed.Context.Database.Path}"))
+        {
+            connection.Open();
+            using var trigger = connection.CreateCommand();
+            trigger.CommandText = "CREATE TRIGGER fail_finish BEFORE UPDATE OF status ON sessions WHEN OLD.status = 'Running' AND NEW.status <> 'Running' " +
+                "BEGIN SELECT RAISE(ABORT, 'injected failure of the session write'); END";
+            trigger.ExecuteNonQuery();
+        }
+
+        await Assert.ThrowsAnyAsync<Exception>(() => bed.IterateAsync(session));
+
+        var row = Assert.Single(bed.Context.Iterations.List(session.Id));
+        Assert.Equal(IterationStatus.Running, row.Status);
+        Assert.Null(row.EndedAt);
+        Assert.Equal(AmpSessions.Core.Sessions.SessionStatus.Running, bed.Context.Sessions.Get(session.Id)!.Status);
+    }
 }
