@@ -99,8 +99,10 @@ public sealed partial class IterationRunner
         var userPrompt = followUp ?? session.Prompt;
 
         using var budget = TurnBudget.Start(context, session, request.Prices, request.BudgetPool, cancellationToken);
-        // The row and the Running status come first, so a crash leaves a record repair can reconcile.
-        var iteration = context.Iterations.InsertNext(new IterationRecord
+        // The row and the Running status come first (one transaction), so a crash leaves a record repair can reconcile.
+        var startedAt = context.Now;
+        session = session with { Status = SessionStatus.Running, StatusMessage = null, LastRunAt = startedAt };
+        var iteration = TurnRecords.Start(context, new IterationRecord
         {
             SessionId = session.Id,
             Number = 0,
@@ -111,12 +113,10 @@ public sealed partial class IterationRunner
             Environment = run.Environment,
             Preset = run.Preset,
             Permissions = run.PermissionRules,
-            StartedAt = context.Now,
+            StartedAt = startedAt,
             Status = IterationStatus.Running,
-        }, numbered => numbered with { TranscriptPath = Path.Combine(context.Data.SessionLogs(session.Id), $"iteration-{numbered.Number}.jsonl") });
+        }, numbered => numbered with { TranscriptPath = Path.Combine(context.Data.SessionLogs(session.Id), $"iteration-{numbered.Number}.jsonl") }, session);
         var transcript = iteration.TranscriptPath!;
-        session = session with { Status = SessionStatus.Running, StatusMessage = null, LastRunAt = context.Now };
-        sessions.Save(session);
         onEvent?.Invoke(new IterationStartedEvent(session.Id, iteration.Number, spec.ToString()));
         context.Events.IterationStarted(session, iteration);
 
@@ -239,9 +239,8 @@ public sealed partial class IterationRunner
         (status, message) = MainCheckoutWatch.Verdict(iteration, status, message);
         var ended = context.Now;
         iteration = iteration with { EndedAt = ended, Duration = ended - iteration.StartedAt };
-        context.Iterations.Update(iteration);
         session = session with { Status = status, StatusMessage = message };
-        sessions.Save(session);
+        TurnRecords.Finish(context, iteration, session);
         context.Events.IterationFinished(session, iteration);
     }
 

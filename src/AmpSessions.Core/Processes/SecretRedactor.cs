@@ -42,16 +42,27 @@ public static partial class SecretRedactor
         return SecretNameParts.Any(upper.Contains);
     }
 
-    /// <summary>The values of this process's secret-looking environment variables.</summary>
+    /// <summary>The values of this process's secret-looking environment variables (the environment as it is now).</summary>
     public static IReadOnlyCollection<string> SecretsFromEnvironment()
     {
+        var variables = Environment.GetEnvironmentVariables();
+        // The answer is a function of the environment alone, which is read again at every call: when it holds the same
+        // variables with the same values as at the last call, that call's answer is this one too. Composing a turn's
+        // environment asked this twice per variable, each time running the URL-password pattern over every value
+        // (perf: ~0.9 ms of the CLI's CPU per batch item).
+        if (Volatile.Read(ref lastEnvironment) is { } last && last.Matches(variables))
+        {
+            return last.Secrets;
+        }
         var values = new List<string>();
-        foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        var snapshot = new Dictionary<string, string>(variables.Count, StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry entry in variables)
         {
             if (entry.Key is not string name || entry.Value is not string value)
             {
                 continue;
             }
+            snapshot[name] = value;
             if (IsSecretName(name) && value.Length >= 4)
             {
                 values.Add(value);
@@ -62,7 +73,37 @@ public static partial class SecretRedactor
                 values.Add(password.Value);
             }
         }
-        return values;
+        var secrets = values.AsReadOnly();
+        Volatile.Write(ref lastEnvironment, new EnvironmentSecrets(snapshot, variables.Count, secrets));
+        return secrets;
+    }
+
+    private static EnvironmentSecrets? lastEnvironment;
+
+    /// <summary>The secrets found in one reading of the environment, with that reading to compare the next one against.</summary>
+    private sealed class EnvironmentSecrets(Dictionary<string, string> variables, int count, IReadOnlyCollection<string> secrets)
+    {
+        public IReadOnlyCollection<string> Secrets { get; } = secrets;
+
+        public bool Matches(System.Collections.IDictionary current)
+        {
+            if (current.Count != count)
+            {
+                return false;
+            }
+            foreach (System.Collections.DictionaryEntry entry in current)
+            {
+                if (entry.Key is not string name || entry.Value is not string value)
+                {
+                    return false;
+                }
+                if (!variables.TryGetValue(name, out var known) || !string.Equals(known, value, StringComparison.Ordinal))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /// <summary>Text with every named secret, every secret environment value and every token-shaped string masked.</summary>

@@ -299,11 +299,50 @@ public sealed class Database
     /// <summary>Runs work inside one write transaction (BEGIN IMMEDIATE: the write lock is taken up front).</summary>
     public T Transaction<T>(Func<SqliteConnection, SqliteTransaction, T> work) => Execute(connection =>
     {
-        using var transaction = connection.BeginTransaction(deferred: false);
-        var result = work(connection, transaction);
-        transaction.Commit();
+        var transaction = connection.BeginTransaction(deferred: false);
+        T result;
+        try
+        {
+            result = work(connection, transaction);
+            transaction.Commit();
+        }
+        catch
+        {
+            RollBackAfterFailure(connection, transaction);
+            throw;
+        }
+        transaction.Dispose();
         return result;
     });
+
+    /// <summary>
+    /// Rolls back what a failed transaction wrote. SQLite may have rolled it back itself (a full disk, an I/O error): the
+    /// wrapper's ROLLBACK then fails with "cannot rollback - no transaction is active", and would again when the connection
+    /// closes, hiding the error that mattered. It is given an empty transaction to roll back instead, so the first error is
+    /// the one reported and the connection closes cleanly.
+    /// </summary>
+    private static void RollBackAfterFailure(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        try
+        {
+            transaction.Dispose();
+        }
+        catch (SqliteException)
+        {
+            try
+            {
+                using var begin = connection.CreateCommand();
+                begin.Transaction = transaction;
+                begin.CommandText = "BEGIN";
+                begin.ExecuteNonQuery();
+                transaction.Dispose();
+            }
+            catch (SqliteException)
+            {
+                // Nothing more to undo here: the connection is closed after a failure, not kept.
+            }
+        }
+    }
 
     private static void EnsureWal(SqliteConnection connection)
     {

@@ -25,7 +25,12 @@ public sealed class IterationStore
     /// <paramref name="complete"/> fills in what depends on the number (the transcript's path) before the row is written,
     /// so the row is whole from the start, in one write.
     /// </summary>
-    public IterationRecord InsertNext(IterationRecord iteration, Func<IterationRecord, IterationRecord>? complete = null) => database.Transaction((connection, transaction) =>
+    public IterationRecord InsertNext(IterationRecord iteration, Func<IterationRecord, IterationRecord>? complete = null) =>
+        database.Transaction((connection, transaction) => InsertNextWithin(connection, transaction, iteration, complete));
+
+    /// <summary><see cref="InsertNext"/> inside a caller's transaction, with rows that must be written with it or not at all.</summary>
+    internal static IterationRecord InsertNextWithin(SqliteConnection connection, SqliteTransaction transaction, IterationRecord iteration,
+        Func<IterationRecord, IterationRecord>? complete)
     {
         using var next = connection.CreateCommand();
         next.Transaction = transaction;
@@ -40,11 +45,15 @@ public sealed class IterationStore
             "$commit_sha, $changed_files, $script_run_id, $script_passed, $transcript_path, $protocol_warnings, $main_checkout_touched, $main_checkout_acknowledged_at, $warnings, $guard_decisions, $guard_off, $environment, $preset, $permissions) RETURNING id";
         BindIteration(insert, numbered);
         return numbered with { Id = Convert.ToInt64(insert.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) };
-    });
+    }
 
-    public void Update(IterationRecord iteration) => database.Execute(connection =>
+    public void Update(IterationRecord iteration) => database.Execute(connection => UpdateWithin(connection, null, iteration));
+
+    /// <summary><see cref="Update"/> inside a caller's transaction, with rows that must be written with it or not at all.</summary>
+    internal static int UpdateWithin(SqliteConnection connection, SqliteTransaction? transaction, IterationRecord iteration)
     {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "UPDATE iterations SET prompt=$prompt, notes=$notes, agent=$agent, model=$model, started_at=$started_at, ended_at=$ended_at, " +
             "duration_ms=$duration_ms, status=$status, error=$error, summary=$summary, thread_id=$thread_id, input_tokens=$input_tokens, " +
             "output_tokens=$output_tokens, cache_creation_tokens=$cache_creation_tokens, cache_read_tokens=$cache_read_tokens, tool_calls=$tool_calls, " +
@@ -55,7 +64,7 @@ public sealed class IterationStore
         BindIteration(command, iteration);
         command.Parameters.AddWithValue("$id", iteration.Id);
         return command.ExecuteNonQuery();
-    });
+    }
 
     /// <summary>The session's iterations, oldest first.</summary>
     public IReadOnlyList<IterationRecord> List(string sessionId) => database.Execute(connection =>

@@ -47,32 +47,48 @@ public sealed class SessionStore
             database.Execute(connection => Write(connection, null, session));
             return;
         }
-        var changed = database.Transaction((connection, transaction) =>
+        Announce(database.Transaction((connection, transaction) => UpdateWithin(connection, transaction, session)));
+    }
+
+    /// <summary>
+    /// <see cref="Update"/>'s writes inside a caller's transaction (with other rows that must be written with them or not at
+    /// all); returns the StatusChanged event written with them, for <see cref="Announce"/> once the transaction has committed.
+    /// </summary>
+    internal Events.AmpEvent? UpdateWithin(SqliteConnection connection, SqliteTransaction transaction, Session session)
+    {
+        if (events is null)
         {
-            using var read = connection.CreateCommand();
-            read.Transaction = transaction;
-            read.CommandText = "SELECT status FROM sessions WHERE id=$id";
-            read.Parameters.AddWithValue("$id", session.Id);
-            var before = read.ExecuteScalar() as string;
             Write(connection, transaction, session);
-            // Initializing to Idle is the session being created, which SessionCreated reports.
-            if (before is null || before == session.Status.ToString() || before == nameof(SessionStatus.Initializing) && session.Status == SessionStatus.Idle)
-            {
-                return null;
-            }
-            return Events.EventLog.Insert(connection, transaction, new Events.AmpEvent
-            {
-                Type = Events.AmpEventTypes.StatusChanged,
-                Time = events.Now,
-                SessionId = session.Id,
-                BatchId = session.BatchId,
-                Message = $"Session {session.Id} \"{session.Name}\" is {session.Status}{(session.StatusMessage is null ? "" : ": " + session.StatusMessage)} (was {before}).",
-                Data = Events.EventLog.Data(("from", before), ("to", session.Status), ("statusMessage", session.StatusMessage), ("name", session.Name)),
-            });
+            return null;
+        }
+        using var read = connection.CreateCommand();
+        read.Transaction = transaction;
+        read.CommandText = "SELECT status FROM sessions WHERE id=$id";
+        read.Parameters.AddWithValue("$id", session.Id);
+        var before = read.ExecuteScalar() as string;
+        Write(connection, transaction, session);
+        // Initializing to Idle is the session being created, which SessionCreated reports.
+        if (before is null || before == session.Status.ToString() || before == nameof(SessionStatus.Initializing) && session.Status == SessionStatus.Idle)
+        {
+            return null;
+        }
+        return Events.EventLog.Insert(connection, transaction, new Events.AmpEvent
+        {
+            Type = Events.AmpEventTypes.StatusChanged,
+            Time = events.Now,
+            SessionId = session.Id,
+            BatchId = session.BatchId,
+            Message = $"Session {session.Id} \"{session.Name}\" is {session.Status}{(session.StatusMessage is null ? "" : ": " + session.StatusMessage)} (was {before}).",
+            Data = Events.EventLog.Data(("from", before), ("to", session.Status), ("statusMessage", session.StatusMessage), ("name", session.Name)),
         });
+    }
+
+    /// <summary>Tells this process's listeners about a status change <see cref="UpdateWithin"/> recorded, after its transaction committed.</summary>
+    internal void Announce(Events.AmpEvent? changed)
+    {
         if (changed is not null)
         {
-            events.Raise(changed);
+            events?.Raise(changed);
         }
     }
 

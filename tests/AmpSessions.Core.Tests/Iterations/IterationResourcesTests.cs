@@ -112,4 +112,84 @@ public sealed class IterationResourcesTests : IDisposable
         Assert.Equal(IterationStatus.Cancelled, iteration.Status);
         Assert.True(File.Exists(iteration.TranscriptPath), "the transcript was not written where the row says");
     }
+
+    [Fact]
+    public async Task A_turn_s_running_row_and_the_session_s_running_status_are_written_together_or_not_at_all()
+    {
+        var session = await bed.NewSessionAsync("success-edit");
+        // The second of the two writes fails (a real SQLite error, as a full disk or a lost file would raise): the first
+        // must not stay behind. Written in two transactions, the Running row remained with the session still Idle.
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={bed.Context.Database.Path}"))
+        {
+            connection.Open();
+            using var trigger = connection.CreateCommand();
+            trigger.CommandText = "CREATE TRIGGER fail_running BEFORE UPDATE OF status ON sessions WHEN NEW.status = 'Running' " +
+                "BEGIN SELECT RAISE(ABORT, 'injected failure of the session write'); END";
+            trigger.ExecuteNonQuery();
+        }
+
+        await Assert.ThrowsAnyAsync<Exception>(() => bed.IterateAsync(session));
+
+        Assert.Empty(bed.Context.Iterations.List(session.Id));
+        Assert.Equal(AmpSessions.Core.Sessions.SessionStatus.Idle, bed.Context.Sessions.Get(session.Id)!.Status);
+        Assert.DoesNotContain(bed.Context.Events.After(0, new AmpSessions.Core.Events.EventFilter { SessionId = session.Id }),
+            e => e.Type == AmpSessions.Core.Events.AmpEventTypes.StatusChanged && e.Message.Contains("is Running", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_turn_start_records_the_running_status_change_once_and_tells_listeners_after_it_is_stored()
+    {
+        var session = await bed.NewSessionAsync("success-edit");
+        var seen = new List<(string Type, bool Stored)>();
+        void Listen(AmpSessions.Core.Events.AmpEvent e, string root)
+        {
+            if (e.SessionId == session.Id && e.Type == AmpSessions.Core.Events.AmpEventTypes.StatusChanged && e.Message.Contains("is Running", StringComparison.Ordinal))
+            {
+                // Told after the commit: a fresh reader already sees the row and the status.
+                var fresh = AmpContext.Open(Path.GetDirectoryName(bed.Context.Database.Path)!);
+                lock (seen)
+                {
+                    seen.Add((e.Type, fresh.Sessions.Get(session.Id)!.Status == AmpSessions.Core.Sessions.SessionStatus.Running
+                        && fresh.Iterations.List(session.Id).Count == 1));
+                }
+            }
+        }
+        AmpSessions.Core.Events.EventHub.Published += Listen;
+        try
+        {
+            var iteration = await bed.IterateAsync(session);
+            Assert.Equal(IterationStatus.Succeeded, iteration.Status);
+        }
+        finally
+        {
+            AmpSessions.Core.Events.EventHub.Published -= Listen;
+        }
+        var told = Assert.Single(seen);
+        Assert.True(told.Stored, "listeners heard of the Running status before the row and the status were stored");
+        Assert.Single(bed.Context.Events.After(0, new AmpSessions.Core.Events.EventFilter { SessionId = session.Id }),
+            e => e.Type == AmpSessions.Core.Events.AmpEventTypes.StatusChanged && e.Message.Contains("is Running", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_turn_s_outcome_and_the_session_s_status_after_it_are_written_together_or_not_at_all()
+    {
+        var session = await bed.NewSessionAsync("success-edit");
+        // The session's write at the turn's end fails: the iteration's outcome must not be stored without it (written in two
+        // transactions, the row said Succeeded and ended while the session still said Running).
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={bed.Context.Database.Path}"))
+        {
+            connection.Open();
+            using var trigger = connection.CreateCommand();
+            trigger.CommandText = "CREATE TRIGGER fail_finish BEFORE UPDATE OF status ON sessions WHEN OLD.status = 'Running' AND NEW.status <> 'Running' " +
+                "BEGIN SELECT RAISE(ABORT, 'injected failure of the session write'); END";
+            trigger.ExecuteNonQuery();
+        }
+
+        await Assert.ThrowsAnyAsync<Exception>(() => bed.IterateAsync(session));
+
+        var row = Assert.Single(bed.Context.Iterations.List(session.Id));
+        Assert.Equal(IterationStatus.Running, row.Status);
+        Assert.Null(row.EndedAt);
+        Assert.Equal(AmpSessions.Core.Sessions.SessionStatus.Running, bed.Context.Sessions.Get(session.Id)!.Status);
+    }
 }

@@ -37,6 +37,41 @@ public sealed class SecretRedactorTests
         }
     }
 
+    [Fact]
+    public void The_environment_s_secrets_follow_every_change_between_two_reads()
+    {
+        // The answer for an unchanged environment is reused: a variable set, changed, renamed into a secret name,
+        // given a URL password or removed between two reads must still show in the second.
+        var name = "AMP_SESSIONS_TEST_" + Guid.NewGuid().ToString("N")[..8];
+        var first = "first-secret-" + Guid.NewGuid().ToString("N");
+        var second = "second-secret-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            Assert.DoesNotContain(first, SecretRedactor.SecretsFromEnvironment());
+            Environment.SetEnvironmentVariable(name + "_TOKEN", first);
+            Assert.Contains(first, SecretRedactor.SecretsFromEnvironment());
+            Assert.Contains(first, SecretRedactor.SecretsFromEnvironment());
+            Environment.SetEnvironmentVariable(name + "_TOKEN", second);
+            var afterChange = SecretRedactor.SecretsFromEnvironment();
+            Assert.Contains(second, afterChange);
+            Assert.DoesNotContain(first, afterChange);
+            Environment.SetEnvironmentVariable(name + "_TOKEN", null);
+            Environment.SetEnvironmentVariable(name + "_PLAIN", first);
+            Assert.DoesNotContain(first, SecretRedactor.SecretsFromEnvironment());
+            Environment.SetEnvironmentVariable(name + "_PLAIN", $"postgres://user:{second}@db/app");
+            Assert.Contains(second, SecretRedactor.SecretsFromEnvironment());
+            Environment.SetEnvironmentVariable(name + "_PLAIN", null);
+            Assert.DoesNotContain(second, SecretRedactor.SecretsFromEnvironment());
+            Assert.Equal("x [REDACTED] y", SecretRedactor.Redact($"x {second} y", [second]));
+            Assert.Equal($"x {second} y", SecretRedactor.Redact($"x {second} y"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(name + "_TOKEN", null);
+            Environment.SetEnvironmentVariable(name + "_PLAIN", null);
+        }
+    }
+
     [Theory]
     [InlineData("AMP_API_KEY", true)]
     [InlineData("GITHUB_TOKEN", true)]
