@@ -76,6 +76,11 @@ public sealed class GitLfsMissingTests : IDisposable
         File.WriteAllText(Path.Combine(worktree, "model.bin"), "weights");
         TestRepository.GitIn(worktree, "-c", "filter.lfs.required=false", "add", "model.bin");
         TestRepository.GitIn(worktree, "-c", "filter.lfs.required=false", "commit", "--quiet", "-m", "Add the model");
+        // The file is older than the index that records it (not "racily clean"): a status of the worktree then trusts
+        // the index and runs no filter, so it is the fast-forward's own checkout of model.bin that meets the missing
+        // git-lfs (written within one clock tick of each other, a status would re-clean the file and fail first).
+        File.SetLastWriteTimeUtc(Path.Combine(worktree, "model.bin"), DateTime.UtcNow.AddMinutes(-1));
+        TestRepository.GitIn(worktree, "-c", "filter.lfs.required=false", "update-index", "--refresh");
         var branch = CliSessionBed.Json(await bed.RunAsync("status", id, "--json")).GetProperty("branchName").GetString();
         RequireLfs();
         var baseBefore = bed.Repo.Git("rev-parse", "main");

@@ -184,6 +184,11 @@ public sealed partial class IntegrationService
             if (merge.ExitCode != 0)
             {
                 Save(Current(w) with { StatusMessage = $"merge into {w.Session.BaseBranch} failed" });
+                if (GitLfs.IsMissingFilterFailure(merge.StandardError))
+                {
+                    // Checking out a file kept in LFS needs git-lfs: say that, not git's filter protocol words.
+                    throw GitLfs.MissingError(checkout.Path, $"'{w.Session.BaseBranch}' was not changed");
+                }
                 throw new AmpSessionsException("AmpFastForwardFailed", ErrorKind.ExternalTool,
                     $"git merge --ff-only in '{checkout.Path}' failed (exit {merge.ExitCode}: {merge.StandardErrorTail(3).ReplaceLineEndings(" ")}); " +
                     $"'{w.Session.BaseBranch}' was not changed. Fix what git says there (for example move an untracked file out of the way), then merge again.", checkout.Path);
