@@ -18,6 +18,9 @@ public sealed class AmpChildJob : Job
     private readonly int parentActivityId;
     private readonly ProgressActivityIds keyedActivityIds;
     private volatile bool stopRequested;
+    // Set once the final state is set and its StateChanged handlers (the parent's among them) have run:
+    // Stop-Job returns after that, so the job and its parent already read Stopped when it does.
+    private readonly TaskCompletionSource finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="keyedActivityIds">Ids of activities with a key (a batch and its items), shared by the job's children so none collide.</param>
     internal AmpChildJob(string command, IBackgroundRun run, int progressActivityId, int parentActivityId, ProgressActivityIds keyedActivityIds)
@@ -42,8 +45,11 @@ public sealed class AmpChildJob : Job
     public override void StopJob()
     {
         RequestStop();
-        run.Completion.ContinueWith(_ => { }, TaskScheduler.Default).Wait(StopWait);
+        FinalStateSeen.Wait(StopWait);
     }
+
+    /// <summary>Completes once the job's final state is set and every StateChanged handler has seen it.</summary>
+    internal Task FinalStateSeen => finished.Task;
 
     /// <summary>
     /// Cancels the run and remembers that it was asked to stop: a cancelled iteration still ends its
@@ -64,6 +70,18 @@ public sealed class AmpChildJob : Job
     }
 
     private async Task ForwardAsync()
+    {
+        try
+        {
+            await ForwardEventsAndEndAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            finished.TrySetResult();
+        }
+    }
+
+    private async Task ForwardEventsAndEndAsync()
     {
         await foreach (var item in run.Events.ReadAllAsync().ConfigureAwait(false))
         {

@@ -69,7 +69,9 @@ public sealed class AmpJob : Job
             child.RequestStop();
         }
         group.CancelAll();
-        group.WhenAll().Wait(StopWait);
+        // The children's final states, not only the runs' ends: the parent's state follows from them in their
+        // StateChanged handlers, and Stop-Job returns with the job already Stopped.
+        Task.WhenAll(ChildJobs.OfType<AmpChildJob>().Select(child => child.FinalStateSeen)).Wait(StopWait);
     }
 
     private void OnChildStateChanged(object? sender, JobStateEventArgs e)
