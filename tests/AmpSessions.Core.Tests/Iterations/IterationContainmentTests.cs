@@ -29,14 +29,18 @@ public sealed class IterationContainmentTests : IDisposable
 
     private string PidFile(string name) => Path.Combine(bed.Repo.Scratch("pids"), name + ".pid");
 
+    // Created by the test once the turn has returned: the children write into the worktree only after it exists.
+    private string GoFile => Path.Combine(bed.Repo.Scratch("pids"), "go");
+
     /// <summary>
-    /// An agent wrapper that starts three children which would each write into the worktree after a
-    /// second, then runs the fake agent (which finishes its turn at once).
+    /// An agent wrapper that starts three children which would each write into the worktree once the
+    /// turn is over (when the test creates the go file, not after a fixed delay a loaded machine can
+    /// outlast inside the turn), then runs the fake agent (which finishes its turn at once).
     /// </summary>
     private string AgentThatLeavesChildren()
     {
         string Child(string name, int seconds) =>
-            $"sh -c 'echo $$ > \"{PidFile(name)}\"; sleep 1; echo {name} > \"$PWD/late-{name}.txt\"; exec sleep {seconds}'";
+            $"sh -c 'echo $$ > \"{PidFile(name)}\"; while [ ! -e \"{GoFile}\" ]; do sleep 0.05; done; echo {name} > \"$PWD/late-{name}.txt\"; exec sleep {seconds}'";
         var body = $"""
             setsid -f {Child("setsid", 300)} </dev/null >/dev/null 2>&1
             ( {Child("double-fork", 301)} </dev/null >/dev/null 2>&1 & )
@@ -62,17 +66,19 @@ public sealed class IterationContainmentTests : IDisposable
         var session = await bed.NewSessionAsync("success-edit", agent: $"amp:/bin/sh {AgentThatLeavesChildren()}");
 
         var iteration = await bed.IterateAsync(session);
+        // The turn is over: a child that outlived it writes into the worktree now.
+        File.WriteAllText(GoFile, "");
 
         Assert.Equal(IterationStatus.Succeeded, iteration.Status);
         Assert.NotNull(iteration.CommitSha);
         var children = new[] { "setsid", "double-fork", "background" }.Select(name => (name, pid: ReadPid(name))).ToArray();
+        // Several of a survivor's 50 ms polls: the worktree is as the iteration left it.
+        await Task.Delay(TimeSpan.FromSeconds(0.5));
+        Assert.Empty(Directory.GetFiles(session.WorktreePath, "late-*.txt"));
         foreach (var (name, pid) in children)
         {
             Assert.True(await ProcessProbe.WaitUntilGoneAsync(pid, TimeSpan.FromSeconds(5)), $"the {name} child {pid} outlived the turn");
         }
-        // Past the moment each child would have written: the worktree is as the iteration left it.
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
-        Assert.Empty(Directory.GetFiles(session.WorktreePath, "late-*.txt"));
         Assert.Equal("", bed.GitInWorktree(session, "status", "--porcelain"));
         Assert.Equal(SessionStatus.Idle, bed.Reload(session).Status);
     }
