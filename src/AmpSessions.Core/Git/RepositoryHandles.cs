@@ -151,11 +151,60 @@ public sealed class RepositoryHandleScope : IDisposable
     private long opened;
     private RepositoryHandleScope? previousAsOwner;
     private bool enteredAsOwner;
+    // Per folder (a full path): its .git as it was, the git directory discovered from it, and when (Environment.TickCount64).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DotGit DotGit, string GitDir, string Own, string Common, long At)> gitDirs = new(StringComparer.Ordinal);
+    private long discoveries;
+
+    /// <summary>The most folders whose discovery is remembered: a pipeline over many sessions starts again past it.</summary>
+    internal const int MaxRememberedFolders = 64;
 
     internal RepositoryHandleScope(RepositoryHandleScope? mainRepositories) => this.mainRepositories = mainRepositories;
 
     /// <summary>Repositories this scope opened (diagnostics).</summary>
     public long Opened => Interlocked.Read(ref opened);
+
+    /// <summary>
+    /// How long a folder's discovery (with its links check) is used again while its <c>.git</c> is unchanged. The folder's
+    /// ancestors are not looked at again within this time: a component replaced by a symlink meanwhile (which the CLI would
+    /// resolve into a physical path) is noticed by the first read after it, as a read without a scope could also miss a
+    /// replacement made just after its own check. A batch item's reads all fall within it; a long pipeline checks again.
+    /// </summary>
+    internal TimeSpan RememberDiscoveryFor { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Discoveries made by reads in this scope, that is, not answered from memory (diagnostics).</summary>
+    internal long Discoveries => Interlocked.Read(ref discoveries);
+
+    internal void CountDiscovery() => Interlocked.Increment(ref discoveries);
+
+    /// <summary>
+    /// The git directory discovered from <paramref name="folder"/> earlier, when its <c>.git</c> is still <paramref name="now"/>
+    /// and what it led to is still a repository to libgit2 (<see cref="DotGit.IsRepository"/>).
+    /// </summary>
+    internal string? RememberedGitDir(string folder, DotGit now) =>
+        !Volatile.Read(ref disposed) && gitDirs.TryGetValue(folder, out var known) && known.DotGit.Same(now)
+            && Environment.TickCount64 - known.At < (long)RememberDiscoveryFor.TotalMilliseconds
+            && DotGit.IsRepository(known.Own, known.Common)
+            ? known.GitDir
+            : null;
+
+    internal void RememberGitDir(string folder, DotGit dotGit, string gitDir)
+    {
+        if (gitDirs.Count >= MaxRememberedFolders)
+        {
+            gitDirs.Clear();
+        }
+        var own = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(gitDir));
+        string common;
+        try
+        {
+            common = InProcessGit.CommonDir(own);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+        gitDirs[folder] = (dotGit, gitDir, own, common, Environment.TickCount64);
+    }
 
     /// <summary>Makes this scope the ambient one for the calling flow and what it starts; disposing the result restores the previous one.</summary>
     public IDisposable Enter()
