@@ -626,13 +626,13 @@ internal static class InProcessGit
     /// <summary>A read given the repository, its configuration and the path it was opened by (to rent a second handle of it).</summary>
     private static T? Read<T>(string directory, bool discover, Func<Repository, Libgit2Interop.NativeRepository, string, T?> read)
     {
-        if (!Enabled || !IsDirectoryWithoutLinks(directory))
+        if (!Enabled)
         {
             return default;
         }
         try
         {
-            var path = discover ? Libgit2Interop.Discover(directory) : directory;
+            var path = discover ? Discover(directory) : IsDirectoryWithoutLinks(directory) ? directory : null;
             if (path is null)
             {
                 return default;
@@ -661,6 +661,47 @@ internal static class InProcessGit
             nativeLibraryMissing = true;
             return default;
         }
+    }
+
+    /// <summary>
+    /// The git directory of the repository containing <paramref name="directory"/> (null: none, or a path through a symlink,
+    /// which the CLI answers). Inside a <see cref="RepositoryHandleScope"/> the links check and libgit2's discovery (which
+    /// resolves every path component) are remembered per directory whose own <c>.git</c> exists, and the remembered answer
+    /// is used only while <c>.git</c> is what it was (see <see cref="DotGit"/>) and for at most
+    /// <see cref="RepositoryHandleScope.RememberDiscoveryFor"/>: the ancestors are not looked at again within that time.
+    /// </summary>
+    private static string? Discover(string directory)
+    {
+        string full;
+        try
+        {
+            full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+        var scope = RepositoryHandles.Current;
+        // Looked at before the links check and discovery: a change after this makes the next read discover again.
+        var dotGit = scope is null ? null : DotGit.Look(full);
+        if (dotGit is not null && scope!.RememberedGitDir(full, dotGit) is { } known)
+        {
+            return known;
+        }
+        if (!IsDirectoryWithoutLinks(full))
+        {
+            return null;
+        }
+        var path = Libgit2Interop.Discover(directory);
+        if (scope is not null)
+        {
+            scope.CountDiscovery();
+            if (path is not null && dotGit is not null)
+            {
+                scope.RememberGitDir(full, dotGit, path);
+            }
+        }
+        return path;
     }
 
     // Repositories whose index or objects libgit2 may read differently from git: leave them to git.

@@ -108,6 +108,10 @@ internal static unsafe partial class Libgit2Interop
     [LibraryImport(LibraryName)]
     private static partial int git_repository_config_snapshot(IntPtr* config, IntPtr repository);
 
+    // include/git2/sys/repository.h: a null index drops the one the repository holds; the next use loads it from disk.
+    [LibraryImport(LibraryName)]
+    private static partial int git_repository_set_index(IntPtr repository, IntPtr index);
+
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int git_config_open_ondisk(IntPtr* config, string path);
 
@@ -267,6 +271,9 @@ internal static unsafe partial class Libgit2Interop
                 return config;
             }
         }
+
+        /// <summary>Drops the index libgit2 loaded (if any): whatever reads it next (attributes kept in the index) loads it from disk.</summary>
+        public void ForgetIndex() => Check(git_repository_set_index(repository, IntPtr.Zero));
 
         /// <summary>config --get KEY (the last value of a multi-valued key); null when it is not set.</summary>
         public string? GetString(string key) => GetString(Config, key);

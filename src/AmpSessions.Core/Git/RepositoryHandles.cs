@@ -130,7 +130,9 @@ public sealed record RepositoryHandleCounts(long Opened, int Open);
 /// configuration file (the repository's, the worktree's, the user's or the system's) changed since it
 /// was opened is closed and opened again, so a read after a change sees it (libgit2 re-reads refs,
 /// HEAD and objects itself, but keeps the index it loaded, and the support check is judged once per
-/// handle from the configuration). Disposing closes every idle handle at once and each
+/// handle from the configuration; when only the index changed, the configuration part is kept, see
+/// <see cref="RepositoryHandle.Refreshed"/>). It also remembers where reads found each folder's git directory
+/// (<see cref="RememberDiscoveryFor"/>, <see cref="DotGit"/>). Disposing closes every idle handle at once and each
 /// rented one when its read returns; reads after that open per read, as without a scope. Made under
 /// <see cref="RepositoryHandles.KeepMainRepositories"/>, it gives main repositories' handles back to that keeper instead.
 /// </summary>
@@ -151,11 +153,60 @@ public sealed class RepositoryHandleScope : IDisposable
     private long opened;
     private RepositoryHandleScope? previousAsOwner;
     private bool enteredAsOwner;
+    // Per folder (a full path): its .git as it was, the git directory discovered from it, and when (Environment.TickCount64).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DotGit DotGit, string GitDir, string Own, string Common, long At)> gitDirs = new(StringComparer.Ordinal);
+    private long discoveries;
+
+    /// <summary>The most folders whose discovery is remembered: a pipeline over many sessions starts again past it.</summary>
+    internal const int MaxRememberedFolders = 64;
 
     internal RepositoryHandleScope(RepositoryHandleScope? mainRepositories) => this.mainRepositories = mainRepositories;
 
     /// <summary>Repositories this scope opened (diagnostics).</summary>
     public long Opened => Interlocked.Read(ref opened);
+
+    /// <summary>
+    /// How long a folder's discovery (with its links check) is used again while its <c>.git</c> is unchanged. The folder's
+    /// ancestors are not looked at again within this time: a component replaced by a symlink meanwhile (which the CLI would
+    /// resolve into a physical path) is noticed by the first read after it, as a read without a scope could also miss a
+    /// replacement made just after its own check. A batch item's reads all fall within it; a long pipeline checks again.
+    /// </summary>
+    internal TimeSpan RememberDiscoveryFor { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Discoveries made by reads in this scope, that is, not answered from memory (diagnostics).</summary>
+    internal long Discoveries => Interlocked.Read(ref discoveries);
+
+    internal void CountDiscovery() => Interlocked.Increment(ref discoveries);
+
+    /// <summary>
+    /// The git directory discovered from <paramref name="folder"/> earlier, when its <c>.git</c> is still <paramref name="now"/>
+    /// and what it led to is still a repository to libgit2 (<see cref="DotGit.IsRepository"/>).
+    /// </summary>
+    internal string? RememberedGitDir(string folder, DotGit now) =>
+        !Volatile.Read(ref disposed) && gitDirs.TryGetValue(folder, out var known) && known.DotGit.Same(now)
+            && Environment.TickCount64 - known.At < (long)RememberDiscoveryFor.TotalMilliseconds
+            && DotGit.IsRepository(known.Own, known.Common)
+            ? known.GitDir
+            : null;
+
+    internal void RememberGitDir(string folder, DotGit dotGit, string gitDir)
+    {
+        if (gitDirs.Count >= MaxRememberedFolders)
+        {
+            gitDirs.Clear();
+        }
+        var own = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(gitDir));
+        string common;
+        try
+        {
+            common = InProcessGit.CommonDir(own);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+        gitDirs[folder] = (dotGit, gitDir, own, common, Environment.TickCount64);
+    }
 
     /// <summary>Makes this scope the ambient one for the calling flow and what it starts; disposing the result restores the previous one.</summary>
     public IDisposable Enter()
@@ -190,10 +241,15 @@ public sealed class RepositoryHandleScope : IDisposable
                 handle = mainRepositories.disposed ? null : mainRepositories.TakeIdle(path);
             }
         }
-        if (handle is not null && !handle.IsCurrent())
+        if (handle is not null)
         {
-            handle.Dispose();
-            handle = null;
+            // The same handle, one opened again for a new index (keeping its configuration), or none when the configuration changed.
+            var kept = handle;
+            handle = kept.Refreshed();
+            if (handle is not null && !ReferenceEquals(handle, kept))
+            {
+                Interlocked.Increment(ref opened);
+            }
         }
         if (handle is null)
         {
@@ -341,8 +397,46 @@ internal sealed class RepositoryHandle : IDisposable
     /// <summary>Whether libgit2 should leave this repository to git (judged once: it depends only on the configuration this handle was opened with).</summary>
     public bool IsUnsupported(Func<Repository, bool> judge) => unsupported ??= judge(Repository);
 
-    /// <summary>Whether the index and configuration files are as they were when this was opened.</summary>
-    public bool IsCurrent() => stamps.All(s => Stamp(s.File) == s);
+    /// <summary>
+    /// This handle while its index and configuration files are unchanged. When only the index changed (git add, git commit),
+    /// the LibGit2Sharp repository is opened again (it keeps the index it loaded, and LibGit2Sharp has no call to re-read it)
+    /// but the native one is kept, with its configuration snapshot and the support verdict, which depend on the unchanged
+    /// configuration files alone; the index it holds (libgit2 reads .gitattributes from it for patches) is dropped, to be loaded again.
+    /// Null, this handle closed, when a configuration file changed.
+    /// </summary>
+    public RepositoryHandle? Refreshed()
+    {
+        for (var i = 1; i < stamps.Length; i++)
+        {
+            if (Stamp(stamps[i].File) != stamps[i])
+            {
+                Dispose();
+                return null;
+            }
+        }
+        // Stamped before opening, as in Open: a change after this reopens next time.
+        var index = Stamp(stamps[0].File);
+        if (index == stamps[0])
+        {
+            return this;
+        }
+        var kept = native;
+        try
+        {
+            kept?.ForgetIndex();
+            var repository = new Repository(Path);
+            RepositoryHandles.CountOpened(Path);
+            native = null;
+            var next = new RepositoryHandle(Path, repository, [index, .. stamps[1..]], IsMainRepository) { native = kept, unsupported = unsupported };
+            Dispose();
+            return next;
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
 
     private static (string File, long Ticks, long Length) Stamp(string file)
     {

@@ -36,7 +36,8 @@ public static class SessionContextFile
         var text = Compose(session, await DiffSummaryAsync(worktree, baseCommit, cancellationToken).ConfigureAwait(false), iterationNotes, lastScript);
         var folder = Path.Combine(session.WorktreePath, Folder);
         Directory.CreateDirectory(folder);
-        await File.WriteAllTextAsync(Path.Combine(folder, FileName), text, new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
+        // A few kilobytes: written at once on this thread rather than through the thread pool's asynchronous file I/O.
+        File.WriteAllText(Path.Combine(folder, FileName), text, new UTF8Encoding(false));
         return text;
     }
 

@@ -660,6 +660,21 @@ public sealed class InProcessGitParityTests : IDisposable
     }
 
     [Fact]
+    public async Task A_staged_rename_alone_is_a_staged_change_as_git_says()
+    {
+        var root = Ordinary();
+        Git(root, "reset", "-q", "--hard");
+        Git(root, "config", "diff.renames", "true");
+        var file = Git(root, "ls-files").Split('\n')[0];
+        Git(root, "mv", file, file + ".moved");
+        Assert.True(await new GitClient(root, inProcessReads: false).HasStagedChangesAsync());
+        Assert.True(InProcessGit.HasStagedChanges(root));
+        Git(root, "mv", file + ".moved", file);
+        Assert.False(await new GitClient(root, inProcessReads: false).HasStagedChangesAsync());
+        Assert.False(InProcessGit.HasStagedChanges(root));
+    }
+
+    [Fact]
     public async Task A_path_through_a_symlink_is_left_to_the_cli()
     {
         var root = Ordinary();

@@ -147,6 +147,34 @@ public sealed class RepositoryHandlesTests : IDisposable
     }
 
     [Fact]
+    public async Task After_git_add_and_commit_reads_see_the_new_index_and_a_configuration_change_still_reopens_it_all()
+    {
+        using var scope = RepositoryHandles.Share();
+        Assert.Null(await git.GetConfigAsync("amp.kept"));
+        Assert.False(await git.TracksAnythingUnderAsync("notes.txt"));
+
+        // Only the index changes: the repository is opened again for it (its configuration part is kept).
+        File.WriteAllText(Path.Combine(root, "notes.txt"), "first\n");
+        TestRepository.GitIn(root, "add", "notes.txt");
+        Assert.True(await git.TracksAnythingUnderAsync("notes.txt"));
+        Assert.True(await git.HasStagedChangesAsync());
+        Assert.Equal([("notes.txt", 1, "first")], InProcessGit.StagedAddedLines(root));
+        Assert.Equal(["A. notes.txt"], (await git.GetStatusAsync()).Entries.Select(e => $"{e.IndexStatus}{e.WorkTreeStatus} {e.Path}"));
+        Assert.Equal(2, scope.Opened);
+
+        TestRepository.GitIn(root, "commit", "--quiet", "-m", "notes");
+        Assert.False(await git.HasStagedChangesAsync());
+        Assert.Empty(InProcessGit.StagedAddedLines(root)!);
+        Assert.Empty((await git.GetStatusAsync()).Entries);
+        Assert.Equal(3, scope.Opened);
+
+        // A configuration change after that is still seen: the kept configuration is not.
+        TestRepository.GitIn(root, "config", "amp.kept", "seen");
+        Assert.Equal("seen", await git.GetConfigAsync("amp.kept"));
+        Assert.Equal(4, scope.Opened);
+    }
+
+    [Fact]
     public async Task A_kept_main_repository_serves_the_next_scope_while_each_scope_opens_its_own_worktree()
     {
         var worktree = temp.Combine("worktree");
