@@ -34,6 +34,12 @@ internal sealed class PidWindow : IDisposable
     /// </summary>
     public Func<int, bool>? Since() => cursor?.HandedOutSince(mark) is { } handedOut ? Contains(mark.LastPid, mark.PidMax, handedOut) : null;
 
+    /// <summary>Where the allocator stands now, to ask <see cref="NoneHandedOutSince"/> later; null where the kernel does not tell.</summary>
+    public PidCursor.Mark? Now() => cursor?.Sample();
+
+    /// <summary>Whether no process or thread was created (on the whole machine) since <paramref name="point"/>; false when that cannot be known.</summary>
+    public bool NoneHandedOutSince(PidCursor.Mark point) => cursor?.HandedOutSince(point) == 0;
+
     /// <summary>Ids after <paramref name="lastAtStart"/>, <paramref name="handedOut"/> places on in the allocator's cycle.</summary>
     internal static Func<int, bool> Contains(int lastAtStart, int pidMax, long handedOut) =>
         // The kernel restarts above its reserved low ids after a wrap; those few are examined too, which costs nothing.

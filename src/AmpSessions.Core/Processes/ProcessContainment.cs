@@ -85,7 +85,14 @@ public static partial class ProcessContainment
         ReapAsync(markerPrefix, window: null, cancellationToken);
 
     /// <summary>As <see cref="ReapAsync(string, CancellationToken)"/>, each scan limited to the processes started since <paramref name="window"/> opened while it can be trusted.</summary>
-    internal static async Task<int> ReapAsync(string markerPrefix, PidWindow? window, CancellationToken cancellationToken = default)
+    internal static async Task<int> ReapAsync(string markerPrefix, PidWindow? window, CancellationToken cancellationToken = default) =>
+        (await ReapRoundsAsync(markerPrefix, window, cancellationToken).ConfigureAwait(false)).Killed;
+
+    /// <summary>As <see cref="ReapAsync(string, PidWindow?, CancellationToken)"/>; true when its last scan found none (it did not give up after <see cref="MaxRounds"/>).</summary>
+    internal static async Task<bool> ReapUntilCleanAsync(string markerPrefix, PidWindow? window, CancellationToken cancellationToken = default) =>
+        (await ReapRoundsAsync(markerPrefix, window, cancellationToken).ConfigureAwait(false)).Clean;
+
+    private static async Task<(int Killed, bool Clean)> ReapRoundsAsync(string markerPrefix, PidWindow? window, CancellationToken cancellationToken)
     {
         var killed = new HashSet<int>();
         for (var round = 0; round < MaxRounds; round++)
@@ -93,7 +100,7 @@ public static partial class ProcessContainment
             var found = await FindAsync(markerPrefix, window, cancellationToken).ConfigureAwait(false);
             if (found.Count == 0)
             {
-                break;
+                return (killed.Count, true);
             }
             foreach (var pid in found)
             {
@@ -105,7 +112,7 @@ public static partial class ProcessContainment
             // A killed process stays visible until the kernel has torn it down; give it a moment.
             await Task.Delay(TimeSpan.FromMilliseconds(round < 3 ? 5 : 50), CancellationToken.None).ConfigureAwait(false);
         }
-        return killed.Count;
+        return (killed.Count, false);
     }
 
     /// <summary>

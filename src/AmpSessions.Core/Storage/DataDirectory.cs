@@ -21,7 +21,7 @@ public sealed class DataDirectory
 
     public string LocksRoot => Path.Combine(Root, "locks");
 
-    /// <summary>Folders that live only as long as one agent turn (see <see cref="Agents.RunFiles"/>), named with the owning process id.</summary>
+    /// <summary>Files (and toolbox folders) that live only as long as one agent turn (see <see cref="Agents.RunFiles"/>), named with the owning process id.</summary>
     public string RunsRoot => Path.Combine(Root, "runs");
 
     /// <summary>A per-run file's name: <c>&lt;kind&gt;-&lt;pid&gt;-&lt;random&gt;&lt;extension&gt;</c>, so a later start can tell whose it was.</summary>

@@ -163,7 +163,46 @@ public sealed class AgentCommandLineTests
         {
             files.Dispose();
         }
-        Assert.False(Directory.Exists(files.Directory));
+        Assert.False(File.Exists(path));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(runs.Path));
+    }
+
+    [Fact]
+    public void A_turns_files_are_private_named_for_its_process_and_gone_with_it()
+    {
+        using var data = new TempDirectory("data");
+        var runs = AmpSessions.Core.Storage.DataDirectory.Open(data.Path).RunsRoot;
+        string settings, toolbox;
+        using (var files = RunFiles.Create(runs))
+        {
+            settings = files.Write("settings.json", "{}");
+            toolbox = files.Folder("toolbox");
+            File.WriteAllText(Path.Combine(toolbox, "tool"), "#!/bin/sh");
+            // Named turn-<pid>-..., so the next start removes what a process killed mid-turn left behind.
+            Assert.All(new[] { settings, toolbox }, p => Assert.StartsWith($"turn-{Environment.ProcessId}-", Path.GetFileName(p)));
+            Assert.Equal(runs, Path.GetDirectoryName(settings));
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(settings));
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(toolbox));
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(runs));
+            }
+            // Two turns at once (a batch with concurrency) do not share a file.
+            using var other = RunFiles.Create(runs);
+            Assert.NotEqual(settings, other.Write("settings.json", "{}"));
+        }
+        Assert.Empty(Directory.EnumerateFileSystemEntries(runs));
+
+        // A dead process's turn files (999999999 is above any pid_max) are removed by the next start; a live one's stay.
+        var dead = Path.Combine(runs, "turn-999999999-0123-settings.json");
+        File.WriteAllText(dead, "{}");
+        var deadToolbox = Directory.CreateDirectory(Path.Combine(runs, "turn-999999999-0123-toolbox")).FullName;
+        var live = Path.Combine(runs, $"turn-{Environment.ProcessId}-0123-settings.json");
+        File.WriteAllText(live, "{}");
+        AmpSessions.Core.Storage.DataDirectory.Open(data.Path);
+        Assert.False(File.Exists(dead));
+        Assert.False(Directory.Exists(deadToolbox));
+        Assert.True(File.Exists(live));
     }
 
     [Fact]

@@ -176,6 +176,19 @@ public sealed class ProcessContainmentTests : IDisposable
         await AssertAllGoneAsync([before], "a sweep whose window was stale");
     }
 
+    [Fact]
+    public async Task A_sweep_after_a_clean_one_still_reaps_a_process_started_since()
+    {
+        // A run's sweeps skip the scan only when no process id was handed out since the last clean one began.
+        var scope = ContainmentScope.ForSession("win00003", "test");
+        var run = ContainedRun.Create(scope, TrustedCursor(TimeSpan.FromMinutes(5)).Open());
+        await run.KillAllAsync();
+
+        var late = StartMarkedSleep(scope.Marker, "late.pid");
+        await run.EndAsync();
+        await AssertAllGoneAsync([late], "the end of a run whose first sweep found nothing");
+    }
+
     private static PidCursor TrustedCursor(TimeSpan trust) =>
         new(int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim(), CultureInfo.InvariantCulture), trust,
             () => int.Parse(File.ReadAllText("/proc/sys/kernel/ns_last_pid").Trim(), CultureInfo.InvariantCulture), Stopwatch.GetTimestamp, sampleInBackground: false);
