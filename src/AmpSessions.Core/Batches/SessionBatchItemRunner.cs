@@ -27,7 +27,7 @@ public sealed class SessionBatchItemRunner : IBatchItemRunner
         // handles go back to the batch's keeper (BatchRunner) and serve the next items.
         using var handles = Git.RepositoryHandles.Share();
         var sessions = new SessionManager(context);
-        using var log = new StreamWriter(new FileStream(itemContext.LogPath, Storage.PrivateFiles.CreateOptions()), new UTF8Encoding(false)) { AutoFlush = true };
+        using var log = new StreamWriter(Storage.PrivateFiles.Create(itemContext.LogPath), new UTF8Encoding(false)) { AutoFlush = true };
         log.WriteLine($"# {item.Label}, attempt {itemContext.Attempt}");
 
         Session session;

@@ -43,14 +43,56 @@ public static class PrivateFiles
         return options;
     }
 
-    /// <summary>A UTF-8 text writer on a new private file.</summary>
+    /// <summary>
+    /// Opens a private file to write from its start: created, or emptied when it holds something. Unlike
+    /// <see cref="System.IO.FileMode.Create"/> it does not truncate an empty or new file: .NET truncates with ftruncate(0),
+    /// and ext4 (auto_da_alloc) then starts writing the file's data back to disk when it is closed, which made each small
+    /// file written this way cost 0.15 to 1 ms instead of 15 to 50 µs (a session lock's record, a transcript, a log).
+    /// </summary>
+    public static FileStream Create(string path, FileShare share = FileShare.Read, int bufferSize = 4096)
+    {
+        var stream = new FileStream(path, CreateOptions(System.IO.FileMode.OpenOrCreate, share, bufferSize));
+        try
+        {
+            if (stream.Length > 0)
+            {
+                stream.SetLength(0);
+            }
+            return stream;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A UTF-8 text writer on a new (or emptied) private file.</summary>
     public static StreamWriter CreateText(string path) =>
-        new(new FileStream(path, CreateOptions()), new UTF8Encoding(false));
+        new(Create(path), new UTF8Encoding(false));
 
     /// <summary>Writes the whole file, private.</summary>
-    public static void WriteAllText(string path, string text)
+    /// <remarks>
+    /// The text is written over what the file held and the file then cut to its length, never emptied first (see
+    /// <see cref="Create"/>); a reader meanwhile sees the old text, the new one, or the new one's start over the old
+    /// one's end, as it saw a part of the new one before.
+    /// </remarks>
+    public static void WriteAllText(string path, string text) => WriteAllText(path, text, FileMode);
+
+    /// <summary>As <see cref="WriteAllText(string, string)"/>, a new file made with <paramref name="createMode"/> (Unix).</summary>
+    public static void WriteAllText(string path, string text, UnixFileMode createMode)
     {
-        using var writer = CreateText(path);
-        writer.Write(text);
+        var bytes = new UTF8Encoding(false).GetBytes(text);
+        var options = CreateOptions(System.IO.FileMode.OpenOrCreate, FileShare.Read, bufferSize: 0);
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = createMode;
+        }
+        using var stream = new FileStream(path, options);
+        stream.Write(bytes);
+        if (stream.Length != bytes.Length)
+        {
+            stream.SetLength(bytes.Length);
+        }
     }
 }

@@ -21,6 +21,7 @@ public static class PortRegistry
     /// <summary>Overrides the registry folder (tests give each bed its own).</summary>
     public const string EnvironmentVariable = "AMP_SESSIONS_PORT_REGISTRY";
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(30);
+    private const UnixFileMode SharedClaimMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
     internal sealed record PortClaim(string SessionId, string WorktreePath, string DataDirectory, int ProcessId, DateTimeOffset ClaimedAt);
 
@@ -46,7 +47,8 @@ public static class PortRegistry
                 continue;
             }
             var claim = new PortClaim(session.Id, session.WorktreePath, dataDirectory, Environment.ProcessId, DateTimeOffset.UtcNow);
-            await File.WriteAllTextAsync(path, Serialization.JsonOutput.Serialize(claim, Serialization.JsonOutput.Compact), cancellationToken).ConfigureAwait(false);
+            // Readable by every user (they judge each other's claims); written without emptying it first (see PrivateFiles.Create).
+            Storage.PrivateFiles.WriteAllText(path, Serialization.JsonOutput.Serialize(claim, Serialization.JsonOutput.Compact), SharedClaimMode);
             return new PortBlock(first, size);
         }
         throw new AmpSessionsException("AmpPortsExhausted", ErrorKind.ResourceBusy,

@@ -23,8 +23,9 @@ public static class WorktreePreparation
             if (configuration.Ports > 0)
             {
                 var ports = await PortRegistry.ClaimAsync(registry, session, context.Data.Root, configuration.Ports, configuration.PortRange, cancellationToken).ConfigureAwait(false);
+                // Recorded with the next write of the row (the setup's status below, or `new`'s Idle): a process that dies
+                // before then leaves a claim whose worktree `new`'s undo or repair removes, which makes the claim stale.
                 session = session with { Ports = ports };
-                context.Sessions.Update(session);
             }
             var command = request.SkipSetup ? null : request.Setup ?? configuration.SetupCommand;
             if (string.IsNullOrWhiteSpace(command))
