@@ -36,8 +36,11 @@ public static class SessionContextFile
         var text = Compose(session, await DiffSummaryAsync(worktree, baseCommit, cancellationToken).ConfigureAwait(false), iterationNotes, lastScript);
         var folder = Path.Combine(session.WorktreePath, Folder);
         Directory.CreateDirectory(folder);
-        // A few kilobytes: written at once on this thread rather than through the thread pool's asynchronous file I/O.
-        File.WriteAllText(Path.Combine(folder, FileName), text, new UTF8Encoding(false));
+        // A few kilobytes: written at once on this thread rather than through the thread pool's asynchronous file I/O, over the
+        // previous turn's file and cut to length rather than emptied first (ext4 writes an emptied file back at close; see
+        // PrivateFiles.WriteAllText). Made as File.WriteAllText makes files (0666 less the umask): it is the agent's to read.
+        Storage.PrivateFiles.WriteAllText(Path.Combine(folder, FileName), text,
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
         return text;
     }
 

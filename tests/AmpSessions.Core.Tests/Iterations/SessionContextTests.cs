@@ -61,6 +61,22 @@ public sealed class SessionContextTests : IDisposable
     }
 
     [Fact]
+    public async Task A_shorter_context_replaces_a_longer_one_whole()
+    {
+        var session = await bed.NewSessionAsync();
+        var notes = new string('n', 5000);
+        await bed.IterateAsync(session, new IterateRequest { Session = session.Id, Notes = notes });
+        Assert.Contains(notes, File.ReadAllText(ContextPath(session)));
+
+        // The file is written over the last one and cut to length: nothing of the longer text may remain after the new one.
+        await bed.IterateAsync(session);
+
+        var second = File.ReadAllText(ContextPath(session));
+        Assert.DoesNotContain("nnn", second);
+        Assert.EndsWith(second, bed.Invocations[1].StandardInput!);
+    }
+
+    [Fact]
     [Trait("Platform", "Posix")]
     public async Task A_failing_test_result_shows_its_output_to_the_next_turn()
     {
