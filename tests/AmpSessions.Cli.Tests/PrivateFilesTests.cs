@@ -24,15 +24,14 @@ public sealed class PrivateFilesTests : IDisposable
         bed.Scenario = "hang";
         using var cli = bed.Cli.Start("iterate", id);
         string settingsFile;
-        string turnFolder;
         try
         {
             var call = Assert.Single(await FakeAgentRecord.WaitForAsync(bed.RecordPath, 1, TimeSpan.FromSeconds(60)));
             settingsFile = call.Arguments[call.Arguments.ToList().IndexOf("--settings-file") + 1];
-            // One private folder per turn under runs/, named with the process that made it.
-            turnFolder = Path.GetDirectoryName(settingsFile)!;
-            Assert.Equal(Path.Combine(bed.DataDirectory, "runs"), Path.GetDirectoryName(turnFolder));
-            Assert.Equal("700", Mode(turnFolder));
+            // The turn's private files sit in the private runs/ folder itself, named with the process that made them.
+            Assert.Equal(Path.Combine(bed.DataDirectory, "runs"), Path.GetDirectoryName(settingsFile));
+            Assert.StartsWith($"turn-{cli.Id}-", Path.GetFileName(settingsFile));
+            Assert.Equal("700", Mode(Path.GetDirectoryName(settingsFile)!));
             Assert.Equal("600", Mode(settingsFile));
 
             // Killed before the turn ends: nothing removes the file then...
@@ -48,7 +47,7 @@ public sealed class PrivateFilesTests : IDisposable
         // ...the next start does.
         Assert.Equal(0, (await bed.RunAsync("list")).ExitCode);
         Assert.False(File.Exists(settingsFile));
-        Assert.False(Directory.Exists(turnFolder));
+        Assert.Empty(Directory.GetFiles(Path.Combine(bed.DataDirectory, "runs"), $"turn-{cli.Id}-*"));
 
         foreach (var folder in new[] { bed.DataDirectory, Path.Combine(bed.DataDirectory, "logs"), Path.Combine(bed.DataDirectory, "logs", id),
                      Path.Combine(bed.DataDirectory, "locks"), Path.Combine(bed.DataDirectory, "runs") })
