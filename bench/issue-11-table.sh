@@ -10,7 +10,7 @@
 #   AmpSessions.Bench new        new on a generated repository, the AOT CLI process and in process, vs git branch + worktree add
 #   bench/lifecycle.sh           iterate (instant agent, one-file edit) vs agent + git add -A + git commit; merge (ff) vs git merge --ff-only
 #   bench/count-processes.sh     git processes of new, iterate, merge and a batch item, traced (strace -f), not estimated
-#   AmpSessions.Bench batch      per item at 50 and 500 items (AOT CLI) vs the raw lifecycle, 500/50 flatness; 1,000 items at concurrency 16
+#   AmpSessions.Bench batch      per item at 50 and 500 items (AOT CLI) vs the raw lifecycle, 500/50 flatness (and raw's own, a reference); 1,000 items at concurrency 16
 #   AmpSessions.Bench iterations 8 concurrent 2 s iterations vs one (and the 8 fake agents alone)
 #   bench/module.ps1             New-AmpSession over a pipeline vs raw git branch + worktree add; Get-AmpSessionState per session
 # and peak RSS of the CLI process during the batches and of the orchestrating process during the iterations.
