@@ -64,17 +64,39 @@ public static partial class ProcessContainment
     /// </summary>
     internal static async Task<IReadOnlyList<int>> FindAsync(string markerPrefix, PidWindow? window, CancellationToken cancellationToken = default)
     {
+        var lookedEmpty = new Dictionary<int, string>();
+        for (var round = 0; ; round++)
+        {
+            var scan = await ScanAsync(markerPrefix, window, lookedEmpty, cancellationToken).ConfigureAwait(false);
+            if (!scan.Unsettled || round == MaxRounds - 1)
+            {
+                return scan.Found;
+            }
+            await Task.Delay(PauseAfter(round), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// One look at the processes: those with the marker, and whether any process could not be read yet
+    /// (in the middle of an exec, see <see cref="ReadEmpty"/>), so a scan that found none is not yet proof.
+    /// <paramref name="lookedEmpty"/> carries, from one scan of a sweep to the next, the processes whose environment
+    /// looked empty, and where it started.
+    /// </summary>
+    private static async Task<(IReadOnlyList<int> Found, bool Unsettled)> ScanAsync(string markerPrefix, PidWindow? window, Dictionary<int, string> lookedEmpty,
+        CancellationToken cancellationToken)
+    {
+        // An empty prefix would match every process that carries any marker.
         ArgumentException.ThrowIfNullOrEmpty(markerPrefix);
         if (OperatingSystem.IsLinux())
         {
-            return FindOnLinux(markerPrefix, window?.Since());
+            return FindOnLinux(markerPrefix, window?.Since(), lookedEmpty);
         }
         if (OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
         {
-            return await FindWithPsAsync(markerPrefix, cancellationToken).ConfigureAwait(false);
+            return (await FindWithPsAsync(markerPrefix, cancellationToken).ConfigureAwait(false), false);
         }
         // Windows: processes live in the turn's Job object, which dies with its handle; there is no marker to read.
-        return [];
+        return ([], false);
     }
 
     /// <summary>
@@ -95,10 +117,11 @@ public static partial class ProcessContainment
     private static async Task<(int Killed, bool Clean)> ReapRoundsAsync(string markerPrefix, PidWindow? window, CancellationToken cancellationToken)
     {
         var killed = new HashSet<int>();
+        var lookedEmpty = new Dictionary<int, string>();
         for (var round = 0; round < MaxRounds; round++)
         {
-            var found = await FindAsync(markerPrefix, window, cancellationToken).ConfigureAwait(false);
-            if (found.Count == 0)
+            var (found, unsettled) = await ScanAsync(markerPrefix, window, lookedEmpty, cancellationToken).ConfigureAwait(false);
+            if (found.Count == 0 && !unsettled)
             {
                 return (killed.Count, true);
             }
@@ -109,11 +132,14 @@ public static partial class ProcessContainment
                     killed.Add(pid);
                 }
             }
-            // A killed process stays visible until the kernel has torn it down; give it a moment.
-            await Task.Delay(TimeSpan.FromMilliseconds(round < 3 ? 5 : 50), CancellationToken.None).ConfigureAwait(false);
+            // A killed process stays visible until the kernel has torn it down, and an exec ends in well under a
+            // millisecond; give either a moment.
+            await Task.Delay(PauseAfter(round), CancellationToken.None).ConfigureAwait(false);
         }
         return (killed.Count, false);
     }
+
+    private static TimeSpan PauseAfter(int round) => TimeSpan.FromMilliseconds(round < 3 ? 5 : 50);
 
     /// <summary>
     /// Kills every process started for any work of the session (agent turns, scripts), for a
@@ -138,37 +164,128 @@ public static partial class ProcessContainment
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int NativeKill(int pid, int signal);
 
-    private static List<int> FindOnLinux(string markerPrefix, Func<int, bool>? startedSince)
+    private static (IReadOnlyList<int> Found, bool Unsettled) FindOnLinux(string markerPrefix, Func<int, bool>? startedSince, Dictionary<int, string> lookedEmpty)
     {
         var needle = Encoding.UTF8.GetBytes(VariableName + "=" + markerPrefix);
         var self = Environment.ProcessId;
         var found = new List<int>();
+        var unsettled = false;
         var examined = 0;
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(EnvironmentReadSize);
+        try
         {
-            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == self
-                || (startedSince is not null && !startedSince(pid)))
+            foreach (var directory in Directory.EnumerateDirectories("/proc"))
             {
-                continue;
-            }
-            examined++;
-            byte[] environment;
-            try
-            {
-                environment = File.ReadAllBytes(Path.Combine(directory, "environ"));
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Gone meanwhile, or another user's process (which ours cannot have started).
-                continue;
-            }
-            if (HasEntry(environment, needle))
-            {
-                found.Add(pid);
+                if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == self
+                    || (startedSince is not null && !startedSince(pid)))
+                {
+                    continue;
+                }
+                examined++;
+                try
+                {
+                    var environment = ReadInOneCall(Path.Combine(directory, "environ"), ref buffer);
+                    if (environment.Length == 0)
+                    {
+                        // Empty: a zombie, a kernel thread, a process started with no environment at all, or one in the
+                        // middle of an exec (which hides the environment it carries into the new program).
+                        var empty = ReadEmpty(File.ReadAllText(Path.Combine(directory, "stat")), out var start);
+                        // An environment that looks empty is believed when it still does, at the same place, at the sweep's
+                        // next scan (a new exec puts the environment elsewhere: the stack's place is randomized).
+                        if (empty == EmptyEnvironment.LooksEmpty && !(lookedEmpty.TryGetValue(pid, out var before) && before == start))
+                        {
+                            lookedEmpty[pid] = start;
+                            unsettled = true;
+                        }
+                        unsettled |= empty == EmptyEnvironment.Settling;
+                        continue;
+                    }
+                    if (HasEntry(environment, needle))
+                    {
+                        found.Add(pid);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Gone meanwhile, or another user's process (which ours cannot have started).
+                }
             }
         }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
         Examined.Add(examined);
-        return found;
+        return (found, unsettled);
+    }
+
+    /// <summary>Enough for nearly every environment; a larger one is read again into a larger buffer.</summary>
+    private const int EnvironmentReadSize = 64 * 1024;
+
+    /// <summary>
+    /// A /proc file's content from one read call. An open environ file reads the memory of the program it was
+    /// opened on; read in pieces (File.ReadAllBytes starts with 512 bytes), an exec between two pieces drops
+    /// that memory, the next piece reads as the end, and a marker past the first piece was missed (CI saw a
+    /// detached process outlive its run this way). One call copies the environment whole.
+    /// </summary>
+    private static ReadOnlySpan<byte> ReadInOneCall(string path, ref byte[] buffer)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+        while (true)
+        {
+            var read = RandomAccess.Read(handle, buffer, 0);
+            if (read < buffer.Length)
+            {
+                return buffer.AsSpan(0, read);
+            }
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+        }
+    }
+
+    /// <summary>What an empty read of a process's environment means.</summary>
+    internal enum EmptyEnvironment
+    {
+        /// <summary>None to read: a zombie or a kernel thread (or a kernel too old to tell).</summary>
+        Settled,
+
+        /// <summary>An exec is under way, or ended after the read: scan again.</summary>
+        Settling,
+
+        /// <summary>Empty, as for a process started with no environment; an exec writing it looks the same for an instant.</summary>
+        LooksEmpty,
+    }
+
+    /// <summary>
+    /// What an empty read of a process's environment means, from its <c>/proc/&lt;pid&gt;/stat</c> line. An exec
+    /// installs the new program's memory before it records where the environment lies in it (<c>env_start</c>
+    /// and <c>env_end</c>, fields 50 and 51, still 0), and a read in between returns nothing although the
+    /// environment, marker and all, is already there: about a tenth of the reads of a process that execs in a
+    /// loop, and a sweep that took it for a stranger let it live. The exec then sets both to the environment's
+    /// start and moves the end past each entry, so for an instant they are equal, as for a process started
+    /// with an empty environment. An exiting process that has let go of its memory reads as settling for a
+    /// moment; the next scan finds it a zombie.
+    /// </summary>
+    internal static EmptyEnvironment ReadEmpty(string stat, out string environmentStart)
+    {
+        environmentStart = "";
+        const long kernelThread = 0x00200000; // PF_KTHREAD
+        // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so fields are counted from the last ')'.
+        var close = stat.LastIndexOf(')');
+        if (close < 0)
+        {
+            return EmptyEnvironment.Settled;
+        }
+        // fields[0] is the state (field 3), fields[6] the flags (field 9), fields[47] and [48] env_start and
+        // env_end (fields 50 and 51, Linux 3.5 and later).
+        var fields = stat[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length < 49 || fields[0] is "Z" or "X" or "x"
+            || !long.TryParse(fields[6], NumberStyles.None, CultureInfo.InvariantCulture, out var flags) || (flags & kernelThread) != 0)
+        {
+            return EmptyEnvironment.Settled;
+        }
+        environmentStart = fields[47];
+        return fields[48] == "0" || fields[47] != fields[48] ? EmptyEnvironment.Settling : EmptyEnvironment.LooksEmpty;
     }
 
     /// <summary>Processes whose environment a sweep read (bench/ reports it per batch item).</summary>

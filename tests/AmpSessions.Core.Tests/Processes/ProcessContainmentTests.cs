@@ -189,9 +189,91 @@ public sealed class ProcessContainmentTests : IDisposable
         await AssertAllGoneAsync([late], "the end of a run whose first sweep found nothing");
     }
 
+    [Fact]
+    public async Task A_process_caught_in_the_middle_of_an_exec_is_still_found_and_reaped()
+    {
+        // A marked shell that execs itself again and again (for a bounded count, so it ends even if this test fails):
+        // about one read of its environment in ten falls between an exec's two halves and comes back empty, and a
+        // read in pieces tears when an exec comes between them. The marker goes last, after 100 KB of other
+        // variables, as far into the environment as a read can reach (and past the first buffer's 64 KB).
+        var marker = ContainmentScope.ForSession("exec0001", "test").Marker;
+        var script = temp.Combine("reexec.sh");
+        File.WriteAllText(script, $"""
+            [ "$1" = 0 ] && echo $$ > '{temp.Combine("reexec.pid")}'
+            [ "$1" -lt 20000 ] && exec sh "$0" $(($1 + 1))
+            """);
+        var info = new ProcessStartInfo("setsid", ["sh", script, "0"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.Environment["AMP_SESSIONS_TEST_PADDING"] = new string('x', 100_000);
+        info.Environment[ProcessContainment.VariableName] = marker;
+        using (Process.Start(info))
+        {
+        }
+        await Eventually.WaitAsync(() => File.Exists(temp.Combine("reexec.pid")) && File.ReadAllText(temp.Combine("reexec.pid")).Trim().Length > 0);
+        var pid = int.Parse(File.ReadAllText(temp.Combine("reexec.pid")).Trim(), CultureInfo.InvariantCulture);
+
+        for (var look = 0; look < 500; look++)
+        {
+            Assert.Contains(pid, await ProcessContainment.FindAsync(marker));
+        }
+        Assert.Equal(1, await ProcessContainment.ReapAsync(marker));
+        await AssertAllGoneAsync([pid], "a sweep that met it in the middle of an exec");
+    }
+
+    [Fact]
+    public async Task A_process_with_no_environment_at_all_does_not_keep_a_sweep_from_ending_clean()
+    {
+        // Its environment reads empty as an exec's does for an instant; the sweep looks once more and then believes it.
+        var scope = ContainmentScope.ForSession("empty001", "test");
+        using var window = TrustedCursor(TimeSpan.FromMinutes(5)).Open();
+        var pid = StartSleepWithNoEnvironment("empty.pid");
+
+        Assert.True(await ProcessContainment.ReapUntilCleanAsync(scope.Marker, window), "the sweep gave up");
+        Assert.True(ProcessProbe.IsRunning(pid), "a process without the marker was killed");
+    }
+
+    [Theory]
+    [InlineData("R", 4194304, "0", "0", ProcessContainment.EmptyEnvironment.Settling)] // between an exec's two halves
+    [InlineData("R", 4194304, "140727616993579", "0", ProcessContainment.EmptyEnvironment.Settling)]
+    [InlineData("R", 4194304, "140727616993579", "140727616995307", ProcessContainment.EmptyEnvironment.Settling)] // it has one: an exec ended after the read
+    [InlineData("R", 4194304, "140727616995307", "140727616995307", ProcessContainment.EmptyEnvironment.LooksEmpty)] // no environment, or an exec writing it
+    [InlineData("Z", 4194316, "0", "0", ProcessContainment.EmptyEnvironment.Settled)] // a zombie
+    [InlineData("S", 2129984, "0", "0", ProcessContainment.EmptyEnvironment.Settled)] // a kernel thread (PF_KTHREAD)
+    internal void An_empty_environment_is_read_again_while_an_exec_may_hide_it(string state, long flags, string envStart, string envEnd, ProcessContainment.EmptyEnvironment expected)
+    {
+        // A stat line as Linux 6 writes it (52 fields), with a name that holds a space and parentheses.
+        var fields = "18268 18268 1783 0 -1 FLAGS 99 0 0 0 0 0 0 0 20 0 1 0 2839812 3133440 384 18446744073709551615 94839804329984 94839804349865 140727616991648 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 94839804365872 94839804367488 94840615600128 140727616993559 140727616993579 ENVSTART ENVEND 0"
+            .Replace("FLAGS", flags.ToString(CultureInfo.InvariantCulture)).Replace("ENVSTART", envStart).Replace("ENVEND", envEnd);
+        Assert.Equal(expected, ProcessContainment.ReadEmpty($"18270 (a (b) c) {state} {fields}\n", out var start));
+        Assert.Equal(expected == ProcessContainment.EmptyEnvironment.Settled ? "" : envStart, start);
+        Assert.Equal(ProcessContainment.EmptyEnvironment.Settled, ProcessContainment.ReadEmpty($"18270 (old kernel) {state} 18268 18268 1783 0 -1 {flags}\n", out _));
+    }
+
     private static PidCursor TrustedCursor(TimeSpan trust) =>
         new(int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim(), CultureInfo.InvariantCulture), trust,
             () => int.Parse(File.ReadAllText("/proc/sys/kernel/ns_last_pid").Trim(), CultureInfo.InvariantCulture), Stopwatch.GetTimestamp, sampleInBackground: false);
+
+    private int StartSleepWithNoEnvironment(string pidFile)
+    {
+        var info = new ProcessStartInfo("sh", ["-c", $"echo $$ > '{temp.Combine(pidFile)}'; exec env -i /usr/bin/sleep 306"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using (Process.Start(info))
+        {
+        }
+        var path = temp.Combine(pidFile);
+        SpinWait.SpinUntil(() => File.Exists(path) && File.ReadAllText(path).Trim().Length > 0, TimeSpan.FromSeconds(10));
+        var pid = int.Parse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture);
+        started.Add(pid);
+        // Until env has exec'd sleep, the process still has the environment it was started with.
+        SpinWait.SpinUntil(() => File.ReadAllBytes($"/proc/{pid}/environ").Length == 0 && ProcessProbe.Running("/usr/bin/sleep").Contains(pid), TimeSpan.FromSeconds(10));
+        return pid;
+    }
 
     private int StartMarkedSleep(string marker, string pidFile)
     {
