@@ -35,6 +35,25 @@ public static class ProcessProbe
         return true;
     }
 
+    /// <summary>
+    /// Live processes whose executable is the given file and whose environment holds <paramref name="entry"/>
+    /// (such as <c>HOME=</c> a test's own folder): the ones a test started, not those of a test running beside it.
+    /// </summary>
+    public static IReadOnlyList<int> Running(string executable, string entry)
+    {
+        return Running(executable).Where(pid =>
+        {
+            try
+            {
+                return File.ReadAllText($"/proc/{pid}/environ").Split('\0').Contains(entry);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }).ToList();
+    }
+
     /// <summary>Live processes whose executable is the given file.</summary>
     public static IReadOnlyList<int> Running(string executable)
     {

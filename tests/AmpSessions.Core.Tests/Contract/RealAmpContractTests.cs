@@ -40,7 +40,7 @@ public sealed class RealAmpContractTests : IDisposable
 
     private async Task AssertNoAmpLeftAsync()
     {
-        await Eventually.WaitAsync(() => ProcessProbe.Running(binary).Count == 0, TimeSpan.FromSeconds(5), "no amp process left");
+        await Eventually.WaitAsync(() => ProcessProbe.Running(binary, "HOME=" + home).Count == 0, TimeSpan.FromSeconds(5), "no amp process of this test left");
     }
 
     [Fact]

@@ -48,7 +48,7 @@ public sealed class RealClaudeContractTests : IDisposable
     private static bool IsRoot => !OperatingSystem.IsWindows() && Environment.UserName == "root";
 
     private async Task AssertNoClaudeLeftAsync() =>
-        await Eventually.WaitAsync(() => ProcessProbe.Running(binary).Count == 0, TimeSpan.FromSeconds(5), "no claude process left");
+        await Eventually.WaitAsync(() => ProcessProbe.Running(binary, "HOME=" + home).Count == 0, TimeSpan.FromSeconds(5), "no claude process of this test left");
 
     private AgentTurnRequest Offline(AgentTurnRequest request, string url, bool sandbox = false) => request with
     {
