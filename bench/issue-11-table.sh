@@ -11,7 +11,8 @@
 #   bench/lifecycle.sh           iterate (instant agent, one-file edit) vs agent + git add -A + git commit; merge (ff) vs git merge --ff-only
 #   bench/count-processes.sh     git processes of new, iterate, merge and a batch item, traced (strace -f), not estimated
 #   AmpSessions.Bench batch      per item at 50 and 500 items (AOT CLI) vs the raw lifecycle, 500/50 flatness (and raw's own, a reference); 1,000 items at concurrency 16
-#   AmpSessions.Bench iterations 8 concurrent 2 s iterations vs one (and the 8 fake agents alone)
+#   AmpSessions.Bench iterations 8 concurrent 2 s iterations vs one, in process and as native CLI processes (and, as
+#                                references, the 8 fake agents alone and 8 raw iterations: agent, git add -A, git commit)
 #   bench/module.ps1             New-AmpSession over a pipeline vs raw git branch + worktree add; Get-AmpSessionState per session
 # and peak RSS of the CLI process during the batches and of the orchestrating process during the iterations.
 # Prints one markdown table (row, raw, ours, ratio, target, met, load average during the row) and writes it to FILE
@@ -166,16 +167,22 @@ fi
 
 # ---- 8 concurrent iterations ----
 l0=$(load)
-if step "8 concurrent iterations of $iter_seconds s" bench iterations --agents 8 --seconds "$iter_seconds" --rounds "$iter_rounds" --warmup "$iter_warmup"; then
+if step "8 concurrent iterations of $iter_seconds s" bench iterations --agents 8 --seconds "$iter_seconds" --rounds "$iter_rounds" --warmup "$iter_warmup" --cli "$aot"; then
   one=$(grep -E '^  one iteration:' "$log" | tail -n 1 | awk '{ print $3 * 1000 }')
   all=$(grep -E '^  8 at once:' "$log" | tail -n 1 | awk '{ print $4 * 1000 }')
   agents=$(grep -E '^  the agents alone:' "$log" | tail -n 1 | sed 's/.*: ratio \([0-9.]*\).*/\1/')
   alone=$(grep -E '^  the agents alone:' "$log" | tail -n 1 | sed 's/.*one \([0-9.]*\) s, 8 at once \([0-9.]*\) s.*/\1 \2/')
   ws=$(grep -E '^  peak working set:' "$log" | tail -n 1 | sed 's/.*set: *\([0-9.]*\) *MB.*/\1/')
+  # "NAME: one A s, 8 at once B s: ratio R ..." lines: A and B in ms, then R.
+  pair() { grep -E "^  $1:" "$log" | tail -n 1 | sed 's/.*one \([0-9.]*\) s, 8 at once \([0-9.]*\) s: ratio \([0-9.]*\).*/\1 \2 \3/' | awk '{ print $1 * 1000, $2 * 1000, $3 }'; }
+  read -r raw_one raw_all raw_ratio <<<"$(pair "raw iterations")"
+  read -r cli_one cli_all cli_ratio <<<"$(pair "CLI processes")"
   l="$l0-$(load)"
   r=$(ratio "$all" "$one")
   row "8 concurrent $iter_seconds s iterations vs one (in process)" "$(ms "$one") (one)" "$(ms "$all") (8 at once)" "$r" "≤ 1.15" "$(met "$r" 1.15)" "$l"
   row "the 8 fake agents alone, at once vs one (reference)" "$(ms "$(echo "$alone" | awk '{ print $1 * 1000 }')")" "$(ms "$(echo "$alone" | awk '{ print $2 * 1000 }')")" "$agents" "-" "-" "$l"
+  row "8 raw iterations at once vs one (reference: the agent, \`git add -A\`, \`git commit\`)" "$(ms "$raw_one")" "$(ms "$raw_all")" "$raw_ratio" "-" "-" "$l"
+  row "8 concurrent $iter_seconds s iterations vs one, native CLI processes (\`amp-sessions iterate\`)" "$(ms "$cli_one") (one)" "$(ms "$cli_all") (8 at once)" "$cli_ratio" "≤ 1.15" "$(met "$cli_ratio" 1.15)" "$l"
   row "peak working set of the orchestrating process during the iterations" "-" "${ws:-?} MB" "-" "≤ 150 MB" "$(awk -v w="$ws" 'BEGIN { if (w == "") print "-"; else print (w + 0 <= 150) ? "yes" : "**no**" }')" "$l"
 else
   row "8 concurrent iterations" "" "" "" "" "failed" "$l0"

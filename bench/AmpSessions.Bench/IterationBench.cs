@@ -23,8 +23,13 @@ public static class IterationBench
         // Extra single iterations after the rounds, one after another: this process's CPU per iteration from many
         // samples (the clock-tick resolution is 10 ms), and a window without JIT warm-up for a profiler.
         var cpuIterations = OptionOrZero(args, "--cpu-iterations", 0);
+        // With --cli, each round also runs the same iterations as CLI processes (`amp-sessions iterate <id>`, one and
+        // then all at once), as a shell user or a CI job starts them: the native CLI has no JIT to warm up.
+        var cliIndex = Array.IndexOf(args, "--cli");
+        var cli = cliIndex >= 0 && cliIndex + 1 < args.Length ? Path.GetFullPath(args[cliIndex + 1]) : null;
         using var repo = new TestRepository();
-        var context = AmpContext.Open(repo.Scratch("data"));
+        var data = repo.Scratch("data");
+        var context = AmpContext.Open(data);
         var scenario = Path.Combine(repo.Scratch("scenario"), "edit.json");
         // Every turn changes a file, so every iteration commits.
         File.WriteAllText(scenario, """
@@ -86,12 +91,22 @@ public static class IterationBench
         // what the machine itself costs (on 2 cores, 8 .NET agents starting together queue for CPU).
         var rawSingle = new List<TimeSpan>();
         var rawParallel = new List<TimeSpan>();
-        async Task<TimeSpan> RawAsync(int count)
+        var rawCommitSingle = new List<TimeSpan>();
+        var rawCommitParallel = new List<TimeSpan>();
+        // The raw iteration: the agent in a worktree of the same repository, then `git add -A` and `git commit`, as
+        // a person would do it by hand. Eight of them end together and commit together, as the product's do.
+        var rawWorktrees = Enumerable.Range(0, agents).Select(i =>
+        {
+            var folder = Path.Combine(repo.Scratch("raw-worktrees"), $"raw-{i}");
+            repo.Git("worktree", "add", "-q", "-b", $"raw-{i}", folder);
+            return folder;
+        }).ToArray();
+        async Task<TimeSpan> RawAsync(int count, bool commit = false)
         {
             var watch = Stopwatch.StartNew();
             await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
             {
-                var folder = repo.Scratch($"raw-{i}");
+                var folder = commit ? rawWorktrees[i] : repo.Scratch($"raw-{i}");
                 var run = await AmpSessions.Core.Processes.ProcessRunner.RunAsync(new AmpSessions.Core.Processes.ProcessSpec(TestPaths.FakeAgent, ["-x", "--stream-json"])
                 {
                     WorkingDirectory = folder,
@@ -106,8 +121,44 @@ public static class IterationBench
                 {
                     throw new InvalidOperationException($"the fake agent failed: {run.StandardError}");
                 }
+                if (commit)
+                {
+                    foreach (var git in new[] { new[] { "add", "-A" }, new[] { "commit", "-q", "-m", "raw iteration" } })
+                    {
+                        var step = await AmpSessions.Core.Processes.ProcessRunner.RunAsync(new AmpSessions.Core.Processes.ProcessSpec("git", git) { WorkingDirectory = folder },
+                            (Func<AmpSessions.Core.Processes.OutputLine, AmpSessions.Core.Processes.LineDecision>?)null);
+                        if (step.ExitCode != 0)
+                        {
+                            throw new InvalidOperationException($"git {string.Join(' ', git)} failed: {step.StandardError}");
+                        }
+                    }
+                }
             }));
             return watch.Elapsed;
+        }
+        var cliSingle = new List<TimeSpan>();
+        var cliParallel = new List<TimeSpan>();
+        var cliPeak = 0L;
+        async Task<TimeSpan> CliAsync(IEnumerable<Session> group)
+        {
+            var watch = Stopwatch.StartNew();
+            await Task.WhenAll(group.Select(async s =>
+            {
+                var run = await AmpSessions.Core.Processes.ProcessRunner.RunAsync(new AmpSessions.Core.Processes.ProcessSpec(cli!, ["iterate", s.Id])
+                {
+                    Environment = new Dictionary<string, string?> { [AmpSessions.Core.Storage.DataDirectory.EnvironmentVariable] = data },
+                }, (Func<AmpSessions.Core.Processes.OutputLine, AmpSessions.Core.Processes.LineDecision>?)null);
+                if (run.ExitCode != 0)
+                {
+                    throw new InvalidOperationException($"amp-sessions iterate {s.Id} failed (exit {run.ExitCode}): {run.StandardErrorTail(5)}");
+                }
+            }));
+            return watch.Elapsed;
+        }
+        if (cli is not null)
+        {
+            // The CLI's first start pays for the page cache; the in-process warm-up above does not cover it.
+            await CliAsync(sessions.Take(1));
         }
         var single = new List<TimeSpan>();
         var parallel = new List<TimeSpan>();
@@ -132,6 +183,15 @@ public static class IterationBench
             childCount = Math.Max(childCount, count);
             rawSingle.Add(await RawAsync(1));
             rawParallel.Add(await RawAsync(agents));
+            rawCommitSingle.Add(await RawAsync(1, commit: true));
+            rawCommitParallel.Add(await RawAsync(agents, commit: true));
+            if (cli is not null)
+            {
+                cliSingle.Add(await CliAsync(sessions.Take(1)));
+                using var cliSampler = new ChildMemorySampler();
+                cliParallel.Add(await CliAsync(sessions));
+                cliPeak = Math.Max(cliPeak, (await cliSampler.StopAsync()).Peak);
+            }
         }
         var one = Median(single);
         var all = Median(parallel);
@@ -143,6 +203,17 @@ public static class IterationBench
         var rawRatio = Median(rawParallel).TotalSeconds / Median(rawSingle).TotalSeconds;
         Console.WriteLine($"  the agents alone:     one {Median(rawSingle).TotalSeconds:0.000} s, {agents} at once {Median(rawParallel).TotalSeconds:0.000} s: ratio {rawRatio:0.000} " +
             $"(no orchestration; the product's ratio over this one: {ratio / rawRatio:0.000})");
+        var rawCommitRatio = Median(rawCommitParallel).TotalSeconds / Median(rawCommitSingle).TotalSeconds;
+        Console.WriteLine($"  raw iterations:       one {Median(rawCommitSingle).TotalSeconds:0.000} s, {agents} at once {Median(rawCommitParallel).TotalSeconds:0.000} s: ratio {rawCommitRatio:0.000} " +
+            $"(the agent, then git add -A and git commit in a worktree; the product's ratio over this one: {ratio / rawCommitRatio:0.000})");
+        if (cli is not null)
+        {
+            var cliRatio = Median(cliParallel).TotalSeconds / Median(cliSingle).TotalSeconds;
+            Console.WriteLine($"  CLI processes:        one {Median(cliSingle).TotalSeconds:0.000} s, {agents} at once {Median(cliParallel).TotalSeconds:0.000} s: ratio {cliRatio:0.000} " +
+                $"(target <= 1.15) {(cliRatio <= 1.15 ? "OK" : "OVER TARGET")}; over the raw iterations: {cliRatio / rawCommitRatio:0.000}");
+            Console.WriteLine($"  CLI rounds (one / all): {string.Join(", ", cliSingle.Zip(cliParallel, (a, b) => $"{a.TotalSeconds:0.00}/{b.TotalSeconds:0.00}"))}; " +
+                $"children at peak {Megabytes(cliPeak)} summed RSS (CLI processes, agents, git)");
+        }
         Console.WriteLine($"  phases, one:          {Phases.Describe(singlePhases)}");
         Console.WriteLine($"  phases, {agents} at once:   {Phases.Describe(parallelPhases)}");
         var perIteration = cpu.OrderBy(c => c.Total).ElementAt(cpu.Count / 2);
