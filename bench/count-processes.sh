@@ -3,7 +3,7 @@
 # descendants (strace -f), not by estimate. Prints each process started (the CLI's own dotnet or native
 # start-up left out) and the count beyond what raw git needs:
 #   new:     beyond `git worktree add` (and the two helpers worktree add runs itself)
-#   iterate: beyond the agent (and the `cat` the instant agent runs)
+#   iterate: beyond the agent (and the `cat` the instant agent runs), for a first turn and for the next one
 #   merge:   all of them
 # Usage: bench/count-processes.sh [path/to/amp-sessions.dll | path/to/native/amp-sessions]   (needs strace; builds the CLI
 # if no path; a path not ending in .dll is run as an executable, as `bench batch --cli` does)
@@ -42,6 +42,12 @@ iterate_lines="$(trace iterate iterate "$id")"
 echo "$iterate_lines"
 beyond_iterate=$(echo "$iterate_lines" | grep -v -e "$work/agent.sh" -e '^/usr/bin/cat ' -e '^/bin/cat ' | grep -c . || true)
 
+# A later turn also gives the agent the session's diff so far (one `git diff`), which a first turn has none of.
+echo "== iterate, the next turn"
+next_lines="$(trace iterate-next iterate "$id")"
+echo "$next_lines"
+beyond_next=$(echo "$next_lines" | grep -v -e "$work/agent.sh" -e '^/usr/bin/cat ' -e '^/bin/cat ' | grep -c . || true)
+
 echo "== merge"
 merge_lines="$(trace merge merge "$id")"
 echo "$merge_lines"
@@ -72,4 +78,4 @@ echo "$batch_lines" | sed -E 's/^([^ ]*) .*"(core.quotePath=false|git)", "([a-z-
 echo "batch: $((batch_count / 4)) processes per item (the raw lifecycle runs 11)"
 
 echo
-echo "processes beyond raw git: new $beyond_new (target <= 2), iterate $beyond_iterate (target <= 4), merge $merge_count (target <= 6), batch item $((batch_count / 4)) in all (raw 11)"
+echo "processes beyond raw git: new $beyond_new (target <= 2), iterate $beyond_iterate (next turn $beyond_next; target <= 4), merge $merge_count (target <= 6), batch item $((batch_count / 4)) in all (raw 11)"

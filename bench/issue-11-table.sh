@@ -127,7 +127,8 @@ if step "git processes (strace -f)" "$root/bench/count-processes.sh" "$aot"; the
   n() { printf '%s\n' "$counts" | sed -n "s/.*$1 \([0-9]*\).*/\1/p"; }
   l="$l0-$(load)"
   c=$(n new); row "git processes of \`new\` beyond \`worktree add\`" "1 (\`branch\`)" "$c" "-" "≤ 2" "$(met "$c" 2)" "$l"
-  c=$(n iterate); row "git processes of \`iterate\` beyond the agent" "2 (\`add\`, \`commit\`)" "$c" "-" "≤ 4" "$(met "$c" 4)" "$l"
+  c=$(n iterate); row "git processes of \`iterate\` beyond the agent, a first turn" "3 (\`add\`, \`commit\` and the \`maintenance run --auto\` it starts)" "$c" "-" "≤ 4" "$(met "$c" 4)" "$l"
+  c=$(n "next turn"); row "git processes of \`iterate\` beyond the agent, a later turn (adds the \`diff\` for the agent's context)" "3" "$c" "-" "≤ 4" "$(met "$c" 4)" "$l"
   c=$(n merge); row "git processes of \`merge\` (fast-forward)" "1 (\`merge --ff-only\`)" "$c" "-" "≤ 6" "$(met "$c" 6)" "$l"
   c=$(n "batch item"); row "processes per batch item, all" "11 (the raw lifecycle)" "$c" "$(ratio "$c" 11)" "-" "-" "$l"
 else
