@@ -171,17 +171,16 @@ l0=$(load)
 if step "8 concurrent iterations of $iter_seconds s" bench iterations --agents 8 --seconds "$iter_seconds" --rounds "$iter_rounds" --warmup "$iter_warmup" --cli "$aot"; then
   one=$(grep -E '^  one iteration:' "$log" | tail -n 1 | awk '{ print $3 * 1000 }')
   all=$(grep -E '^  8 at once:' "$log" | tail -n 1 | awk '{ print $4 * 1000 }')
-  agents=$(grep -E '^  the agents alone:' "$log" | tail -n 1 | sed 's/.*: ratio \([0-9.]*\).*/\1/')
-  alone=$(grep -E '^  the agents alone:' "$log" | tail -n 1 | sed 's/.*one \([0-9.]*\) s, 8 at once \([0-9.]*\) s.*/\1 \2/')
   ws=$(grep -E '^  peak working set:' "$log" | tail -n 1 | sed 's/.*set: *\([0-9.]*\) *MB.*/\1/')
   # "NAME: one A s, 8 at once B s: ratio R ..." lines: A and B in ms, then R.
   pair() { grep -E "^  $1:" "$log" | tail -n 1 | sed 's/.*one \([0-9.]*\) s, 8 at once \([0-9.]*\) s: ratio \([0-9.]*\).*/\1 \2 \3/' | awk '{ print $1 * 1000, $2 * 1000, $3 }'; }
+  read -r alone_one alone_all alone_ratio <<<"$(pair "the agents alone")"
   read -r raw_one raw_all raw_ratio <<<"$(pair "raw iterations")"
   read -r cli_one cli_all cli_ratio <<<"$(pair "CLI processes")"
   l="$l0-$(load)"
   r=$(ratio "$all" "$one")
   row "8 concurrent $iter_seconds s iterations vs one (in process)" "$(ms "$one") (one)" "$(ms "$all") (8 at once)" "$r" "≤ 1.15" "$(met "$r" 1.15)" "$l"
-  row "the 8 fake agents alone, at once vs one (reference)" "$(ms "$(echo "$alone" | awk '{ print $1 * 1000 }')")" "$(ms "$(echo "$alone" | awk '{ print $2 * 1000 }')")" "$agents" "-" "-" "$l"
+  row "the 8 fake agents alone, at once vs one (reference)" "$(ms "$alone_one")" "$(ms "$alone_all")" "$alone_ratio" "-" "-" "$l"
   row "8 raw iterations at once vs one (reference: the agent, \`git add -A\`, \`git commit\`)" "$(ms "$raw_one")" "$(ms "$raw_all")" "$raw_ratio" "-" "-" "$l"
   row "8 concurrent $iter_seconds s iterations vs one, native CLI processes (\`amp-sessions iterate\`)" "$(ms "$cli_one") (one)" "$(ms "$cli_all") (8 at once)" "$cli_ratio" "≤ 1.15" "$(met "$cli_ratio" 1.15)" "$l"
   row "peak working set of the orchestrating process during the iterations" "-" "${ws:-?} MB" "-" "≤ 150 MB" "$(awk -v w="$ws" 'BEGIN { if (w == "") print "-"; else print (w + 0 <= 150) ? "yes" : "**no**" }')" "$l"

@@ -27,6 +27,12 @@ public static class IterationBench
         // then all at once), as a shell user or a CI job starts them: the native CLI has no JIT to warm up.
         var cliIndex = Array.IndexOf(args, "--cli");
         var cli = cliIndex >= 0 && cliIndex + 1 < args.Length ? Path.GetFullPath(args[cliIndex + 1]) : null;
+        if (cliIndex >= 0 && (cli is null || !File.Exists(cli)))
+        {
+            // Said before any session is made or any round runs, not after the warm-up.
+            Console.Error.WriteLine($"bench iterations: --cli needs the path of an amp-sessions executable{(cli is null ? "" : $"; there is none at {cli}")} (publish one with `dotnet publish src/AmpSessions.Cli -c Release -r linux-x64 -o DIR`)");
+            return 2;
+        }
         using var repo = new TestRepository();
         var data = repo.Scratch("data");
         var context = AmpContext.Open(data);
