@@ -262,7 +262,7 @@ internal static class Program
                 var disabled = server is JsonObject s && s["disabled"] is JsonValue d && d.GetValueKind() == JsonValueKind.True;
                 if (!disabled)
                 {
-                    list.Add(new JsonObject { ["name"] = name, ["status"] = "connected" });
+                    list.Add((JsonNode)new JsonObject { ["name"] = name, ["status"] = "connected" });
                 }
             }
 

@@ -23,7 +23,7 @@ internal static class Recorder
         var argv = new JsonArray();
         foreach (var a in args)
         {
-            argv.Add(a);
+            argv.Add((JsonNode?)a);
         }
 
         var env = new JsonObject();

@@ -181,10 +181,10 @@ internal sealed class Script
         var blocks = new JsonArray();
         if (Transcript.Str(step, "text") is { } text)
         {
-            blocks.Add(new JsonObject { ["type"] = "text", ["text"] = text });
+            blocks.Add((JsonNode)new JsonObject { ["type"] = "text", ["text"] = text });
         }
 
-        blocks.Add(new JsonObject
+        blocks.Add((JsonNode)new JsonObject
         {
             ["type"] = "tool_use",
             ["id"] = id,

@@ -45,7 +45,7 @@ internal sealed class StateStore(string dir)
         var labels = new JsonArray();
         foreach (var label in options.Labels)
         {
-            labels.Add(label);
+            labels.Add((JsonNode?)label);
         }
 
         var record = new JsonObject
