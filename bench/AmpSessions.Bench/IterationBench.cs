@@ -33,6 +33,16 @@ public static class IterationBench
             Console.Error.WriteLine($"bench iterations: --cli needs the path of an amp-sessions executable{(cli is null ? "" : $"; there is none at {cli}")} (publish one with `dotnet publish src/AmpSessions.Cli -c Release -r linux-x64 -o DIR`)");
             return 2;
         }
+        // --agent: the fake amp to run (default: the framework-dependent build the tests use, a JIT .NET process).
+        // A native build of the same fake (`dotnet publish tests/AmpSessions.FakeAgent -r linux-x64 -p:PublishAot=true`)
+        // starts without the ~100 ms of JIT CPU, so the agents-alone reference shows what the machine itself costs.
+        var agentIndex = Array.IndexOf(args, "--agent");
+        var agent = agentIndex >= 0 && agentIndex + 1 < args.Length ? Path.GetFullPath(args[agentIndex + 1]) : TestPaths.FakeAgent;
+        if (!File.Exists(agent))
+        {
+            Console.Error.WriteLine($"bench iterations: there is no fake agent at {agent} (build tests/AmpSessions.FakeAgent, or pass --agent with the path of one)");
+            return 2;
+        }
         using var repo = new TestRepository();
         var data = repo.Scratch("data");
         var context = AmpContext.Open(data);
@@ -55,7 +65,7 @@ public static class IterationBench
                 RepoPath = repo.Root,
                 Name = $"bench {i}",
                 Prompt = "Add a line to bench.txt.",
-                Agent = $"amp:\"{TestPaths.FakeAgent}\"",
+                Agent = $"amp:\"{agent}\"",
                 NotificationsEnabled = false,
                 AgentEnvironment = new Dictionary<string, string>
                 {
@@ -85,7 +95,7 @@ public static class IterationBench
             return watch.Elapsed;
         }
 
-        Console.WriteLine($"iterations: {agents} sessions on one repository, fake agent of {seconds} s that edits a file; {warmup} warm-up round(s), {rounds} rounds, medians");
+        Console.WriteLine($"iterations: {agents} sessions on one repository, fake agent of {seconds} s that edits a file ({agent}); {warmup} warm-up round(s), {rounds} rounds, medians");
         // Warm-up: JIT (tiered compilation keeps recompiling hot code for a while), git's caches, the database.
         await IterateAsync(sessions.Take(1));
         for (var i = 0; i < warmup; i++)
@@ -113,7 +123,7 @@ public static class IterationBench
             await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
             {
                 var folder = commit ? rawWorktrees[i] : repo.Scratch($"raw-{i}");
-                var run = await AmpSessions.Core.Processes.ProcessRunner.RunAsync(new AmpSessions.Core.Processes.ProcessSpec(TestPaths.FakeAgent, ["-x", "--stream-json"])
+                var run = await AmpSessions.Core.Processes.ProcessRunner.RunAsync(new AmpSessions.Core.Processes.ProcessSpec(agent, ["-x", "--stream-json"])
                 {
                     WorkingDirectory = folder,
                     StandardInput = "Add a line to bench.txt.",
