@@ -14,7 +14,8 @@
       state        Get-AmpSessionState per session over a pipeline of 20 sessions of a -Files file
                    repository of its own (ms per session); timed before new, once the disk has written
                    back what making its 20 worktrees left in memory (sync, then Dirty + Writeback in
-                   /proc/meminfo below 16 MB)
+                   /proc/meminfo below 16 MB); beside it, interleaved, one raw `git status --porcelain=v2
+                   --branch` process per worktree (a floor: it reads less than the state)
       new          New-AmpSession over a pipeline of -Pipeline, against the same number of raw
                    `git branch` + `git worktree add` processes (ratio)
     The store for list/iterations/complete is filled through the core (rows only, no worktrees); state
@@ -142,7 +143,21 @@ try {
         1..20 | ForEach-Object { [pscustomobject]@{ Name = "state $_"; Prompt = 'p' } } | New-AmpSession -RepoPath $stateRepo -DataPath $stateData | Out-Null
         $some = @(Get-AmpSession -DataPath $stateData)
         $drained = Wait-DiskIdle
-        $state = Measure-Median { $some | Get-AmpSessionState -DataPath $stateData }
+        # Beside it, interleaved (alternating which goes first, after one warm-up of each), what asking git itself costs:
+        # one `git status --porcelain=v2 --branch` process per worktree, started from this pwsh as a user's script would.
+        # It reads less than the state does (no base branch, ahead/behind or merge base): a floor, not an equivalent.
+        $ourState = { $some | Get-AmpSessionState -DataPath $stateData | Out-Null }
+        $rawStatus = { foreach ($s in $some) { & git -C $s.WorktreePath status --porcelain=v2 --branch | Out-Null } }
+        & $ourState; & $rawStatus
+        $stateTimes = @(); $rawTimes = @()
+        foreach ($i in 1..$Runs) {
+            $first = $i % 2 -eq 1
+            if ($first) { $stateTimes += (Measure-Command $ourState).TotalMilliseconds }
+            $rawTimes += (Measure-Command $rawStatus).TotalMilliseconds
+            if (-not $first) { $stateTimes += (Measure-Command $ourState).TotalMilliseconds }
+        }
+        $state = ($stateTimes | Sort-Object)[[int][Math]::Floor($stateTimes.Count / 2)]
+        $raw = ($rawTimes | Sort-Object)[[int][Math]::Floor($rawTimes.Count / 2)]
         # How often one pipeline opened the main checkout and the worktrees for its in-process reads (the core's own counts).
         $handles = [AmpSessions.Core.Git.RepositoryHandles]
         $opened = { @($some.WorktreePath | ForEach-Object { $handles::CountsFor($_).Opened }) + $handles::CountsFor($stateRepo).Opened }
@@ -150,7 +165,7 @@ try {
         $some | Get-AmpSessionState -DataPath $stateData | Out-Null
         $after = & $opened
         $worktreeOpens = ($after[0..($some.Count - 1)] | Measure-Object -Sum).Sum - ($before[0..($some.Count - 1)] | Measure-Object -Sum).Sum
-        Write-Row 'state' ($state / $some.Count) '<= 30' ("per session, {0} sessions on {1} files; one pipeline opened the main checkout {2}x and the {0} worktrees {3}x; {4}" -f $some.Count, $Files, ($after[-1] - $before[-1]), $worktreeOpens, $drained)
+        Write-Row 'state' ($state / $some.Count) '<= 30' ("per session, {0} sessions on {1} files; raw git status {5:N1} ms per worktree; one pipeline opened the main checkout {2}x and the {0} worktrees {3}x; {4}" -f $some.Count, $Files, ($after[-1] - $before[-1]), $worktreeOpens, $drained, ($raw / $some.Count))
     }
 
     # ---- new: New-AmpSession over a pipeline, against raw git doing what it needs (branch + worktree add) ----
