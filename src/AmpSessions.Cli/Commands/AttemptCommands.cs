@@ -69,7 +69,7 @@ internal static class AttemptCommands
                 a.SessionId == c.KeptId ? "kept" : a.Proposed ? "*" : "",
                 a.SessionId, a.Status.ToString(),
                 a.TestsPassed switch { true => "pass", false => a.Regression ? "FAIL (regr)" : "FAIL", null => "-" },
-                a.ChangedLines.ToString("N0"), a.FilesChanged.ToString("N0"), a.Tokens.ToString("N0"),
+                Core.Display.DisplayFormat.Count(a.ChangedLines), Core.Display.DisplayFormat.Count(a.FilesChanged), Core.Display.DisplayFormat.Count(a.Tokens),
                 Core.Display.DisplayFormat.Cost(a.CostUsd), IterationCommands.Seconds(a.Duration)]));
         output.Line($"Proposed: {c.Reason}");
         if (c.KeptId is not null)

@@ -64,7 +64,7 @@ internal static class EventCommands
         }
         else
         {
-            output.Line($"{e.Time.ToLocalTime():HH:mm:ss} #{e.Id,-5} {e.Type,-19} {e.Message}");
+            output.Line(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{e.Time.ToLocalTime():HH:mm:ss} #{e.Id,-5} {e.Type,-19} {e.Message}"));
         }
         Console.Out.Flush();
     }

@@ -37,7 +37,7 @@ internal static class IterationCommands
                     Console.Out.WriteLine(Core.Serialization.JsonOutput.Serialize(e, Output.CompactJsonOptions));
                     continue;
                 }
-                var time = e.Time.ToLocalTime().ToString("HH:mm:ss");
+                var time = e.Time.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture);
                 var line = e switch
                 {
                     Core.Sessions.SessionStatusChangedEvent s => $"{time} status {s.Status}{(s.Message is null ? "" : ": " + s.Message)}",

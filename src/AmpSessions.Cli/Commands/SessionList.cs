@@ -20,13 +20,13 @@ internal static class SessionList
         {
             if (list.Count == 0)
             {
-                output.Line(page.Total == 0 ? NoSessions : $"{page.Total:N0} sessions match; none is shown.");
+                output.Line(page.Total == 0 ? NoSessions : $"{DisplayFormat.Count(page.Total)} sessions match; none is shown.");
                 return;
             }
             output.Table(Headers, list.Select(Row));
             if (page.Rest > 0)
             {
-                output.Line($"... and {page.Rest:N0} more (the newest {list.Count:N0} of {page.Total:N0} shown): amp-sessions list --all, or --first <n>.");
+                output.Line($"... and {DisplayFormat.Count(page.Rest)} more (the newest {DisplayFormat.Count(list.Count)} of {DisplayFormat.Count(page.Total)} shown): amp-sessions list --all, or --first <n>.");
             }
         });
     }

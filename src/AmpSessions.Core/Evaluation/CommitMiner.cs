@@ -102,7 +102,7 @@ public sealed partial class CommitMiner
         var instances = new List<EvaluationInstance>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var repoName = Path.GetFileName(top.TrimEnd('/', '\\'));
-        var artifacts = Path.Combine(context.Data.Root, "mining", $"{Slug(repoName)}-{context.Now:yyyyMMdd-HHmmss}-{Guid.NewGuid():N}"[..^24]);
+        var artifacts = Path.Combine(context.Data.Root, "mining", string.Create(CultureInfo.InvariantCulture, $"{Slug(repoName)}-{context.Now:yyyyMMdd-HHmmss}-{Guid.NewGuid():N}")[..^24]);
         Directory.CreateDirectory(artifacts);
         foreach (var commit in commits)
         {
