@@ -82,14 +82,17 @@ public static class SessionContextFile
     private static async Task<string> DiffSummaryAsync(GitClient worktree, string baseCommit, CancellationToken cancellationToken)
     {
         // Nothing committed since the base and nothing changed (a first turn): the diff is empty, no process needed.
-        if (worktree.StatusInProcess(includeUntracked: true) is { } status && GitPorcelain.ParseStatus(status) is { IsClean: true } clean
-            && clean.HeadCommit == baseCommit)
+        var status = worktree.StatusInProcess(includeUntracked: true) is { } records ? GitPorcelain.ParseStatus(records) : null;
+        if (status is { IsClean: true } && status.HeadCommit == baseCommit)
         {
             return "";
         }
         string[] options = ["diff", "-U0", "--no-color", "--no-ext-diff", "--stat=120", "--patch"];
         ProcessResult result;
-        if (worktree.HasUntrackedFilesInProcess() == false)
+        // The status just read already says whether anything is untracked: a second scan of the working tree would cost
+        // as much again (thousands of lstat calls in a large worktree).
+        var hasUntracked = status is not null ? status.Entries.Any(e => e.Kind == StatusEntryKind.Untracked) : worktree.HasUntrackedFilesInProcess();
+        if (hasUntracked == false)
         {
             // Nothing untracked: the working tree against the base is the same diff as the tree of
             // everything staged, in one process (.env files left out as staging leaves them out).

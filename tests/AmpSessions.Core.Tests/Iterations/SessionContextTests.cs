@@ -61,6 +61,24 @@ public sealed class SessionContextTests : IDisposable
     }
 
     [Fact]
+    public async Task Files_left_untracked_between_turns_show_in_the_next_context_and_secret_files_do_not()
+    {
+        var session = await bed.NewSessionAsync();
+        await bed.IterateAsync(session);
+        // Written by hand between turns, never staged: the next turn's diff is against the working tree, untracked files included.
+        Sessions.SessionTestBed.WriteIn(session, "docs/notes.txt", "a hand-written note\n");
+        Sessions.SessionTestBed.WriteIn(session, ".env", "API_TOKEN=do-not-show\n");
+
+        await bed.IterateAsync(session);
+
+        var changes = File.ReadAllText(ContextPath(session)).Split("## Changes so far")[1];
+        Assert.Contains("+a hand-written note", changes);
+        Assert.Contains("docs/notes.txt", changes);
+        Assert.DoesNotContain("do-not-show", changes);
+        Assert.DoesNotContain(".env", changes);
+    }
+
+    [Fact]
     public async Task A_shorter_context_replaces_a_longer_one_whole()
     {
         var session = await bed.NewSessionAsync();
