@@ -17,6 +17,7 @@ public sealed class SessionIdCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
         SessionCompletion.Complete(fakeBoundParameters, wordToComplete,
+            (s, word) => s.Name.StartsWith(word, StringComparison.OrdinalIgnoreCase) || s.Id.StartsWith(word, StringComparison.OrdinalIgnoreCase),
             (s, word) => s.Id.StartsWith(word, StringComparison.OrdinalIgnoreCase) ? s.Id : s.Name);
 }
 
@@ -25,17 +26,19 @@ public sealed class SessionNameCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        SessionCompletion.Complete(fakeBoundParameters, wordToComplete, (s, _) => s.Name);
+        // Names only: -Name takes a name, so a session whose id happens to start with the word is not one it means.
+        SessionCompletion.Complete(fakeBoundParameters, wordToComplete, (s, word) => s.Name.StartsWith(word, StringComparison.OrdinalIgnoreCase), (s, _) => s.Name);
 }
 
 internal static class SessionCompletion
 {
-    /// <summary>Sessions whose id or name starts with the word, each completed to the value <paramref name="value"/> picks.</summary>
-    public static IEnumerable<CompletionResult> Complete(IDictionary fakeBoundParameters, string wordToComplete, Func<Session, string, string> value)
+    /// <summary>The sessions <paramref name="matches"/> picks for the word, each completed to the value <paramref name="value"/> picks.</summary>
+    public static IEnumerable<CompletionResult> Complete(IDictionary fakeBoundParameters, string wordToComplete,
+        Func<Session, string, bool> matches, Func<Session, string, string> value)
     {
         var word = CompletionText.Unquote(wordToComplete);
         return ListSessions(fakeBoundParameters)
-            .Where(s => s.Name.StartsWith(word, StringComparison.OrdinalIgnoreCase) || s.Id.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+            .Where(s => matches(s, word))
             .Select(s => new CompletionResult(CompletionText.Quote(value(s, word)), $"{s.Id}  {s.Name}", CompletionResultType.ParameterValue,
                 $"{s.Name} ({s.Status}) {s.BranchName}"))
             .ToArray();
