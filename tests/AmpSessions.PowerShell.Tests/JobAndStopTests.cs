@@ -38,18 +38,7 @@ public sealed class JobAndStopTests : IDisposable
         var deadline = Stopwatch.StartNew();
         while (true)
         {
-            int[] ids;
-            try
-            {
-                ids = File.Exists(record)
-                    ? File.ReadAllLines(record).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("pid").GetInt32()).ToArray()
-                    : [];
-            }
-            catch (IOException)
-            {
-                // The fake agent holds the record file locked while it writes its line: read again.
-                ids = [];
-            }
+            var ids = AmpSessions.Testing.FakeAgentRecord.Read(record).Select(i => i.ProcessId).ToArray();
             if (ids.Length >= count)
             {
                 return ids;

@@ -41,12 +41,16 @@ public sealed class OtherProcessTests : IDisposable
     {
         other = PwshProcess.Start($"Import-Module '{TestEnvironment.StagedManifest}'; Invoke-AmpIteration -Id {id} -DataPath '{host.DataPath}'", host.Root);
         var waited = Stopwatch.StartNew();
-        while (!File.Exists(record) || File.ReadAllText(record).Length == 0)
+        // Read between the fake's locked appends (a plain read of the file while it writes failed this test once in CI).
+        while (true)
         {
+            if (AmpSessions.Testing.FakeAgentRecord.Read(record) is [var first, ..])
+            {
+                return first.ProcessId;
+            }
             Assert.True(waited.Elapsed < TimeSpan.FromSeconds(90) && !other.HasExited, "the other pwsh did not start the agent");
             Thread.Sleep(100);
         }
-        return JsonDocument.Parse(File.ReadAllLines(record)[0]).RootElement.GetProperty("pid").GetInt32();
     }
 
     private static bool IsRunning(int processId)
