@@ -73,6 +73,8 @@ internal static class NewBenchmark
             var sides = options.Cli ? 3 : 2;
             for (var turn = 0; turn < sides; turn++)
             {
+                // Each side starts once the disk has written back the worktree the side before made and removed.
+                await DiskWriteBack.WaitAsync();
                 switch ((turn + run) % sides)
                 {
                     case 0:
