@@ -50,14 +50,18 @@ public sealed class LocaleTests : IDisposable
         {
             Assert.Equal(invariant, await OutputIn(locale));
         }
-        // Accents dropped and letters lowercased the same way everywhere (Unicode's rules, not the locale's: in Turkish
-        // the capital dotted İ is an i, the dotless ı stays).
+        // Parsed the same in every locale: 1.5 is one and a half dollars in German too. Accents dropped and letters
+        // lowercased the same way everywhere (Unicode's rules, not the locale's: in Turkish the capital dotted İ is an i,
+        // the dotless ı stays).
         foreach (var locale in new[] { "C.UTF-8", "tr_TR.UTF-8", "de_DE.UTF-8" })
         {
             bed.Cli.Environment["LANG"] = bed.Cli.Environment["LC_ALL"] = locale;
-            var made = await bed.RunAsync("new", "--repo", bed.Repo.Root, "--name", "Naïve İşık café", "--prompt", "p", "--agent", CliSessionBed.FakeAgent, "--json");
+            var made = await bed.RunAsync("new", "--repo", bed.Repo.Root, "--name", "Naïve İşık café", "--prompt", "p", "--agent", CliSessionBed.FakeAgent,
+                "--budget-cost", "1.5", "--json");
             Assert.True(made.ExitCode == 0, $"{locale}: {made}");
-            Assert.StartsWith("amp/naive-isık-cafe/", CliSessionBed.Json(made).GetProperty("branchName").GetString());
+            var session = CliSessionBed.Json(made);
+            Assert.StartsWith("amp/naive-isık-cafe/", session.GetProperty("branchName").GetString());
+            Assert.Equal(1.5m, session.GetProperty("budget").GetProperty("costUsd").GetDecimal());
         }
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Management.Automation;
-using System.Text.Json;
 using AmpSessions.PowerShell.Tests.Hosting;
 using PS = System.Management.Automation.PowerShell;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using AmpSessions.PowerShell.Tests.Hosting;
 
 namespace AmpSessions.PowerShell.Tests;
