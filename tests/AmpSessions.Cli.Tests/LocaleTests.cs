@@ -64,4 +64,22 @@ public sealed class LocaleTests : IDisposable
             Assert.Equal(1.5m, session.GetProperty("budget").GetProperty("costUsd").GetDecimal());
         }
     }
+
+    /// <summary>
+    /// The CLI runs without ICU, the module inside PowerShell with it; a name gives the same branch in both. The expected
+    /// slugs are what ICU's normalization gave (the slug before the core's own table, SlugTests' reference).
+    /// </summary>
+    [Theory]
+    [InlineData("Tiếng Việt ổn", "tieng-viet-on")]
+    [InlineData("Ελληνικά τόνος", "ελληνικα-τονος")]
+    [InlineData("Йогурт і ї", "иогурт-і-і")]
+    [InlineData("한글 이름", "한글-이름")]
+    [InlineData("\uF900\u212A\u212B test", "\u8C48ka-test")]
+    [InlineData("Ærøskøbing Łódź", "ærøskøbing-łodz")]
+    public async Task The_CLI_without_ICU_names_branches_as_ICU_normalization_does(string name, string slug)
+    {
+        var made = await bed.RunAsync("new", "--repo", bed.Repo.Root, "--name", name, "--prompt", "p", "--agent", CliSessionBed.FakeAgent, "--json");
+        Assert.True(made.ExitCode == 0, made.ToString());
+        Assert.StartsWith($"amp/{slug}/", CliSessionBed.Json(made).GetProperty("branchName").GetString());
+    }
 }

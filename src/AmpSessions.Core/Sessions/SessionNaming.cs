@@ -27,11 +27,15 @@ public static class SessionNaming
 
     /// <summary>
     /// A branch-safe slug: accents dropped, letters and digits of any script kept and lowercased,
-    /// everything else a single hyphen. Empty when the name has no letters or digits.
+    /// everything else a single hyphen. Empty when the name has no letters or digits. The same on every
+    /// machine, with or without ICU (<see cref="CanonicalDecomposition"/>).
     /// </summary>
-    public static string Slugify(string name)
+    public static string Slugify(string name) => Slugify(name, CanonicalDecomposition.DecomposeEach, CanonicalDecomposition.ComposeHangul);
+
+    /// <summary>The slug with the given decomposition and composition; the tests pass ICU's (string.Normalize) as the reference.</summary>
+    internal static string Slugify(string name, Func<string, string> decompose, Func<string, string> compose)
     {
-        var decomposed = name.Normalize(NormalizationForm.FormD);
+        var decomposed = decompose(name);
         var builder = new StringBuilder();
         var pendingHyphen = false;
         foreach (var c in decomposed)
@@ -55,7 +59,7 @@ public static class SessionNaming
                 pendingHyphen = true;
             }
         }
-        var slug = builder.ToString().Normalize(NormalizationForm.FormC);
+        var slug = compose(builder.ToString());
         if (slug.Length > MaxSlugLength)
         {
             slug = slug[..MaxSlugLength].TrimEnd('-');
