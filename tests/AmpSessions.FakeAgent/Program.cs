@@ -20,6 +20,16 @@ internal static class Program
     {
         var clock = Stopwatch.StartNew();
         var startedAt = DateTimeOffset.UtcNow;
+        // An agent that does not honour an interrupt (only SIGKILL ends it): registered before anything is recorded, so a
+        // test that waits for the record knows the interrupt will be ignored.
+        var ignoreSignals = Env("FAKE_AMP_IGNORE_SIGNALS") == "1";
+        if (ignoreSignals)
+        {
+            foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT })
+            {
+                SignalRegistrations.Add(PosixSignalRegistration.Create(signal, context => context.Cancel = true));
+            }
+        }
         var stdout = Console.OpenStandardOutput();
         var stderr = Console.OpenStandardError();
 
@@ -129,7 +139,7 @@ internal static class Program
                 IntEnv("FAKE_AMP_DURATION_MS", 0));
             var run = new RunContext(options, cwd, threadId, prompt, emitter) { McpServers = McpServers(options.McpConfig, cwd), Permissions = Permissions.Load(options, cwd) };
 
-            foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT })
+            foreach (var signal in ignoreSignals ? [] : new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT })
             {
                 SignalRegistrations.Add(PosixSignalRegistration.Create(signal, context =>
                 {
