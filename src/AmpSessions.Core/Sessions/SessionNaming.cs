@@ -27,8 +27,8 @@ public static class SessionNaming
 
     /// <summary>
     /// A branch-safe slug: accents dropped, letters and digits of any script kept and lowercased,
-    /// everything else a single hyphen. Empty when the name has no letters or digits. The same on every
-    /// machine, with or without ICU (<see cref="CanonicalDecomposition"/>).
+    /// everything else a single hyphen. Empty when the name has no letters or digits. The same with or without
+    /// ICU (<see cref="CanonicalDecomposition"/>), but for lowercasing letters newer than the machine's ICU knows.
     /// </summary>
     public static string Slugify(string name) => Slugify(name, CanonicalDecomposition.DecomposeEach, CanonicalDecomposition.ComposeHangul);
 
