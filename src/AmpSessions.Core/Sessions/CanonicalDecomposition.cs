@@ -9,9 +9,10 @@ namespace AmpSessions.Core.Sessions;
 /// "naïve" as it is, and with ICU the answer follows whichever ICU the machine has. With one table (generated from ICU
 /// by tools/UnicodeData, checked against it for every code point by the tests) the CLI and the module name branches
 /// alike. (Lowercasing still follows ICU inside PowerShell and .NET's own table in the CLI; compared over the whole BMP,
-/// they differ only for five letters that Unicode 16 added and ICU 72 does not know.) What it leaves out of full normalization, and why the slug does not need it: combining marks are
-/// not reordered (the slug drops them, and no letter or digit is a non-starter), and the only compositions between
-/// letters are Hangul's (the tests check both against ICU).
+/// they differ only for five letters that Unicode 16 added and ICU 72 does not know.) What it leaves out of full
+/// normalization, and why the slug does not need it: combining marks are not reordered (the slug drops them, and no
+/// letter or digit is a non-starter), and the only compositions between letters are Hangul's (the tests check both
+/// against ICU).
 /// </summary>
 internal static class CanonicalDecomposition
 {
