@@ -10,8 +10,9 @@ namespace AmpSessions.Core.Processes;
 /// (reading /proc/&lt;pid&gt;/environ of hundreds of unrelated processes cost more than the rest of a
 /// short turn's containment). Ids are handed out in increasing order and wrap at
 /// <c>kernel.pid_max</c>; how far the allocator moved since the window opened is followed by
-/// <see cref="PidCursor"/>. Where it cannot be followed (no <c>ns_last_pid</c>, a sample came too
-/// late, or the allocator went almost all the way round), the sweep reads every process as before.
+/// <see cref="PidCursor"/>. Where it is not followed (no <c>ns_last_pid</c>, a sample came too late, the
+/// allocator went almost all the way round, or the window outlived <see cref="PidCursor.FollowedFor"/>),
+/// the sweep reads every process.
 /// </summary>
 internal sealed class PidWindow : IDisposable
 {
@@ -55,17 +56,31 @@ internal sealed class PidWindow : IDisposable
 }
 
 /// <summary>
-/// Follows the kernel's last handed-out process id (<c>/proc/sys/kernel/ns_last_pid</c>) while any
-/// window is open, sampling it often enough that it cannot have gone half way round <c>pid_max</c>
+/// Follows the kernel's last handed-out process id (<c>/proc/sys/kernel/ns_last_pid</c>) while a
+/// window is young, sampling it often enough that it cannot have gone half way round <c>pid_max</c>
 /// between two samples even at <see cref="ClonesPerSecondPerCore"/> new processes or threads a second
 /// on every core; so the sum of the moves between samples is exact, and a window knows how many ids
 /// were handed out since it opened. A sample that came too late (a stalled machine) ends what is known:
 /// windows opened before it read every process.
+/// <para>
+/// A window is followed for <see cref="SamplesPerWindow"/> samples, not for its whole life: where
+/// <c>pid_max</c> is small (32768, as in many containers) the period is 16 ms on 2 cores and each
+/// sample's wake-up costs ~0.1 ms, so following a 10-minute agent turn cost ~4 s of CPU, while the
+/// one sweep it saves at the turn's end reads every process's environment in ~13 µs each (measured
+/// on a 2-core VM: 1 ms for 68 processes). Short turns, the many items of a batch, stay followed;
+/// a long turn's window goes stale and its sweeps read every process, as where the kernel does not tell.
+/// </para>
 /// </summary>
 internal sealed class PidCursor
 {
     /// <summary>More process or thread creations a second than any core manages (a clone takes well over 4 µs).</summary>
     internal const long ClonesPerSecondPerCore = 250_000;
+
+    /// <summary>
+    /// How many samples a window is followed for: ~7 ms of CPU on a 2-core VM (about one sweep of every process's
+    /// environment on a desktop with 500 processes); 1 s at a 16 ms period, minutes where <c>pid_max</c> is 4194304.
+    /// </summary>
+    internal const int SamplesPerWindow = 64;
 
     /// <summary>Ids below this are never handed out again after a wrap (the kernel's RESERVED_PIDS).</summary>
     private const int ReservedIds = 300;
@@ -79,6 +94,7 @@ internal sealed class PidCursor
     private readonly Func<int?> readLastPid;
     private readonly Func<long> clock;
     private readonly bool sampleInBackground;
+    private readonly int samplesPerWindow;
     private Thread? sampler;
     private int last;
     private long lastSampleAt;
@@ -86,13 +102,18 @@ internal sealed class PidCursor
     private int epoch;
     private int open;
 
-    internal PidCursor(int pidMax, TimeSpan trustedFor, Func<int?> readLastPid, Func<long> clock, bool sampleInBackground)
+    // When the youngest window opened: the sampler rests once it is older than FollowedFor.
+    private long lastOpenedAt;
+
+    internal PidCursor(int pidMax, TimeSpan trustedFor, Func<int?> readLastPid, Func<long> clock, bool sampleInBackground,
+        int samplesPerWindow = SamplesPerWindow)
     {
         PidMax = pidMax;
         TrustedFor = trustedFor;
         this.readLastPid = readLastPid;
         this.clock = clock;
         this.sampleInBackground = sampleInBackground;
+        this.samplesPerWindow = samplesPerWindow;
         last = readLastPid() ?? 0;
         lastSampleAt = clock();
     }
@@ -104,6 +125,9 @@ internal sealed class PidCursor
 
     /// <summary>The longest gap between two samples after which the moves between them are still exact.</summary>
     public TimeSpan TrustedFor { get; }
+
+    /// <summary>How long after a window opens the cursor is sampled for it.</summary>
+    public TimeSpan FollowedFor => SamplePeriod * samplesPerWindow;
 
     /// <summary>How long the allocator's cycle may be followed with <paramref name="cores"/> cores: half of it at the highest clone rate.</summary>
     internal static TimeSpan TrustFor(int pidMax, int cores) =>
@@ -122,11 +146,13 @@ internal sealed class PidCursor
                 epoch++;
                 if (sampleInBackground && sampler is null)
                 {
-                    sampler = new Thread(SampleWhileOpen) { IsBackground = true, Name = "AmpSessions pid cursor" };
+                    sampler = new Thread(SampleWhileFollowed) { IsBackground = true, Name = "AmpSessions pid cursor" };
                     sampler.Start();
                 }
-                Monitor.PulseAll(gate);
             }
+            lastOpenedAt = clock();
+            // Wakes a sampler that rests because no window was open, or none was young enough to follow.
+            Monitor.PulseAll(gate);
         }
         var mark = Sample();
         return new PidWindow(this, mark);
@@ -141,31 +167,33 @@ internal sealed class PidCursor
     }
 
     /// <summary>
-    /// The sampling loop, on a thread of its own that sleeps between samples and while no window is open.
-    /// A thread-pool timer cost far more than the read itself: every tick woke the timer thread and a
-    /// pool worker, which then spun before sleeping again (125 ticks in a 2 s turn at a 16 ms period:
+    /// The sampling loop, on a thread of its own that sleeps between samples, and while no open window is young
+    /// enough to be followed. A thread-pool timer cost far more than the read itself: every tick woke the timer
+    /// thread and a pool worker, which then spun before sleeping again (125 ticks in a 2 s turn at a 16 ms period:
     /// ~60 ms of CPU per turn on a 2-core machine, more than the rest of the iteration).
     /// </summary>
-    private void SampleWhileOpen()
+    private void SampleWhileFollowed()
     {
         lock (gate)
         {
             while (true)
             {
-                if (open == 0)
+                if (!Following())
                 {
                     Monitor.Wait(gate);
                     continue;
                 }
                 // Sleeps without holding the lock; a window opening meanwhile wakes it early, which only adds a sample.
                 Monitor.Wait(gate, SamplePeriod);
-                if (open > 0)
+                if (Following())
                 {
                     Sample();
                 }
             }
         }
     }
+
+    private bool Following() => open > 0 && Stopwatch.GetElapsedTime(lastOpenedAt, clock()) <= FollowedFor;
 
     /// <summary>Ids handed out since <paramref name="mark"/>, or null when that is not known.</summary>
     public long? HandedOutSince(Mark mark)

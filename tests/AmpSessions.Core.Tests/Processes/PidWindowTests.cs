@@ -130,6 +130,32 @@ public sealed class PidWindowTests
     }
 
     [Fact]
+    public async Task A_window_is_followed_for_its_first_samples_then_goes_stale_and_a_new_window_is_followed_again()
+    {
+        // 200 ms trust: a sample every 100 ms, 4 of them per window, so a window is followed for 400 ms.
+        var reads = 0;
+        var cursor = new PidCursor(32768, TimeSpan.FromMilliseconds(200), () => { Interlocked.Increment(ref reads); return 5000; }, Stopwatch.GetTimestamp,
+            sampleInBackground: true, samplesPerWindow: 4);
+        Assert.Equal(TimeSpan.FromMilliseconds(400), cursor.FollowedFor);
+        using var old = cursor.Open();
+        await Task.Delay(TimeSpan.FromMilliseconds(1000));
+        var rested = Volatile.Read(ref reads);
+        // The constructor's read and Open's, then up to the 4 samples of the window (a loaded machine wakes the sampler late).
+        Assert.InRange(rested, 2, 6);
+        await Task.Delay(TimeSpan.FromMilliseconds(600));
+        Assert.Equal(rested, Volatile.Read(ref reads));
+        // No sample for longer than the trust: the old window no longer knows which ids are its own.
+        Assert.Null(old.Since());
+
+        // A window opened while the old one is still open is followed, and its ids are known.
+        using var young = cursor.Open();
+        var atOpen = Volatile.Read(ref reads);
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        Assert.True(Volatile.Read(ref reads) > atOpen, "the cursor did not sample for a window opened after it rested");
+        Assert.NotNull(young.Since());
+    }
+
+    [Fact]
     public void The_kernel_s_last_id_read_through_one_handle_follows_new_processes()
     {
         if (!OperatingSystem.IsLinux())
