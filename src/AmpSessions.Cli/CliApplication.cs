@@ -69,9 +69,17 @@ public static class CliApplication
             Console.Error.WriteLine($"Run `amp-sessions {CommandPath(parseResult)}--help` for usage.");
             return UsageError;
         }
-        var exitCode = await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
-        // Events this command recorded reach the webhook before the process ends, if it answers soon; the rest go with a later command.
-        await Core.Events.WebhookDelivery.DrainAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        int exitCode;
+        try
+        {
+            exitCode = await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+            // Events this command recorded reach the webhook before the process ends, if it answers soon; the rest go with a later command.
+            await Core.Events.WebhookDelivery.DrainAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        }
+        finally
+        {
+            Commands.CommandContext.CloseStores();
+        }
         if (Environment.GetEnvironmentVariable("AMP_SESSIONS_DEBUG") == "1")
         {
             WriteRepositoryOpens();

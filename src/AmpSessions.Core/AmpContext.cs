@@ -11,6 +11,14 @@ public sealed record AmpContextOptions
     /// <summary>How long a database write waits for other processes.</summary>
     public TimeSpan? DatabaseBusyTimeout { get; init; }
 
+    /// <summary>
+    /// Shares the store's connections from the schema check on, until <see cref="Database.EndSharedConnections"/>: for a
+    /// process that runs one command (the CLI). Otherwise the connection that checked the schema closes, and as the last
+    /// one it checkpoints the WAL and deletes it and the shared-memory file, which the command's first query creates
+    /// again. A front end that lives on between commands (PowerShell) shares per pipeline instead.
+    /// </summary>
+    public bool ShareStoreConnections { get; init; }
+
     /// <summary>The clock; tests fix it.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
@@ -58,7 +66,7 @@ public sealed class AmpContext
     {
         options ??= new AmpContextOptions();
         var data = DataDirectory.Open(options.DataDirectory);
-        var database = Database.Open(data.DatabasePath, options.DatabaseBusyTimeout);
+        var database = Database.Open(data.DatabasePath, options.DatabaseBusyTimeout, options.ShareStoreConnections);
         return new AmpContext(data, database, options);
     }
 

@@ -38,6 +38,19 @@ public sealed class OutputAndStoreSafetyTests : IDisposable
         Assert.True(new FileInfo(Database).Length > 0);
     }
 
+    [Fact]
+    public async Task Between_commands_the_store_is_one_file_with_nothing_left_in_its_log()
+    {
+        // A command keeps its connections for its whole run; closing them at its end checkpoints the WAL into the
+        // database file, so copying amp-sessions.db alone (a backup) holds everything every command wrote.
+        var id = CliTestBed.Text(await bed.NewAsync(), "id");
+        await bed.SucceedsAsync("set", id, "--notes", "written by a command");
+        await bed.SucceedsAsync("list");
+        await bed.FailsAsync("status", "no-such-session");
+
+        Assert.Equal(["amp-sessions.db"], Directory.EnumerateFiles(bed.DataDirectory, "amp-sessions.db*").Select(file => Path.GetFileName(file)).ToArray());
+    }
+
     private async Task<string> SessionWithACommitAsync()
     {
         var session = await bed.NewAsync();

@@ -8,7 +8,24 @@ namespace AmpSessions.Cli.Commands;
 /// <summary>Small helpers every command shares: opening the store and declaring common arguments.</summary>
 internal static class CommandContext
 {
-    public static AmpContext OpenContext(ParseResult parseResult) => AmpContext.Open(parseResult.GetValue(CliApplication.DataDir));
+    private static readonly System.Collections.Concurrent.ConcurrentBag<AmpContext> opened = [];
+
+    /// <summary>The store for this command, its connections shared until <see cref="CloseStores"/> (one process, one command).</summary>
+    public static AmpContext OpenContext(ParseResult parseResult)
+    {
+        var context = AmpContext.Open(new AmpContextOptions { DataDirectory = parseResult.GetValue(CliApplication.DataDir), ShareStoreConnections = true });
+        opened.Add(context);
+        return context;
+    }
+
+    /// <summary>When the command is done: closes what the stores kept open (the last close checkpoints the WAL into the file).</summary>
+    public static void CloseStores()
+    {
+        while (opened.TryTake(out var context))
+        {
+            context.Database.EndSharedConnections();
+        }
+    }
 
     public static SessionManager Sessions(ParseResult parseResult) => new(OpenContext(parseResult));
 

@@ -38,8 +38,12 @@ public sealed class Database
     /// <summary>Connections this instance opened so far (diagnostics: tests prove reuse with it).</summary>
     public long ConnectionsOpened => Interlocked.Read(ref connectionsOpened);
 
-    /// <summary>Opens (creating if needed) and migrates the database at <paramref name="path"/>.</summary>
-    public static Database Open(string path, TimeSpan? busyTimeout = null)
+    /// <summary>
+    /// Opens (creating if needed) and migrates the database at <paramref name="path"/>. With
+    /// <paramref name="shareConnections"/>, connections are shared (<see cref="ShareConnection"/>) from the migration on,
+    /// until <see cref="EndSharedConnections"/>: the connection that migrated is the one the command then uses.
+    /// </summary>
+    public static Database Open(string path, TimeSpan? busyTimeout = null, bool shareConnections = false)
     {
         var timeout = busyTimeout ?? BusyTimeoutFromEnvironment() ?? DefaultBusyTimeout;
         RefuseReadOnlyFile(path);
@@ -50,6 +54,10 @@ public sealed class Database
         }
         PrivateFiles.Restrict(path);
         var database = new Database(path, timeout);
+        if (shareConnections)
+        {
+            database.sharedSinceOpen = database.ShareConnection();
+        }
         database.Execute(connection =>
         {
             Migrations.Apply(connection);
@@ -223,6 +231,15 @@ public sealed class Database
     }
 
     private int sharers;
+
+    // The sharing Open began (shareConnections), until EndSharedConnections.
+    private IDisposable? sharedSinceOpen;
+
+    /// <summary>
+    /// Ends the sharing <see cref="Open"/> began: unless another scope is still open, the kept connections close, and the
+    /// last to close checkpoints the WAL into the database file, so between commands the store is one file.
+    /// </summary>
+    public void EndSharedConnections() => Interlocked.Exchange(ref sharedSinceOpen, null)?.Dispose();
 
     /// <summary>
     /// Keeps connections open for reuse until the returned scope is disposed: a PowerShell pipeline

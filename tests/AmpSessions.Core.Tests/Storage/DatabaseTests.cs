@@ -34,6 +34,27 @@ public sealed class DatabaseTests : IDisposable
         return command.ExecuteScalar();
     }
 
+    [Theory]
+    [InlineData(false, 3)]
+    [InlineData(true, 1)]
+    public void A_store_opened_for_one_command_uses_the_connection_that_migrated_and_leaves_one_file_when_done(bool share, long expectedConnections)
+    {
+        Database.Open(DatabasePath).EndSharedConnections();
+        var database = Database.Open(DatabasePath, shareConnections: share);
+        Assert.Equal(1L, database.Execute(connection => (long)Scalar(connection, "SELECT 1")!));
+        Assert.Equal(1L, database.Execute(connection => (long)Scalar(connection, "SELECT 1")!));
+
+        // Without sharing, each query opens the file again, after the migration's connection closed.
+        Assert.Equal(expectedConnections, database.ConnectionsOpened);
+        Assert.Equal(share, File.Exists(DatabasePath + "-wal"));
+
+        database.EndSharedConnections();
+        database.EndSharedConnections();
+        // The last connection closed: the WAL was checkpointed into the database file and removed, as between commands.
+        Assert.False(File.Exists(DatabasePath + "-wal"), "a connection outlived the command");
+        Assert.False(File.Exists(DatabasePath + "-shm"));
+    }
+
     private static Session SampleSession(string id, string name = "sample") => new()
     {
         Id = id,
