@@ -93,10 +93,25 @@ public sealed class ProcessRunnerTests : IDisposable
     [Fact]
     public async Task Stdout_and_stderr_are_streamed_line_by_line_in_order_and_captured()
     {
+        // Each line is written only once the one before it reached the callback (which leaves a file the script waits
+        // for): the order across the two pipes is then fixed by cause, not by pauses a loaded machine can outlast (CI
+        // once delivered a stdout line after a stderr line written 300 ms later), and a runner that held lines back
+        // until the end would leave the script waiting until the timeout.
         var lines = new List<OutputLine>();
+        var seen = temp.Combine("seen");
         var result = await ProcessRunner.RunAsync(
-            Shell("echo out1; sleep 0.3; echo err1 >&2; sleep 0.3; echo 'out 2 ü'; sleep 0.3; echo err2 >&2; sleep 0.3; printf 'last without newline'"),
-            line => lines.Add(line));
+            Shell("""
+                seen() { while [ ! -e "$1-$2" ]; do sleep 0.01; done; }
+                echo out1; seen "$1" 1; echo err1 >&2; seen "$1" 2; echo 'out 2 ü'; seen "$1" 3; echo err2 >&2; seen "$1" 4; printf 'last without newline'
+                """, seen),
+            line =>
+            {
+                lock (lines)
+                {
+                    lines.Add(line);
+                    File.WriteAllText($"{seen}-{lines.Count}", "");
+                }
+            });
 
         Assert.Equal(
         [
