@@ -109,50 +109,67 @@ public sealed class PidWindowTests
     public async Task A_cursor_samples_on_its_own_thread_while_a_window_is_open_and_rests_when_none_is()
     {
         // A real clock: the samples must come by themselves, at least once per trusted gap, or the window goes stale.
+        // The trust is 1 s (a sample every 500 ms), so only a thread held off for a whole second by a loaded machine fails it.
         var reads = 0;
-        var cursor = new PidCursor(32768, TimeSpan.FromMilliseconds(600), () => { Interlocked.Increment(ref reads); return 5000; }, Stopwatch.GetTimestamp, sampleInBackground: true);
+        var cursor = new PidCursor(32768, TimeSpan.FromSeconds(1), () => { Interlocked.Increment(ref reads); return 5000; }, Stopwatch.GetTimestamp, sampleInBackground: true);
         var window = cursor.Open();
-        await Task.Delay(TimeSpan.FromMilliseconds(1500));
+        await Task.Delay(TimeSpan.FromMilliseconds(2200));
         // Twice the trusted gap has passed: only samples in between keep the window's ids known.
         Assert.NotNull(window.Since());
         Assert.InRange(Volatile.Read(ref reads), 4, 40);
 
         window.Dispose();
         var atClose = Volatile.Read(ref reads);
-        await Task.Delay(TimeSpan.FromMilliseconds(800));
+        await Task.Delay(TimeSpan.FromMilliseconds(1200));
         // At most the one sample that was already under way when the window closed.
         Assert.InRange(Volatile.Read(ref reads), atClose, atClose + 1);
 
         using var again = cursor.Open();
         var atReopen = Volatile.Read(ref reads);
-        await Task.Delay(TimeSpan.FromMilliseconds(900));
-        Assert.True(Volatile.Read(ref reads) > atReopen, "the cursor did not sample again after a window reopened");
+        // After Open's own read, the sampler's: it woke again.
+        await ReadsReach(() => Volatile.Read(ref reads), atReopen + 1);
     }
 
     [Fact]
     public async Task A_window_is_followed_for_its_first_samples_then_goes_stale_and_a_new_window_is_followed_again()
     {
-        // 200 ms trust: a sample every 100 ms, 4 of them per window, so a window is followed for 400 ms.
+        // A real sampler thread on a clock that moves 100 ms with every read of the kernel's number: each sample comes
+        // in time by construction, however late a loaded machine wakes the thread, and the window's age is counted in
+        // samples. 200 ms trust: a sample every 100 ms, 4 of them per window, so a window is followed for 400 ms.
+        var step = Stopwatch.Frequency / 10;
+        var now = 0L;
         var reads = 0;
-        var cursor = new PidCursor(32768, TimeSpan.FromMilliseconds(200), () => { Interlocked.Increment(ref reads); return 5000; }, Stopwatch.GetTimestamp,
-            sampleInBackground: true, samplesPerWindow: 4);
+        var cursor = new PidCursor(32768, TimeSpan.FromMilliseconds(200),
+            () => { Interlocked.Increment(ref reads); Interlocked.Add(ref now, step); return 5000; },
+            () => Volatile.Read(ref now), sampleInBackground: true, samplesPerWindow: 4);
         Assert.Equal(TimeSpan.FromMilliseconds(400), cursor.FollowedFor);
+
         using var old = cursor.Open();
-        await Task.Delay(TimeSpan.FromMilliseconds(1000));
-        var rested = Volatile.Read(ref reads);
-        // The constructor's read and Open's, then up to the 4 samples of the window (a loaded machine wakes the sampler late).
-        Assert.InRange(rested, 2, 6);
+        // The constructor's read and Open's, then the window's 4 samples; then the sampler rests.
+        await ReadsReach(() => Volatile.Read(ref reads), 6);
         await Task.Delay(TimeSpan.FromMilliseconds(600));
-        Assert.Equal(rested, Volatile.Read(ref reads));
-        // No sample for longer than the trust: the old window no longer knows which ids are its own.
+        Assert.Equal(6, Volatile.Read(ref reads));
+
+        // A second with no sample, longer than the trust: the old window no longer knows which ids are its own.
+        Interlocked.Add(ref now, 10 * step);
         Assert.Null(old.Since());
 
-        // A window opened while the old one is still open is followed, and its ids are known.
+        // A window opened while the old one is still open wakes the sampler, which follows it, and its ids are known.
         using var young = cursor.Open();
         var atOpen = Volatile.Read(ref reads);
-        await Task.Delay(TimeSpan.FromMilliseconds(300));
-        Assert.True(Volatile.Read(ref reads) > atOpen, "the cursor did not sample for a window opened after it rested");
+        await ReadsReach(() => Volatile.Read(ref reads), atOpen + 2);
         Assert.NotNull(young.Since());
+    }
+
+    /// <summary>Waits until the sampler has read at least <paramref name="count"/> times; fails after 20 s of real time.</summary>
+    private static async Task ReadsReach(Func<int> reads, int count)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (reads() < count)
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(20), $"the sampler read {reads()} times, not {count}");
+            await Task.Delay(20);
+        }
     }
 
     [Fact]
